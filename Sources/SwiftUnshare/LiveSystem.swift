@@ -1,0 +1,73 @@
+import Glibc
+
+/// The real system, read through glibc: passwd and group through NSS, files
+/// with open/read. Only what parsing and planning are allowed to read.
+public struct LiveSystem: SystemContext {
+    public let euid: UInt32 = geteuid()
+    public let egid: UInt32 = getegid()
+
+    public init() {}
+
+    public func user(named name: ByteString) -> PasswdEntry? {
+        name.withCString { n in Self.lookupPasswd { getpwnam_r(n, &$0, $1, $2, &$3) } }
+    }
+
+    public func user(id: UInt32) -> PasswdEntry? {
+        Self.lookupPasswd { getpwuid_r(id, &$0, $1, $2, &$3) }
+    }
+
+    private static func lookupPasswd(
+        _ call: (inout Glibc.passwd, UnsafeMutablePointer<CChar>, Int, inout UnsafeMutablePointer<Glibc.passwd>?) -> Int32
+    ) -> PasswdEntry? {
+        var size = 1024
+        while size <= 1 << 20 {
+            var entry = Glibc.passwd()
+            var result: UnsafeMutablePointer<Glibc.passwd>?
+            let buffer = UnsafeMutablePointer<CChar>.allocate(capacity: size)
+            defer { buffer.deallocate() }
+            let rc = call(&entry, buffer, size, &result)
+            if rc == ERANGE { size *= 4; continue }
+            guard rc == 0, result != nil else { return nil }
+            return PasswdEntry(name: ByteString(cString: entry.pw_name), uid: entry.pw_uid, gid: entry.pw_gid,
+                               home: entry.pw_dir.map { ByteString(cString: $0) } ?? "/",
+                               shell: entry.pw_shell.map { ByteString(cString: $0) } ?? "")
+        }
+        return nil
+    }
+
+    public func groupID(named name: ByteString) -> UInt32? {
+        var size = 1024
+        while size <= 1 << 20 {
+            var entry = group()
+            var result: UnsafeMutablePointer<group>?
+            let buffer = UnsafeMutablePointer<CChar>.allocate(capacity: size)
+            defer { buffer.deallocate() }
+            let rc = name.withCString { getgrnam_r($0, &entry, buffer, size, &result) }
+            if rc == ERANGE { size *= 4; continue }
+            guard rc == 0, result != nil else { return nil }
+            return entry.gr_gid
+        }
+        return nil
+    }
+
+    public func readFile(_ path: String) -> Result<[UInt8], Errno> {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 { return .failure(.current) }
+        defer { close(fd) }
+        var data: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                return .failure(.current)
+            }
+            if n == 0 { return .success(data) }
+            data += chunk[..<n]
+        }
+    }
+
+    public func environment(_ name: String) -> ByteString? {
+        getenv(name).map { ByteString(cString: $0) }
+    }
+}

@@ -1,0 +1,54 @@
+import CUnshareSys
+
+/// The namespace kinds, in the order util-linux binds persistent ones.
+public enum Namespace: CaseIterable, Sendable, Hashable {
+    case user, cgroup, ipc, uts, net, pid, mount, time
+
+    /// The CLONE_NEW* flag for unshare(2).
+    public var cloneFlag: Int32 {
+        switch self {
+        case .user: return cu_CLONE_NEWUSER
+        case .cgroup: return cu_CLONE_NEWCGROUP
+        case .ipc: return cu_CLONE_NEWIPC
+        case .uts: return cu_CLONE_NEWUTS
+        case .net: return cu_CLONE_NEWNET
+        case .pid: return cu_CLONE_NEWPID
+        case .mount: return cu_CLONE_NEWNS
+        case .time: return cu_CLONE_NEWTIME
+        }
+    }
+
+    /// The file under /proc/<pid>/ that a persistent namespace is bound from
+    /// (pid and time: the namespace the *children* will be in).
+    public var procFile: String {
+        switch self {
+        case .user: return "ns/user"
+        case .cgroup: return "ns/cgroup"
+        case .ipc: return "ns/ipc"
+        case .uts: return "ns/uts"
+        case .net: return "ns/net"
+        case .pid: return "ns/pid_for_children"
+        case .mount: return "ns/mnt"
+        case .time: return "ns/time_for_children"
+        }
+    }
+
+    /// The option that asks for it.
+    public var option: OptionID {
+        switch self {
+        case .user: return .user
+        case .cgroup: return .cgroup
+        case .ipc: return .ipc
+        case .uts: return .uts
+        case .net: return .net
+        case .pid: return .pid
+        case .mount: return .mount
+        case .time: return .time
+        }
+    }
+
+    /// The union of the clone flags of `set`.
+    public static func flags(_ set: Set<Namespace>) -> Int32 {
+        set.reduce(0) { $0 | $1.cloneFlag }
+    }
+}

@@ -1,0 +1,80 @@
+/// How id maps get written (spec section 4).
+public enum MapStrategy: Equatable, Sendable {
+    /// No map at all: plain -U, or no user namespace (the program sees 65534).
+    case none
+    /// Single ids only: the process writes its own one-line maps after unshare.
+    case selfWrite
+    /// Ranges, effective uid 0: a helper writes /proc/<pid>/uid_map and gid_map.
+    case privilegedHelper
+    /// Ranges, unprivileged: helpers run newuidmap and newgidmap, both at once.
+    case newIDMapHelpers
+}
+
+/// A namespace to make persistent: its /proc/<pid>/ns file bound onto `file`.
+public struct PersistTarget: Equatable, Sendable {
+    public var namespace: Namespace
+    public var file: ByteString
+}
+
+/// How the binds of persistent namespaces are made.
+public enum PersistAction: Equatable, Sendable {
+    /// Release the helper forked before unshare (it is still outside).
+    case releaseHelper
+    /// Bind /proc/<own pid>/ns/* directly.
+    case bindDirectly
+}
+
+public enum TimeClock: Equatable, Sendable {
+    case monotonic, boottime
+    /// The clock id written to /proc/self/timens_offsets.
+    public var clockID: Int32 { self == .monotonic ? 1 : 7 }
+}
+
+/// One effect, in the order the kernel needs (spec section 3).
+public enum Step: Equatable, Sendable {
+    case startBindHelper
+    case startMapHelper
+    case becomeOwner(Owner)
+    case unshare(Set<Namespace>)
+    case releaseMapHelper
+    case setTimeOffset(TimeClock, Int64)
+    /// Fork; the parent persists namespaces (if asked), waits and mirrors the
+    /// child's end; the child goes on with the next step.
+    case fork(killChild: Int32?, forwardSignals: Bool, persist: PersistAction?)
+    case persist(PersistAction)
+    case writeUIDMap(SingleID)
+    case writeSetgroups(SetgroupsMode)
+    case writeGIDMap(SingleID)
+    case setPropagation(Propagation)
+    /// A fixed (`F`) interpreter with --root: mount binfmt_misc and register before chroot.
+    case loadFixedInterpreterBeforeChroot(ByteString)
+    case chroot(ByteString)
+    case chdir(ByteString)
+    /// --mount-proc when the propagation was changed and there is no --root.
+    case makeMountPointPrivate(ByteString)
+    case mountProc(ByteString)
+    case mountBinfmt(ByteString)
+    case loadInterpreter(directory: ByteString, definition: ByteString)
+    case setgid(UInt32)
+    case setuid(UInt32)
+    case keepCapabilities
+    case clearEnvironment(keep: [ByteString])
+    case exec([ByteString])
+    /// No program: the login shell (path, and argv[0] "-" + basename).
+    case execShell(path: ByteString, argv0: ByteString)
+}
+
+/// Everything swift-unshare will do, decided before anything is done.
+public struct Plan: Equatable, Sendable {
+    public var strategy: MapStrategy
+    /// Range maps for the helper (nil: that file is not written by the helper).
+    public var uidMap: [IDRange]?
+    public var gidMap: [IDRange]?
+    public var persistTargets: [PersistTarget]
+    public var steps: [Step]
+
+    /// The map file text a privileged helper writes in one write.
+    public static func mapText(_ lines: [IDRange]) -> ByteString {
+        ByteString(lines.map { "\($0.inner) \($0.outer) \($0.count)\n" }.joined())
+    }
+}

@@ -1,0 +1,44 @@
+import Glibc
+
+/// The whole program: argv → Options → Plan → execute.
+public enum Unshare {
+    /// The arguments exactly as the kernel passed them (bytes, not repaired UTF-8).
+    public static func commandLine() -> [ByteString] {
+        (0..<Int(CommandLine.argc)).map { ByteString(cString: CommandLine.unsafeArgv[$0]!) }
+    }
+
+    /// Runs unshare(1) with `args` (args[0] names the program) and exits.
+    public static func main(_ args: [ByteString]) -> Never {
+        let program = (args.first ?? "swift-unshare").basename
+        let context = LiveSystem()
+        switch Options.parse(args, context: context) {
+        case .failure(let failure):
+            fail(failure, program: program)
+        case .success(.help):
+            writeOut(Help.usage(program: program), program: program)
+            exit(0)
+        case .success(.version):
+            writeOut(Help.versionText, program: program)
+            exit(0)
+        case .success(.run(let options)):
+            let pid = getpid()
+            switch Plan.build(options, context: context, pid: pid) {
+            case .failure(let failure):
+                fail(failure, program: program)
+            case .success(let plan):
+                var executor = Executor(plan: plan, pid: pid)
+                fail(executor.run(), program: program)
+            }
+        }
+    }
+
+    static func fail(_ failure: Failure, program: ByteString) -> Never {
+        _ = Executor.writeAll(2, failure.rendered(program: program).bytes)
+        exit(failure.exitCode)
+    }
+
+    /// Writes to stdout; a failed write (a closed pipe, a full disk) is an error, as close_stdout does.
+    static func writeOut(_ text: ByteString, program: ByteString) {
+        if !Executor.writeAll(1, text.bytes) { fail(Failure("write error"), program: program) }
+    }
+}

@@ -1,0 +1,3 @@
+import SwiftUnshare
+
+Unshare.main(Unshare.commandLine())
