@@ -1,0 +1,202 @@
+import Foundation
+import Glibc
+import Testing
+
+/// How a process ended.
+enum Ending: Equatable, CustomStringConvertible {
+    case exit(Int32)
+    case signal(Int32)
+    case timedOut
+
+    var description: String {
+        switch self {
+        case .exit(let c): return "exit \(c)"
+        case .signal(let s): return "signal \(s)"
+        case .timedOut: return "timed out"
+        }
+    }
+}
+
+/// What a run printed and how it ended.
+struct Outcome: Equatable, CustomStringConvertible {
+    var stdout: String
+    var stderr: String
+    var ending: Ending
+
+    var description: String { "\(ending)\n--- stdout:\n\(stdout)--- stderr:\n\(stderr)" }
+
+    /// pids differ between runs: "/proc/1234/" reads "/proc/PID/".
+    var normalized: Outcome {
+        func norm(_ s: String) -> String {
+            s.replacingOccurrences(of: #"/proc/[0-9]+/"#, with: "/proc/PID/", options: .regularExpression)
+        }
+        return Outcome(stdout: norm(stdout), stderr: norm(stderr), ending: ending)
+    }
+}
+
+/// Who runs a command: root (the test process) or one of the accounts that
+/// scripts/test-setup.sh creates.
+enum Runner: String, CustomStringConvertible {
+    case root
+    case tester = "unshare-tester"
+    case tester2 = "unshare-tester2"
+
+    var description: String { rawValue }
+
+    var passwd: (uid: UInt32, gid: UInt32, home: String)? {
+        guard let p = getpwnam(rawValue) else { return nil }
+        return (p.pointee.pw_uid, p.pointee.pw_gid, String(cString: p.pointee.pw_dir))
+    }
+}
+
+enum Harness {
+    static let isRoot = geteuid() == 0
+    static let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().path
+
+    /// Tests that run as an unprivileged user need root (to switch to it), the
+    /// account with subordinate ranges, and newuidmap.
+    static let testerReady: Bool = isRoot && Runner.tester.passwd != nil && Runner.tester2.passwd != nil
+        && FileManager.default.isExecutableFile(atPath: "/usr/bin/newuidmap")
+    static let testerSkipReason: Comment =
+        "needs root and the unshare-tester accounts with /etc/subuid ranges: run scripts/test-setup.sh as root"
+    static let oracle = "/usr/bin/unshare"
+    static let oracleReady = FileManager.default.isExecutableFile(atPath: oracle)
+
+    /// The built binary: $SWIFT_UNSHARE_BIN, else beside the test bundle.
+    static let builtBinary: String = {
+        if let path = ProcessInfo.processInfo.environment["SWIFT_UNSHARE_BIN"] { return path }
+        let bundleDir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for dir in [bundleDir, bundleDir.deletingLastPathComponent()] {
+            let candidate = dir.appendingPathComponent("swift-unshare").path
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        return repoRoot + "/.build/debug/swift-unshare"
+    }()
+
+    /// A world-readable folder with the binary as `swift-unshare`, and links
+    /// named `unshare` and `podman-unshare`, so every test user can run it and
+    /// its messages can be compared with util-linux's under the same name.
+    static let binDir: String = {
+        let dir = "/tmp/swift-unshare-tests-\(getpid())"
+        try? FileManager.default.removeItem(atPath: dir)
+        try! FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        chmod(dir, 0o755)
+        let target = dir + "/swift-unshare"
+        try! FileManager.default.copyItem(atPath: builtBinary, toPath: target)
+        chmod(target, 0o755)
+        symlink("swift-unshare", dir + "/unshare")
+        symlink("swift-unshare", dir + "/podman-unshare")
+        return dir
+    }()
+
+    static var ours: String { binDir + "/unshare" }
+    static var swiftUnshare: String { binDir + "/swift-unshare" }
+
+    /// A scratch folder every test user can write to.
+    static func scratch(_ name: String = "t") -> String {
+        let dir = "/tmp/swift-unshare-scratch-\(getpid())-\(name)-\(UInt32.random(in: 0...UInt32.max))"
+        try! FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        chmod(dir, 0o1777)
+        return dir
+    }
+
+    static func environment(for runner: Runner, extra: [String: String] = [:]) -> [String: String] {
+        var env = ["PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C", "LC_ALL": "C"]
+        if let p = runner.passwd {
+            env["HOME"] = p.home
+            env["USER"] = runner.rawValue
+            env["LOGNAME"] = runner.rawValue
+        }
+        for (k, v) in extra { env[k] = v }
+        return env
+    }
+
+    /// Runs `argv` as `runner` with `env`, stdin from /dev/null, and collects its output.
+    /// A run that takes longer than `timeout` seconds is killed (with its process group).
+    static func run(_ argv: [String], as runner: Runner = .root, env: [String: String]? = nil,
+                    extraEnv: [String: String] = [:], cwd: String? = nil, timeout: Double = 30) -> Outcome {
+        runBytes(argv.map { Array($0.utf8) }, as: runner, env: env ?? environment(for: runner, extra: extraEnv),
+                 cwd: cwd, timeout: timeout)
+    }
+
+    /// The same with raw bytes, for arguments that are not UTF-8.
+    static func runBytes(_ argv: [[UInt8]], as runner: Runner = .root, env: [String: String],
+                         cwd: String? = nil, timeout: Double = 30) -> Outcome {
+        var full = argv
+        if let cwd { full = ["env", "-C", cwd, "--"].map { Array($0.utf8) } + full }
+        if runner != .root {
+            full = ["setpriv", "--reuid=\(runner.rawValue)", "--regid=\(runner.rawValue)", "--init-groups", "--"]
+                .map { Array($0.utf8) } + argv
+        }
+        let outPath = "/tmp/swift-unshare-out-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let errPath = outPath + ".err"
+        defer {
+            unlink(outPath)
+            unlink(errPath)
+        }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        var attr = posix_spawnattr_t()
+        posix_spawnattr_init(&attr)
+        defer { posix_spawnattr_destroy(&attr) }
+        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        posix_spawnattr_setpgroup(&attr, 0)
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        posix_spawnattr_setsigmask(&attr, &empty)
+        var all = sigset_t()
+        sigfillset(&all)
+        posix_spawnattr_setsigdefault(&attr, &all)
+
+        let cArgs = full.map { bytes -> UnsafeMutablePointer<CChar>? in
+            let p = UnsafeMutablePointer<CChar>.allocate(capacity: bytes.count + 1)
+            for (i, b) in bytes.enumerated() { p[i] = CChar(bitPattern: b) }
+            p[bytes.count] = 0
+            return p
+        } + [nil]
+        let cEnv = env.sorted(by: { $0.key < $1.key }).map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            cArgs.forEach { $0?.deallocate() }
+            cEnv.forEach { free($0) }
+        }
+        var pid: pid_t = 0
+        let rc = posix_spawnp(&pid, cArgs[0]!, &actions, &attr, cArgs, cEnv)
+        precondition(rc == 0, "posix_spawnp \(String(cString: cArgs[0]!)): \(rc)")
+
+        var status: Int32 = 0
+        let deadline = Date().addingTimeInterval(timeout)
+        var ending: Ending = .timedOut
+        while true {
+            let r = waitpid(pid, &status, WNOHANG)
+            if r == pid {
+                if status & 0x7f == 0 {
+                    ending = .exit((status >> 8) & 0xff)
+                } else {
+                    ending = .signal(status & 0x7f)
+                }
+                break
+            }
+            if Date() > deadline {
+                kill(-pid, SIGKILL)
+                kill(pid, SIGKILL)
+                waitpid(pid, &status, 0)
+                break
+            }
+            usleep(2000)
+        }
+        let out = (try? Data(contentsOf: URL(fileURLWithPath: outPath))) ?? Data()
+        let err = (try? Data(contentsOf: URL(fileURLWithPath: errPath))) ?? Data()
+        return Outcome(stdout: String(decoding: out, as: UTF8.self), stderr: String(decoding: err, as: UTF8.self),
+                       ending: ending)
+    }
+
+    /// Runs the same arguments through swift-unshare (named `unshare`) and util-linux.
+    static func both(_ args: [String], as runner: Runner = .root, cwd: String? = nil) -> (ours: Outcome, oracle: Outcome) {
+        (run([ours] + args, as: runner, cwd: cwd).normalized, run([oracle] + args, as: runner, cwd: cwd).normalized)
+    }
+}
