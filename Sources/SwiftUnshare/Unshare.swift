@@ -10,6 +10,10 @@ public enum Unshare {
     /// Runs unshare(1) with `args` (args[0] names the program) and exits.
     public static func main(_ args: [ByteString]) -> Never {
         let program = (args.first ?? "swift-unshare").basename
+        if program == "podman-unshare" { PodmanUnshare.main(args) }
+        if args.count > 1 && args[1] == "--podman" {
+            PodmanUnshare.main([args[0]] + args.dropFirst(2))
+        }
         let context = LiveSystem()
         switch Options.parse(args, context: context) {
         case .failure(let failure):
