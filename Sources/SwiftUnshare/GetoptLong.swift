@@ -12,19 +12,25 @@ public struct GetoptOption<ID: Equatable> {
     public var short: UInt8?
     public var argument: ArgumentKind
     public var shortTakesArgument: Bool
+    /// Wins an abbreviation it shares with options that are not preferred
+    /// (so prefixes that were unique before newer options came keep their meaning).
+    public var preferred: Bool
 
-    public init(id: ID, long: String, short: UInt8?, argument: ArgumentKind, shortTakesArgument: Bool) {
+    public init(id: ID, long: String, short: UInt8?, argument: ArgumentKind, shortTakesArgument: Bool,
+                preferred: Bool = false) {
         self.id = id
         self.long = long
         self.short = short
         self.argument = argument
         self.shortTakesArgument = shortTakesArgument
+        self.preferred = preferred
     }
 }
 
 /// glibc getopt_long with a leading `+` in the short string: options are read
 /// in order and parsing stops at the first non-option word or after `--`.
-/// Messages are glibc's, byte for byte.
+/// Messages are glibc's, byte for byte. One addition: when a prefix matches
+/// several options of which exactly one is `preferred`, that one wins.
 public struct GetoptLong<ID: Equatable> {
     public let options: [GetoptOption<ID>]
     public let args: [ByteString]
@@ -101,7 +107,9 @@ public struct GetoptLong<ID: Equatable> {
         if let exact = options.first(where: { Array($0.long.utf8) == name }) {
             spec = exact
         } else {
-            let candidates = options.filter { $0.long.utf8.starts(with: name) }
+            var candidates = options.filter { $0.long.utf8.starts(with: name) }
+            let preferred = candidates.filter(\.preferred)
+            if candidates.count > 1 && preferred.count == 1 { candidates = preferred }
             if candidates.count > 1 {
                 let list = candidates.map { " '--\($0.long)'" }.joined()
                 return .usageError("option '\(whole)' is ambiguous; possibilities:\(list)")
@@ -132,7 +140,7 @@ extension OptionTable {
     public static var unshareGetopt: [GetoptOption<OptionID>] {
         unshare.map {
             GetoptOption(id: $0.id, long: $0.long, short: $0.short, argument: $0.argument,
-                         shortTakesArgument: $0.shortTakesArgument)
+                         shortTakesArgument: $0.shortTakesArgument, preferred: $0.inUtilLinux2381)
         }
     }
 }

@@ -29,6 +29,16 @@ public struct OptionSpec: Sendable, Equatable {
     public let short: UInt8?
     public let argument: ArgumentKind
 
+    /// Options that util-linux 2.38.1 already had. Their abbreviations keep the
+    /// meaning they had there (`--fo` is `--fork`, not ambiguous with the newer
+    /// `--forward-signals`), so scripts written against it run unchanged.
+    public var inUtilLinux2381: Bool {
+        switch id {
+        case .forwardSignals, .mountBinfmt, .mapSubids, .owner, .loadInterp, .clearEnv, .whitelistEnv: return false
+        default: return true
+        }
+    }
+
     /// A short option takes an argument exactly when its long form requires one
     /// (unshare's short string is `+fhVmuinpCTUrR:w:S:G:cl:`).
     public var shortTakesArgument: Bool { argument == .required }
