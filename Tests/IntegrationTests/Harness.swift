@@ -200,3 +200,17 @@ enum Harness {
         (run([ours] + args, as: runner, cwd: cwd).normalized, run([oracle] + args, as: runner, cwd: cwd).normalized)
     }
 }
+
+extension Harness {
+    /// Writes an executable file through a close-on-exec descriptor, so that no
+    /// process spawned meanwhile by a parallel test holds it open for writing
+    /// (which would make exec fail with ETXTBSY).
+    static func writeExecutable(_ path: String, _ text: String) {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o755)
+        precondition(fd >= 0, "open \(path)")
+        let bytes = Array(text.utf8)
+        precondition(bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) } == bytes.count)
+        close(fd)
+        chmod(path, 0o755)
+    }
+}
