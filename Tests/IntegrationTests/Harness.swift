@@ -214,3 +214,30 @@ extension Harness {
         chmod(path, 0o755)
     }
 }
+
+extension Harness {
+    /// Starts `argv` in the background with a clean signal state (empty mask,
+    /// default dispositions), whatever the test runner's thread has, and returns its pid.
+    static func spawn(_ argv: [String], env: [String: String] = environment(for: .root)) -> pid_t {
+        var attr = posix_spawnattr_t()
+        posix_spawnattr_init(&attr)
+        defer { posix_spawnattr_destroy(&attr) }
+        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        posix_spawnattr_setsigmask(&attr, &empty)
+        var all = sigset_t()
+        sigfillset(&all)
+        posix_spawnattr_setsigdefault(&attr, &all)
+        let cArgs = argv.map { strdup($0) } + [nil]
+        let cEnv = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            cArgs.forEach { free($0) }
+            cEnv.forEach { free($0) }
+        }
+        var pid: pid_t = 0
+        let rc = posix_spawnp(&pid, cArgs[0]!, nil, &attr, cArgs, cEnv)
+        precondition(rc == 0, "posix_spawnp \(argv[0]): \(rc)")
+        return pid
+    }
+}

@@ -1,0 +1,179 @@
+import Foundation
+import Glibc
+import Testing
+
+/// Issue 4: persistence, proc, child lifetime, capabilities, time, environment.
+@Suite struct NamespaceLifetimeTests {
+    static func emptyFile(_ name: String) -> String {
+        let path = Harness.scratch(name) + "/ns"
+        FileManager.default.createFile(atPath: path, contents: Data())
+        return path
+    }
+
+    @Test(.enabled(if: Harness.isRoot, "needs root"))
+    func persistentUTSNamespace() {
+        let file = Self.emptyFile("uts")
+        let made = Harness.run([Harness.swiftUnshare, "--uts=\(file)", "hostname", "persisted-x"])
+        #expect(made == Outcome(stdout: "", stderr: "", ending: .exit(0)))
+        defer { umount(file) }
+        let seen = Harness.run(["nsenter", "--uts=\(file)", "hostname"])
+        #expect(seen == Outcome(stdout: "persisted-x\n", stderr: "", ending: .exit(0)))
+    }
+
+    @Test(.enabled(if: Harness.isRoot, "needs root"))
+    func persistentUserNamespaceThroughTheHelper() {
+        let file = Self.emptyFile("user")
+        let made = Harness.run([Harness.swiftUnshare, "--user=\(file)", "-r", "true"])
+        #expect(made == Outcome(stdout: "", stderr: "", ending: .exit(0)))
+        defer { umount(file) }
+        let seen = Harness.run(["nsenter", "--user=\(file)", "cat", "/proc/self/uid_map"])
+        #expect(seen == Outcome(stdout: "         0          0          1\n", stderr: "", ending: .exit(0)))
+    }
+
+    @Test(.enabled(if: Harness.isRoot, "needs root"))
+    func persistentPidNamespaceWithFork() {
+        let file = Self.emptyFile("pid")
+        let made = Harness.run([Harness.swiftUnshare, "--pid=\(file)", "--fork", "--mount-proc", "readlink", "/proc/self"])
+        #expect(made == Outcome(stdout: "1\n", stderr: "", ending: .exit(0)))
+        umount(file)
+    }
+
+    @Test(.enabled(if: Harness.isRoot && Harness.oracleReady, "needs root and /usr/bin/unshare"))
+    func bindOntoAMissingFileFailsLikeUtilLinux() {
+        let dir = Harness.scratch("missing")
+        for args in [["--uts=\(dir)/nope", "true"], ["--mount=\(dir)/nope", "true"], ["--net=\(dir)/nope", "-f", "true"]] {
+            let (ours, oracle) = Harness.both(args)
+            #expect(ours == oracle)
+            #expect(ours.stderr.hasPrefix("unshare: mount /proc/PID/ns/"))
+            #expect(ours.ending == .exit(1))
+        }
+    }
+
+    @Test(.enabled(if: Harness.testerReady, Harness.testerSkipReason))
+    func mountProcInAPidNamespaceAsUser() {
+        let r = Harness.run([Harness.swiftUnshare, "-r", "-p", "-f", "--mount-proc", "readlink", "/proc/self"], as: .tester)
+        #expect(r == Outcome(stdout: "1\n", stderr: "", ending: .exit(0)))
+    }
+
+    @Test(.enabled(if: Harness.testerReady, Harness.testerSkipReason))
+    func bootTimeOffset() {
+        let r = Harness.run([Harness.swiftUnshare, "-r", "-T", "-f", "--boottime", "100000000", "cat", "/proc/uptime"],
+                            as: .tester)
+        #expect(r.ending == .exit(0))
+        let uptime = Double(r.stdout.split(separator: " ").first ?? "") ?? 0
+        #expect(uptime > 100_000_000)
+    }
+
+    @Test(.enabled(if: Harness.isRoot, "needs root"))
+    func timeOffsetsAreWrittenBoottimeThenMonotonic() {
+        let r = Harness.run([Harness.swiftUnshare, "-T", "--monotonic=-5", "--boottime=7", "-f", "cat",
+                             "/proc/self/timens_offsets"])
+        #expect(r == Outcome(stdout: "monotonic          -5         0\nboottime            7         0\n", stderr: "",
+                             ending: .exit(0)))
+    }
+
+    /// SIGKILL to swift-unshare leaves nothing of the tree alive.
+    @Test(.enabled(if: Harness.testerReady, Harness.testerSkipReason))
+    func killChildTakesTheWholeTreeDown() throws {
+        let marker = "swift-unshare-kill-child-\(getpid())"
+        let pid = Harness.spawn(["setpriv", "--reuid=unshare-tester", "--regid=unshare-tester", "--init-groups", "--",
+                                 Harness.swiftUnshare, "-r", "-p", "-f", "--mount-proc", "--kill-child",
+                                 "sh", "-c", "sleep 60 & sleep 60; : \(marker)"])
+        func alive() -> Int {
+            let r = Harness.run(["pgrep", "-f", "-c", "sleep 60"], timeout: 5)
+            return Int(r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+        }
+        var waited = 0
+        while alive() < 2 && waited < 100 {
+            usleep(50_000)
+            waited += 1
+        }
+        #expect(alive() >= 2)
+        kill(pid, SIGKILL)
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
+        waited = 0
+        while alive() > 0 && waited < 40 {
+            usleep(50_000)
+            waited += 1
+        }
+        #expect(alive() == 0)
+    }
+
+    static let trapper = """
+        trap 'exit 15' TERM
+        trap 'exit 2' INT
+        echo ready
+        i=0; while [ $i -lt 30 ]; do sleep 0.1; i=$((i+1)); done
+        exit 0
+        """
+
+    /// Runs `args` + a child that exits with the number of the signal it gets,
+    /// sends `signal` to swift-unshare once the child is ready, and returns how it ended.
+    static func signalled(_ args: [String], _ signal: Int32) throws -> Int32 {
+        let dir = Harness.scratch("sig")
+        Harness.writeExecutable(dir + "/trapper.sh", trapper)
+        let out = dir + "/out"
+        let pid = Harness.spawn([Harness.swiftUnshare] + args + ["sh", "-c", "exec sh \(dir)/trapper.sh > \(out)"])
+        var waited = 0
+        while ((try? String(contentsOfFile: out, encoding: .utf8)) ?? "").isEmpty && waited < 100 {
+            usleep(20_000)
+            waited += 1
+        }
+        kill(pid, signal)
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
+        return status & 0x7f == 0 ? (status >> 8) & 0xff : -(status & 0x7f)
+    }
+
+    @Test func forwardSignalsPassesSIGTERMToTheChild() throws {
+        #expect(try Self.signalled(["--forward-signals"], SIGTERM) == 15)
+        #expect(try Self.signalled(["--forward-signals"], SIGINT) == 2)
+    }
+
+    @Test func withoutForwardingTheSignalIsHeldBack() throws {
+        #expect(try Self.signalled(["-f"], SIGTERM) == 0)
+    }
+
+    @Test(.enabled(if: Harness.testerReady, Harness.testerSkipReason))
+    func keepCapsRaisesAmbient() {
+        let r = Harness.run([Harness.swiftUnshare, "-r", "--keep-caps", "grep", "^CapAmb", "/proc/self/status"], as: .tester)
+        #expect(r.ending == .exit(0))
+        #expect(r.stdout != "CapAmb:\t0000000000000000\n")
+        #expect(r.stdout.hasPrefix("CapAmb:\t000001ff"))
+        let without = Harness.run([Harness.swiftUnshare, "-r", "grep", "^CapAmb", "/proc/self/status"], as: .tester)
+        #expect(without.stdout == "CapAmb:\t0000000000000000\n")
+    }
+
+    @Test func clearAndWhitelistEnvironment() {
+        let cleared = Harness.run([Harness.swiftUnshare, "--clear-env", "/usr/bin/env"])
+        #expect(cleared == Outcome(stdout: "", stderr: "", ending: .exit(0)))
+        let kept = Harness.run([Harness.swiftUnshare, "--whitelist-env=FOO,NOPE,LANG", "/usr/bin/env"],
+                               env: ["FOO": "1", "BAR": "2", "LANG": "C", "PATH": "/usr/bin:/bin"])
+        #expect(kept == Outcome(stdout: "FOO=1\nLANG=C\n", stderr: "", ending: .exit(0)))
+    }
+
+    @Test func loginShellWhenNoProgram() {
+        let dir = Harness.scratch("shell")
+        // dash, under another name, as a login shell: it reads $HOME/.profile, which prints $0.
+        symlink("/bin/dash", dir + "/myshell")
+        Harness.writeExecutable(dir + "/.profile", "echo \"$0\"; exit 0\n")
+        let r = Harness.run([Harness.swiftUnshare], extraEnv: ["SHELL": dir + "/myshell", "HOME": dir])
+        #expect(r == Outcome(stdout: "-myshell\n", stderr: "", ending: .exit(0)))
+        let missing = Harness.run([Harness.ours], extraEnv: ["SHELL": dir + "/nope"])
+        #expect(missing == Outcome(stdout: "", stderr: "unshare: failed to execute \(dir)/nope: No such file or directory\n",
+                                   ending: .exit(127)))
+    }
+
+    @Test(.enabled(if: Harness.isRoot, "needs root"))
+    func mountBinfmt() {
+        let r = Harness.run([Harness.swiftUnshare, "-r", "-p", "--mount-binfmt", "-f", "sh", "-c",
+                             "cat /proc/sys/fs/binfmt_misc/status; readlink /proc/self"])
+        // binfmt_misc in a user namespace needs Linux 6.7; older kernels refuse the mount.
+        if r.ending == .exit(0) {
+            #expect(r.stdout.hasPrefix("enabled\n"))
+        } else {
+            #expect(r.stderr == "swift-unshare: mount /proc/sys/fs/binfmt_misc failed: Permission denied\n")
+        }
+    }
+}
