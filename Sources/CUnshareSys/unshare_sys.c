@@ -222,12 +222,24 @@ static int exec_candidates(char *const *paths, char *const *argv, char *const *e
     return got_eacces ? EACCES : last;
 }
 
-/* Start one newuidmap/newgidmap child; returns its pid or -1. */
+/* Start one newuidmap/newgidmap child; returns its pid or -1.
+ * newuidmap names the target by pid (shadow 4.13 has no pidfd form), so the
+ * child checks through the target's pidfd, just before exec, that the target
+ * is still alive: its pid cannot have been recycled up to that point. The
+ * target itself is blocked waiting for this helper, so only a kill from
+ * outside could end it in the microseconds between the check and newuidmap's
+ * own open of /proc/<pid>; newuidmap then also checks that the process found
+ * there belongs to the calling user. */
 static pid_t start_idmapper(char *const *argv, char *const *paths, char *const *envp,
-                            int report_fd, int step)
+                            int target_pidfd, int report_fd, int step)
 {
     pid_t pid = fork();
     if (pid == 0) {
+        if (target_pidfd >= 0) {
+            struct pollfd p = { .fd = target_pidfd, .events = POLLIN };
+            if (poll(&p, 1, 0) != 0)
+                _exit(1);   /* ended (or cannot tell): name no pid */
+        }
         int err = exec_candidates(paths, argv, envp);
         report(report_fd, step, err, 0);
         _exit(err == ENOENT ? 127 : 126);
@@ -280,10 +292,10 @@ static void run_map_helper(const struct cu_map_helper *h, int report_fd)
     pid_t upid = -1, gpid = -1;
     int urc = 0, grc = 0;
     if (h->uid_argv && h->uid_paths)
-        upid = start_idmapper(h->uid_argv, h->uid_paths, h->envp, report_fd,
+        upid = start_idmapper(h->uid_argv, h->uid_paths, h->envp, h->target_pidfd, report_fd,
                               CU_STEP_EXEC_NEWUIDMAP);
     if (h->gid_argv && h->gid_paths)
-        gpid = start_idmapper(h->gid_argv, h->gid_paths, h->envp, report_fd,
+        gpid = start_idmapper(h->gid_argv, h->gid_paths, h->envp, h->target_pidfd, report_fd,
                               CU_STEP_EXEC_NEWGIDMAP);
     if (upid > 0)
         urc = wait_exit_code(upid);

@@ -8,6 +8,7 @@ extension Executor {
         var h = cu_map_helper()
         h.target = pid
         h.proc_dirfd = -1
+        h.target_pidfd = -1
         h.envp = UnsafePointer(environ)
         if plan.strategy == .privilegedHelper {
             // Hold the target by a directory fd: no pid is named after this.
@@ -25,6 +26,7 @@ extension Executor {
                 h.gid_len = text.bytes.count
             }
         } else {
+            h.target_pidfd = cu_pidfd_open(pid)   // -1 on kernels without pidfds: the ppid check remains
             let path = getenv("PATH").map { ByteString(cString: $0) }
             if let lines = plan.uidMap {
                 h.uid_argv = UnsafePointer(CArrays.array(Self.idmapperArguments("newuidmap", pid: pid, lines)))
@@ -37,6 +39,7 @@ extension Executor {
         }
         if cu_spawn_map_helper(&h, &mapHelper) != 0 { return .system("fork failed", .current) }
         if h.proc_dirfd >= 0 { close(h.proc_dirfd) }
+        if h.target_pidfd >= 0 { close(h.target_pidfd) }
         return nil
     }
 

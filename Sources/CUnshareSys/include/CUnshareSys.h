@@ -95,6 +95,7 @@ struct cu_report {
 struct cu_map_helper {
     pid_t target;               /* the process whose maps are written (our parent) */
     int proc_dirfd;             /* O_PATH fd of /proc/<target>, opened before fork */
+    int target_pidfd;           /* pidfd of the target, or -1: checked before newuidmap runs */
     int privileged;             /* 1: write the files directly; 0: run newuidmap/newgidmap */
     /* privileged: the whole map text for each file, or NULL to leave it */
     const char *_Nullable uid_text;
