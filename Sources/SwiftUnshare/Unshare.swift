@@ -8,8 +8,9 @@ public enum Unshare {
     }
 
     /// Runs unshare(1) with `args` (args[0] names the program) and exits.
-    public static func main(_ args: [ByteString]) -> Never {
-        let program = (args.first ?? "swift-unshare").basename
+    public static func main(_ arguments: [ByteString]) -> Never {
+        let args = arguments.isEmpty ? ["swift-unshare"] : arguments   // execve() may pass argc 0
+        let program = args[0].basename
         if program == "podman-unshare" { PodmanUnshare.main(args) }
         if args.count > 1 && args[1] == "--podman" {
             PodmanUnshare.main([args[0]] + args.dropFirst(2))
