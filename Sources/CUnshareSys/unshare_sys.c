@@ -389,11 +389,18 @@ int cu_release_helper(struct cu_helper_handle *h, struct cu_report *rep)
         if (errno != EINTR)
             return -1;
     }
-    do {
-        n = read(h->report_fd, rep, sizeof(*rep));
-    } while (n < 0 && errno == EINTR);
-    if (n != (ssize_t)sizeof(*rep))
-        memset(rep, 0, sizeof(*rep));
+    /* newuidmap and newgidmap run at once and may both fail: report the
+       failure of the lowest step (uid before gid), whichever wrote first. */
+    for (;;) {
+        struct cu_report r;
+        n = read(h->report_fd, &r, sizeof(r));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n != (ssize_t)sizeof(r))
+            break;
+        if (r.step != CU_STEP_NONE && (rep->step == CU_STEP_NONE || r.step < rep->step))
+            *rep = r;
+    }
     close(h->report_fd);
     h->report_fd = -1;
     return status;
