@@ -176,4 +176,13 @@ import Testing
             #expect(r.stderr == "swift-unshare: mount /proc/sys/fs/binfmt_misc failed: Permission denied\n")
         }
     }
+
+    /// A new network namespace has only lo. /sys shows the namespace of whoever
+    /// mounted it (util-linux behaves the same), so sysfs is mounted anew to look.
+    @Test(.enabled(if: Harness.testerReady, Harness.testerSkipReason))
+    func networkNamespaceHasOnlyLoopback() {
+        let r = Harness.run([Harness.swiftUnshare, "-r", "-n", "-m", "sh", "-c", "mount -t sysfs sysfs /sys && ls /sys/class/net"],
+                            as: .tester)
+        #expect(r == Outcome(stdout: "lo\n", stderr: "", ending: .exit(0)))
+    }
 }
