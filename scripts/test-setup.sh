@@ -20,6 +20,8 @@ command -v podman >/dev/null 2>&1 || missing="$missing podman"
 command -v zsh >/dev/null 2>&1 || missing="$missing zsh"
 command -v fish >/dev/null 2>&1 || missing="$missing fish"
 command -v man >/dev/null 2>&1 || missing="$missing man-db"
+[ -f /usr/share/bash-completion/bash_completion ] || missing="$missing bash-completion"
+
 if [ -n "$missing" ]; then
     echo "test-setup: installing$missing" >&2
     export DEBIAN_FRONTEND=noninteractive
