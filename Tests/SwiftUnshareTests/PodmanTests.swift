@@ -151,6 +151,7 @@ private func env(_ p: PodmanPlan, _ name: ByteString) -> ByteString? {
         #expect(parse(["--", "--help"]) == .success(.run(PodmanOptions(command: ["--help"]))))
         #expect(parse(["-", "x"]) == .success(.run(PodmanOptions(command: ["-", "x"]))))
         #expect(parse([]) == .success(.run(PodmanOptions())))
+        #expect(PodmanOptions.parse([]) == .success(.run(PodmanOptions())))
     }
 
     @Test func booleanValues() {

@@ -87,7 +87,7 @@ extension PodmanOptions {
             index += 1
         }
         if help { return .success(.help) }
-        options.command = Array(args[index...])
+        options.command = index < args.count ? Array(args[index...]) : []
         return .success(.run(options))
     }
 
