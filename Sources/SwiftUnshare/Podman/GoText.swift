@@ -146,9 +146,17 @@ public enum GoText {
     }
 
     /// syscall.Errno's text: strerror(3) with a lower-case first letter, as
-    /// Go's table has it ("permission denied", "exec format error").
+    /// Go's table has it ("permission denied", "exec format error"); always
+    /// the C locale's words, as Go's are English whatever the locale.
     public static func errnoText(_ e: Int32) -> String {
-        var bytes = Array(String(cString: strerror(e)).utf8)
+        var text: String
+        if let c = newlocale(Int32(1) << LC_MESSAGES, "C", nil) {
+            text = String(cString: strerror_l(e, c))
+            freelocale(c)
+        } else {
+            text = String(cString: strerror(e))
+        }
+        var bytes = Array(text.utf8)
         if let first = bytes.first, (0x41...0x5a).contains(first) { bytes[0] = first + 0x20 }
         return String(decoding: bytes, as: UTF8.self)
     }
