@@ -405,3 +405,34 @@ int cu_release_helper(struct cu_helper_handle *h, struct cu_report *rep)
     h->report_fd = -1;
     return status;
 }
+
+/* ------------------------------------------------------------------------- */
+/* podman mode */
+
+int cu_setns(int fd, int nstype) { return setns(fd, nstype); }
+
+static const int hup_int_term[3] = { SIGHUP, SIGINT, SIGTERM };
+static struct sigaction saved_hup_int_term[3];
+
+int cu_forward_hup_int_term(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = forward_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    for (int i = 0; i < 3; i++) {
+        if (sigaction(hup_int_term[i], &sa, &saved_hup_int_term[i]) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+int cu_restore_hup_int_term(void)
+{
+    for (int i = 0; i < 3; i++) {
+        if (sigaction(hup_int_term[i], &saved_hup_int_term[i], NULL) != 0)
+            return -1;
+    }
+    return 0;
+}

@@ -137,4 +137,14 @@ int cu_spawn_bind_helper(const struct cu_bind_helper *_Nonnull h,
 int cu_release_helper(struct cu_helper_handle *_Nonnull h,
                       struct cu_report *_Nonnull report);
 
+/* ------------------------------------------------------------------------- */
+/* podman mode                                                                */
+
+/* setns(2). */
+int cu_setns(int fd, int nstype);
+/* SIGHUP, SIGINT and SIGTERM sent to us go to the cu_set_forward_target pid
+   (SA_RESTART); the previous actions are saved for cu_restore_hup_int_term(). */
+int cu_forward_hup_int_term(void);
+int cu_restore_hup_int_term(void);
+
 #endif

@@ -1,7 +1,33 @@
-/// podman unshare compatibility (issue 5): not built yet.
+import Glibc
+
+/// podman unshare compatibility (issue 5): `podman-unshare [--rootless-netns]
+/// [command [args]]`, or `swift-unshare --podman ...`. argv → PodmanOptions
+/// (pure) → PodmanPlan (pure) → PodmanExecutor (effects).
 public enum PodmanUnshare {
     /// `args[0]` is the program name; `--podman` (if it was the first argument) is already removed.
     public static func main(_ args: [ByteString]) -> Never {
-        Unshare.fail(Failure("Error: podman mode is not implemented yet", exitCode: 125), program: "")
+        let program = (args.first ?? "podman-unshare").basename
+        let command: ByteString = program == "podman-unshare" ? program : program + " --podman"
+        switch PodmanOptions.parse(args) {
+        case .failure(let error):
+            fail(error, command: command)
+        case .success(.help):
+            if !Executor.writeAll(1, PodmanHelp.text(command: command).bytes) {
+                fail(PodmanError("write error: \(GoText.errnoText(errno))"), command: command)
+            }
+            exit(0)
+        case .success(.run(let options)):
+            switch PodmanPlan.build(options, context: LiveSystem()) {
+            case .failure(let error):
+                fail(error, command: command)
+            case .success(let plan):
+                PodmanExecutor(plan: plan).run()
+            }
+        }
+    }
+
+    static func fail(_ error: PodmanError, command: ByteString) -> Never {
+        _ = Executor.writeAll(2, error.rendered(command: command).bytes)
+        exit(error.exitCode)
     }
 }

@@ -1,0 +1,163 @@
+import Glibc
+
+/// The few Go formatting rules podman's messages are made of, so that
+/// podman-unshare prints the same bytes: `%q` quoting, filepath.Clean and
+/// syscall.Errno texts.
+public enum GoText {
+    /// strconv.Quote: double quotes; `"` and `\` escaped; \a \b \f \n \r \t \v;
+    /// other control bytes and invalid UTF-8 as \xNN; C1 controls and U+FFFE/U+FFFF as \uNNNN.
+    public static func quote(_ text: ByteString) -> ByteString {
+        var out: [UInt8] = [UInt8(ascii: "\"")]
+        var i = 0
+        let b = text.bytes
+        while i < b.count {
+            let c = b[i]
+            if c < 0x80 {
+                out += escapeASCII(c, quote: UInt8(ascii: "\""))
+                i += 1
+                continue
+            }
+            if let (scalar, length) = decodeUTF8(b, at: i) {
+                if isPrintable(scalar) {
+                    out += b[i..<(i + length)]
+                } else {
+                    out += unicodeEscape(scalar)
+                }
+                i += length
+            } else {
+                out += hexEscape(c)
+                i += 1
+            }
+        }
+        out.append(UInt8(ascii: "\""))
+        return ByteString(out)
+    }
+
+    /// strconv.QuoteRune of one byte taken as a rune (fmt's %q of a byte):
+    /// 'x', '\n', '\x01', 'Ã' (0xC3 is U+00C3), '\u0085'.
+    public static func quoteByte(_ c: UInt8) -> ByteString {
+        var out: [UInt8] = [UInt8(ascii: "'")]
+        if c < 0x80 {
+            out += escapeASCII(c, quote: UInt8(ascii: "'"))
+        } else if c < 0xa0 {
+            out += unicodeEscape(UInt32(c))
+        } else {
+            out += Array(String(UnicodeScalar(c)).utf8)
+        }
+        out.append(UInt8(ascii: "'"))
+        return ByteString(out)
+    }
+
+    private static func escapeASCII(_ c: UInt8, quote: UInt8) -> [UInt8] {
+        let backslash = UInt8(ascii: "\\")
+        switch c {
+        case quote, backslash: return [backslash, c]
+        case 0x07: return Array("\\a".utf8)
+        case 0x08: return Array("\\b".utf8)
+        case 0x0c: return Array("\\f".utf8)
+        case 0x0a: return Array("\\n".utf8)
+        case 0x0d: return Array("\\r".utf8)
+        case 0x09: return Array("\\t".utf8)
+        case 0x0b: return Array("\\v".utf8)
+        case 0x20...0x7e: return [c]
+        default: return hexEscape(c)
+        }
+    }
+
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
+    private static func hexEscape(_ c: UInt8) -> [UInt8] {
+        Array("\\x".utf8) + [hexDigits[Int(c >> 4)], hexDigits[Int(c & 0xf)]]
+    }
+
+    private static func unicodeEscape(_ scalar: UInt32) -> [UInt8] {
+        let wide = scalar > 0xffff
+        var out = Array((wide ? "\\U" : "\\u").utf8)
+        for shift in stride(from: wide ? 28 : 12, through: 0, by: -4) {
+            out.append(hexDigits[Int((scalar >> UInt32(shift)) & 0xf)])
+        }
+        return out
+    }
+
+    /// Go's unicode.IsPrint, approximated: everything but C1 controls,
+    /// non-characters U+FFFE/U+FFFF, and the line/paragraph separators.
+    private static func isPrintable(_ scalar: UInt32) -> Bool {
+        if scalar < 0xa0 { return false }
+        if scalar == 0xad || scalar == 0x2028 || scalar == 0x2029 { return false }
+        if scalar & 0xfffe == 0xfffe { return false }
+        return true
+    }
+
+    /// One UTF-8 sequence at `i`: (scalar, length), or nil when invalid.
+    private static func decodeUTF8(_ b: [UInt8], at i: Int) -> (UInt32, Int)? {
+        let c = b[i]
+        let length: Int
+        var scalar: UInt32
+        switch c {
+        case 0xc2...0xdf: length = 2; scalar = UInt32(c & 0x1f)
+        case 0xe0...0xef: length = 3; scalar = UInt32(c & 0x0f)
+        case 0xf0...0xf4: length = 4; scalar = UInt32(c & 0x07)
+        default: return nil
+        }
+        guard i + length <= b.count else { return nil }
+        for j in 1..<length {
+            let cc = b[i + j]
+            guard cc & 0xc0 == 0x80 else { return nil }
+            scalar = scalar << 6 | UInt32(cc & 0x3f)
+        }
+        let minimum: UInt32 = length == 2 ? 0x80 : (length == 3 ? 0x800 : 0x10000)
+        guard scalar >= minimum, scalar <= 0x10ffff, !(0xd800...0xdfff).contains(scalar) else { return nil }
+        return (scalar, length)
+    }
+
+    /// filepath.Clean: one slash between names, no "." names, ".." resolved
+    /// lexically, no trailing slash; "" becomes ".".
+    public static func cleanPath(_ path: ByteString) -> ByteString {
+        let slash = UInt8(ascii: "/")
+        let rooted = path.bytes.first == slash
+        var parts: [[UInt8]] = []
+        for piece in path.bytes.split(separator: slash, omittingEmptySubsequences: true) {
+            let name = Array(piece)
+            if name == [UInt8(ascii: ".")] { continue }
+            if name == [UInt8(ascii: "."), UInt8(ascii: ".")] {
+                if let last = parts.last, last != name {
+                    parts.removeLast()
+                } else if !rooted {
+                    parts.append(name)
+                }
+                continue
+            }
+            parts.append(name)
+        }
+        var out: [UInt8] = rooted ? [slash] : []
+        for (i, part) in parts.enumerated() {
+            if i > 0 { out.append(slash) }
+            out += part
+        }
+        if out.isEmpty { return "." }
+        return ByteString(out)
+    }
+
+    /// filepath.Join of two parts (empty parts are skipped), cleaned.
+    public static func joinPath(_ a: ByteString, _ b: ByteString) -> ByteString {
+        if a.isEmpty { return b.isEmpty ? "" : cleanPath(b) }
+        if b.isEmpty { return cleanPath(a) }
+        return cleanPath(a + "/" + b)
+    }
+
+    /// syscall.Errno's text: strerror(3) with a lower-case first letter, as
+    /// Go's table has it ("permission denied", "exec format error"); always
+    /// the C locale's words, as Go's are English whatever the locale.
+    public static func errnoText(_ e: Int32) -> String {
+        var text: String
+        if let c = newlocale(Int32(1) << LC_MESSAGES, "C", nil) {
+            text = String(cString: strerror_l(e, c))
+            freelocale(c)
+        } else {
+            text = String(cString: strerror(e))
+        }
+        var bytes = Array(text.utf8)
+        if let first = bytes.first, (0x41...0x5a).contains(first) { bytes[0] = first + 0x20 }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}

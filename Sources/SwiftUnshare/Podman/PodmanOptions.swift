@@ -1,0 +1,133 @@
+/// podman unshare's command line, read as cobra/pflag read it for podman 4.3.1:
+/// flags only before the first non-flag word (SetInterspersed(false)), `--`
+/// ends them, no abbreviations, `--rootless-cni` is an old name of
+/// `--rootless-netns`, boolean flags take `=VALUE` (strconv.ParseBool), and
+/// any short-flag cluster that starts with `h` asks for help.
+public struct PodmanOptions: Equatable, Sendable {
+    public var rootlessNetns = false
+    /// The command and its arguments (empty: $SHELL).
+    public var command: [ByteString] = []
+
+    public init(rootlessNetns: Bool = false, command: [ByteString] = []) {
+        self.rootlessNetns = rootlessNetns
+        self.command = command
+    }
+}
+
+public enum PodmanInvocation: Equatable, Sendable {
+    case run(PodmanOptions)
+    case help
+}
+
+/// One of podman's own errors: printed as `Error: <message>` (and, for a
+/// command-line error, cobra's `See '<command> --help'` line), exit status 125
+/// unless told otherwise.
+public struct PodmanError: Error, Equatable, Sendable {
+    public var message: ByteString
+    public var exitCode: Int32
+    public var seeHelp: Bool
+
+    public init(_ message: ByteString, exitCode: Int32 = 125, seeHelp: Bool = false) {
+        self.message = message
+        self.exitCode = exitCode
+        self.seeHelp = seeHelp
+    }
+
+    /// The text on stderr; `command` names the program in the help hint.
+    public func rendered(command: ByteString) -> ByteString {
+        var text: ByteString = "Error: \(message)\n"
+        if seeHelp { text = text + "See '\(command) --help'\n" }
+        return text
+    }
+}
+
+extension PodmanOptions {
+    /// Parses `args` (args[0] is the program name).
+    public static func parse(_ args: [ByteString]) -> Result<PodmanInvocation, PodmanError> {
+        var options = PodmanOptions()
+        var help = false
+        var index = 1
+        let dash = UInt8(ascii: "-")
+        while index < args.count {
+            let word = args[index].bytes
+            if word.count < 2 || word[0] != dash { break }
+            if word == [dash, dash] {
+                index += 1
+                break
+            }
+            if word[1] == dash {
+                let body = Array(word[2...])
+                if body.isEmpty || body[0] == dash || body[0] == UInt8(ascii: "=") {
+                    return .failure(usage("bad flag syntax: \(args[index])"))
+                }
+                let equals = body.firstIndex(of: UInt8(ascii: "="))
+                let name = ByteString(Array(body[..<(equals ?? body.count)]))
+                let value = equals.map { ByteString(Array(body[($0 + 1)...])) }
+                switch name {
+                case "rootless-netns", "rootless-cni":
+                    switch parseBool(value ?? "true", flag: "--rootless-netns") {
+                    case .success(let v): options.rootlessNetns = v
+                    case .failure(let e): return .failure(e)
+                    }
+                case "help":
+                    switch parseBool(value ?? "true", flag: "--help") {
+                    case .success(let v): help = v
+                    case .failure(let e): return .failure(e)
+                    }
+                default:
+                    return .failure(usage("unknown flag: --\(name)"))
+                }
+            } else {
+                // No flag of podman unshare has a short form; pflag answers
+                // an unknown `h` with the help text.
+                if word[1] == UInt8(ascii: "h") { return .success(.help) }
+                let shorthands = ByteString(Array(word[1...]))
+                return .failure(usage("unknown shorthand flag: \(GoText.quoteByte(word[1])) in -\(shorthands)"))
+            }
+            index += 1
+        }
+        if help { return .success(.help) }
+        options.command = index < args.count ? Array(args[index...]) : []
+        return .success(.run(options))
+    }
+
+    private static func usage(_ message: ByteString) -> PodmanError {
+        PodmanError(message, seeHelp: true)
+    }
+
+    /// strconv.ParseBool, with pflag's message for a bad value.
+    static func parseBool(_ value: ByteString, flag: String) -> Result<Bool, PodmanError> {
+        switch value.description {
+        case "1", "t", "T", "TRUE", "true", "True": return .success(true)
+        case "0", "f", "F", "FALSE", "false", "False": return .success(false)
+        default:
+            let q = GoText.quote(value)
+            return .failure(usage("invalid argument \(q) for \"\(flag)\" flag: strconv.ParseBool: parsing \(q): invalid syntax"))
+        }
+    }
+}
+
+/// The help text, podman's own with the command's name.
+public enum PodmanHelp {
+    public static func text(command: ByteString) -> ByteString {
+        """
+        Run a command in a modified user namespace
+
+        Description:
+          Runs a command in a modified user namespace.
+
+        Usage:
+          \(command) [options] [COMMAND [ARG...]]
+
+        Examples:
+          \(command) id
+          \(command) cat /proc/self/uid_map
+          \(command) podman-script.sh
+
+        Options:
+              --rootless-netns   Join the rootless network namespace used for CNI and netavark networking
+
+
+        """
+    }
+}

@@ -1,0 +1,432 @@
+import Foundation
+import Glibc
+import SwiftUnshare
+import Testing
+
+/// podman 4.3.1 (Debian's /usr/bin/podman), run as the unprivileged test user.
+enum PodmanOracle {
+    static let path = "/usr/bin/podman"
+
+    /// Installed, the tester account ready, and `podman unshare true` works for it
+    /// (podman needs a writable HOME and runtime directory; the probe checks both).
+    static let ready: Bool = {
+        guard Harness.testerReady, FileManager.default.isExecutableFile(atPath: path) else { return false }
+        let probe = run(["true"], as: .tester)
+        return probe.ending == .exit(0)
+    }()
+
+    static let skipReason: Comment =
+        "needs Debian's podman at /usr/bin/podman working for unshare-tester (`podman unshare true`), and the unshare-tester accounts: run scripts/test-setup.sh as root"
+
+    /// `podman unshare ARGS` as `runner`; the pause process podman leaves
+    /// behind is stopped afterwards, so every run starts afresh and nothing is left.
+    static func run(_ args: [String], as runner: Runner, env: [String: String]? = nil) -> Outcome {
+        let outcome = Harness.run([path, "unshare"] + args, as: runner, env: env)
+        stopPause(for: runner)
+        return outcome
+    }
+
+    static func stopPause(for runner: Runner) {
+        guard let uid = runner.passwd?.uid else { return }
+        for dir in ["/run/user/\(uid)", "/tmp/podman-run-\(uid)"] {
+            guard let text = try? String(contentsOfFile: dir + "/libpod/tmp/pause.pid", encoding: .utf8),
+                  let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), pid > 1 else { continue }
+            var st = stat()
+            // Only the test user's own pause process.
+            if lstat("/proc/\(pid)", &st) == 0 && st.st_uid == uid {
+                kill(pid, SIGKILL)
+            }
+        }
+    }
+}
+
+/// A process started in the background (for signals), output to a file.
+final class PodmanBackground {
+    let pid: pid_t
+    let outPath: String
+    private var status: Int32 = 0
+    private var reaped = false
+
+    init(_ argv: [String], as runner: Runner, extraEnv: [String: String] = [:]) {
+        var full = argv
+        if runner != .root {
+            full = ["setpriv", "--reuid=\(runner.rawValue)", "--regid=\(runner.rawValue)", "--init-groups", "--"] + argv
+        }
+        outPath = "/tmp/swift-unshare-podman-bg-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        var attr = posix_spawnattr_t()
+        posix_spawnattr_init(&attr)
+        defer { posix_spawnattr_destroy(&attr) }
+        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        posix_spawnattr_setpgroup(&attr, 0)
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        posix_spawnattr_setsigmask(&attr, &empty)
+        var all = sigset_t()
+        sigfillset(&all)
+        posix_spawnattr_setsigdefault(&attr, &all)
+        let env = Harness.environment(for: runner, extra: extraEnv)
+        let cArgs = full.map { strdup($0) } + [nil]
+        let cEnv = env.sorted(by: { $0.key < $1.key }).map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            cArgs.forEach { free($0) }
+            cEnv.forEach { free($0) }
+        }
+        var child: pid_t = 0
+        let rc = posix_spawnp(&child, cArgs[0]!, &actions, &attr, cArgs, cEnv)
+        precondition(rc == 0, "posix_spawnp: \(rc)")
+        pid = child
+    }
+
+    var output: String { (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "" }
+
+    /// Waits until the output holds `text` (false on timeout or exit).
+    func waitFor(_ text: String, timeout: Double = 10) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if output.contains(text) { return true }
+            if !reaped && waitpid(pid, &status, WNOHANG) == pid { reaped = true }
+            if reaped { return output.contains(text) }
+            usleep(10_000)
+        }
+        return false
+    }
+
+    /// How it ended (killed, with its group, after `timeout` seconds).
+    func wait(timeout: Double = 10) -> Ending {
+        let deadline = Date().addingTimeInterval(timeout)
+        while !reaped {
+            if waitpid(pid, &status, WNOHANG) == pid {
+                reaped = true
+                break
+            }
+            if Date() > deadline {
+                kill(-pid, SIGKILL)
+                kill(pid, SIGKILL)
+                waitpid(pid, &status, 0)
+                reaped = true
+                return .timedOut
+            }
+            usleep(5_000)
+        }
+        return status & 0x7f == 0 ? .exit((status >> 8) & 0xff) : .signal(status & 0x7f)
+    }
+
+    deinit {
+        if !reaped {
+            kill(-pid, SIGKILL)
+            kill(pid, SIGKILL)
+            waitpid(pid, &status, 0)
+        }
+        unlink(outPath)
+    }
+}
+
+/// Whether a process is gone (or a zombie nobody has reaped yet).
+private func podmanProcessGone(_ pid: Int32) -> Bool {
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return true }
+    guard let close = stat.lastIndex(of: ")") else { return true }
+    let state = stat[stat.index(close, offsetBy: 2)]
+    return state == "Z" || state == "X"
+}
+
+private var podmanUnshare: String { Harness.binDir + "/podman-unshare" }
+
+/// The first line of stderr that starts with "Error:" (podman may log other things first).
+private func podmanErrorLine(_ o: Outcome) -> String? {
+    o.stderr.split(separator: "\n").first { $0.hasPrefix("Error:") }.map(String.init)
+}
+
+@Suite(.serialized) struct PodmanComparisonTests {
+    /// Runs `args` through podman unshare and podman-unshare as the tester; same stdout and status.
+    @discardableResult
+    private func compare(_ args: [String], as runner: Runner = .tester, env: [String: String]? = nil,
+                         sourceLocation: SourceLocation = #_sourceLocation) -> (ours: Outcome, podman: Outcome) {
+        let podman = PodmanOracle.run(args, as: runner, env: env)
+        let ours = Harness.run([podmanUnshare] + args, as: runner, env: env)
+        #expect(ours.stdout == podman.stdout, "podman:\n\(podman)\nours:\n\(ours)", sourceLocation: sourceLocation)
+        #expect(ours.ending == podman.ending, "podman:\n\(podman)\nours:\n\(ours)", sourceLocation: sourceLocation)
+        return (ours, podman)
+    }
+
+    @Test(.enabled(if: PodmanOracle.ready, PodmanOracle.skipReason))
+    func maps() {
+        let r = compare(["cat", "/proc/self/uid_map", "/proc/self/gid_map", "/proc/self/setgroups"])
+        #expect(r.ours.stdout == """
+                     0       1001          1
+                     1     100000      65536
+                     0       1001          1
+                     1     100000      65536
+            allow
+
+            """)
+    }
+
+    @Test(.enabled(if: PodmanOracle.ready, PodmanOracle.skipReason))
+    func idInside() {
+        let r = compare(["id"])
+        #expect(r.ours.stdout == "uid=0(root) gid=0(root) groups=0(root)\n")
+    }
+
+    @Test(.enabled(if: PodmanOracle.ready, PodmanOracle.skipReason))
+    func environment() {
+        let r = compare(["sh", "-c", "env | grep CONTAINERS_ | sort"])
+        #expect(r.ours.stdout.contains("_CONTAINERS_USERNS_CONFIGURED=done\n"))
+        #expect(r.ours.stdout.contains("CONTAINERS_GRAPHROOT=/home/unshare-tester/.local/share/containers/storage\n"))
+    }
+
+    @Test(.enabled(if: PodmanOracle.ready, PodmanOracle.skipReason))
+    func exitStatuses() {
+        #expect(compare(["false"]).ours.ending == .exit(1))
+        #expect(compare(["sh", "-c", "exit 42"]).ours.ending == .exit(42))
+        #expect(compare(["sh", "-c", "kill -TERM $$"]).ours.ending == .exit(255))
+        for (args, status) in [(["/etc"], Int32(126)), (["nonexistent"], 127), (["/nonexistent"], 127), ([""], 125)] {
+            let r = compare(args)
+            #expect(r.ours.ending == .exit(status))
+            #expect(podmanErrorLine(r.ours) != nil)
+            #expect(podmanErrorLine(r.ours) == podmanErrorLine(r.podman))
+        }
+    }
+
+    @Test(.enabled(if: PodmanOracle.ready, PodmanOracle.skipReason))
+    func podmansOwnErrors() {
+        for args in [["--foo"], ["--foo=bar", "id"], ["-x"], ["--rootless-netns=xyz"], ["--help=3"], []] {
+            let r = compare(args)   // no $SHELL in the harness's environment for the last one
+            #expect(r.ours.ending == .exit(125))
+            #expect(podmanErrorLine(r.ours) == podmanErrorLine(r.podman))
+        }
+        // The help text is podman's, with the program's own name (and without podman's stray comma).
+        for flag in ["--help", "-h"] {
+            let podman = PodmanOracle.run([flag], as: .tester)
+            let ours = Harness.run([podmanUnshare, flag], as: .tester)
+            let expected = podman.stdout.replacingOccurrences(of: "podman unshare", with: "podman-unshare")
+                .replacingOccurrences(of: "uid_map,", with: "uid_map")
+            #expect(ours == Outcome(stdout: expected, stderr: "", ending: podman.ending))
+            #expect(ours.ending == .exit(0))
+        }
+    }
+
+    @Test(.enabled(if: PodmanOracle.ready && Harness.isRoot, PodmanOracle.skipReason))
+    func refusedForRoot() {
+        let ours = Harness.run([podmanUnshare, "true"])
+        let podman = Harness.run([PodmanOracle.path, "unshare", "true"])
+        #expect(ours.ending == .exit(125))
+        #expect(ours.ending == podman.ending)
+        #expect(podmanErrorLine(ours) == "Error: please use unshare with rootless")
+        #expect(podmanErrorLine(ours) == podmanErrorLine(podman))
+    }
+
+    @Test(.enabled(if: PodmanOracle.ready, PodmanOracle.skipReason))
+    func chownToASubordinateID() throws {
+        let dir = Harness.scratch("podman-chown")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var owners: [String] = []
+        for (name, tool) in [("ours", [podmanUnshare]), ("podman", [PodmanOracle.path, "unshare"])] {
+            let file = dir + "/" + name
+            #expect(Harness.run(["touch", file], as: .tester).ending == .exit(0))
+            let r = Harness.run(tool + ["chown", "1:1", file], as: .tester)
+            PodmanOracle.stopPause(for: .tester)
+            #expect(r.ending == .exit(0), "\(r)")
+            owners.append(Harness.run(["stat", "-c", "%u:%g", file]).stdout)
+        }
+        #expect(owners == ["100000:100000\n", "100000:100000\n"])
+    }
+
+    @Test(.enabled(if: PodmanOracle.ready, PodmanOracle.skipReason))
+    func nestedCallsRunInPlace() {
+        let ours = Harness.run([podmanUnshare, podmanUnshare, "sh", "-c", "cat /proc/self/uid_map; env | grep CONTAINERS_ | sort"],
+                               as: .tester)
+        let podman = PodmanOracle.run([PodmanOracle.path, "unshare", "sh", "-c",
+                                       "cat /proc/self/uid_map; env | grep CONTAINERS_ | sort"], as: .tester)
+        #expect(ours.stdout == podman.stdout, "podman:\n\(podman)\nours:\n\(ours)")
+        #expect(ours.ending == podman.ending)
+    }
+}
+
+@Suite struct PodmanUnshareTests {
+    @Test(.enabled(if: Harness.testerReady, Harness.testerSkipReason))
+    func everyRangeEndToEnd() {
+        let r = Harness.run([podmanUnshare, "cat", "/proc/self/uid_map", "/proc/self/gid_map", "/proc/self/setgroups"],
+                            as: .tester2)
+        #expect(r == Outcome(stdout: """
+                     0       1002          1
+                     1     200000       1000
+                  1001     300000       2000
+                     0       1002          1
+                     1     200000       1000
+                  1001     300000       2000
+            allow
+
+            """, stderr: "", ending: .exit(0)))
+    }
+
+    @Test(.enabled(if: Harness.testerReady, Harness.testerSkipReason))
+    func byTheDashDashPodmanSwitchToo() {
+        let r = Harness.run([Harness.swiftUnshare, "--podman", "id", "-u"], as: .tester)
+        #expect(r == Outcome(stdout: "0\n", stderr: "", ending: .exit(0)))
+        let bad = Harness.run([Harness.swiftUnshare, "--podman", "--foo"], as: .tester)
+        #expect(bad.stderr == "Error: unknown flag: --foo\nSee 'swift-unshare --podman --help'\n")
+        #expect(bad.ending == .exit(125))
+    }
+
+    @Test(.enabled(if: Harness.testerReady, Harness.testerSkipReason))
+    func aNewMountNamespace() {
+        let outside = Harness.run(["readlink", "/proc/self/ns/mnt"], as: .tester)
+        let inside = Harness.run([podmanUnshare, "readlink", "/proc/self/ns/mnt"], as: .tester)
+        #expect(inside.ending == .exit(0))
+        #expect(inside.stdout.hasPrefix("mnt:["))
+        #expect(inside.stdout != outside.stdout)
+    }
+
+    private static let singleMaps = """
+                 0       1001          1
+                 0       1001          1
+        deny
+
+        """
+
+    @Test(.enabled(if: Harness.testerReady, Harness.testerSkipReason))
+    func failingNewgidmapFallsBackToTheSingleMapping() throws {
+        // newuidmap works, newgidmap fails: uid_map is already written, so a fresh
+        // child redoes the namespace with the single mapping for both.
+        let dir = Harness.scratch("podman-fake-newgidmap")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let fake = dir + "/newgidmap"
+        try "#!/bin/sh\necho 'newgidmap: refused by the test' >&2\nexit 1\n".write(toFile: fake, atomically: true, encoding: .utf8)
+        chmod(fake, 0o755)
+        let r = Harness.run([podmanUnshare, "cat", "/proc/self/uid_map", "/proc/self/gid_map", "/proc/self/setgroups"],
+                            as: .tester, extraEnv: ["PATH": dir + ":/usr/sbin:/usr/bin:/sbin:/bin"])
+        #expect(r.stdout == Self.singleMaps, "\(r)")
+        #expect(r.ending == .exit(0))
+        #expect(r.stderr.contains("newgidmap: refused by the test"))
+        #expect(r.stderr.contains("Using rootless single mapping into the namespace."))
+    }
+
+    @Test(.enabled(if: Harness.testerReady, Harness.testerSkipReason))
+    func missingNewuidmapFallsBackToTheSingleMapping() throws {
+        let dir = Harness.scratch("podman-no-newuidmap")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        symlink("/usr/bin/cat", dir + "/cat")
+        let r = Harness.run([podmanUnshare, "cat", "/proc/self/uid_map", "/proc/self/gid_map", "/proc/self/setgroups"],
+                            as: .tester, extraEnv: ["PATH": dir])
+        #expect(r.stdout == Self.singleMaps, "\(r)")
+        #expect(r.ending == .exit(0))
+        #expect(r.stderr.contains("newuidmap"))
+        #expect(r.stderr.contains("Using rootless single mapping into the namespace."))
+    }
+
+    @Test(.enabled(if: Harness.testerReady, Harness.testerSkipReason))
+    func noSubordinateRangesGiveTheSingleMapping() {
+        // nobody has no /etc/subuid line.
+        let r = Harness.run(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "--",
+                             podmanUnshare, "cat", "/proc/self/uid_map", "/proc/self/gid_map", "/proc/self/setgroups"],
+                            env: ["PATH": "/usr/bin:/bin", "HOME": "/nonexistent", "LANG": "C"])
+        #expect(r.stdout == "         0      65534          1\n         0      65534          1\ndeny\n", "\(r)")
+        #expect(r.ending == .exit(0))
+        #expect(r.stderr.contains(#"no subuid ranges found for user \"nobody\" in /etc/subuid"#))
+        #expect(r.stderr.contains("Using rootless single mapping into the namespace."))
+    }
+
+    @Test(.enabled(if: Harness.testerReady, Harness.testerSkipReason))
+    func storageConfOverridesAndMalformedFiles() throws {
+        let dir = Harness.scratch("podman-conf")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.createDirectory(atPath: dir + "/containers", withIntermediateDirectories: true)
+        let file = dir + "/containers/storage.conf"
+        try "[storage]\ndriver = \"overlay\"\ngraphroot = \"$HOME/g\"\nrunroot = \"/tmp/r\"\n"
+            .write(toFile: file, atomically: true, encoding: .utf8)
+        chmod(dir + "/containers", 0o755)
+        chmod(file, 0o644)
+        let args = [podmanUnshare, "sh", "-c", "echo $CONTAINERS_GRAPHROOT $CONTAINERS_RUNROOT"]
+        let r = Harness.run(args, as: .tester, extraEnv: ["XDG_CONFIG_HOME": dir])
+        #expect(r == Outcome(stdout: "/home/unshare-tester/g /tmp/r\n", stderr: "", ending: .exit(0)))
+
+        try "[storage\ngraphroot = \"/g\"\n".write(toFile: file, atomically: true, encoding: .utf8)
+        chmod(file, 0o644)
+        let bad = Harness.run(args, as: .tester, extraEnv: ["XDG_CONFIG_HOME": dir])
+        #expect(bad.stdout == "/home/unshare-tester/.local/share/containers/storage /tmp/podman-run-1001/containers\n")
+        #expect(bad.ending == .exit(0))
+        #expect(bad.stderr.contains("Failed to read \(file) toml: line 1:"))
+    }
+
+    @Test(.enabled(if: Harness.testerReady, Harness.testerSkipReason),
+          arguments: [(SIGTERM, "TERM", Int32(3)), (SIGHUP, "HUP", 4), (SIGINT, "INT", 5)])
+    func signalsAreForwarded(signal: Int32, name: String, status: Int32) {
+        let p = PodmanBackground([podmanUnshare, "sh", "-c",
+                                  "trap 'echo got-\(name); exit \(status)' \(name); echo ready; while :; do sleep 0.05; done"],
+                                 as: .tester)
+        #expect(p.waitFor("ready\n"))
+        kill(p.pid, signal)
+        #expect(p.wait() == .exit(status))
+        #expect(p.output == "ready\ngot-\(name)\n")
+    }
+
+    @Test(.enabled(if: Harness.testerReady, Harness.testerSkipReason))
+    func theCommandDiesWithPodmanUnshare() throws {
+        let p = PodmanBackground([podmanUnshare, "sh", "-c", "echo ready $$; exec sleep 30"], as: .tester)
+        #expect(p.waitFor("\n"))
+        let fields = p.output.split(separator: " ")
+        let pid = try #require(fields.count == 2 ? Int32(fields[1].trimmingCharacters(in: .whitespacesAndNewlines)) : nil)
+        #expect(!podmanProcessGone(pid))
+        kill(p.pid, SIGKILL)
+        #expect(p.wait() == .signal(SIGKILL))
+        let deadline = Date().addingTimeInterval(5)
+        while !podmanProcessGone(pid) && Date() < deadline { usleep(10_000) }
+        #expect(podmanProcessGone(pid))
+    }
+
+    @Test(.enabled(if: Harness.testerReady, Harness.testerSkipReason))
+    func rootlessNetnsWithoutPodmansPauseProcess() {
+        let dir = Harness.scratch("podman-no-netns")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let r = Harness.run([podmanUnshare, "--rootless-netns", "true"], as: .tester2, extraEnv: ["XDG_RUNTIME_DIR": dir])
+        #expect(r.ending == .exit(125))
+        #expect(r.stderr == "Error: no rootless network namespace to join: podman's pause process is not running (no \(dir)/libpod/tmp/pause.pid)\n")
+    }
+
+    @Test(.enabled(if: Harness.testerReady && Harness.oracleReady, Harness.testerSkipReason))
+    func rootlessNetnsIsJoined() throws {
+        // A stand-in for podman's pause process: a user and mount namespace in
+        // which a network namespace is bound at podman's path for it.
+        let runtime = Harness.scratch("podman-netns")
+        defer { try? FileManager.default.removeItem(atPath: runtime) }
+        let home = try #require(Runner.tester2.passwd?.home)
+        let name = PodmanPlan.rootlessNetnsName(graphroot: ByteString(home + "/.local/share/containers/storage"))
+        let netns = "\(runtime)/netns/\(name)"
+        let pidFile = "\(runtime)/libpod/tmp/pause.pid"
+        let setup = Harness.run(["sh", "-c", "mkdir -p \(runtime)/netns \(runtime)/libpod/tmp && touch \(netns)"], as: .tester2)
+        #expect(setup.ending == .exit(0), "\(setup)")
+        let pause = PodmanBackground([Harness.oracle, "-r", "-m", "sh", "-c",
+                                      "\(Harness.oracle) -n --net=\(netns) readlink /proc/self/ns/net && echo $$ > \(pidFile) && echo ready && exec sleep 60"],
+                                     as: .tester2)
+        #expect(pause.waitFor("ready\n"))
+        let netID = pause.output.split(separator: "\n").first.map(String.init) ?? "?"
+        #expect(netID.hasPrefix("net:["))
+
+        let r = Harness.run([podmanUnshare, "--rootless-netns", "sh", "-c",
+                             "readlink /proc/self/ns/net; id -u; pwd; cat /proc/self/uid_map; echo $CONTAINERS_RUNROOT"],
+                            as: .tester2, extraEnv: ["XDG_RUNTIME_DIR": runtime])
+        // The working directory survives joining the pause process's mount namespace.
+        let cwd = FileManager.default.currentDirectoryPath
+        #expect(r.stdout == "\(netID)\n0\n\(cwd)\n         0       1002          1\n\(runtime)/containers\n", "\(r)")
+        #expect(r.ending == .exit(0))
+
+        // The pause process is there, but no namespace is bound on the path.
+        let other = PodmanBackground([Harness.oracle, "-r", "-m", "sh", "-c", "echo $$ > \(pidFile) && echo ready && exec sleep 60"],
+                                     as: .tester2)
+        #expect(other.waitFor("ready\n"))
+        let unbound = Harness.run([podmanUnshare, "--rootless-netns", "true"], as: .tester2,
+                                  extraEnv: ["XDG_RUNTIME_DIR": runtime])
+        #expect(unbound.stderr == "Error: no rootless network namespace to join: \(netns) is not a network namespace\n")
+        #expect(unbound.ending == .exit(125))
+        kill(pause.pid, SIGKILL)
+        kill(other.pid, SIGKILL)
+        _ = pause.wait()
+        _ = other.wait()
+    }
+}

@@ -1,0 +1,415 @@
+import Glibc
+import Testing
+@testable import SwiftUnshare
+
+/// A system for podman mode's pure layers: plain values, no effects.
+struct PodmanFakeSystem: PodmanSystemContext {
+    var euid: UInt32 = 1001
+    var egid: UInt32 = 1001
+    var users: [PasswdEntry] = [PasswdEntry(name: "tester", uid: 1001, gid: 1001, home: "/home/tester", shell: "/bin/sh")]
+    var files: [String: [UInt8]] = [:]
+    var env: [String: ByteString] = ["HOME": "/home/tester", "SHELL": "/bin/bash"]
+    var dirs: [ByteString: (uid: UInt32, mode: UInt32)] = [:]
+
+    init(subuid: String = "tester:100000:65536\n", subgid: String = "tester:100000:65536\n") {
+        files["/etc/subuid"] = Array(subuid.utf8)
+        files["/etc/subgid"] = Array(subgid.utf8)
+    }
+
+    func user(named name: ByteString) -> PasswdEntry? { users.first { $0.name == name } }
+    func user(id: UInt32) -> PasswdEntry? { users.first { $0.uid == id } }
+    func groupID(named name: ByteString) -> UInt32? { nil }
+    func readFile(_ path: String) -> Result<[UInt8], Errno> {
+        files[path].map { .success($0) } ?? .failure(Errno(ENOENT))
+    }
+    func environment(_ name: String) -> ByteString? { env[name] }
+    func ownerAndMode(of path: ByteString) -> (uid: UInt32, mode: UInt32)? { dirs[path] }
+}
+
+private func conf(_ text: String) -> Result<StorageConf.Roots, StorageConf.Malformed> {
+    StorageConf.parse(Array(text.utf8))
+}
+
+private func podmanPlan(_ system: PodmanFakeSystem, args: [ByteString] = ["id"],
+                        rootlessNetns: Bool = false) -> Result<PodmanPlan, PodmanError> {
+    PodmanPlan.build(PodmanOptions(rootlessNetns: rootlessNetns, command: args), context: system)
+}
+
+private func env(_ p: PodmanPlan, _ name: ByteString) -> ByteString? {
+    p.environment.first { $0.name == name }?.value
+}
+
+@Suite struct PodmanStorageConfTests {
+    @Test func readsGraphrootAndRunroot() {
+        let r = conf("""
+            # user storage
+            [storage]
+            driver = "overlay"
+            graphroot = "/data/graph"   # a comment
+            runroot = '/run/me/c'
+
+            [storage.options]
+            graphroot = "/not/this"
+            size = ""
+            mount_program = "/usr/bin/fuse-overlayfs"
+            """)
+        #expect(r == .success(StorageConf.Roots(graphroot: "/data/graph", runroot: "/run/me/c")))
+    }
+
+    @Test func keysOutsideTheStorageTableAreIgnored() {
+        #expect(conf("graphroot = \"/top\"\n[storage]\n") == .success(StorageConf.Roots()))
+        #expect(conf("[other]\ngraphroot = \"/x\"\n") == .success(StorageConf.Roots()))
+        #expect(conf("[storage.options.overlay]\nrunroot = \"/x\"\n") == .success(StorageConf.Roots()))
+        #expect(conf("") == .success(StorageConf.Roots()))
+    }
+
+    @Test func dottedAndQuotedKeys() {
+        #expect(conf("storage.graphroot = \"/g\"\n") == .success(StorageConf.Roots(graphroot: "/g")))
+        #expect(conf("[storage]\n\"runroot\" = \"/r\"\n") == .success(StorageConf.Roots(runroot: "/r")))
+        #expect(conf("[ storage ]\n'graphroot' = \"/g\"\n") == .success(StorageConf.Roots(graphroot: "/g")))
+        #expect(conf("[\"storage\"]\ngraphroot=\"/g\"\n") == .success(StorageConf.Roots(graphroot: "/g")))
+    }
+
+    @Test func emptyStringsCountAsAbsent() {
+        #expect(conf("[storage]\ngraphroot = \"\"\nrunroot = ''\n") == .success(StorageConf.Roots()))
+    }
+
+    @Test func stringEscapesAndMultilineStrings() {
+        #expect(conf(#"[storage]\#ngraphroot = "/a\"b\\c\u00e9\tx""#)
+                == .success(StorageConf.Roots(graphroot: ByteString("/a\"b\\c\u{e9}\tx"))))
+        #expect(conf("[storage]\ngraphroot = \"\"\"\n/multi\\\n   line\"\"\"\n")
+                == .success(StorageConf.Roots(graphroot: "/multiline")))
+        #expect(conf("[storage]\nrunroot = '''\n/lit'''\n") == .success(StorageConf.Roots(runroot: "/lit")))
+    }
+
+    @Test func otherValueKindsAreSkipped() {
+        let r = conf("""
+            [storage]
+            list = [
+              "a", # comment
+              'b',
+            ]
+            table = { a = 1, b = "x", c = [1, 2] }
+            n = -12_000
+            f = 1.5e3
+            b = true
+            d = 1979-05-27 07:32:00Z
+            [[storage.array]]
+            x = 1
+            [storage.more]
+            graphroot = "/no"
+            """)
+        #expect(r == .success(StorageConf.Roots()))
+    }
+
+    @Test func malformedFilesAreReportedWithTheirLine() {
+        func line(_ text: String) -> Int? {
+            if case .failure(let m) = conf(text) { return m.line }
+            return nil
+        }
+        #expect(line("[storage\ngraphroot = \"/g\"\n") == 1)
+        #expect(line("[storage]\ngraphroot \"/g\"\n") == 2)
+        #expect(line("[storage]\n\ngraphroot = \"/g\n") == 3)
+        #expect(line("[storage]\ngraphroot = /g\n") == 2)
+        #expect(line("[storage]\ngraphroot = \"/g\"\ngraphroot = \"/h\"\n") == 3)
+        #expect(line("[storage]\ngraphroot = 12\n") == 2)
+        #expect(line("[storage]\nrunroot = \"/r\" junk\n") == 2)
+        #expect(line("[storage]\n[storage]\n") == 2)
+        #expect(line("[storage]\nx = [1, 2\n") == 3)
+        #expect(line("[storage]\nx = \"bad \\q escape\"\n") == 2)
+        #expect(line("= \"x\"\n") == 1)
+    }
+
+    @Test func expandEnvFollowsGo() {
+        let vars: [ByteString: ByteString] = ["HOME": "/home/t", "UID": "1001", "1": "one"]
+        func expand(_ s: ByteString) -> ByteString { StorageConf.expandEnv(s, lookup: { vars[$0] }) }
+        #expect(expand("$HOME/graph") == "/home/t/graph")
+        #expect(expand("${HOME}/run/${UID}") == "/home/t/run/1001")
+        #expect(expand("/a/$UNSET/b") == "/a//b")
+        #expect(expand("/cost$") == "/cost$")
+        #expect(expand("/x/$/y") == "/x/$/y")
+        #expect(expand("/x/${}/y") == "/x//y")
+        #expect(expand("/x/${HOME") == "/x/HOME")
+        #expect(expand("$1x") == "onex")
+        #expect(expand("~/rr") == "~/rr")
+    }
+}
+
+@Suite struct PodmanArgumentTests {
+    private func parse(_ words: [ByteString]) -> Result<PodmanInvocation, PodmanError> {
+        PodmanOptions.parse(["podman-unshare"] + words)
+    }
+
+    private func usage(_ message: ByteString) -> Result<PodmanInvocation, PodmanError> {
+        .failure(PodmanError(message, seeHelp: true))
+    }
+
+    @Test func optionsStopAtTheFirstNonOption() {
+        #expect(parse(["id", "--foo"]) == .success(.run(PodmanOptions(command: ["id", "--foo"]))))
+        #expect(parse(["--rootless-netns", "ip", "-h"])
+                == .success(.run(PodmanOptions(rootlessNetns: true, command: ["ip", "-h"]))))
+        #expect(parse(["--", "--help"]) == .success(.run(PodmanOptions(command: ["--help"]))))
+        #expect(parse(["-", "x"]) == .success(.run(PodmanOptions(command: ["-", "x"]))))
+        #expect(parse([]) == .success(.run(PodmanOptions())))
+        #expect(PodmanOptions.parse([]) == .success(.run(PodmanOptions())))
+    }
+
+    @Test func booleanValues() {
+        #expect(parse(["--rootless-netns=false", "id"]) == .success(.run(PodmanOptions(command: ["id"]))))
+        #expect(parse(["--rootless-cni=T", "id"]) == .success(.run(PodmanOptions(rootlessNetns: true, command: ["id"]))))
+        #expect(parse(["--rootless-netns=xyz"]) == usage(
+            #"invalid argument "xyz" for "--rootless-netns" flag: strconv.ParseBool: parsing "xyz": invalid syntax"#))
+        #expect(parse(["--help="]) == usage(
+            #"invalid argument "" for "--help" flag: strconv.ParseBool: parsing "": invalid syntax"#))
+        #expect(parse(["--help=false", "id"]) == .success(.run(PodmanOptions(command: ["id"]))))
+    }
+
+    @Test func help() {
+        #expect(parse(["--help"]) == .success(.help))
+        #expect(parse(["-h"]) == .success(.help))
+        #expect(parse(["-hx"]) == .success(.help))
+        #expect(parse(["-h=3"]) == .success(.help))
+        #expect(parse(["--rootless-netns", "--help", "id"]) == .success(.help))
+        #expect(parse(["--help", "--foo"]) == usage("unknown flag: --foo"))
+    }
+
+    @Test func podmansMessagesForBadFlags() {
+        #expect(parse(["--foo"]) == usage("unknown flag: --foo"))
+        #expect(parse(["--foo=bar"]) == usage("unknown flag: --foo"))
+        #expect(parse(["--rootless-net"]) == usage("unknown flag: --rootless-net"))
+        #expect(parse(["-x"]) == usage("unknown shorthand flag: 'x' in -x"))
+        #expect(parse(["-xh"]) == usage("unknown shorthand flag: 'x' in -xh"))
+        #expect(parse(["-r"]) == usage("unknown shorthand flag: 'r' in -r"))
+        #expect(parse(["--=x"]) == usage("bad flag syntax: --=x"))
+        #expect(parse(["---x"]) == usage("bad flag syntax: ---x"))
+        #expect(PodmanError("unknown flag: --foo", seeHelp: true).rendered(command: "podman-unshare")
+                == "Error: unknown flag: --foo\nSee 'podman-unshare --help'\n")
+    }
+
+    @Test func goQuoting() {
+        #expect(GoText.quote("a\"b\\c\n\u{1}") == #""a\"b\\c\n\x01""#)
+        #expect(GoText.quote(ByteString([0x61, 0xff])) == #""a\xff""#)
+        #expect(GoText.quote("é") == "\"é\"")
+        #expect(GoText.quoteByte(UInt8(ascii: "'")) == #"'\''"#)
+        #expect(GoText.quoteByte(0x0a) == #"'\n'"#)
+        #expect(GoText.quoteByte(0xc3) == "'Ã'")
+        #expect(GoText.quoteByte(0x85) == #"'\u0085'"#)
+    }
+
+    @Test func cleanPath() {
+        #expect(GoText.cleanPath("/usr//bin/./id") == "/usr/bin/id")
+        #expect(GoText.cleanPath("./x") == "x")
+        #expect(GoText.cleanPath("/../a/../b/") == "/b")
+        #expect(GoText.cleanPath("../../a") == "../../a")
+        #expect(GoText.cleanPath("") == ".")
+        #expect(GoText.joinPath("/run/user/1/", "containers") == "/run/user/1/containers")
+    }
+
+    @Test func errnoTextIsGos() {
+        #expect(GoText.errnoText(EACCES) == "permission denied")
+        #expect(GoText.errnoText(ENOEXEC) == "exec format error")
+        #expect(GoText.errnoText(ENOENT) == "no such file or directory")
+    }
+
+    @Test func lookPathLikeGo() {
+        let executables: Set<ByteString> = ["/usr/bin/id", "/opt/x/tool", "rel/tool2"]
+        func look(_ name: ByteString, _ path: ByteString?) -> Result<ByteString, PodmanError> {
+            PodmanExecutor.lookPath(name, path: path, isExecutableFile: { executables.contains($0) })
+        }
+        #expect(look("id", "/bin:/usr/bin") == .success("/usr/bin/id"))
+        #expect(look("tool", "/usr/bin:/opt/x/") == .success("/opt/x/tool"))
+        #expect(look("/etc", "/usr/bin") == .success("/etc"))
+        #expect(look("x/y", nil) == .success("x/y"))
+        #expect(look("nope", "/usr/bin")
+                == .failure(PodmanError(#"exec: "nope": executable file not found in $PATH"#, exitCode: 127)))
+        #expect(look("id", nil) == .failure(PodmanError(#"exec: "id": executable file not found in $PATH"#, exitCode: 127)))
+        #expect(look("tool2", "rel")
+                == .failure(PodmanError(#"exec: "tool2": cannot run executable found relative to current directory"#)))
+        #expect(look("", "/usr/bin") == .failure(PodmanError("exec: no command")))
+    }
+
+    @Test func logLines() {
+        let w = PodmanLogLine(.warning, "Using rootless single mapping")
+        #expect(PodmanLog.render(w, terminal: false, time: "2026-01-02T03:04:05Z")
+                == "time=\"2026-01-02T03:04:05Z\" level=warning msg=\"Using rootless single mapping\"\n")
+        #expect(PodmanLog.render(PodmanLogLine(.error, "a \"b\""), terminal: true, time: "")
+                == "ERRO[0000] a \"b\"\n")
+        #expect(PodmanLog.render(PodmanLogLine(.error, "plain"), terminal: false, time: "t")
+                == "time=t level=error msg=plain\n")
+    }
+}
+
+@Suite struct PodmanMapTests {
+    private func entry(_ start: UInt32, _ count: UInt32) -> SubordinateIDs.Entry {
+        SubordinateIDs.Entry(start: start, count: count)
+    }
+
+    @Test func oneRangeAtFullLength() {
+        #expect(PodmanPlan.layout(id: 1001, ranges: [entry(100000, 65536)])
+                == [IDRange(inner: 0, outer: 1001, count: 1), IDRange(inner: 1, outer: 100000, count: 65536)])
+    }
+
+    @Test func severalRangesEndToEndInFileOrder() {
+        #expect(PodmanPlan.layout(id: 1002, ranges: [entry(300000, 2000), entry(200000, 1000), entry(400000, 1)])
+                == [IDRange(inner: 0, outer: 1002, count: 1), IDRange(inner: 1, outer: 300000, count: 2000),
+                    IDRange(inner: 2001, outer: 200000, count: 1000), IDRange(inner: 3001, outer: 400000, count: 1)])
+    }
+
+    @Test func aRangeHoldingTheCallerIsSplitAroundIt() {
+        #expect(PodmanPlan.layout(id: 1500, ranges: [entry(1000, 1000), entry(5000, 10)])
+                == [IDRange(inner: 0, outer: 1500, count: 1), IDRange(inner: 1, outer: 1000, count: 500),
+                    IDRange(inner: 501, outer: 1501, count: 499), IDRange(inner: 1000, outer: 5000, count: 10)])
+        #expect(PodmanPlan.layout(id: 1000, ranges: [entry(1000, 10)])
+                == [IDRange(inner: 0, outer: 1000, count: 1), IDRange(inner: 1, outer: 1001, count: 9)])
+        // A range just below the caller keeps every id.
+        #expect(PodmanPlan.layout(id: 1000, ranges: [entry(990, 10)])
+                == [IDRange(inner: 0, outer: 1000, count: 1), IDRange(inner: 1, outer: 990, count: 10)])
+    }
+
+    @Test func emptyAndOverflowingRanges() {
+        #expect(PodmanPlan.layout(id: 1, ranges: [entry(5, 0), entry(10, 2)])
+                == [IDRange(inner: 0, outer: 1, count: 1), IDRange(inner: 1, outer: 10, count: 2)])
+        #expect(PodmanPlan.layout(id: 1, ranges: [entry(UInt32.max - 5, 100)])
+                == [IDRange(inner: 0, outer: 1, count: 1), IDRange(inner: 1, outer: UInt32.max - 5, count: 5)])
+        #expect(PodmanPlan.layout(id: 1, ranges: [entry(10, UInt32.max), entry(20, 5)])
+                == [IDRange(inner: 0, outer: 1, count: 1), IDRange(inner: 1, outer: 10, count: UInt32.max - 10),
+                    IDRange(inner: UInt32.max - 9, outer: 20, count: 5)])
+        // Inner ids run out: the rest is clipped, then dropped.
+        #expect(PodmanPlan.layout(id: 5, ranges: [entry(10, 4_000_000_000), entry(20, 300_000_000), entry(30, 5)])
+                == [IDRange(inner: 0, outer: 5, count: 1), IDRange(inner: 1, outer: 10, count: 4_000_000_000),
+                    IDRange(inner: 4_000_000_001, outer: 20, count: 294_967_294)])
+    }
+
+    @Test func planUsesEveryRangeOfTheCaller() {
+        let s = PodmanFakeSystem(subuid: "other:5:5\ntester:200000:1000\n1001:300000:2000\n",
+                                 subgid: "tester:200000:1000\n")
+        guard case .success(let p) = podmanPlan(s) else { Issue.record("no plan"); return }
+        #expect(p.namespaces == .newUser(.ranges(
+            uid: [IDRange(inner: 0, outer: 1001, count: 1), IDRange(inner: 1, outer: 200000, count: 1000),
+                  IDRange(inner: 1001, outer: 300000, count: 2000)],
+            gid: [IDRange(inner: 0, outer: 1001, count: 1), IDRange(inner: 1, outer: 200000, count: 1000)])))
+        #expect(p.messages.isEmpty)
+    }
+
+    @Test func noRangesFallsBackToTheSingleMappingWithPodmansWords() {
+        for s in [PodmanFakeSystem(subuid: "other:1:2\n"), PodmanFakeSystem(subgid: ""),
+                  { var s = PodmanFakeSystem(); s.files["/etc/subuid"] = nil; return s }()] {
+            guard case .success(let p) = podmanPlan(s) else { Issue.record("no plan"); continue }
+            #expect(p.namespaces == .newUser(.single(uid: 1001, gid: 1001)))
+            #expect(p.messages.count == 2)
+            #expect(p.messages.last == PodmanLogLine(.warning, PodmanPlan.singleMappingWarning))
+        }
+        guard case .success(let p) = podmanPlan(PodmanFakeSystem(subuid: "")) else { Issue.record("no plan"); return }
+        #expect(p.messages.first == PodmanLogLine(.error,
+            #"cannot find UID/GID for user tester: no subuid ranges found for user "tester" in /etc/subuid - check rootless mode in man pages."#))
+    }
+}
+
+@Suite struct PodmanPlanTests {
+    @Test func environmentDefaults() {
+        guard case .success(let p) = podmanPlan(PodmanFakeSystem()) else { Issue.record("no plan"); return }
+        #expect(p.environment == [
+            PodmanEnvVar("_CONTAINERS_USERNS_CONFIGURED", "done"),
+            PodmanEnvVar("_CONTAINERS_ROOTLESS_UID", "1001"),
+            PodmanEnvVar("_CONTAINERS_ROOTLESS_GID", "1001"),
+            PodmanEnvVar("CONTAINERS_GRAPHROOT", "/home/tester/.local/share/containers/storage"),
+            PodmanEnvVar("CONTAINERS_RUNROOT", "/tmp/podman-run-1001/containers"),
+        ])
+        #expect(p.command == ["id"])
+    }
+
+    @Test func xdgDirectoriesAndRunUser() {
+        var s = PodmanFakeSystem()
+        s.dirs["/run/user/1001"] = (1001, 0o40700)
+        guard case .success(let p) = podmanPlan(s) else { Issue.record("no plan"); return }
+        #expect(env(p, "CONTAINERS_RUNROOT") == "/run/user/1001/containers")
+
+        s.dirs["/run/user/1001"] = (0, 0o40755)   // not ours
+        guard case .success(let p2) = podmanPlan(s) else { Issue.record("no plan"); return }
+        #expect(env(p2, "CONTAINERS_RUNROOT") == "/tmp/podman-run-1001/containers")
+
+        s.env["XDG_RUNTIME_DIR"] = "/xdg/run/"
+        s.env["XDG_DATA_HOME"] = "/xdg/data"
+        guard case .success(let p3) = podmanPlan(s) else { Issue.record("no plan"); return }
+        #expect(env(p3, "CONTAINERS_RUNROOT") == "/xdg/run/containers")
+        #expect(env(p3, "CONTAINERS_GRAPHROOT") == "/xdg/data/containers/storage")
+
+        s.env["HOME"] = nil   // the passwd entry's home
+        s.env["XDG_DATA_HOME"] = ""
+        guard case .success(let p4) = podmanPlan(s) else { Issue.record("no plan"); return }
+        #expect(env(p4, "CONTAINERS_GRAPHROOT") == "/home/tester/.local/share/containers/storage")
+    }
+
+    @Test func storageConfOverridesTheDefaults() {
+        var s = PodmanFakeSystem()
+        s.files["/home/tester/.config/containers/storage.conf"] =
+            Array("[storage]\ngraphroot = \"$HOME/graph\"\nrunroot = \"/r\"\n".utf8)
+        guard case .success(let p) = podmanPlan(s) else { Issue.record("no plan"); return }
+        #expect(env(p, "CONTAINERS_GRAPHROOT") == "/home/tester/graph")
+        #expect(env(p, "CONTAINERS_RUNROOT") == "/r")
+        #expect(p.messages.isEmpty)
+
+        s.env["XDG_CONFIG_HOME"] = "/cfg"   // the file is looked for there instead
+        guard case .success(let p2) = podmanPlan(s) else { Issue.record("no plan"); return }
+        #expect(env(p2, "CONTAINERS_GRAPHROOT") == "/home/tester/.local/share/containers/storage")
+        s.files["/cfg/containers/storage.conf"] = Array("[storage]\nrunroot = \"/cfg-run\"\n".utf8)
+        guard case .success(let p3) = podmanPlan(s) else { Issue.record("no plan"); return }
+        #expect(env(p3, "CONTAINERS_RUNROOT") == "/cfg-run")
+    }
+
+    @Test func malformedStorageConfWarnsAndKeepsTheDefaults() {
+        var s = PodmanFakeSystem()
+        s.files["/home/tester/.config/containers/storage.conf"] = Array("[storage\ngraphroot = \"/g\"\n".utf8)
+        guard case .success(let p) = podmanPlan(s) else { Issue.record("no plan"); return }
+        #expect(env(p, "CONTAINERS_GRAPHROOT") == "/home/tester/.local/share/containers/storage")
+        #expect(p.messages.count == 1)
+        #expect(p.messages.first?.level == .warning)
+        #expect(p.messages.first?.message.description.hasPrefix(
+            "Failed to read /home/tester/.config/containers/storage.conf toml: line 1: ") == true)
+    }
+
+    @Test func podmansOwnErrors() {
+        var root = PodmanFakeSystem()
+        root.euid = 0
+        #expect(podmanPlan(root) == .failure(PodmanError("please use unshare with rootless")))
+        var noShell = PodmanFakeSystem()
+        noShell.env["SHELL"] = nil
+        #expect(podmanPlan(noShell, args: []) == .failure(PodmanError("no command specified and no $SHELL specified")))
+        guard case .success(let p) = podmanPlan(PodmanFakeSystem(), args: []) else { Issue.record("no plan"); return }
+        #expect(p.command == ["/bin/bash"])
+        var emptyShell = PodmanFakeSystem()
+        emptyShell.env["SHELL"] = ""
+        guard case .success(let p2) = podmanPlan(emptyShell, args: []) else { Issue.record("no plan"); return }
+        #expect(p2.command == [""])   // podman then says "exec: no command"
+    }
+
+    @Test func nestedCallsRunInPlace() {
+        var s = PodmanFakeSystem()
+        s.euid = 0
+        s.egid = 0
+        s.env["_CONTAINERS_USERNS_CONFIGURED"] = "done"
+        s.env["_CONTAINERS_ROOTLESS_UID"] = "1001"
+        s.env["_CONTAINERS_ROOTLESS_GID"] = "1001"
+        guard case .success(let p) = podmanPlan(s) else { Issue.record("no plan"); return }
+        #expect(p.namespaces == .nested)
+        #expect(env(p, "_CONTAINERS_ROOTLESS_UID") == "1001")
+        #expect(env(p, "CONTAINERS_RUNROOT") == "/tmp/podman-run-1001/containers")
+    }
+
+    @Test func rootlessNetnsPaths() {
+        #expect(PodmanPlan.rootlessNetnsName(graphroot: "/home/unshare-tester/.local/share/containers/storage")
+                == "rootless-netns-71926a05ba3e1249e0e8")
+        guard case .success(let p) = podmanPlan(PodmanFakeSystem(), rootlessNetns: true) else { Issue.record("no plan"); return }
+        let name = PodmanPlan.rootlessNetnsName(graphroot: "/home/tester/.local/share/containers/storage")
+        #expect(p.namespaces == .rootlessNetns(pausePidFile: "/tmp/podman-run-1001/libpod/tmp/pause.pid",
+                                               netns: "/tmp/podman-run-1001/netns/" + name))
+    }
+
+    @Test func sha256Vectors() {
+        #expect(SHA256.hex(SHA256.digest([])) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(SHA256.hex(SHA256.digest(Array("abc".utf8)))
+                == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(SHA256.hex(SHA256.digest(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8)))
+                == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+    }
+}
