@@ -127,7 +127,7 @@ enum Harness {
         if let cwd { full = ["env", "-C", cwd, "--"].map { Array($0.utf8) } + full }
         if runner != .root {
             full = ["setpriv", "--reuid=\(runner.rawValue)", "--regid=\(runner.rawValue)", "--init-groups", "--"]
-                .map { Array($0.utf8) } + argv
+                .map { Array($0.utf8) } + full
         }
         let outPath = "/tmp/swift-unshare-out-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         let errPath = outPath + ".err"
