@@ -135,38 +135,7 @@ enum Harness {
             unlink(outPath)
             unlink(errPath)
         }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        var attr = posix_spawnattr_t()
-        posix_spawnattr_init(&attr)
-        defer { posix_spawnattr_destroy(&attr) }
-        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        posix_spawnattr_setpgroup(&attr, 0)
-        var empty = sigset_t()
-        sigemptyset(&empty)
-        posix_spawnattr_setsigmask(&attr, &empty)
-        var all = sigset_t()
-        sigfillset(&all)
-        posix_spawnattr_setsigdefault(&attr, &all)
-
-        let cArgs = full.map { bytes -> UnsafeMutablePointer<CChar>? in
-            let p = UnsafeMutablePointer<CChar>.allocate(capacity: bytes.count + 1)
-            for (i, b) in bytes.enumerated() { p[i] = CChar(bitPattern: b) }
-            p[bytes.count] = 0
-            return p
-        } + [nil]
-        let cEnv = env.sorted(by: { $0.key < $1.key }).map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer {
-            cArgs.forEach { $0?.deallocate() }
-            cEnv.forEach { free($0) }
-        }
-        var pid: pid_t = 0
-        let rc = posix_spawnp(&pid, cArgs[0]!, &actions, &attr, cArgs, cEnv)
-        precondition(rc == 0, "posix_spawnp \(String(cString: cArgs[0]!)): \(rc)")
+        let pid = launch(full, env: env, stdout: outPath, stderr: errPath)
 
         var status: Int32 = 0
         let deadline = Date().addingTimeInterval(timeout)
@@ -219,25 +188,48 @@ extension Harness {
     /// Starts `argv` in the background with a clean signal state (empty mask,
     /// default dispositions), whatever the test runner's thread has, and returns its pid.
     static func spawn(_ argv: [String], env: [String: String] = environment(for: .root)) -> pid_t {
+        launch(argv.map { Array($0.utf8) }, env: env, stdout: nil, stderr: nil, newProcessGroup: false)
+    }
+
+    /// posix_spawnp with stdin from /dev/null, stdout and stderr to the given
+    /// files (nil: inherited), an empty signal mask and default dispositions.
+    static func launch(_ argv: [[UInt8]], env: [String: String], stdout: String?, stderr: String?,
+                       newProcessGroup: Bool = true) -> pid_t {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        // never O_CREAT a device path: a missing /dev/null must not become a regular file
+        func flags(_ path: String) -> Int32 { path.hasPrefix("/dev/") ? O_WRONLY : O_WRONLY | O_CREAT | O_TRUNC }
+        if let stdout { posix_spawn_file_actions_addopen(&actions, 1, stdout, flags(stdout), 0o644) }
+        if let stderr { posix_spawn_file_actions_addopen(&actions, 2, stderr, flags(stderr), 0o644) }
         var attr = posix_spawnattr_t()
         posix_spawnattr_init(&attr)
         defer { posix_spawnattr_destroy(&attr) }
-        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        var flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF
+        if newProcessGroup { flags |= POSIX_SPAWN_SETPGROUP }
+        posix_spawnattr_setflags(&attr, Int16(flags))
+        posix_spawnattr_setpgroup(&attr, 0)
         var empty = sigset_t()
         sigemptyset(&empty)
         posix_spawnattr_setsigmask(&attr, &empty)
         var all = sigset_t()
         sigfillset(&all)
         posix_spawnattr_setsigdefault(&attr, &all)
-        let cArgs = argv.map { strdup($0) } + [nil]
-        let cEnv = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        let cArgs = argv.map { bytes -> UnsafeMutablePointer<CChar>? in
+            let p = UnsafeMutablePointer<CChar>.allocate(capacity: bytes.count + 1)
+            for (i, b) in bytes.enumerated() { p[i] = CChar(bitPattern: b) }
+            p[bytes.count] = 0
+            return p
+        } + [nil]
+        let cEnv = env.sorted(by: { $0.key < $1.key }).map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer {
-            cArgs.forEach { free($0) }
+            cArgs.forEach { $0?.deallocate() }
             cEnv.forEach { free($0) }
         }
         var pid: pid_t = 0
-        let rc = posix_spawnp(&pid, cArgs[0]!, nil, &attr, cArgs, cEnv)
-        precondition(rc == 0, "posix_spawnp \(argv[0]): \(rc)")
+        let rc = posix_spawnp(&pid, cArgs[0]!, &actions, &attr, cArgs, cEnv)
+        precondition(rc == 0, "posix_spawnp \(String(decoding: argv[0], as: UTF8.self)): \(rc)")
         return pid
     }
 }

@@ -53,34 +53,8 @@ final class PodmanBackground {
             full = ["setpriv", "--reuid=\(runner.rawValue)", "--regid=\(runner.rawValue)", "--init-groups", "--"] + argv
         }
         outPath = "/tmp/swift-unshare-podman-bg-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-        var attr = posix_spawnattr_t()
-        posix_spawnattr_init(&attr)
-        defer { posix_spawnattr_destroy(&attr) }
-        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        posix_spawnattr_setpgroup(&attr, 0)
-        var empty = sigset_t()
-        sigemptyset(&empty)
-        posix_spawnattr_setsigmask(&attr, &empty)
-        var all = sigset_t()
-        sigfillset(&all)
-        posix_spawnattr_setsigdefault(&attr, &all)
-        let env = Harness.environment(for: runner, extra: extraEnv)
-        let cArgs = full.map { strdup($0) } + [nil]
-        let cEnv = env.sorted(by: { $0.key < $1.key }).map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer {
-            cArgs.forEach { free($0) }
-            cEnv.forEach { free($0) }
-        }
-        var child: pid_t = 0
-        let rc = posix_spawnp(&child, cArgs[0]!, &actions, &attr, cArgs, cEnv)
-        precondition(rc == 0, "posix_spawnp: \(rc)")
-        pid = child
+        pid = Harness.launch(full.map { Array($0.utf8) }, env: Harness.environment(for: runner, extra: extraEnv),
+                             stdout: outPath, stderr: "/dev/null")
     }
 
     var output: String { (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "" }
