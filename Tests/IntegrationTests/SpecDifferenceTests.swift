@@ -252,6 +252,46 @@ struct SpecDifferenceTests {
         #expect(help.stdout.hasPrefix("\nUsage:\n swift-unshare [options]"))
     }
 
+    /// A user namespace to persist is bound from outside by a helper (2.38.1
+    /// binds from inside the new user namespace: "mount /proc/<pid>/ns/user on
+    /// <file> failed: Operation not permitted").
+    @Test("persistent namespaces with a new user namespace", .enabled(if: Harness.isRoot, "needs root"), arguments: [
+        ["user", "user"], ["uts", "uts", "-U"], ["net", "net", "-r"], ["user", "user", "-r", "-f"],
+    ] as [[String]])
+    func persistWithUserNamespace(_ c: [String]) {
+        let result = CompatPersist.run(Harness.swiftUnshare, ns: c[0], link: c[1], extra: Array(c.dropFirst(2)))
+        CompatSanity.check(result.outcome)
+        #expect(result.outcome == Outcome(stdout: "", stderr: "", ending: .exit(0)), "\(result)")
+        #expect(result.mounted && result.newNamespace, "\(result)")
+    }
+
+    /// --forward-signals: SIGTERM and SIGINT sent to unshare reach the child
+    /// (sent a moment after the child started: see the next test).
+    @Test("--forward-signals", arguments: [["TERM", "5"], ["INT", "6"]] as [[String]])
+    func forwardSignals(_ c: [String]) {
+        let (signal, code) = (c[0], c[1])
+        let script = "trap 'echo got-\(signal); exit \(code)' \(signal); sleep 0.2; kill -\(signal) $PPID; sleep 2 & wait"
+        let o = CompatRun.ours(["--forward-signals", "sh", "-c", script])
+        #expect(o == Outcome(stdout: "got-\(signal)\n", stderr: "", ending: .exit(Int32(code)!)))
+    }
+
+    /// A signal that reaches unshare right after the fork is forwarded too.
+    /// The handler is installed before fork() but the target pid is set only
+    /// after fork() returns in the parent (cu_set_forward_target), so a
+    /// SIGINT/SIGTERM in between is dropped: the child never sees it. Here the
+    /// child signals its parent at once; 100 tries lose some (4-12% each on a
+    /// 2-CPU machine).
+    @Test(.disabled("bug: --forward-signals drops a signal received between fork() and cu_set_forward_target()"))
+    func forwardSignalsRightAfterFork() {
+        var lost: [Outcome] = []
+        for _ in 0..<100 {
+            let script = "trap 'echo got-INT; exit 6' INT; kill -INT $PPID; sleep 0.3 & wait"
+            let o = CompatRun.ours(["--forward-signals", "sh", "-c", script])
+            if o != Outcome(stdout: "got-INT\n", stderr: "", ending: .exit(6)) { lost.append(o) }
+        }
+        #expect(lost.isEmpty, "\(lost.count) of 100 signals lost; first: \(lost.first.map { "\($0)" } ?? "")")
+    }
+
     /// With no program and no $SHELL: the passwd entry's shell (2.38.1 runs
     /// /bin/sh), as a login shell.
     @Test func loginShellFromPasswd() throws {
