@@ -437,7 +437,16 @@ enum CompatTable {
             .error(["--mount", "/x"], "failed to execute /x: No such file or directory", exit: 127),
             .error(["--uts", "/x"], "failed to execute /x: No such file or directory", exit: 127),
             .error(["--kill-child", "TERM"], "failed to execute TERM: No such file or directory", exit: 127),
-            // Abbreviations.
+            // Abbreviations. A prefix unique among 2.38.1's options keeps its
+            // meaning even where a newer option shares it (--fo: --forward-signals,
+            // --mount-: --mount-binfmt, --c: --clear-env, --w: --whitelist-env).
+            .ok(["--fo", "true"], ""),
+            .ends(["--f", "sh", "-c", "exit 4"], .exit(4), stdout: "", stderr: ""),
+            .ok(["--mount-", "-fp", "readlink", "/proc/self"], "1\n"),
+            .ok(["--mount-=/proc", "-fp", "readlink", "/proc/self"], "1\n"),
+            .ok(["--c", "true"], ""),
+            .ok(["--w", "/tmp", "pwd"], "/tmp\n"),
+            .ok(["--w=/tmp", "pwd"], "/tmp\n"),
             .ok(["--map-ro", "id", "-u"], "0\n"),
             .ok(["--map-root", "id", "-u"], "0\n"),
             .ok(["--map-cu", "id", "-u"], "0\n"),
@@ -547,6 +556,10 @@ enum CompatTable {
             .ok(["-S", "1", "-S", "0", "-r", "id", "-u"], "0\n"),
             .ok(["--map-ro", "id", "-u"], "0\n"),
             .ok(["--us", "id", "-u"], "65534\n"),
+            .ok(["--fo", "-r", "id", "-u"], "0\n"),
+            .error(["--mount-", "true"], "unshare failed: Operation not permitted"),
+            .ok(["-r", "--mount-", "-fp", "readlink", "/proc/self"], "1\n"),
+            .ok(["-r", "--w", "/", "pwd"], "/\n"),
             .error(["-r", "--mount", "/x"], "failed to execute /x: No such file or directory", exit: 127),
             // Privilege.
             .error(["-m", "true"], "unshare failed: Operation not permitted"),

@@ -54,12 +54,12 @@ enum CompatSpecTable {
                    + "'--map-user' '--map-users' '--map-group' '--map-groups' '--map-root-user' '--map-current-user' "
                    + "'--map-auto' '--map-subids' '--monotonic'",
                was: "no '--mount-binfmt', '--map-subids'"),
-        .usage(["--mount-", "true"], "option '--mount-' is ambiguous; possibilities: '--mount-proc' '--mount-binfmt'",
-               was: "--mount-proc"),
-        // The spec's section 1 gives `--fo` = `--fork` as an example, but its own
-        // table has --forward-signals, so getopt_long finds `--fo` ambiguous.
-        .usage(["--fo", "true"], "option '--fo' is ambiguous; possibilities: '--fork' '--forward-signals'",
-               was: "--fork"),
+        // Several 2.38.1 options match: every candidate is listed, newer ones too.
+        .usage(["--mo"], "option '--mo' is ambiguous; possibilities: '--mount' '--mount-proc' '--mount-binfmt' '--monotonic'",
+               was: "no '--mount-binfmt'"),
+        // Prefixes of newer options only.
+        .ok(["--cl", "env"], "", was: "unrecognized option '--cl'"),
+        .ok(["--forw", "true"], "", was: "unrecognized option '--forw'"),
         .usage(["--=x"], "option '--=x' is ambiguous; possibilities: '--help' '--version' '--mount' '--uts' '--ipc' "
                    + "'--net' '--pid' '--user' '--cgroup' '--time' '--fork' '--kill-child' '--forward-signals' "
                    + "'--mount-proc' '--mount-binfmt' '--map-user' '--map-users' '--map-group' '--map-groups' "
