@@ -103,8 +103,10 @@ enum CompatFixtures {
             chmod(d, 0o755)
             return d
         }
+        // Through a close-on-exec descriptor (Harness.writeExecutable): no
+        // process spawned meanwhile may hold a script open for writing (ETXTBSY).
         func file(_ path: String, _ text: String, mode: mode_t) {
-            precondition(FileManager.default.createFile(atPath: path, contents: Data(text.utf8)))
+            Harness.writeExecutable(path, text)
             chmod(path, mode)
         }
         let dirs = PathDirs(noExec: dir("noexec"), empty: dir("empty"), exec: dir("exec"),
