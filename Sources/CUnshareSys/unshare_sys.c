@@ -140,6 +140,10 @@ static void forward_signal(int signo)
 
 int cu_forward_int_term(void)
 {
+    /* Blocked until the parent knows the child's pid (cu_restore_sigmask after
+       cu_set_forward_target): a signal that comes in between is held, not lost. */
+    if (cu_block_int_term() != 0)
+        return -1;
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = forward_signal;
@@ -147,7 +151,7 @@ int cu_forward_int_term(void)
     sa.sa_flags = SA_RESTART;
     if (sigaction(SIGTERM, &sa, NULL) != 0 || sigaction(SIGINT, &sa, NULL) != 0)
         return -1;
-    return sigprocmask(SIG_SETMASK, NULL, &saved_mask);
+    return 0;
 }
 
 void cu_set_forward_target(pid_t pid) { forward_target = pid; }

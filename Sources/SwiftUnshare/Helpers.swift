@@ -125,6 +125,10 @@ extension Executor {
         let child = fork()
         if child < 0 { return .system("fork failed", .current) }
         if child == 0 {
+            // the child takes signals as a program normally would, from here to exec
+            if forwardSignals && (cu_default_signal(SIGINT) != 0 || cu_default_signal(SIGTERM) != 0) {
+                return .system("sigaction failed", .current)
+            }
             if cu_restore_sigmask() != 0 { return .system("sigprocmask restore failed", .current) }
             if bindHelper.release_fd >= 0 {   // only the parent may release it
                 close(bindHelper.release_fd)
@@ -140,7 +144,10 @@ extension Executor {
             }
             return nil
         }
-        if forwardSignals { cu_set_forward_target(child) }
+        if forwardSignals {
+            cu_set_forward_target(child)
+            if cu_restore_sigmask() != 0 { return .system("sigprocmask restore failed", .current) }
+        }
         if parentPidfd >= 0 { close(parentPidfd) }
         if let persist, let failure = self.persist(persist) { return failure }
         var status: Int32 = 0

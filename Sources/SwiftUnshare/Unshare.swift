@@ -42,8 +42,12 @@ public enum Unshare {
         exit(failure.exitCode)
     }
 
-    /// Writes to stdout; a failed write (a closed pipe, a full disk) is an error, as close_stdout does.
+    /// Writes to stdout and checks the write, as util-linux's close_stdout():
+    /// an error is `write error: <strerror>`, exit 1, except a closed pipe
+    /// (EPIPE, with SIGPIPE ignored), which is not an error.
     static func writeOut(_ text: ByteString, program: ByteString) {
-        if !Executor.writeAll(1, text.bytes) { fail(Failure("write error"), program: program) }
+        if !Executor.writeAll(1, text.bytes) && errno != EPIPE {
+            fail(.system("write error", .current), program: program)
+        }
     }
 }

@@ -65,7 +65,8 @@ int cu_block_int_term(void);
 int cu_restore_sigmask(void);
 int cu_unblock_signal(int signo);
 int cu_default_signal(int signo);
-/* --forward-signals: SIGTERM and SIGINT sent to us go to *child (SA_RESTART). */
+/* --forward-signals: SIGTERM and SIGINT sent to us go to the forward target
+   (SA_RESTART). Also blocks both, saving the mask, as cu_block_int_term does. */
 int cu_forward_int_term(void);
 void cu_set_forward_target(pid_t pid);
 
