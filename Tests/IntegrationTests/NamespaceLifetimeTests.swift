@@ -75,12 +75,13 @@ import Testing
     /// SIGKILL to swift-unshare leaves nothing of the tree alive.
     @Test(.enabled(if: Harness.testerReady, Harness.testerSkipReason))
     func killChildTakesTheWholeTreeDown() throws {
-        let marker = "swift-unshare-kill-child-\(getpid())"
+        // a duration no other test uses, so pgrep counts this tree only
+        let sleep = "sleep 60.\(getpid())"
         let pid = Harness.spawn(["setpriv", "--reuid=unshare-tester", "--regid=unshare-tester", "--init-groups", "--",
                                  Harness.swiftUnshare, "-r", "-p", "-f", "--mount-proc", "--kill-child",
-                                 "sh", "-c", "sleep 60 & sleep 60; : \(marker)"])
+                                 "sh", "-c", "\(sleep) & \(sleep)"])
         func alive() -> Int {
-            let r = Harness.run(["pgrep", "-f", "-c", "sleep 60"], timeout: 5)
+            let r = Harness.run(["pgrep", "-x", "-f", "-c", sleep], timeout: 5)
             return Int(r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
         }
         var waited = 0
