@@ -14,6 +14,13 @@ if [ "$(id -u)" != 0 ]; then
     exit 0
 fi
 
+# /dev/null was once found replaced by a regular file on a shared machine; the
+# tests (and podman) need the real device. Say so, and put it back.
+if [ ! -c /dev/null ]; then
+    echo "test-setup: /dev/null is not the null device; recreating it" >&2
+    rm -f /dev/null && mknod -m 666 /dev/null c 1 3
+fi
+
 missing=""
 command -v newuidmap >/dev/null 2>&1 || missing="$missing uidmap"
 command -v podman >/dev/null 2>&1 || missing="$missing podman"
