@@ -77,17 +77,17 @@ int cu_permitted_to_ambient(int last_cap)
     struct __user_cap_data_struct data[2];
 
     if (syscall(SYS_capget, &hdr, data) != 0)
-        return -1;
+        return 1;
     /* ambient needs each capability in both permitted and inheritable */
     data[0].inheritable = data[0].permitted;
     data[1].inheritable = data[1].permitted;
     if (syscall(SYS_capset, &hdr, data) != 0)
-        return -1;
+        return 2;
     for (int cap = 0; cap <= last_cap && cap < 64; cap++) {
         if (!(data[cap / 32].permitted & (1u << (cap % 32))))
             continue;
         if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) != 0)
-            return -1;
+            return 3;
     }
     return 0;
 }

@@ -79,8 +79,11 @@ public struct Executor {
         case .setuid(let uid):
             if Glibc.setuid(uid) < 0 { return .system("setuid() failed", .current) }
         case .keepCapabilities:
-            if cu_permitted_to_ambient(Self.lastCapability()) != 0 {
-                return .system("cannot raise the permitted capabilities into the ambient set", .current)
+            switch cu_permitted_to_ambient(Self.lastCapability()) {
+            case 0: break
+            case 1: return .system("capget failed", .current)
+            case 2: return .system("capset failed", .current)
+            default: return .system("prctl(PR_CAP_AMBIENT) failed", .current)
             }
         case .clearEnvironment(let keep):
             Self.clearEnvironment(keeping: keep)

@@ -50,7 +50,8 @@ int cu_pidfd_open(pid_t pid);
 /* 1 if the pidfd is readable (the process has ended), 0 if not, -1 on error. */
 int cu_pidfd_ended(int pidfd);
 int cu_set_pdeathsig(int signo);
-/* Raise every permitted capability up to last_cap into inheritable and ambient. */
+/* Raise every permitted capability up to last_cap into inheritable and ambient.
+   0, or the failing step with errno set: 1 capget, 2 capset, 3 prctl. */
 int cu_permitted_to_ambient(int last_cap);
 
 int cu_wifexited(int status);
