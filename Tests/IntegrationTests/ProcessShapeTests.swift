@@ -53,7 +53,8 @@ enum CompatELF {
 
     /// The parent swift-unshare, waiting for its child, has exactly one thread.
     /// (No -p here: in a new pid namespace the child's $PPID is 0.)
-    @Test("runs on one thread", arguments: [
+    @Test("runs on one thread", .enabled(if: Harness.isRoot, "needs root: new namespaces other than user, root's own ids mapped"),
+          arguments: [
         ["-f"], ["-r", "-f"], ["--kill-child"], ["--forward-signals"], ["-f", "-m", "-u", "-i", "-n", "-T", "-C"],
         ["-f", "--map-users=0:0:1", "--map-groups=0:0:1"],
     ] as [[String]])
