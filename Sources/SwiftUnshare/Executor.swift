@@ -36,7 +36,8 @@ public struct Executor {
             if cu_unshare(Namespace.flags(namespaces)) != 0 { return .system("unshare failed", .current) }
         case .releaseMapHelper: return release(mapHelper)
         case .setTimeOffset(let clock, let seconds):
-            return writeTimeOffset(clock, seconds)
+            return writeFile("/proc/self/timens_offsets", "\(clock.clockID) \(seconds) 0", openText: "failed to open",
+                             writeText: "failed to write to")
         case .fork(let killChild, let forwardSignals, let persist):
             return forkAndWait(killChild: killChild, forwardSignals: forwardSignals, persist: persist)
         case .persist(let action): return self.persist(action)
@@ -139,16 +140,6 @@ public struct Executor {
             offset += n
         }
         return true
-    }
-
-    private func writeTimeOffset(_ clock: TimeClock, _ seconds: Int64) -> Failure? {
-        let fd = open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC)
-        if fd < 0 { return .system("failed to open /proc/self/timens_offsets", .current) }
-        defer { close(fd) }
-        let text = Array("\(clock.clockID) \(seconds) 0".utf8)
-        let n = text.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        if n != text.count { return .system("failed to write to /proc/self/timens_offsets", .current) }
-        return nil
     }
 
     private func mountBinfmt(_ dir: ByteString) -> Failure? {

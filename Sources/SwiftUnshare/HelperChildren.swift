@@ -99,9 +99,7 @@ extension Executor {
         case .releaseHelper:
             return release(bindHelper)
         case .bindDirectly:
-            let own = getpid()
-            for target in plan.persistTargets {
-                let source: ByteString = "/proc/\(own)/\(target.namespace.procFile)"
+            for (source, target) in zip(bindSources(), plan.persistTargets) {
                 let rc = source.withCString { s in target.file.withCString { t in cu_mount(s, t, nil, cu_MS_BIND) } }
                 if rc != 0 { return .system("mount \(source) on \(target.file) failed", .current) }
             }
