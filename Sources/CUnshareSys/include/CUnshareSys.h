@@ -149,4 +149,7 @@ int cu_setns(int fd, int nstype);
 int cu_forward_hup_int_term(void);
 int cu_restore_hup_int_term(void);
 
+/* podman mode's children: cu_pause.h. */
+#include "cu_pause.h"
+
 #endif

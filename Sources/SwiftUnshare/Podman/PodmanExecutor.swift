@@ -1,42 +1,70 @@
 import CUnshareSys
 import Glibc
 
-/// Carries out a PodmanPlan. The process forks once: the parent stays in the
-/// original namespaces, forwards SIGHUP, SIGINT and SIGTERM to the child and
-/// ends as podman does (the command's exit status; 255 when a signal killed
-/// it); the child makes or joins the namespaces and execs the command, with
-/// PR_SET_PDEATHSIG SIGKILL so that it dies with the parent.
-///
-/// newuidmap/newgidmap failures: the child falls back to the single mapping
-/// it may write itself. If one tool had already written its map (newuidmap
-/// succeeded and newgidmap failed, say), that namespace cannot be fixed: the
-/// child says so to the parent on a close-on-exec pipe and exits, and the
-/// parent starts over with a fresh child and the single mapping for both, so
-/// uid and gid maps are never a mix of the two.
-///
-/// Single-threaded throughout; the fork child goes on in Swift (the parent has
-/// no other thread), and the map helpers it forks run only CUnshareSys's C.
+/// Carries out a PodmanPlan, in podman 4.3.1's order. This process (single
+/// threaded) joins the user and mount namespaces of podman's pause process,
+/// or makes them and starts the pause process when none runs; with
+/// --rootless-netns it then joins (or makes) podman's rootless network
+/// namespace. Only then is the command forked, by C that resets its signal
+/// state and execs it; this process forwards SIGHUP, SIGINT and SIGTERM to it
+/// and ends as podman does: the command's exit status, 255 when a signal
+/// killed it. The command gets SIGKILL if this process dies.
 struct PodmanExecutor {
     let plan: PodmanPlan
 
-    /// The byte a child sends when its namespace must be redone with the single mapping.
-    private static let retryByte: UInt8 = 0x52   // "R"
-
     func run() -> Never {
-        PodmanLog.emit(plan.messages)
-
-        var join: (user: Int32, mnt: Int32)?
         var cwd: ByteString = "/"
-        if case .rootlessNetns(let pidFile, _) = plan.namespaces {
-            switch Self.openPauseNamespaces(pidFile) {
-            case .failure(let e): Self.die(e)
-            case .success(let fds): join = fds
-            }
-            if let dir = getcwd(nil, 0) {
-                cwd = ByteString(cString: dir)
-                free(dir)
-            }
+        if let dir = getcwd(nil, 0) {
+            cwd = ByteString(cString: dir)
+            free(dir)
         }
+        if case .pause(let pidFile, let create) = plan.namespaces {
+            if case .failure(let e) = enterPodmansNamespaces(pidFile: pidFile, create: create, cwd: cwd) { Self.die(e) }
+        }
+        if let netns = plan.rootlessNetns, case .failure(let e) = RootlessNetns.enter(netns) { Self.die(e) }
+        runCommand()
+    }
+
+    /// Joins the pause process, or makes the namespaces and the pause process.
+    private func enterPodmansNamespaces(pidFile: ByteString, create: PodmanUserNamespace,
+                                        cwd: ByteString) -> Result<Void, PodmanError> {
+        if let fds = PauseProcess.find(pidFile: pidFile) { return PauseProcess.join(fds, cwd: cwd) }
+        let tmpDir = GoText.cleanPath(pidFile + "/..")
+        if let e = PodmanIO.mkdirAll(tmpDir, mode: 0o700) {
+            return .failure(PodmanError("mkdir \(tmpDir): \(GoText.errnoText(e.rawValue))"))
+        }
+        if case .failure(let e) = create.make(uid: getuid(), gid: getgid()) { return .failure(e) }
+        if case .failure(let e) = PauseProcess.becomeRoot(cwd: cwd) { return .failure(e) }
+        switch PauseProcess.start(pidFile: pidFile) {
+        case .success:
+            // Written, or another call wrote its pause process first: the command
+            // then runs in the namespaces made here (podman would re-join).
+            return .success(())
+        case .failure:
+            let e = LiveSystem().readFile(pidFile.description)
+            let reason: ByteString
+            if case .failure(let err) = e {
+                reason = "open \(pidFile): \(GoText.errnoText(err.rawValue))"
+            } else {
+                reason = "cannot start the pause process"
+            }
+            return .failure(.logged([PodmanUserNamespace.internalStatus("setting up the process: \(reason)")]))
+        }
+    }
+
+    /// exec.Command(...).Run(), as podman's unshare calls it.
+    private func runCommand() -> Never {
+        let pathVar = getenv("PATH").map { ByteString(cString: $0) }
+        let program: ByteString
+        switch GoExec.lookPath(plan.command[0], path: pathVar, isExecutableFile: GoExec.isExecutableFile) {
+        case .failure(let e): Self.die(e)
+        case .success(let p): program = p
+        }
+        var report: [Int32] = [-1, -1]
+        if cu_pipe_cloexec(&report) != 0 { Self.die(Self.system("pipe")) }
+        var command = cu_command(path: CArrays.string(program), argv: CArrays.array(plan.command),
+                                 envp: CArrays.array(GoExec.environment(adding: plan.environment)),
+                                 parent: getpid(), report_fd: report[1])
 
         var forwarded = sigset_t()
         sigemptyset(&forwarded)
@@ -46,244 +74,20 @@ struct PodmanExecutor {
         if cu_forward_hup_int_term() != 0 { Self.die(Self.system("sigaction")) }
         _ = cu_default_signal(SIGCHLD)   // an inherited SIG_IGN would make waitpid fail
 
-        let parent = getpid()
-        var namespaces = plan.namespaces
-        while true {
-            var fds: [Int32] = [-1, -1]
-            if pipe(&fds) != 0 || fcntl(fds[0], F_SETFD, FD_CLOEXEC) != 0 || fcntl(fds[1], F_SETFD, FD_CLOEXEC) != 0 {
-                Self.die(Self.system("pipe"))
-            }
-            let child = fork()
-            if child < 0 { Self.die(Self.system("fork")) }
-            if child == 0 {
-                close(fds[0])
-                if cu_restore_hup_int_term() != 0 || sigprocmask(SIG_SETMASK, &oldMask, nil) != 0 {
-                    Self.die(Self.system("restoring the signal handlers"))
-                }
-                childMain(namespaces, status: fds[1], parent: parent, join: join, cwd: cwd)
-            }
-            close(fds[1])
-            cu_set_forward_target(child)
-            _ = sigprocmask(SIG_SETMASK, &oldMask, nil)
-            let report = Self.readByte(fds[0])
-            close(fds[0])
-            if report == Self.retryByte {
-                _ = sigprocmask(SIG_BLOCK, &forwarded, nil)
-                cu_set_forward_target(0)
-                _ = Self.wait(child)
-                namespaces = .newUser(.single(uid: plan.uid, gid: plan.gid))
-                continue
-            }
-            exit(Self.wait(child))
+        let child = cu_spawn_command(&command)
+        if child < 0 { Self.die(Self.system("fork")) }
+        cu_set_forward_target(child)
+        _ = sigprocmask(SIG_SETMASK, &oldMask, nil)
+        close(report[1])
+        let failed = PodmanIO.read(report[0], count: 4)
+        close(report[0])
+        let status = PodmanIO.waitStatus(child)
+        if failed.count == 4 {
+            let e = failed.withUnsafeBytes { $0.loadUnaligned(as: Int32.self) }
+            Self.die(GoExec.startFailure(program, errno: e))
         }
-    }
-
-    // MARK: The child
-
-    private func childMain(_ namespaces: PodmanPlan.Namespaces, status: Int32, parent: pid_t,
-                           join: (user: Int32, mnt: Int32)?, cwd: ByteString) -> Never {
-        switch namespaces {
-        case .newUser(.ranges(let uidLines, let gidLines)):
-            var executor = Executor(plan: Plan(strategy: .newIDMapHelpers, uidMap: uidLines, gidMap: gidLines,
-                                               persistTargets: [], steps: []), pid: getpid())
-            if let failure = executor.startMapHelper() { Self.die(PodmanError(failure.message)) }
-            unshareUserAndMount()
-            if let failure = executor.release(executor.mapHelper) {
-                let detail: ByteString = failure.message.isEmpty
-                    ? "newuidmap or newgidmap exited with status \(failure.exitCode)" : failure.message
-                PodmanLog.emit([
-                    PodmanLogLine(.warning, "cannot set up the user namespace with newuidmap and newgidmap: \(detail)"),
-                    PodmanLogLine(.warning, PodmanPlan.singleMappingWarning),
-                ])
-                if Self.mapWritten("/proc/self/uid_map") || Self.mapWritten("/proc/self/gid_map") {
-                    _ = Executor.writeAll(status, [Self.retryByte])
-                    _exit(0)
-                }
-                writeSingleMaps()
-            }
-        case .newUser(.single):
-            unshareUserAndMount()
-            writeSingleMaps()
-        case .nested:
-            if cu_unshare(cu_CLONE_NEWNS) != 0 { Self.die(Self.system("cannot create a mount namespace")) }
-        case .rootlessNetns(_, let netns):
-            joinRootlessNetns(netns, join: join, cwd: cwd)
-        }
-
-        // Die with the parent. Set only now: unshare(CLONE_NEWUSER) clears it.
-        if cu_set_pdeathsig(SIGKILL) != 0 { Self.die(Self.system("prctl(PR_SET_PDEATHSIG)")) }
-        if getppid() != parent { _exit(1) }   // the parent is already gone
-        exec()
-    }
-
-    private func unshareUserAndMount() {
-        if cu_unshare(cu_CLONE_NEWUSER | cu_CLONE_NEWNS) != 0 {
-            Self.die(Self.system("cannot create a user namespace"))
-        }
-    }
-
-    /// The single mapping, written from inside: setgroups `deny` first, as the kernel requires.
-    private func writeSingleMaps() {
-        let writes: [(ByteString, ByteString, Bool)] = [
-            ("/proc/self/setgroups", "deny", true),
-            ("/proc/self/uid_map", "0 \(plan.uid) 1", false),
-            ("/proc/self/gid_map", "0 \(plan.gid) 1", false),
-        ]
-        for (path, text, optional) in writes {
-            let fd = path.withCString { open($0, O_WRONLY | O_CLOEXEC) }
-            if fd < 0 {
-                if optional && errno == ENOENT { continue }
-                Self.die(Self.system("cannot write \(path)"))
-            }
-            let ok = Executor.writeAll(fd, text.bytes)
-            let e = errno
-            close(fd)
-            if !ok { Self.die(PodmanError("cannot write \(path): \(GoText.errnoText(e))")) }
-        }
-    }
-
-    private func joinRootlessNetns(_ netns: ByteString, join: (user: Int32, mnt: Int32)?, cwd: ByteString) {
-        guard let join else { Self.die(PodmanError("no rootless network namespace to join")) }
-        if cu_setns(join.user, cu_CLONE_NEWUSER) != 0 { Self.die(Self.system("cannot join podman's user namespace")) }
-        if cu_setns(join.mnt, cu_CLONE_NEWNS) != 0 { Self.die(Self.system("cannot join podman's mount namespace")) }
-        close(join.user)
-        close(join.mnt)
-        let fd = netns.withCString { open($0, O_RDONLY | O_CLOEXEC) }
-        if fd < 0 {
-            if errno == ENOENT {
-                Self.die(PodmanError("no rootless network namespace to join: \(netns) does not exist"))
-            }
-            Self.die(Self.system("cannot open \(netns)"))
-        }
-        if cu_setns(fd, cu_CLONE_NEWNET) != 0 {
-            if errno == EINVAL {
-                Self.die(PodmanError("no rootless network namespace to join: \(netns) is not a network namespace"))
-            }
-            Self.die(Self.system("cannot join the rootless network namespace \(netns)"))
-        }
-        close(fd)
-        if cu_unshare(cu_CLONE_NEWNS) != 0 { Self.die(Self.system("cannot create a mount namespace")) }
-        if cwd.withCString({ chdir($0) }) != 0 { Self.die(Self.system("cannot chdir to \(cwd)")) }
-    }
-
-    /// Go's exec.Command and Cmd.Run, as podman uses them: the PATH search of
-    /// exec.LookPath, the environment plus podman's variables, and podman's
-    /// texts and exit codes when the program cannot be run.
-    private func exec() -> Never {
-        let name = plan.command[0]
-        let path = getenv("PATH").map { ByteString(cString: $0) }
-        let program: ByteString
-        switch Self.lookPath(name, path: path, isExecutableFile: Self.isExecutableFile) {
-        case .failure(let e): Self.die(e)
-        case .success(let p): program = p
-        }
-        let argv = CArrays.array(plan.command)
-        let envp = CArrays.array(Self.environment(adding: plan.environment))
-        execve(CArrays.string(program), argv, envp)
-        let e = errno
-        let code: Int32 = e == ENOENT ? 127 : (e == EACCES || e == EPERM ? 126 : 125)
-        Self.die(PodmanError("fork/exec \(program): \(GoText.errnoText(e))", exitCode: code))
-    }
-
-    // MARK: Pieces
-
-    /// exec.LookPath (Go 1.19) for podman 4.3.1: a name with a slash is used as
-    /// it is; otherwise the first PATH entry ("" is ".") holding a non-directory
-    /// with an execute bit; found relative to ".", it is refused (ErrDot).
-    static func lookPath(_ name: ByteString, path: ByteString?,
-                         isExecutableFile: (ByteString) -> Bool) -> Result<ByteString, PodmanError> {
-        if name.isEmpty { return .failure(PodmanError("exec: no command")) }
-        if name.bytes.contains(UInt8(ascii: "/")) { return .success(name) }
-        let dirs = (path ?? "").isEmpty ? [] : (path ?? "").split(UInt8(ascii: ":"))
-        for dir in dirs {
-            let candidate = GoText.joinPath(dir.isEmpty ? "." : dir, name)
-            if isExecutableFile(candidate) {
-                if !candidate.hasPrefix("/") {
-                    return .failure(PodmanError(
-                        "exec: \(GoText.quote(name)): cannot run executable found relative to current directory"))
-                }
-                return .success(candidate)
-            }
-        }
-        return .failure(PodmanError("exec: \(GoText.quote(name)): executable file not found in $PATH", exitCode: 127))
-    }
-
-    static func isExecutableFile(_ path: ByteString) -> Bool {
-        var st = stat()
-        guard path.withCString({ fstatat(AT_FDCWD, $0, &st, 0) }) == 0 else { return false }
-        return st.st_mode & S_IFMT != S_IFDIR && st.st_mode & 0o111 != 0
-    }
-
-    /// The process's environment without podman's variables, then podman's variables.
-    static func environment(adding variables: [PodmanEnvVar]) -> [ByteString] {
-        let names = Set(variables.map { $0.name.bytes + [UInt8(ascii: "=")] })
-        var result: [ByteString] = []
-        var i = 0
-        while let entry = environ[i] {
-            let item = ByteString(cString: entry)
-            let name = item.bytes.prefix(while: { $0 != UInt8(ascii: "=") }) + [UInt8(ascii: "=")]
-            if !names.contains(Array(name)) { result.append(item) }
-            i += 1
-        }
-        return result + variables.map { $0.name + "=" + $0.value }
-    }
-
-    /// Whether a map file was already written (it is empty until then).
-    static func mapWritten(_ path: String) -> Bool {
-        switch LiveSystem().readFile(path) {
-        case .success(let text): return !text.isEmpty
-        case .failure: return true   // unknown: assume the worst
-        }
-    }
-
-    /// podman's pause process's user and mount namespaces, opened before fork.
-    static func openPauseNamespaces(_ pidFile: ByteString) -> Result<(user: Int32, mnt: Int32), PodmanError> {
-        let notRunning: ByteString = "no rootless network namespace to join: podman's pause process is not running"
-        let text: [UInt8]
-        switch LiveSystem().readFile(pidFile.description) {
-        case .failure(let e):
-            if e.rawValue == ENOENT { return .failure(PodmanError("\(notRunning) (no \(pidFile))")) }
-            return .failure(PodmanError("open \(pidFile): \(GoText.errnoText(e.rawValue))"))
-        case .success(let t): text = t
-        }
-        let trimmed = ByteString(Array(text.prefix(while: { $0 != 0x0a && $0 != 0x20 })))
-        guard case .success(let pid) = NumberParsing.unsigned32(trimmed), pid > 0, pid <= UInt32(Int32.max) else {
-            return .failure(PodmanError("cannot parse \(pidFile): \(GoText.quote(trimmed))"))
-        }
-        var fds: [Int32] = []
-        for ns in ["user", "mnt"] {
-            let fd = open("/proc/\(pid)/ns/\(ns)", O_RDONLY | O_CLOEXEC)
-            if fd < 0 {
-                let e = errno
-                fds.forEach { close($0) }
-                if e == ENOENT || e == ESRCH {
-                    return .failure(PodmanError("\(notRunning) (pid \(pid) of \(pidFile) is gone)"))
-                }
-                return .failure(PodmanError("open /proc/\(pid)/ns/\(ns): \(GoText.errnoText(e))"))
-            }
-            fds.append(fd)
-        }
-        return .success((fds[0], fds[1]))
-    }
-
-    static func readByte(_ fd: Int32) -> UInt8? {
-        var byte: UInt8 = 0
-        while true {
-            let n = read(fd, &byte, 1)
-            if n == 1 { return byte }
-            if n < 0 && errno == EINTR { continue }
-            return nil
-        }
-    }
-
-    /// Waits for the child: its exit status, or 255 (Go's -1) when a signal ended it.
-    static func wait(_ child: pid_t) -> Int32 {
-        var status: Int32 = 0
-        while waitpid(child, &status, 0) < 0 {
-            if errno != EINTR { return 125 }
-        }
-        if cu_wifexited(status) != 0 { return cu_wexitstatus(status) }
-        return 255
+        guard let status else { exit(125) }
+        exit(cu_wifexited(status) != 0 ? cu_wexitstatus(status) : 255)
     }
 
     static func system(_ what: ByteString) -> PodmanError {
@@ -291,7 +95,7 @@ struct PodmanExecutor {
     }
 
     static func die(_ error: PodmanError) -> Never {
-        _ = Executor.writeAll(2, error.rendered(command: "").bytes)
+        PodmanUnshare.report(error, command: "")
         exit(error.exitCode)
     }
 }

@@ -1,6 +1,6 @@
 import Glibc
 
-/// podman unshare compatibility (issue 5): `podman-unshare [--rootless-netns]
+/// podman unshare compatibility: `podman-unshare [--rootless-netns]
 /// [command [args]]`, or `swift-unshare --podman ...`. argv → PodmanOptions
 /// (pure) → PodmanPlan (pure) → PodmanExecutor (effects).
 public enum PodmanUnshare {
@@ -12,8 +12,8 @@ public enum PodmanUnshare {
         case .failure(let error):
             fail(error, command: command)
         case .success(.help):
-            if !Executor.writeAll(1, PodmanHelp.text(command: command).bytes) {
-                fail(PodmanError("write error: \(GoText.errnoText(errno))"), command: command)
+            if let e = PodmanIO.write(1, PodmanHelp.text(command: command)) {
+                fail(PodmanError("write error: \(GoText.errnoText(e.rawValue))"), command: command)
             }
             exit(0)
         case .success(.run(let options)):
@@ -27,7 +27,14 @@ public enum PodmanUnshare {
     }
 
     static func fail(_ error: PodmanError, command: ByteString) -> Never {
-        _ = Executor.writeAll(2, error.rendered(command: command).bytes)
+        report(error, command: command)
         exit(error.exitCode)
+    }
+
+    /// podman's output for a failure: its stdout text, its log lines, its `Error:` line.
+    static func report(_ error: PodmanError, command: ByteString) {
+        if !error.stdout.isEmpty { PodmanIO.write(1, error.stdout) }
+        PodmanLog.emit(error.log)
+        PodmanIO.write(2, error.rendered(command: command))
     }
 }
