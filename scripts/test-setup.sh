@@ -65,3 +65,4 @@ for f in /etc/subuid /etc/subgid; do
     set_ranges "$f" unshare-tester2 "200000:1000 300000:2000"
 done
 echo "test-setup: ready (unshare-tester, unshare-tester2, newuidmap at $(command -v newuidmap))" >&2
+sh "$(dirname "$0")/test-setup-podman.sh"

@@ -419,7 +419,10 @@ pid_t cu_spawn_detached(const struct cu_detached *d)
         return pid;
     default_signals();
     setpgid(0, 0);
-    if (d->new_mount_ns && unshare(CLONE_NEWNS) != 0)
+    /* As Go does for Unshareflags CLONE_NEWNS: the new mount namespace is made
+       private, so that the sandbox's unmounts do not reach shared peers. */
+    if (d->new_mount_ns && (unshare(CLONE_NEWNS) != 0
+                            || mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0))
         _exit(126);
     dup2(d->devnull, 0);
     dup2(d->log_fd, 1);
