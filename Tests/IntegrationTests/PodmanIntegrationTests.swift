@@ -380,7 +380,7 @@ private func podmanErrorLine(_ o: Outcome) -> String? {
         let runtime = Harness.scratch("podman-netns")
         defer { try? FileManager.default.removeItem(atPath: runtime) }
         let home = try #require(Runner.tester2.passwd?.home)
-        let name = PodmanPlan.rootlessNetnsName(graphroot: ByteString(home + "/.local/share/containers/storage"))
+        let name = PodmanStorage.rootlessNetnsName(graphroot: ByteString(home + "/.local/share/containers/storage"))
         let netns = "\(runtime)/netns/\(name)"
         let pidFile = "\(runtime)/libpod/tmp/pause.pid"
         let setup = Harness.run(["sh", "-c", "mkdir -p \(runtime)/netns \(runtime)/libpod/tmp && touch \(netns)"], as: .tester2)

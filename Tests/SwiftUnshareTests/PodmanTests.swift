@@ -102,27 +102,63 @@ private func env(_ p: PodmanPlan, _ name: ByteString) -> ByteString? {
         #expect(r == .success(StorageConf.Roots()))
     }
 
-    @Test func malformedFilesAreReportedWithTheirLine() {
-        func line(_ text: String) -> Int? {
-            if case .failure(let m) = conf(text) { return m.line }
+    /// podman 4.3.1's own words and lines for these files (seen with `podman unshare true`).
+    @Test func malformedFilesAreReportedInPodmansWords() {
+        func error(_ text: String) -> String? {
+            if case .failure(let m) = conf(text) { return m.description }
             return nil
         }
-        #expect(line("[storage\ngraphroot = \"/g\"\n") == 1)
-        #expect(line("[storage]\ngraphroot \"/g\"\n") == 2)
-        #expect(line("[storage]\n\ngraphroot = \"/g\n") == 3)
-        #expect(line("[storage]\ngraphroot = /g\n") == 2)
-        #expect(line("[storage]\ngraphroot = \"/g\"\ngraphroot = \"/h\"\n") == 3)
-        #expect(line("[storage]\ngraphroot = 12\n") == 2)
-        #expect(line("[storage]\nrunroot = \"/r\" junk\n") == 2)
-        #expect(line("[storage]\n[storage]\n") == 2)
-        #expect(line("[storage]\nx = [1, 2\n") == 3)
-        #expect(line("[storage]\nx = \"bad \\q escape\"\n") == 2)
-        #expect(line("= \"x\"\n") == 1)
+        #expect(error("[storage\ngraphroot = \"/g\"\n")
+                == #"toml: line 2: expected '.' or ']' to end table name, but got '\n' instead"#)
+        #expect(error("[storage]\n\ngraphroot = 3\n")
+                == #"toml: line 3 (last key "storage.graphroot"): incompatible types: TOML value has type int64; destination has type string"#)
+        #expect(error("[storage]\nx = \"a\n") == #"toml: line 2 (last key "storage.x"): strings cannot contain newlines"#)
+        #expect(error("a = [[[[1]]]]\n[storage]\ngraphroot=\n")
+                == #"toml: line 4 (last key "storage.graphroot"): expected value but found '\n' instead"#)
+        #expect(error("\n\n\na = 1\na = 2\n") == #"toml: line 5 (last key "a"): Key 'a' has already been defined."#)
+        #expect(error("[storage]\ngraphroot = \"/g\"\n[storage]\n") == "toml: line 3: Key 'storage' has already been defined.")
+        #expect(error("[storage]\ngraphroot = abc\n")
+                == #"toml: line 2 (last key "storage.graphroot"): expected value but found "abc" instead"#)
+        #expect(error("[storage]\nrunroot = [1,2]\n")
+                == #"toml: line 2 (last key "storage.runroot"): incompatible types: TOML value has type []interface {}; destination has type string"#)
+        #expect(error("[storage]\ngraphroot = \"\\q\"\n")
+                == #"toml: line 2 (last key "storage.graphroot"): invalid escape in string '\q'"#)
+        #expect(error("[storage]\ngraphroot = \"/g\" x\n")
+                == #"toml: line 2 (last key "storage"): expected a top-level item to end with a newline, comment, or EOF, but got 'x' instead"#)
+        #expect(error("a = [1 2]\n") == #"toml: line 1 (last key "a"): expected a comma (',') or array terminator (']'), but got '2'"#)
+        #expect(error("= 1\n") == "toml: line 1: unexpected '=': key name appears blank")
+        #expect(error("[a.b]\n[a]\nc=1\n[a.b]\n") == #"toml: line 4 (last key "a"): Key 'a.b' has already been defined."#)
+        #expect(error("x\n") == #"toml: line 2: expected '.' or '=', but got '\n' instead"#)
+        #expect(error("[storage]\ngraphroot = true\n")
+                == #"toml: line 2 (last key "storage.graphroot"): incompatible types: TOML value has type bool; destination has type string"#)
+        #expect(error("a = \"\"\"abc\n") == #"toml: line 1 (last key "a"): unexpected EOF; expected '"""'"#)
+        let q3 = String(repeating: "'", count: 3)
+        #expect(error("a = " + q3 + "abc\n") == #"toml: line 1 (last key "a"): unexpected EOF; expected ""# + q3 + "\"")
+        #expect(error("a = \"\u{1}\"\n") == #"toml: line 1 (last key "a"): TOML files cannot contain control characters: '0x01'"#)
+        #expect(error("[storage]\ngraphroot = 3.5\n")
+                == #"toml: line 2 (last key "storage.graphroot"): incompatible types: TOML value has type float64; destination has type string"#)
+        #expect(error("a = \"x") == #"toml: line 0 (last key "a"): unexpected EOF; expected '"'"#)
+        if case .failure(let m) = StorageConf.parse(Array("a = 1\n".utf8) + [0xff, 0x0a]) {
+            #expect(m.description == "toml: line 2: invalid UTF-8 byte: 0xff")
+        } else {
+            Issue.record("invalid UTF-8 accepted")
+        }
+    }
+
+    /// No input may exhaust the stack: nesting is read with a heap stack.
+    @Test func deepNestingIsReadWithoutRecursion() {
+        let depth = 70_000
+        let deep = "a = " + String(repeating: "[", count: depth) + String(repeating: "]", count: depth) + "\n"
+        #expect(conf(deep) == .success(StorageConf.Roots()))
+        let open = "a = " + String(repeating: "[", count: depth)
+        #expect(conf(open) == .failure(StorageConf.Malformed(line: 0, lastKey: "a", reason: "unexpected EOF; expected value")))
+        let tables = "a = " + String(repeating: "{b=", count: depth) + "1" + String(repeating: "}", count: depth) + "\n"
+        #expect(conf(tables) == .success(StorageConf.Roots()))
     }
 
     @Test func expandEnvFollowsGo() {
         let vars: [ByteString: ByteString] = ["HOME": "/home/t", "UID": "1001", "1": "one"]
-        func expand(_ s: ByteString) -> ByteString { StorageConf.expandEnv(s, lookup: { vars[$0] }) }
+        func expand(_ s: ByteString) -> ByteString { GoText.expandEnv(s, lookup: { vars[$0] }) }
         #expect(expand("$HOME/graph") == "/home/t/graph")
         #expect(expand("${HOME}/run/${UID}") == "/home/t/run/1001")
         #expect(expand("/a/$UNSET/b") == "/a//b")
@@ -194,6 +230,13 @@ private func env(_ p: PodmanPlan, _ name: ByteString) -> ByteString? {
         #expect(GoText.quoteByte(0x0a) == #"'\n'"#)
         #expect(GoText.quoteByte(0xc3) == "'Ã'")
         #expect(GoText.quoteByte(0x85) == #"'\u0085'"#)
+        #expect(GoText.quoteByte(0xa0) == #"'\u00a0'"#)
+    }
+
+    /// strconv.IsPrint: categories L, M, N, P, S and the ASCII space; the rest escaped.
+    @Test func goQuotingOfNonPrintableRunes() {
+        #expect(GoText.quote("a\u{200B}b\u{FEFF}\u{00A0}\u{3000}\u{0378}") == #""a\u200bb\ufeff\u00a0\u3000\u0378""#)
+        #expect(GoText.quote("e\u{301}\u{1F600}\u{2028}\u{E000}") == "\"e\u{301}\u{1F600}\\u2028\\ue000\"")
     }
 
     @Test func cleanPath() {
@@ -214,7 +257,7 @@ private func env(_ p: PodmanPlan, _ name: ByteString) -> ByteString? {
     @Test func lookPathLikeGo() {
         let executables: Set<ByteString> = ["/usr/bin/id", "/opt/x/tool", "rel/tool2"]
         func look(_ name: ByteString, _ path: ByteString?) -> Result<ByteString, PodmanError> {
-            PodmanExecutor.lookPath(name, path: path, isExecutableFile: { executables.contains($0) })
+            GoExec.lookPath(name, path: path, isExecutableFile: { executables.contains($0) })
         }
         #expect(look("id", "/bin:/usr/bin") == .success("/usr/bin/id"))
         #expect(look("tool", "/usr/bin:/opt/x/") == .success("/opt/x/tool"))
@@ -240,67 +283,63 @@ private func env(_ p: PodmanPlan, _ name: ByteString) -> ByteString? {
 }
 
 @Suite struct PodmanMapTests {
-    private func entry(_ start: UInt32, _ count: UInt32) -> SubordinateIDs.Entry {
-        SubordinateIDs.Entry(start: start, count: count)
+    private func line(_ inner: UInt64, _ outer: UInt64, _ count: UInt64) -> PodmanIDMaps.Line {
+        PodmanIDMaps.Line(inner: inner, outer: outer, count: count)
     }
 
-    @Test func oneRangeAtFullLength() {
-        #expect(PodmanPlan.layout(id: 1001, ranges: [entry(100000, 65536)])
-                == [IDRange(inner: 0, outer: 1001, count: 1), IDRange(inner: 1, outer: 100000, count: 65536)])
+    @Test func everyRangeEndToEndAtFullWidth() {
+        let ranges = [PodmanIDMaps.Range(300000, 2000), PodmanIDMaps.Range(200000, 1000), PodmanIDMaps.Range(400000, 4294967295)]
+        #expect(PodmanIDMaps.layout(id: 1002, ranges: ranges)
+                == [line(0, 1002, 1), line(1, 300000, 2000), line(2001, 200000, 1000), line(3001, 400000, 4294967295)])
+        #expect(PodmanIDMaps.arguments([line(0, 1002, 1), line(1, 400000, 4294967295)])
+                == ["0", "1002", "1", "1", "400000", "4294967295"])
     }
 
-    @Test func severalRangesEndToEndInFileOrder() {
-        #expect(PodmanPlan.layout(id: 1002, ranges: [entry(300000, 2000), entry(200000, 1000), entry(400000, 1)])
-                == [IDRange(inner: 0, outer: 1002, count: 1), IDRange(inner: 1, outer: 300000, count: 2000),
-                    IDRange(inner: 2001, outer: 200000, count: 1000), IDRange(inner: 3001, outer: 400000, count: 1)])
+    /// shadow's libsubid, as podman reads the files: extra fields ignored,
+    /// blank or non-numeric fields skip the line, the name before the uid.
+    @Test func subidLinesAsLibsubidReadsThem() {
+        let text = Array("tester:100000:65536:extra\nbad::1\ntester:x:1\n1001:5:5\ntester:7:4294967295\n".utf8)
+        #expect(PodmanIDMaps.ranges(in: text, name: "tester", uid: 1001)
+                == [PodmanIDMaps.Range(100000, 65536), PodmanIDMaps.Range(7, 4294967295)])
+        #expect(PodmanIDMaps.ranges(in: text, name: "other", uid: 1001) == [PodmanIDMaps.Range(5, 5)])
+        #expect(PodmanIDMaps.ranges(in: Array("t:1:99999999999999999999\n".utf8), name: "t", uid: 1).isEmpty)
     }
 
-    @Test func aRangeHoldingTheCallerIsSplitAroundIt() {
-        #expect(PodmanPlan.layout(id: 1500, ranges: [entry(1000, 1000), entry(5000, 10)])
-                == [IDRange(inner: 0, outer: 1500, count: 1), IDRange(inner: 1, outer: 1000, count: 500),
-                    IDRange(inner: 501, outer: 1501, count: 499), IDRange(inner: 1000, outer: 5000, count: 10)])
-        #expect(PodmanPlan.layout(id: 1000, ranges: [entry(1000, 10)])
-                == [IDRange(inner: 0, outer: 1000, count: 1), IDRange(inner: 1, outer: 1001, count: 9)])
-        // A range just below the caller keeps every id.
-        #expect(PodmanPlan.layout(id: 1000, ranges: [entry(990, 10)])
-                == [IDRange(inner: 0, outer: 1000, count: 1), IDRange(inner: 1, outer: 990, count: 10)])
-    }
-
-    @Test func emptyAndOverflowingRanges() {
-        #expect(PodmanPlan.layout(id: 1, ranges: [entry(5, 0), entry(10, 2)])
-                == [IDRange(inner: 0, outer: 1, count: 1), IDRange(inner: 1, outer: 10, count: 2)])
-        #expect(PodmanPlan.layout(id: 1, ranges: [entry(UInt32.max - 5, 100)])
-                == [IDRange(inner: 0, outer: 1, count: 1), IDRange(inner: 1, outer: UInt32.max - 5, count: 5)])
-        #expect(PodmanPlan.layout(id: 1, ranges: [entry(10, UInt32.max), entry(20, 5)])
-                == [IDRange(inner: 0, outer: 1, count: 1), IDRange(inner: 1, outer: 10, count: UInt32.max - 10),
-                    IDRange(inner: UInt32.max - 9, outer: 20, count: 5)])
-        // Inner ids run out: the rest is clipped, then dropped.
-        #expect(PodmanPlan.layout(id: 5, ranges: [entry(10, 4_000_000_000), entry(20, 300_000_000), entry(30, 5)])
-                == [IDRange(inner: 0, outer: 5, count: 1), IDRange(inner: 1, outer: 10, count: 4_000_000_000),
-                    IDRange(inner: 4_000_000_001, outer: 20, count: 294_967_294)])
+    @Test func aRangeHoldingTheCallerIsRefused() {
+        #expect(PodmanIDMaps.overlap(id: 1500, ranges: [PodmanIDMaps.Range(1000, 1000)], file: "/etc/subuid", what: "UID")
+                == #"invalid configuration: the specified mapping 1000:1000 in "/etc/subuid" includes the user UID"#)
+        #expect(PodmanIDMaps.overlap(id: 2000, ranges: [PodmanIDMaps.Range(1000, 1000)], file: "/etc/subuid", what: "UID") == nil)
     }
 
     @Test func planUsesEveryRangeOfTheCaller() {
-        let s = PodmanFakeSystem(subuid: "other:5:5\ntester:200000:1000\n1001:300000:2000\n",
+        var s = PodmanFakeSystem(subuid: "other:5:5\ntester:200000:1000\ntester:300000:2000\n",
                                  subgid: "tester:200000:1000\n")
-        guard case .success(let p) = podmanPlan(s) else { Issue.record("no plan"); return }
-        #expect(p.namespaces == .newUser(.ranges(
-            uid: [IDRange(inner: 0, outer: 1001, count: 1), IDRange(inner: 1, outer: 200000, count: 1000),
-                  IDRange(inner: 1001, outer: 300000, count: 2000)],
-            gid: [IDRange(inner: 0, outer: 1001, count: 1), IDRange(inner: 1, outer: 200000, count: 1000)])))
-        #expect(p.messages.isEmpty)
+        s.env["USER"] = "tester"
+        guard case .success(let p) = podmanPlan(s), case .pause(_, let create) = p.namespaces else {
+            Issue.record("no plan")
+            return
+        }
+        #expect(create.maps == .ranges(uid: [line(0, 1001, 1), line(1, 200000, 1000), line(1001, 300000, 2000)],
+                                       gid: [line(0, 1001, 1), line(1, 200000, 1000)]))
+        #expect(create.messages.isEmpty)
     }
 
     @Test func noRangesFallsBackToTheSingleMappingWithPodmansWords() {
         for s in [PodmanFakeSystem(subuid: "other:1:2\n"), PodmanFakeSystem(subgid: ""),
                   { var s = PodmanFakeSystem(); s.files["/etc/subuid"] = nil; return s }()] {
-            guard case .success(let p) = podmanPlan(s) else { Issue.record("no plan"); continue }
-            #expect(p.namespaces == .newUser(.single(uid: 1001, gid: 1001)))
-            #expect(p.messages.count == 2)
-            #expect(p.messages.last == PodmanLogLine(.warning, PodmanPlan.singleMappingWarning))
+            guard case .success(let p) = podmanPlan(s), case .pause(_, let create) = p.namespaces else {
+                Issue.record("no plan")
+                continue
+            }
+            #expect(create.maps == .single(uid: 1001, gid: 1001))
+            #expect(create.messages.count == 2)
+            #expect(create.messages.last == PodmanLogLine(.warning, PodmanPlan.singleMappingWarning))
         }
-        guard case .success(let p) = podmanPlan(PodmanFakeSystem(subuid: "")) else { Issue.record("no plan"); return }
-        #expect(p.messages.first == PodmanLogLine(.error,
+        guard case .success(let p) = podmanPlan(PodmanFakeSystem(subuid: "")), case .pause(_, let create) = p.namespaces else {
+            Issue.record("no plan")
+            return
+        }
+        #expect(create.messages.first == PodmanLogLine(.error,
             #"cannot find UID/GID for user tester: no subuid ranges found for user "tester" in /etc/subuid - check rootless mode in man pages."#))
     }
 }
@@ -347,7 +386,6 @@ private func env(_ p: PodmanPlan, _ name: ByteString) -> ByteString? {
         guard case .success(let p) = podmanPlan(s) else { Issue.record("no plan"); return }
         #expect(env(p, "CONTAINERS_GRAPHROOT") == "/home/tester/graph")
         #expect(env(p, "CONTAINERS_RUNROOT") == "/r")
-        #expect(p.messages.isEmpty)
 
         s.env["XDG_CONFIG_HOME"] = "/cfg"   // the file is looked for there instead
         guard case .success(let p2) = podmanPlan(s) else { Issue.record("no plan"); return }
@@ -357,15 +395,12 @@ private func env(_ p: PodmanPlan, _ name: ByteString) -> ByteString? {
         #expect(env(p3, "CONTAINERS_RUNROOT") == "/cfg-run")
     }
 
-    @Test func malformedStorageConfWarnsAndKeepsTheDefaults() {
+    @Test func malformedStorageConfIsPodmansError() {
         var s = PodmanFakeSystem()
         s.files["/home/tester/.config/containers/storage.conf"] = Array("[storage\ngraphroot = \"/g\"\n".utf8)
-        guard case .success(let p) = podmanPlan(s) else { Issue.record("no plan"); return }
-        #expect(env(p, "CONTAINERS_GRAPHROOT") == "/home/tester/.local/share/containers/storage")
-        #expect(p.messages.count == 1)
-        #expect(p.messages.first?.level == .warning)
-        #expect(p.messages.first?.message.description.hasPrefix(
-            "Failed to read /home/tester/.config/containers/storage.conf toml: line 1: ") == true)
+        let reason: ByteString = #"toml: line 2: expected '.' or ']' to end table name, but got '\n' instead"#
+        #expect(podmanPlan(s) == .failure(PodmanError(nil, exitCode: 1, log: [PodmanLogLine(.error, reason)],
+            stdout: "Failed to read /home/tester/.config/containers/storage.conf " + reason + "\n")))
     }
 
     @Test func podmansOwnErrors() {
@@ -392,17 +427,21 @@ private func env(_ p: PodmanPlan, _ name: ByteString) -> ByteString? {
         s.env["_CONTAINERS_ROOTLESS_GID"] = "1001"
         guard case .success(let p) = podmanPlan(s) else { Issue.record("no plan"); return }
         #expect(p.namespaces == .nested)
+        #expect(p.rootlessNetns == nil)
         #expect(env(p, "_CONTAINERS_ROOTLESS_UID") == "1001")
         #expect(env(p, "CONTAINERS_RUNROOT") == "/tmp/podman-run-1001/containers")
     }
 
-    @Test func rootlessNetnsPaths() {
-        #expect(PodmanPlan.rootlessNetnsName(graphroot: "/home/unshare-tester/.local/share/containers/storage")
+    @Test func pausePidFileAndRootlessNetnsPaths() {
+        #expect(PodmanStorage.rootlessNetnsName(graphroot: "/home/unshare-tester/.local/share/containers/storage")
                 == "rootless-netns-71926a05ba3e1249e0e8")
         guard case .success(let p) = podmanPlan(PodmanFakeSystem(), rootlessNetns: true) else { Issue.record("no plan"); return }
-        let name = PodmanPlan.rootlessNetnsName(graphroot: "/home/tester/.local/share/containers/storage")
-        #expect(p.namespaces == .rootlessNetns(pausePidFile: "/tmp/podman-run-1001/libpod/tmp/pause.pid",
-                                               netns: "/tmp/podman-run-1001/netns/" + name))
+        guard case .pause(let pidFile, _) = p.namespaces else { Issue.record("no pause"); return }
+        #expect(pidFile == "/tmp/podman-run-1001/libpod/tmp/pause.pid")
+        let name = PodmanStorage.rootlessNetnsName(graphroot: "/home/tester/.local/share/containers/storage")
+        #expect(p.rootlessNetns?.path == "/tmp/podman-run-1001/netns/" + name)
+        #expect(p.rootlessNetns?.lockFile == "/tmp/podman-run-1001/libpod/tmp/rootless-netns.lock")
+        #expect(p.rootlessNetns?.dir == "/tmp/podman-run-1001/libpod/tmp/rootless-netns")
     }
 
     @Test func sha256Vectors() {
