@@ -18,7 +18,7 @@ public enum Unshare {
         let context = LiveSystem()
         switch Options.parse(args, context: context) {
         case .failure(let failure):
-            fail(failure, program: program)
+            fail(failure, program: program, hint: HintSituation(arguments: args, options: nil, plan: nil, failure: nil), facts: context)
         case .success(.help):
             writeOut(Help.usage(program: program), program: program)
             exit(0)
@@ -27,18 +27,29 @@ public enum Unshare {
             exit(0)
         case .success(.run(let options)):
             let pid = getpid()
+            let situation = HintSituation(arguments: args, options: options, plan: nil, failure: nil)
             switch Plan.build(options, context: context, pid: pid) {
             case .failure(let failure):
-                fail(failure, program: program)
+                fail(failure, program: program, hint: situation, facts: context)
             case .success(let plan):
                 var executor = Executor(plan: plan, pid: pid)
-                fail(executor.run(), program: program)
+                fail(executor.run(), program: program, hint: HintSituation(arguments: args, options: options, plan: plan, failure: nil), facts: context)
             }
         }
     }
 
-    static func fail(_ failure: Failure, program: ByteString) -> Never {
+    /// util-linux's message; then, when stderr is a terminal, one hint line
+    /// naming the cause (scripts keep util-linux's exact bytes).
+    /// `facts` is the context read before any namespace was made (the ids are the caller's).
+    static func fail(_ failure: Failure, program: ByteString, hint situation: HintSituation? = nil,
+                     facts: LiveSystem = LiveSystem()) -> Never {
         _ = Executor.writeAll(2, failure.rendered(program: program).bytes)
+        if var situation, isatty(2) == 1 {
+            situation.failure = FailedOperation.classify(failure)
+            if let hint = Hints.first(situation, facts: facts) {
+                _ = Executor.writeAll(2, hint.rendered(program: program).bytes)
+            }
+        }
         exit(failure.exitCode)
     }
 

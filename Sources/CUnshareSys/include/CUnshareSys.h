@@ -149,4 +149,6 @@ int cu_setns(int fd, int nstype);
 int cu_forward_hup_int_term(void);
 int cu_restore_hup_int_term(void);
 
+#include "CUnshareFacts.h"
+
 #endif
