@@ -30,7 +30,14 @@ public enum Unshare {
             let situation = HintSituation(arguments: args, options: options, plan: nil, failure: nil)
             switch Plan.build(options, context: context, pid: pid) {
             case .failure(let failure):
-                fail(failure, program: program, hint: situation, facts: context)
+                fail(failure, program: program, hint: situation, facts: context, always: options.explain)
+            case .success(let plan) where options.explain:
+                writeOut(Explain.render(plan, pid: pid), program: program)
+                var predicted = situation
+                predicted.plan = plan
+                let hints = Hints.all(predicted, facts: context).map { $0.rendered(program: program).bytes }
+                _ = Executor.writeAll(2, Array(hints.joined()))
+                exit(0)
             case .success(let plan):
                 var executor = Executor(plan: plan, pid: pid)
                 fail(executor.run(), program: program, hint: HintSituation(arguments: args, options: options, plan: plan, failure: nil), facts: context)
@@ -38,13 +45,13 @@ public enum Unshare {
         }
     }
 
-    /// util-linux's message; then, when stderr is a terminal, one hint line
-    /// naming the cause (scripts keep util-linux's exact bytes).
+    /// util-linux's message; then, when stderr is a terminal (or with --explain),
+    /// one hint line naming the cause (scripts keep util-linux's exact bytes).
     /// `facts` is the context read before any namespace was made (the ids are the caller's).
     static func fail(_ failure: Failure, program: ByteString, hint situation: HintSituation? = nil,
-                     facts: LiveSystem = LiveSystem()) -> Never {
+                     facts: LiveSystem = LiveSystem(), always: Bool = false) -> Never {
         _ = Executor.writeAll(2, failure.rendered(program: program).bytes)
-        if var situation, isatty(2) == 1 {
+        if var situation, always || isatty(2) == 1 {
             situation.failure = FailedOperation.classify(failure)
             if let hint = Hints.first(situation, facts: facts) {
                 _ = Executor.writeAll(2, hint.rendered(program: program).bytes)

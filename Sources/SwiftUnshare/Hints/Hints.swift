@@ -151,6 +151,8 @@ public enum Hints {
         let exact = OptionTable.unshare.first { $0.long == name }
         let matches = exact.map { [$0] } ?? OptionTable.unshare.filter { $0.long.hasPrefix(name) }
         guard matches.count == 1, let spec = matches.first, spec.argument == .optional else { return nil }
+        // Predicted only where the word cannot be a program (`--mount-proc ls` is common and right).
+        if s.failure == nil && !(spec.id == .killChild && SignalNames.number(for: program) != nil) { return nil }
         return "--\(spec.long) takes a value only as --\(spec.long)=\(program): '\(program)' was taken for the program"
     }
 }
