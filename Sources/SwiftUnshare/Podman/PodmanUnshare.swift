@@ -20,6 +20,11 @@ public enum PodmanUnshare {
             switch PodmanPlan.build(options, context: LiveSystem()) {
             case .failure(let error):
                 fail(error, command: command)
+            case .success(let plan) where options.explain:
+                if !Executor.writeAll(1, PodmanExplain.render(plan).bytes) {
+                    fail(PodmanError("write error: \(GoText.errnoText(errno))"), command: command)
+                }
+                exit(0)
             case .success(let plan):
                 PodmanExecutor(plan: plan).run()
             }
