@@ -63,6 +63,7 @@ func causes(_ words: [String], _ failure: FailedOperation?, _ facts: FakeFacts =
         #expect(hints(["-r", "--mount", "/x"], .exec("/x", Errno(EACCES))).first?.text == "--mount takes a value only as --mount=/x: '/x' was taken for the program")
         #expect(causes(["-r", "--mount", "/x"], nil).isEmpty)   // predicted only for a signal after --kill-child
         #expect(causes(["--kill-child", "TERM", "true"], nil) == [.optionalValueWithoutEquals])
+        #expect(causes(["--kill-child", "9"], nil) == [.optionalValueWithoutEquals])
         #expect(causes(["-r", "--mount-proc", "ls"], nil).isEmpty)
         #expect(causes(["--kill-child=9", "nothere"], .exec("nothere", Errno(ENOENT))).isEmpty)
         #expect(causes(["--root", "/x", "nothere"], .exec("nothere", Errno(ENOENT))).isEmpty)   // a required value

@@ -56,7 +56,8 @@ public enum Hints {
                   s.failed({ [.unshare(Errno(EPERM)), .mapWrite(Errno(EPERM)), .helperRefused].contains($0) }) else { return nil }
             return "AppArmor denies unprivileged user namespaces (kernel.apparmor_restrict_unprivileged_userns=1): give this program an AppArmor profile with `userns,`, or set the sysctl to 0"
         case .namespaceWithoutUser:
-            let others = Namespace.allCases.filter { s.namespaces.contains($0) }
+            let order: [Namespace] = [.mount, .uts, .ipc, .net, .pid, .cgroup, .time]   // -m -u -i -n -p -C -T
+            let others = order.filter { s.namespaces.contains($0) }
             guard user, !s.wantsUser, let first = others.first, s.options != nil,
                   s.failed({ $0 == .unshare(Errno(EPERM)) }) else { return nil }
             return "only root may unshare a \(first) namespace: as a user add -r (--map-root-user) to make it inside a new user namespace"
@@ -152,7 +153,8 @@ public enum Hints {
         let matches = exact.map { [$0] } ?? OptionTable.unshare.filter { $0.long.hasPrefix(name) }
         guard matches.count == 1, let spec = matches.first, spec.argument == .optional else { return nil }
         // Predicted only where the word cannot be a program (`--mount-proc ls` is common and right).
-        if s.failure == nil && !(spec.id == .killChild && SignalNames.number(for: program) != nil) { return nil }
+        let signal = SignalNames.number(for: program) != nil || program.bytes.allSatisfy { (0x30...0x39).contains($0) }
+        if s.failure == nil && !(spec.id == .killChild && signal) { return nil }
         return "--\(spec.long) takes a value only as --\(spec.long)=\(program): '\(program)' was taken for the program"
     }
 }
