@@ -186,3 +186,11 @@ func causes(_ words: [String], _ failure: FailedOperation?, _ facts: FakeFacts =
         #expect(Hint(cause: .noNewPrivs, text: "x").rendered(program: "unshare") == "unshare: hint: x\n")
     }
 }
+
+@Suite struct ExplainOptionTests {
+    @Test func explainIsMatchedOnlyInFull() {
+        #expect(options(["--explain", "true"])?.explain == true)
+        #expect(failure(["--expl"]) == .usage("unrecognized option '--expl'"))
+        #expect(failure(["--=x"])?.message.description.contains("--explain") == false)
+    }
+}
