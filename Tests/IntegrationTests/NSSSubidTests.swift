@@ -102,6 +102,8 @@ import Testing
         try #require(built.ending == .exit(0), "cc: \(built)")
 
         let conf = "/etc/nsswitch.conf", saved = "/etc/nsswitch.conf.swift-unshare-saved", next = conf + ".swift-unshare-new"
+        // A run killed inside the window left the saved original: put it back first.
+        if FileManager.default.fileExists(atPath: saved) { rename(saved, conf) }
         let original = try Data(contentsOf: URL(fileURLWithPath: conf))
         try #require(link(conf, saved) == 0, "link: \(String(cString: strerror(errno)))")
         defer {

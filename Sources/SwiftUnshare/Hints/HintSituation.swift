@@ -60,7 +60,7 @@ public struct HintSituation: Sendable {
         self.failure = failure
     }
 
-    /// The namespaces asked for (from the options, else from argv's letters not known).
+    /// The namespaces asked for (none known when parsing failed).
     var namespaces: Set<Namespace> { options?.namespaces ?? [] }
     var wantsUser: Bool { namespaces.contains(.user) }
 
