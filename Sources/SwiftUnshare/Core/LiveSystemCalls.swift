@@ -23,10 +23,13 @@ public struct LiveSystemCalls: SystemCalls {
 
     public func raiseAmbientCapabilities() -> Result<Void, Failure> {
         let calls: [ByteString] = ["capget", "capset", "prctl(PR_CAP_AMBIENT)"]
-        let step = cu_permitted_to_ambient(Self.lastCapability())
-        if step == 0 { return .success(()) }
-        let e = Errno(errno)
-        return .failure(Failure(.call(calls[Int(min(max(step, 1), 3)) - 1]), e))
+        let lastCapability = Self.lastCapability()
+        var step: Int32 = 0   // which call failed: 1 capget, 2 capset, 3 prctl
+        let raised = nothingOrErrno(retryOnInterrupt: false) { () -> Int32 in
+            step = cu_permitted_to_ambient(lastCapability)
+            return step == 0 ? 0 : -1
+        }
+        return raised.mapError { Failure(.call(calls[Int(min(max(step, 1), 3)) - 1]), $0) }
     }
 
     /// /proc/sys/kernel/cap_last_cap (40 when it cannot be read).
