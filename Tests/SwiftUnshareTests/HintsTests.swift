@@ -40,15 +40,30 @@ func causes(_ words: [String], _ failure: FailedOperation?, _ facts: FakeFacts =
 }
 
 @Suite struct FailedOperationTests {
-    @Test func classifiesUtilLinuxTexts() {
-        #expect(FailedOperation.classify(.system("unshare failed", Errno(EPERM))) == .unshare(Errno(EPERM)))
-        #expect(FailedOperation.classify(.system("failed to execute newuidmap", Errno(ENOENT))) == .helperExec("newuidmap", Errno(ENOENT)))
-        #expect(FailedOperation.classify(.system("failed to execute 9", Errno(ENOENT), exitCode: 127)) == .exec("9", Errno(ENOENT)))
-        #expect(FailedOperation.classify(.system("write failed /proc/self/uid_map", Errno(EPERM))) == .mapWrite(Errno(EPERM)))
-        #expect(FailedOperation.classify(.system("failed to write /proc/7/gid_map", Errno(EINVAL))) == .mapWrite(Errno(EINVAL)))
-        #expect(FailedOperation.classify(Failure(ByteString([]), exitCode: 1)) == .helperRefused)
-        #expect(FailedOperation.classify(Failure("no line matching user \"x\" in /etc/subuid")) == .noSubordinateRange)
-        #expect(FailedOperation.classify(Failure("unsupported propagation mode: x")) == .other)
+    @Test func readsTheErrorValue() {
+        #expect(FailedOperation(Failure(.call("unshare"), Errno(EPERM))) == .unshare(Errno(EPERM)))
+        #expect(FailedOperation(Failure(.call("setgroups"), Errno(EPERM))) == .other)
+        #expect(FailedOperation(Failure(.helper(.executeNewuidmap, object: "newuidmap"), Errno(ENOENT)))
+                == .helperExec("newuidmap", Errno(ENOENT)))
+        #expect(FailedOperation(Failure(.helper(.executeNewgidmap, object: "newgidmap"), Errno(ENOENT)))
+                == .helperExec("newgidmap", Errno(ENOENT)))
+        #expect(FailedOperation(Failure(.execute("9"), Errno(ENOENT), exitCode: 127)) == .exec("9", Errno(ENOENT)))
+        #expect(FailedOperation(Failure(.writeFile("/proc/self/uid_map"), Errno(EPERM))) == .mapWrite(Errno(EPERM)))
+        #expect(FailedOperation(Failure(.writeFile("/proc/self/timens_offsets"), Errno(EPERM))) == .other)
+        #expect(FailedOperation(Failure(.helper(.writeGIDMap, object: "/proc/7/gid_map"), Errno(EINVAL)))
+                == .mapWrite(Errno(EINVAL)))
+        #expect(FailedOperation(Failure(.helperExited(tool: "newuidmap", status: 1))) == .helperRefused)
+        #expect(FailedOperation(Failure("no line matching user \"x\" in /etc/subuid")) == .noSubordinateRange)
+        #expect(FailedOperation(Failure("unsupported propagation mode: x")) == .other)
+    }
+
+    @Test func theHintLineFollowsEvenAfterAHelpersOwnMessage() {
+        var f = Failure(.helperExited(tool: "newuidmap", status: 1))
+        f.hint = "hint: x"
+        #expect(f.rendered(program: "unshare") == "unshare: hint: x\n")
+        var g = Failure(.call("unshare"), Errno(EPERM))
+        g.hint = "hint: y"
+        #expect(g.rendered(program: "unshare") == "unshare: unshare failed: Operation not permitted\nunshare: hint: y\n")
     }
 }
 
@@ -191,6 +206,6 @@ func causes(_ words: [String], _ failure: FailedOperation?, _ facts: FakeFacts =
     @Test func explainIsMatchedOnlyInFull() {
         #expect(options(["--explain", "true"])?.explain == true)
         #expect(failure(["--expl"]) == .usage("unrecognized option '--expl'"))
-        #expect(failure(["--=x"])?.message.description.contains("--explain") == false)
+        #expect(failure(["--=x"])?.message?.description.contains("--explain") == false)
     }
 }

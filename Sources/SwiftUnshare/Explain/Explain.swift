@@ -83,7 +83,7 @@ public enum Explain {
         case .newIDMapHelpers:
             out.append("maps: newuidmap and newgidmap, run by a helper forked before unshare once the namespace exists:")
             for (tool, lines) in [("newuidmap", plan.uidMap), ("newgidmap", plan.gidMap)] {
-                if let lines { out.append("  " + commandLine(Executor.idmapperArguments(ByteString(tool), pid: pid, lines)).description) }
+                if let lines { out.append("  " + commandLine(IDMapHelpers.idmapperArguments(ByteString(tool), pid: pid, lines)).description) }
             }
         }
         if user {

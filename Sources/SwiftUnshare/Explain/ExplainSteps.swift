@@ -32,8 +32,8 @@ extension Explain {
             return "write \"\(id.inner) \(id.outer) 1\" to /proc/self/gid_map"
         case .setPropagation(let mode):
             return "make / and everything under it \(mode) (mount propagation)"
-        case .loadFixedInterpreterBeforeChroot(let definition):
-            return "mount binfmt_misc on /proc/sys/fs/binfmt_misc and register \(quoted(definition)) (a fixed interpreter, before chroot)"
+        case .loadFixedInterpreterBeforeChroot(let dir, let definition):
+            return "mount binfmt_misc on \(quoted(dir)) and register \(quoted(definition)) (a fixed interpreter, before chroot)"
         case .chroot(let dir):
             return "chroot \(quoted(dir))"
         case .chdir(let dir):

@@ -31,7 +31,7 @@ public enum PodmanExplain {
                     "gid_map:", String(Explain.mapLayout(gid).description.dropLast()),
                     "maps: newuidmap and newgidmap, run by a helper the child forks before unshare:"]
             for (tool, lines) in [("newuidmap", uid), ("newgidmap", gid)] {
-                var words = Executor.idmapperArguments(ByteString(tool), pid: 0, lines)
+                var words = IDMapHelpers.idmapperArguments(ByteString(tool), pid: 0, lines)
                 words[1] = "CHILD"   // the child's pid, not known before it is forked
                 out.append("  " + Explain.commandLine(words).description)
             }

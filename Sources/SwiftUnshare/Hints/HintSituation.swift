@@ -1,7 +1,7 @@
 import Glibc
 
-/// What went wrong, as far as the hints care: the failed operation and its errno.
-/// (Derived from the failure's text today; the one error value carries it directly.)
+/// What went wrong, as far as the hints care: the failed operation and its
+/// errno, read from the one error value (Core/Failure.swift).
 public enum FailedOperation: Equatable, Sendable {
     /// unshare(2) itself.
     case unshare(Errno)
@@ -17,31 +17,32 @@ public enum FailedOperation: Equatable, Sendable {
     case noSubordinateRange
     case other
 
-    /// Recognizes util-linux's texts (Failure.message) for the operations above.
-    public static func classify(_ failure: Failure) -> FailedOperation {
-        let text = failure.message.description
-        if text.isEmpty { return .helperRefused }
-        func errno(after prefix: String) -> Errno? {
-            guard text.hasPrefix(prefix) else { return nil }
-            let rest = text.dropFirst(prefix.count)
-            return knownErrnos.first { rest.hasSuffix(": \($0.description)") }
+    /// What the one error value says was being done.
+    public init(_ failure: Failure) {
+        let e = failure.errno ?? Errno(0)
+        switch failure.operation {
+        case .call("unshare") where failure.errno != nil:
+            self = .unshare(e)
+        case .helper(.executeNewuidmap, _) where failure.errno != nil:
+            self = .helperExec("newuidmap", e)
+        case .helper(.executeNewgidmap, _) where failure.errno != nil:
+            self = .helperExec("newgidmap", e)
+        case .helper(.openUIDMap, _), .helper(.writeUIDMap, _), .helper(.openGIDMap, _), .helper(.writeGIDMap, _):
+            self = .mapWrite(e)
+        case .openFile(let path), .writeFile(let path):
+            let maps: [ByteString] = ["/proc/self/uid_map", "/proc/self/gid_map", "/proc/self/setgroups"]
+            self = maps.contains(path) ? .mapWrite(e) : .other
+        case .execute(let program) where failure.errno != nil:
+            self = .exec(program, e)
+        case .helperExited:
+            self = .helperRefused
+        case .message(let text):
+            let none = text.hasPrefix("no line matching user") || text.hasPrefix("no subordinate ")
+            self = none ? .noSubordinateRange : .other
+        default:
+            self = .other
         }
-        if let e = errno(after: "unshare failed") { return .unshare(e) }
-        for tool in ["newuidmap", "newgidmap"] {
-            if let e = errno(after: "failed to execute \(tool)") { return .helperExec(ByteString(tool), e) }
-        }
-        if let e = errno(after: "failed to execute ") {
-            let program = text.dropFirst("failed to execute ".count).dropLast(": \(e.description)".count)
-            return .exec(ByteString(String(program)), e)
-        }
-        for prefix in ["write failed /proc/self/", "failed to write /proc/", "cannot open /proc/self/", "failed to open /proc/"] {
-            if let e = errno(after: prefix) { return .mapWrite(e) }
-        }
-        if text.hasPrefix("no line matching user") || text.hasPrefix("no subordinate ") { return .noSubordinateRange }
-        return .other
     }
-
-    static let knownErrnos = [EPERM, ENOSPC, EUSERS, EINVAL, ENOENT, EACCES, ENOEXEC, ENOTDIR].map(Errno.init)
 }
 
 /// Everything a hint detector looks at: the command line, what it parsed and

@@ -259,7 +259,7 @@ extension PodmanPlan {
             // With NSS too, podman names the file when no range is found.
             let none: ByteString = "no \(kind) ranges found for user \(GoText.quote(name)) in \(file)"
             switch read {
-            case .failure(let f): problem = f.message.isEmpty ? none : f.message
+            case .failure(let f): problem = f.message.flatMap { $0.isEmpty ? nil : $0 } ?? none
             case .success(let list):
                 let usable = list.filter { $0.count > 0 }
                 if usable.isEmpty { problem = none }
