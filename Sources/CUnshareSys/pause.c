@@ -395,20 +395,6 @@ int cu_release_map_runner(struct cu_runner_handle *h)
 /* ------------------------------------------------------------------------- */
 /* The command                                                                */
 
-pid_t cu_spawn_command(const struct cu_command *c)
-{
-    pid_t pid = fork();
-    if (pid != 0)
-        return pid;
-    default_signals();
-    if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0 || getppid() != c->parent)
-        _exit(1);   /* the parent is already gone */
-    execve(c->path, c->argv, c->envp);
-    int e = errno;
-    write_full(c->report_fd, &e, sizeof(e));
-    _exit(127);
-}
-
 /* ------------------------------------------------------------------------- */
 /* The rootless network namespace                                            */
 
@@ -502,8 +488,6 @@ int cu_pidfd_gone(int pidfd)
     return n < 0 ? -1 : (n > 0);
 }
 
-int cu_pipe_cloexec(int *fds) { return pipe2(fds, O_CLOEXEC); }
-
 ssize_t cu_file_capability(const char *path, void *buf, size_t size)
 {
     return getxattr(path, "security.capability", buf, size);
@@ -515,4 +499,16 @@ int cu_is_namespace_fd(int fd)
     if (fstatfs(fd, &fs) != 0)
         return 0;
     return fs.f_type == 0x6e736673 /* NSFS_MAGIC */ || fs.f_type == 0x9fa0 /* PROC_SUPER_MAGIC */;
+}
+
+/* In a fork child: the command, as Go's exec starts it (see cu_spawn_command). */
+void cu_exec_command(const struct cu_command *c)
+{
+    default_signals();
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0 || getppid() != c->parent)
+        _exit(1);   /* the parent is already gone */
+    execve(c->path, c->argv, c->envp);
+    int e = errno;
+    write_full(c->report_fd, &e, sizeof(e));
+    _exit(127);
 }

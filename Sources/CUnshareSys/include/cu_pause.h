@@ -75,9 +75,10 @@ int cu_run_captured(const char *_Nonnull path, char *_Nullable const *_Nonnull a
                     char *_Nullable const *_Nonnull envp, int devnull,
                     char *_Nonnull buf, size_t size, struct cu_captured *_Nonnull out);
 
-/* The command, as Go's exec starts it: default dispositions for every signal,
-   an empty mask, SIGKILL when the parent dies; an exec failure's errno is
-   written (4 bytes) on report_fd, a close-on-exec pipe. Returns the pid, or -1. */
+/* The command, as Go's exec starts it, in the child of the core's fork:
+   default dispositions for every signal, an empty mask, SIGKILL when the
+   parent dies; an exec failure's errno is written (4 bytes) on report_fd, a
+   close-on-exec pipe. Never returns. */
 struct cu_command {
     const char *_Nonnull path;
     char *_Nullable const *_Nonnull argv;
@@ -85,7 +86,7 @@ struct cu_command {
     pid_t parent;
     int report_fd;
 };
-pid_t cu_spawn_command(const struct cu_command *_Nonnull c);
+_Noreturn void cu_exec_command(const struct cu_command *_Nonnull c);
 
 /* slirp4netns for the rootless network namespace: its own process group and
    mount namespace (when new_mount_ns), stdout/stderr to log_fd, sync_fd as
@@ -111,8 +112,6 @@ int cu_become_root(void);
 int cu_lock_file(int fd);
 /* renameat2(RENAME_NOREPLACE). */
 int cu_rename_noreplace(const char *_Nonnull from, const char *_Nonnull to);
-/* pipe2(O_CLOEXEC). */
-int cu_pipe_cloexec(int *_Nonnull fds);
 /* getxattr(path, "security.capability"). */
 ssize_t cu_file_capability(const char *_Nonnull path, void *_Nonnull buf, size_t size);
 /* 1 when fd is a namespace file (nsfs, or proc for older kernels). */

@@ -11,19 +11,18 @@ enum PauseProcess {
     /// file is missing, unreadable, not a pid (Go's Atoi), or names a process
     /// that is gone or not the caller's own.
     static func open(pidFile: ByteString) -> (user: Int32, mnt: Int32)? {
-        guard case .success(let text) = LiveSystem().readFile(pidFile.description),
+        guard case .success(let text) = Sys.readFile(pidFile),
               let pid = goAtoi(text), pid > 0 else { return nil }
         // The pidfd pins the process: if it is still alive after the ns files
         // are open, those files are its own, not a recycled pid's.
-        let pidfd = cu_pidfd_open(pid)
-        defer { if pidfd >= 0 { close(pidfd) } }
-        var st = stat()
-        guard pidfd >= 0, stat("/proc/\(pid)", &st) == 0, st.st_uid == geteuid() else { return nil }
-        let user = Glibc.open("/proc/\(pid)/ns/user", O_RDONLY | O_CLOEXEC)
-        let mnt = Glibc.open("/proc/\(pid)/ns/mnt", O_RDONLY | O_CLOEXEC)
-        if user < 0 || mnt < 0 || cu_pidfd_gone(pidfd) != 0 {
-            if user >= 0 { close(user) }
-            if mnt >= 0 { close(mnt) }
+        guard case .success(let pidfd) = Sys.pidfdOpen(pid) else { return nil }
+        defer { Sys.close(pidfd) }
+        guard case .success(let st) = Sys.stat("/proc/\(pid)"), st.st_uid == geteuid() else { return nil }
+        let user = try? Sys.open("/proc/\(pid)/ns/user", O_RDONLY | O_CLOEXEC).get()
+        let mnt = try? Sys.open("/proc/\(pid)/ns/mnt", O_RDONLY | O_CLOEXEC).get()
+        guard let user, let mnt, case .success(false) = Sys.pidfdEnded(pidfd) else {
+            if let user { Sys.close(user) }
+            if let mnt { Sys.close(mnt) }
             return nil
         }
         return (user, mnt)
@@ -51,33 +50,33 @@ enum PauseProcess {
     /// when there is none to join. A stale pid file is locked (a POSIX write
     /// lock, as containers/storage's lockfile takes), looked at once more, and removed.
     static func find(pidFile: ByteString) -> (user: Int32, mnt: Int32)? {
-        var st = stat()
-        guard pidFile.withCString({ stat($0, &st) }) == 0 else { return nil }
+        guard case .success = Sys.stat(pidFile) else { return nil }
         if let fds = open(pidFile: pidFile) { return fds }
-        let lock = pidFile.withCString { Glibc.open($0, O_RDWR | O_CREAT | O_CLOEXEC, 0o644) }
-        guard lock >= 0 else { return nil }
-        defer { close(lock) }
-        _ = cu_lock_file(lock)
+        guard case .success(let lock) = Sys.create(pidFile, O_RDWR, 0o644) else { return nil }
+        defer { Sys.close(lock) }
+        _ = Sys.lock(lock)
         if let fds = open(pidFile: pidFile) { return fds }
-        _ = pidFile.withCString { unlink($0) }
+        _ = Sys.unlink(pidFile)
         return nil
     }
 
     /// Enters the namespaces and becomes root there, in `cwd`, as podman's re-exec does.
     static func join(_ fds: (user: Int32, mnt: Int32), cwd: ByteString) -> Result<Void, PodmanError> {
         defer {
-            close(fds.user)
-            close(fds.mnt)
+            Sys.close(fds.user)
+            Sys.close(fds.mnt)
         }
-        if cu_setns(fds.user, cu_CLONE_NEWUSER) != 0 { return .failure(PodmanError("cannot set user namespace")) }
-        if cu_setns(fds.mnt, cu_CLONE_NEWNS) != 0 { return .failure(PodmanError("cannot set mnt namespace")) }
+        if case .failure = Sys.setns(fds.user, cu_CLONE_NEWUSER) { return .failure(PodmanError("cannot set user namespace")) }
+        if case .failure = Sys.setns(fds.mnt, cu_CLONE_NEWNS) { return .failure(PodmanError("cannot set mnt namespace")) }
         return becomeRoot(cwd: cwd)
     }
 
     static func becomeRoot(cwd: ByteString) -> Result<Void, PodmanError> {
-        if cu_become_root() != 0 { return .failure(PodmanError("cannot setresuid: \(GoText.errnoText(errno))")) }
-        if cwd.withCString({ chdir($0) }) != 0 {
-            return .failure(PodmanError("cannot chdir to \(cwd): \(GoText.errnoText(errno))"))
+        if case .failure(let e) = Sys.becomeRoot() {
+            return .failure(PodmanError("cannot setresuid: \(GoText.errnoText(e.rawValue))"))
+        }
+        if case .failure(let e) = Sys.chdir(cwd) {
+            return .failure(PodmanError("cannot chdir to \(cwd): \(GoText.errnoText(e.rawValue))"))
         }
         return .success(())
     }
@@ -87,16 +86,19 @@ enum PauseProcess {
     /// or the errno of the failure.
     static func start(pidFile: ByteString) -> Result<Bool, Errno> {
         let candidates: [ByteString] = ["/usr/libexec/podman/catatonit"] + pathCandidates("catatonit")
-        let devnull = Glibc.open("/dev/null", O_RDWR | O_CLOEXEC)
-        defer { if devnull >= 0 { close(devnull) } }
+        let devnull = (try? Sys.open("/dev/null", O_RDWR | O_CLOEXEC).get()) ?? -1
+        defer { if devnull >= 0 { Sys.close(devnull) } }
         let tmp = CArrays.array([pidFile + ".XXXXXX"])
         let cands = CArrays.array(candidates)
         let argv = CArrays.array(["catatonit", "-P"])
         let envp = CArrays.array(GoExec.environment(adding: []))
         var spec = cu_pause_spawn(pid_file: CArrays.string(pidFile), tmp_path: tmp[0]!, candidates: cands,
                                   argv: argv, envp: envp, devnull: devnull)
-        var result = cu_pause_result()
-        if cu_spawn_pause(&spec, &result) != 0 { return .failure(.current) }
+        let result: cu_pause_result
+        switch Sys.spawnPause(&spec) {
+        case .failure(let e): return .failure(e)
+        case .success(let r): result = r
+        }
         switch result.status {
         case 0: return .success(true)
         case 1: return .success(false)
@@ -114,7 +116,7 @@ enum PauseProcess {
     /// logs it before making a user namespace.
     static func sharedRootWarning() -> [PodmanLogLine] {
         guard getenv("container") == nil,
-              case .success(let text) = LiveSystem().readFile("/proc/self/mountinfo") else { return [] }
+              case .success(let text) = Sys.readFile("/proc/self/mountinfo") else { return [] }
         for line in text.split(separator: UInt8(ascii: "\n")) {
             let fields = line.split(separator: UInt8(ascii: " "))
             guard fields.count > 6, Array(fields[4]) == [UInt8(ascii: "/")] else { continue }

@@ -13,11 +13,7 @@ struct PodmanExecutor {
     let plan: PodmanPlan
 
     func run() -> Never {
-        var cwd: ByteString = "/"
-        if let dir = getcwd(nil, 0) {
-            cwd = ByteString(cString: dir)
-            free(dir)
-        }
+        let cwd = Sys.getcwd() ?? "/"
         if case .pause(let pidFile, let create) = plan.namespaces {
             if case .failure(let e) = enterPodmansNamespaces(pidFile: pidFile, create: create, cwd: cwd) { Self.die(e) }
         }
@@ -30,7 +26,7 @@ struct PodmanExecutor {
                                         cwd: ByteString) -> Result<Void, PodmanError> {
         if let fds = PauseProcess.find(pidFile: pidFile) { return PauseProcess.join(fds, cwd: cwd) }
         let tmpDir = GoText.cleanPath(pidFile + "/..")
-        if let e = PodmanIO.mkdirAll(tmpDir, mode: 0o700) {
+        if case .failure(let e) = PodmanIO.mkdirAll(tmpDir, mode: 0o700) {
             return .failure(PodmanError("mkdir \(tmpDir): \(GoText.errnoText(e.rawValue))"))
         }
         if case .failure(let e) = create.make(uid: getuid(), gid: getgid()) { return .failure(e) }
@@ -41,9 +37,8 @@ struct PodmanExecutor {
             // then runs in the namespaces made here (podman would re-join).
             return .success(())
         case .failure:
-            let e = LiveSystem().readFile(pidFile.description)
             let reason: ByteString
-            if case .failure(let err) = e {
+            if case .failure(let err) = Sys.readFile(pidFile) {
                 reason = "open \(pidFile): \(GoText.errnoText(err.rawValue))"
             } else {
                 reason = "cannot start the pause process"
@@ -52,7 +47,8 @@ struct PodmanExecutor {
         }
     }
 
-    /// exec.Command(...).Run(), as podman's unshare calls it.
+    /// exec.Command(...).Run(), as podman's unshare calls it, on the core's
+    /// one fork-forward-wait path; the child runs only cu_exec_command.
     private func runCommand() -> Never {
         let pathVar = getenv("PATH").map { ByteString(cString: $0) }
         let program: ByteString
@@ -60,38 +56,36 @@ struct PodmanExecutor {
         case .failure(let e): Self.die(e)
         case .success(let p): program = p
         }
-        var report: [Int32] = [-1, -1]
-        if cu_pipe_cloexec(&report) != 0 { Self.die(Self.system("pipe")) }
+        let report: (read: Int32, write: Int32)
+        switch Sys.pipe() {
+        case .failure(let e): Self.die(Self.system("pipe", e))
+        case .success(let p): report = p
+        }
         var command = cu_command(path: CArrays.string(program), argv: CArrays.array(plan.command),
                                  envp: CArrays.array(GoExec.environment(adding: plan.environment)),
-                                 parent: getpid(), report_fd: report[1])
-
-        var forwarded = sigset_t()
-        sigemptyset(&forwarded)
-        for signal in [SIGHUP, SIGINT, SIGTERM] { sigaddset(&forwarded, signal) }
-        var oldMask = sigset_t()
-        if sigprocmask(SIG_BLOCK, &forwarded, &oldMask) != 0 { Self.die(Self.system("sigprocmask")) }
-        if cu_forward_hup_int_term() != 0 { Self.die(Self.system("sigaction")) }
-        _ = cu_default_signal(SIGCHLD)   // an inherited SIG_IGN would make waitpid fail
-
-        let child = cu_spawn_command(&command)
-        if child < 0 { Self.die(Self.system("fork")) }
-        cu_set_forward_target(child)
-        _ = sigprocmask(SIG_SETMASK, &oldMask, nil)
-        close(report[1])
-        let failed = PodmanIO.read(report[0], count: 4)
-        close(report[0])
-        let status = PodmanIO.waitStatus(child)
+                                 parent: getpid(), report_fd: report.write)
+        _ = Sys.defaultSignal(SIGCHLD)   // an inherited SIG_IGN would make waitpid fail
+        let sys = LiveSystemCalls()
+        let child: Int32
+        switch ForkAndWait.fork(.init([SIGHUP, SIGINT, SIGTERM], forward: true, childDefaults: true), sys) {
+        case .failure(let f): Self.die(PodmanError(f.podmanText(errnoText: GoText.errnoText)))
+        case .success(.child): cu_exec_command(&command)
+        case .success(.parent(let pid)): child = pid
+        }
+        Sys.close(report.write)
+        let failed = PodmanIO.read(report.read, count: 4)
+        Sys.close(report.read)
+        let end = ForkAndWait.wait(child, sys)
         if failed.count == 4 {
             let e = failed.withUnsafeBytes { $0.loadUnaligned(as: Int32.self) }
             Self.die(GoExec.startFailure(program, errno: e))
         }
-        guard let status else { exit(125) }
-        exit(cu_wifexited(status) != 0 ? cu_wexitstatus(status) : 255)
+        guard case .success(let ending) = end else { exit(125) }
+        exit(ForkAndWait.podmanExitCode(ending))
     }
 
-    static func system(_ what: ByteString) -> PodmanError {
-        PodmanError("\(what): \(GoText.errnoText(errno))")
+    static func system(_ what: ByteString, _ e: Errno) -> PodmanError {
+        PodmanError("\(what): \(GoText.errnoText(e.rawValue))")
     }
 
     static func die(_ error: PodmanError) -> Never {

@@ -1,73 +1,53 @@
 import CUnshareSys
 import Glibc
 
-/// The few effects podman mode's parent makes directly: writes, small files,
-/// directories, waits, and the records its C children send back.
+/// Small file effects of podman mode's parent, on the core's typed calls.
 enum PodmanIO {
-    /// Writes all of `text` to `fd`; the errno of a failed write, else nil.
+    /// Writes all of `text` to `fd`.
     @discardableResult
-    static func write(_ fd: Int32, _ text: ByteString) -> Errno? {
-        var offset = 0
-        let bytes = text.bytes
-        while offset < bytes.count {
-            let n = bytes[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                return .current
-            }
-            offset += n
+    static func write(_ fd: Int32, _ text: ByteString) -> Result<Void, Errno> {
+        Sys.writeAll(fd, text.bytes)
+    }
+
+    /// Writes a whole file that exists (/proc files): opened for writing, not created.
+    static func writeFile(_ path: ByteString, _ text: ByteString) -> Result<Void, Errno> {
+        Sys.open(path, O_WRONLY | O_CLOEXEC).flatMap { fd in
+            defer { Sys.close(fd) }
+            return Sys.writeAll(fd, text.bytes)
         }
-        return nil
     }
 
-    /// Writes a whole file (opened for writing, not created): /proc files.
-    static func writeFile(_ path: ByteString, _ text: ByteString) -> Errno? {
-        let fd = path.withCString { open($0, O_WRONLY | O_CLOEXEC) }
-        if fd < 0 { return .current }
-        defer { close(fd) }
-        return write(fd, text)
-    }
-
-    /// Creates a file with `text` (os.WriteFile: created or truncated).
-    static func createFile(_ path: ByteString, _ text: ByteString, mode: mode_t) -> Errno? {
-        let fd = path.withCString { open($0, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode) }
-        if fd < 0 { return .current }
-        defer { close(fd) }
-        return write(fd, text)
+    /// os.WriteFile: created or truncated, then written.
+    static func createFile(_ path: ByteString, _ text: ByteString, mode: mode_t) -> Result<Void, Errno> {
+        Sys.create(path, O_WRONLY | O_TRUNC, mode).flatMap { fd in
+            defer { Sys.close(fd) }
+            return Sys.writeAll(fd, text.bytes)
+        }
     }
 
     /// os.MkdirAll: every missing directory of `path` with `mode`.
-    static func mkdirAll(_ path: ByteString, mode: mode_t) -> Errno? {
-        var st = stat()
-        if path.withCString({ stat($0, &st) }) == 0 {
-            return st.st_mode & S_IFMT == S_IFDIR ? nil : Errno(ENOTDIR)
+    static func mkdirAll(_ path: ByteString, mode: mode_t) -> Result<Void, Errno> {
+        if case .success(let st) = Sys.stat(path) {
+            return st.st_mode & S_IFMT == S_IFDIR ? .success(()) : .failure(Errno(ENOTDIR))
         }
         let parent = GoText.cleanPath(path + "/..")
         if parent != path && parent != "/" && parent != "." {
-            if let e = mkdirAll(parent, mode: mode) { return e }
+            if case .failure(let e) = mkdirAll(parent, mode: mode) { return .failure(e) }
         }
-        if path.withCString({ mkdir($0, mode) }) != 0 && errno != EEXIST { return .current }
-        return nil
+        switch Sys.mkdir(path, mode) {
+        case .failure(let e) where e.rawValue != EEXIST: return .failure(e)
+        default: return .success(())
+        }
     }
 
-    /// Waits for `pid`; its wait status, or nil when it cannot be waited for.
-    static func waitStatus(_ pid: pid_t) -> Int32? {
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 {
-            if errno != EINTR { return nil }
-        }
-        return status
-    }
-
-    /// Reads exactly `count` bytes (fewer at end of file).
+    /// Reads up to `count` bytes (fewer at end of file).
     static func read(_ fd: Int32, count: Int) -> [UInt8] {
         var buffer = [UInt8](repeating: 0, count: count)
         var got = 0
         while got < count {
-            let n = buffer[got...].withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { break }
-            got += n
+            let n = valueOrErrno { buffer[got...].withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) } }
+            guard case .success(let k) = n, k > 0 else { break }
+            got += k
         }
         return Array(buffer[..<got])
     }
@@ -84,20 +64,16 @@ enum PodmanIO {
     /// containers/storage's IsSetID: the mode bit, else the capability in the
     /// file's effective capability set (security.capability).
     static func isSetID(_ path: ByteString, mode: UInt32, capability: Int32) -> Result<Bool, Errno> {
-        var st = stat()
-        if path.withCString({ stat($0, &st) }) != 0 {
-            return .failure(.current)
+        Sys.stat(path).map { st in
+            if UInt32(st.st_mode) & mode == mode { return true }
+            let data = Sys.fileCapability(path)
+            guard data.count >= 12 else { return false }
+            func le32(_ at: Int) -> UInt32 {
+                UInt32(data[at]) | UInt32(data[at + 1]) << 8 | UInt32(data[at + 2]) << 16 | UInt32(data[at + 3]) << 24
+            }
+            let effective = le32(0) & 1 != 0
+            return effective && (le32(4) | le32(8)) & (1 << UInt32(capability)) != 0
         }
-        if UInt32(st.st_mode) & mode == mode { return .success(true) }
-        var data = [UInt8](repeating: 0, count: 24)
-        let n = path.withCString { p in data.withUnsafeMutableBytes { cu_file_capability(p, $0.baseAddress!, 24) } }
-        guard n >= 8 else { return .success(false) }
-        func le32(_ at: Int) -> UInt32 {
-            UInt32(data[at]) | UInt32(data[at + 1]) << 8 | UInt32(data[at + 2]) << 16 | UInt32(data[at + 3]) << 24
-        }
-        let effective = le32(0) & 1 != 0
-        let permitted = le32(4) | le32(8)
-        return .success(effective && permitted & (1 << UInt32(capability)) != 0)
     }
 }
 

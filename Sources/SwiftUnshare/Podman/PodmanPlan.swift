@@ -116,16 +116,30 @@ extension PodmanPlan {
     static func userNamespace(context: SystemContext) -> PodmanUserNamespace {
         let name = PodmanStorage.nonEmpty(context.environment("USER")) ?? context.user(id: context.euid)?.name ?? ""
         var found: [[PodmanIDMaps.Range]] = []
+        let module = SubordinateIDs.nssModule(context: context)   // nil: the files
         for (file, kind) in [("/etc/subuid", "subuid"), ("/etc/subgid", "subgid")] {
             var problem: ByteString?
+            let none: ByteString = "no \(kind) ranges found for user \(GoText.quote(name)) in \(file)"
+            if let module {
+                // libsubid's NSS module; with it too, podman names the file when no range is found.
+                let user = PasswdEntry(name: name, uid: context.euid, gid: context.egid)
+                switch SubordinateIDs.nssRanges(module: module, user: user, users: kind == "subuid", context: context) {
+                case .failure(let f): problem = f.message ?? none
+                case .success(let list):
+                    let ranges = list.map { PodmanIDMaps.Range(UInt64($0.start), UInt64($0.count)) }
+                    if ranges.isEmpty { problem = none }
+                    found.append(ranges)
+                }
+            } else {
             switch context.readFile(file) {
             case .failure(let e):
                 problem = e.rawValue == ENOENT ? "no \(kind) ranges found for user \(GoText.quote(name)) in \(file)"
                     : "open \(file): \(GoText.errnoText(e.rawValue))"
             case .success(let text):
                 let list = PodmanIDMaps.ranges(in: text, name: name, uid: context.euid)
-                if list.isEmpty { problem = "no \(kind) ranges found for user \(GoText.quote(name)) in \(file)" }
+                if list.isEmpty { problem = none }
                 found.append(list)
+            }
             }
             if let problem {
                 return PodmanUserNamespace(

@@ -12,7 +12,7 @@ public enum PodmanUnshare {
         case .failure(let error):
             fail(error, command: command)
         case .success(.help):
-            if let e = PodmanIO.write(1, PodmanHelp.text(command: command)) {
+            if case .failure(let e) = PodmanIO.write(1, PodmanHelp.text(command: command)) {
                 fail(PodmanError("write error: \(GoText.errnoText(e.rawValue))"), command: command)
             }
             exit(0)
@@ -20,7 +20,16 @@ public enum PodmanUnshare {
             switch PodmanPlan.build(options, context: LiveSystem()) {
             case .failure(let error):
                 fail(error, command: command)
+            case .success(let plan) where options.explain:
+                if case .failure(let e) = PodmanIO.write(1, PodmanExplain.render(plan)) {
+                    fail(PodmanError("write error: \(GoText.errnoText(e.rawValue))"), command: command)
+                }
+                exit(0)
             case .success(let plan):
+                // setns(2) of a user namespace and unshare(2) need a single thread.
+                if let failure = SingleThread.check() {
+                    fail(PodmanError(failure.podmanText(errnoText: GoText.errnoText)), command: command)
+                }
                 PodmanExecutor(plan: plan).run()
             }
         }

@@ -27,8 +27,8 @@ extension PodmanUserNamespace {
     }
 
     private func unshareUserAndMount() -> PodmanError? {
-        guard cu_unshare(cu_CLONE_NEWUSER | cu_CLONE_NEWNS) != 0 else { return nil }
-        _ = PodmanIO.write(2, "cannot clone: \(Errno.current)\n")
+        guard case .failure(let e) = Sys.unshare(cu_CLONE_NEWUSER | cu_CLONE_NEWNS) else { return nil }
+        PodmanIO.write(2, "cannot clone: \(e)\n")
         return .logged([Self.internalStatus("cannot re-exec process")])
     }
 
@@ -36,7 +36,7 @@ extension PodmanUserNamespace {
         for (file, text, what) in [("/proc/self/setgroups", "deny\n", "setgroups file"),
                                    ("/proc/self/uid_map", "0 \(uid) 1\n", "uid_map"),
                                    ("/proc/self/gid_map", "0 \(gid) 1\n", "gid_map")] {
-            if let e = PodmanIO.writeFile(ByteString(file), ByteString(text)) {
+            if case .failure(let e) = PodmanIO.writeFile(ByteString(file), ByteString(text)) {
                 return .failure(.logged([Self.internalStatus("cannot write \(what): open \(file): \(GoText.errnoText(e.rawValue))")]))
             }
         }
@@ -71,10 +71,10 @@ extension PodmanUserNamespace {
         let runnable = tools.prefix(while: { $0.problem == nil })
         if runnable.isEmpty { return .failure(.logged([Self.internalStatus(tools[0].problem ?? "")])) }
 
-        let devnull = open("/dev/null", O_RDWR | O_CLOEXEC)
-        defer { if devnull >= 0 { close(devnull) } }
-        let pidfd = cu_pidfd_open(pid)
-        defer { if pidfd >= 0 { close(pidfd) } }
+        let devnull = (try? Sys.open("/dev/null", O_RDWR | O_CLOEXEC).get()) ?? -1
+        defer { if devnull >= 0 { Sys.close(devnull) } }
+        let pidfd = (try? Sys.pidfdOpen(pid).get()) ?? -1
+        defer { if pidfd >= 0 { Sys.close(pidfd) } }
         func spec(_ t: Tool?) -> cu_map_tool {
             guard let t, let path = t.path else { return cu_map_tool(path: nil, argv: nil) }
             return cu_map_tool(path: CArrays.string(path), argv: CArrays.array(t.argv))
@@ -82,14 +82,13 @@ extension PodmanUserNamespace {
         var runner = cu_map_runner(target: pid, target_pidfd: pidfd, uid: spec(runnable.first),
                                    gid: spec(runnable.count > 1 ? runnable[1] : nil),
                                    envp: CArrays.array(GoExec.environment(adding: [])), devnull: devnull)
-        var handle = cu_runner_handle()
-        if cu_spawn_map_runner(&runner, &handle) != 0 {
+        guard case .success(var handle) = Sys.spawnMapRunner(&runner) else {
             return .failure(.logged([Self.internalStatus("cannot re-exec process")]))
         }
         if let e = unshareUserAndMount() {
-            close(handle.release_fd)
-            close(handle.report_fd)
-            _ = PodmanIO.waitStatus(handle.pid)
+            Sys.close(handle.release_fd)
+            Sys.close(handle.report_fd)
+            _ = Sys.wait(handle.pid)
             return .failure(e)
         }
         _ = cu_release_map_runner(&handle)
@@ -100,8 +99,8 @@ extension PodmanUserNamespace {
             failure = toolFailure(tool, record: record, output: output)
             break
         }
-        close(handle.report_fd)
-        _ = PodmanIO.waitStatus(handle.pid)
+        Sys.close(handle.report_fd)
+        _ = Sys.wait(handle.pid)
         if let failure { return .failure(failure) }
         if runnable.count < tools.count, let problem = tools[runnable.count].problem {
             return .failure(.logged([Self.internalStatus(problem)]))

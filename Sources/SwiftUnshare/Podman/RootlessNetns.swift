@@ -30,7 +30,7 @@ public struct RootlessNetnsPlan: Equatable, Sendable {
 /// /var/lib/cni are podman's copies for the namespace (RootlessNetns+Mounts).
 enum RootlessNetns {
     static func enter(_ p: RootlessNetnsPlan) -> Result<Void, PodmanError> {
-        if let e = PodmanIO.mkdirAll(p.tmpDir, mode: 0o700) {
+        if case .failure(let e) = PodmanIO.mkdirAll(p.tmpDir, mode: 0o700) {
             return .failure(PodmanError("failed to get rootless-netns lockfile: mkdir \(p.tmpDir): \(GoText.errnoText(e.rawValue))"))
         }
         let lock = p.lockFile.withCString { open($0, O_RDWR | O_CREAT | O_CLOEXEC, 0o644) }
@@ -46,7 +46,7 @@ enum RootlessNetns {
 
     /// Under the lock: the namespace, made when it is not there.
     private static func prepare(_ p: RootlessNetnsPlan) -> Result<Void, PodmanError> {
-        if let e = PodmanIO.mkdirAll(p.dir, mode: 0o700) {
+        if case .failure(let e) = PodmanIO.mkdirAll(p.dir, mode: 0o700) {
             return .failure(PodmanError("could not create rootless-netns directory: mkdir \(p.dir): \(GoText.errnoText(e.rawValue))"))
         }
         if !isNamespace(p.path) {
@@ -70,7 +70,7 @@ enum RootlessNetns {
 
     private static func create(_ p: RootlessNetnsPlan) -> Result<Void, PodmanError> {
         let fail = { (what: ByteString) in PodmanError("creating rootless network namespace: \(what)") }
-        if let e = PodmanIO.mkdirAll(p.nsDir, mode: 0o755) {
+        if case .failure(let e) = PodmanIO.mkdirAll(p.nsDir, mode: 0o755) {
             return .failure(fail("mkdir \(p.nsDir): \(GoText.errnoText(e.rawValue))"))
         }
         // The folder is made a shared mount (bound on itself first if need be).
@@ -82,7 +82,7 @@ enum RootlessNetns {
                 return .failure(fail("mount --make-rshared \(p.nsDir) failed: \(GoText.quote(ByteString(GoText.errnoText(errno))))"))
             }
         }
-        if let e = PodmanIO.createFile(p.path, "", mode: 0o666) {
+        if case .failure(let e) = PodmanIO.createFile(p.path, "", mode: 0o666) {
             return .failure(fail("open \(p.path): \(GoText.errnoText(e.rawValue))"))
         }
         if p.path.withCString({ cu_bind_new_netns($0) }) != 0 {
@@ -96,15 +96,15 @@ enum RootlessNetns {
         case .success:
             break
         }
-        if let e = PodmanIO.createFile(p.inDir("resolv.conf"), Slirp4netns.resolvConf(), mode: 0o644) {
+        if case .failure(let e) = PodmanIO.createFile(p.inDir("resolv.conf"), Slirp4netns.resolvConf(), mode: 0o644) {
             return .failure(PodmanError("failed to create rootless netns resolv.conf: open \(p.inDir("resolv.conf")): \(GoText.errnoText(e.rawValue))"))
         }
         for (sub, what) in [("var/lib/cni", "var"), ("run", "run"), ("run/systemd", "systemd")] {
-            if let e = PodmanIO.mkdirAll(p.inDir(ByteString(sub)), mode: 0o700) {
+            if case .failure(let e) = PodmanIO.mkdirAll(p.inDir(ByteString(sub)), mode: 0o700) {
                 return .failure(PodmanError("could not create rootless-netns \(what) directory: \(GoText.errnoText(e.rawValue))"))
             }
         }
-        if let e = PodmanIO.mkdirAll(GoText.joinPath(p.dir, p.nsDir), mode: 0o700) {
+        if case .failure(let e) = PodmanIO.mkdirAll(GoText.joinPath(p.dir, p.nsDir), mode: 0o700) {
             return .failure(PodmanError("could not create rootless-netns netns directory: \(GoText.errnoText(e.rawValue))"))
         }
         return .success(())

@@ -33,7 +33,7 @@ enum RootlessNetnsMounts {
         }
         if resolvePath.hasPrefix("/run/") {
             resolvePath = p.inDir(resolvePath)
-            if let e = PodmanIO.mkdirAll(GoText.cleanPath(resolvePath + "/.."), mode: 0o700) {
+            if case .failure(let e) = PodmanIO.mkdirAll(GoText.cleanPath(resolvePath + "/.."), mode: 0o700) {
                 errno = e.rawValue
                 return failed("failed to create rootless-netns resolv.conf directory")
             }

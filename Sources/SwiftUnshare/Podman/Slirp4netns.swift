@@ -58,7 +58,7 @@ enum Slirp4netns {
                                log_fd: log, sync_fd: sync[1], devnull: devnull, new_mount_ns: sandbox ? 1 : 0)
         let pid = cu_spawn_detached(&spec)
         if pid < 0 { return .failure(PodmanError("failed to start slirp4netns process: \(GoText.errnoText(errno))")) }
-        if let e = PodmanIO.createFile(p.inDir("rootless-netns-slirp4netns.pid"), "\(pid)", mode: 0o700) {
+        if case .failure(let e) = PodmanIO.createFile(p.inDir("rootless-netns-slirp4netns.pid"), "\(pid)", mode: 0o700) {
             return .failure(PodmanError("unable to write rootless-netns slirp4netns pid file: \(GoText.errnoText(e.rawValue))"))
         }
         return waitReady(pid, program: program, sync: sync[0], log: log)
