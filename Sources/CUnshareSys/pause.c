@@ -76,6 +76,13 @@ static void default_signals(void)
         if (s != SIGKILL && s != SIGSTOP)
             sigaction(s, &sa, NULL);
     }
+    /* glibc refuses its own two real-time signals (32, 33) in sigaction(3);
+       an inherited SIG_IGN on them is reset with the raw system call. */
+    struct { void (*handler)(int); unsigned long flags; void (*restorer)(void); unsigned long mask; } k;
+    memset(&k, 0, sizeof(k));
+    k.handler = SIG_DFL;
+    for (int s = 32; s < SIGRTMIN; s++)
+        syscall(SYS_rt_sigaction, s, &k, NULL, sizeof(k.mask));
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);

@@ -119,7 +119,10 @@ private func untimed(_ s: String) -> String {
             defer { box.finish() }
             // podman reports this way once its runtime dir is set up (its "alive" file): set it up first.
             _ = box.run([PodmanOracle.path, "unshare", "true"])
-            if let pid = box.pid(box.pidFile) { kill(pid, SIGKILL) }
+            if let pid = box.pid(box.pidFile) {
+                kill(pid, SIGKILL)
+                while box.namespace(pid, "user") != "?" { usleep(1000) }
+            }
             let r = box.run(tool + ["id"], extra: ["PATH": fake + ":/usr/bin:/bin"])
             outcomes.append(Outcome(stdout: r.stdout, stderr: untimed(r.stderr), ending: r.ending))
         }
