@@ -4,7 +4,8 @@ import Testing
 
 // Issue 2: swift-unshare, run under the name `unshare`, against Debian's
 // util-linux 2.38.1 on every argument vector where that release and the spec
-// agree. Cases where they differ are in SpecDifferenceTests.swift.
+// (docs/unshare.md) agree; the cases are in CompatTable.swift, the launchers in
+// CompatLaunchers.swift. Cases where they differ are in SpecDifferenceTests.swift.
 
 @Suite(.requiresRoot, .requiresReference)
 struct CompatibilityTests {

@@ -14,7 +14,9 @@ struct SubIDRange: Sendable, Equatable, CustomStringConvertible {
 /// One of the accounts scripts/test-setup.sh creates, as this machine has it:
 /// ids from the passwd database, ranges from /etc/subuid and /etc/subgid.
 /// Nothing here is assumed: the setup picks free uids and ranges that overlap
-/// no line already there, so they differ from machine to machine.
+/// no line already there, so they differ from machine to machine. (The cases
+/// only take for granted what the setup always gives: unshare-tester's range
+/// holds at least 2000 ids, and the tester's uid lies outside it.)
 struct TestAccount: Sendable {
     let name: String
     let uid: UInt32
@@ -70,7 +72,7 @@ enum MapText {
 
     /// The map of a single id `inner` → `outer` beside a subordinate range whose
     /// inner start is chosen for it (`auto`, placed at 0): the range keeps its
-    /// full length and steps over `inner` (the spec's merge rule, section 4).
+    /// full length and steps over `inner` (the merge rule of docs/unshare.md section 4).
     static func singleBesideAuto(inner: UInt32, outer: UInt32, _ range: SubIDRange) -> String {
         guard inner < range.count else { return line(inner, outer, 1) + line(0, range.start, range.count) }
         var text = line(inner, outer, 1)

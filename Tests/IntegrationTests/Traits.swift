@@ -12,8 +12,6 @@ struct Requirement: TestTrait, SuiteTrait {
     let reason: String
     let isMet: @Sendable () -> Bool
 
-    var comments: [Comment] { [Comment(rawValue: reason)] }
-
     func prepare(for test: Test) async throws {
         if isMet() { return }
         SkipSummary.note(test, reason)
