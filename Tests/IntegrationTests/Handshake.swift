@@ -77,11 +77,18 @@ extension Harness {
     }
 
     /// The signals pending for the whole process `pid` (ShdPnd in its status),
-    /// 1-31: whether a signal sent to it is still held.
-    static func pendingSignals(of pid: pid_t) -> Set<Int32> {
+    /// 1-31.
+    static func pendingSignals(of pid: pid_t) -> Set<Int32> { signals(of: pid, field: "ShdPnd") }
+
+    /// The signals its main thread blocks (SigBlk), 1-31. A signal both
+    /// pending and blocked is held: it has not been acted on, and will not be
+    /// until the process unblocks it.
+    static func blockedSignals(of pid: pid_t) -> Set<Int32> { signals(of: pid, field: "SigBlk") }
+
+    private static func signals(of pid: pid_t, field: String) -> Set<Int32> {
         let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
-        let line = status.split(separator: "\n").first { $0.hasPrefix("ShdPnd:\t") }
-        let mask = line.flatMap { UInt64($0.dropFirst("ShdPnd:\t".count), radix: 16) } ?? 0
+        let line = status.split(separator: "\n").first { $0.hasPrefix(field + ":\t") }
+        let mask = line.flatMap { UInt64($0.dropFirst(field.count + 2), radix: 16) } ?? 0
         return Set((1...31).filter { mask & (1 << UInt64($0 - 1)) != 0 })
     }
 }
