@@ -98,9 +98,11 @@ enum Harness {
         try! FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         Leftovers.removeAtExit(dir)
         chmod(dir, 0o755)
-        let target = dir + "/swift-unshare"
-        try! FileManager.default.copyItem(atPath: builtBinary, toPath: target)
-        chmod(target, 0o755)
+        // Written through a close-on-exec descriptor (as writeExecutable does): a
+        // process another test spawns meanwhile must not inherit it open for
+        // writing, or exec of the copy fails with ETXTBSY.
+        let binary = try! Data(contentsOf: URL(fileURLWithPath: builtBinary))
+        writeExecutable(dir + "/swift-unshare", binary)
         symlink("swift-unshare", dir + "/unshare")
         symlink("swift-unshare", dir + "/podman-unshare")
         return dir
@@ -207,10 +209,18 @@ extension Harness {
     /// process spawned meanwhile by a parallel test holds it open for writing
     /// (which would make exec fail with ETXTBSY).
     static func writeExecutable(_ path: String, _ text: String) {
+        writeExecutable(path, Data(text.utf8))
+    }
+
+    static func writeExecutable(_ path: String, _ bytes: Data) {
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o755)
         precondition(fd >= 0, "open \(path)")
-        let bytes = Array(text.utf8)
-        precondition(bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) } == bytes.count)
+        var written = 0
+        while written < bytes.count {
+            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + written, $0.count - written) }
+            precondition(n > 0 || (n < 0 && errno == EINTR), "write \(path)")
+            if n > 0 { written += n }
+        }
         close(fd)
         chmod(path, 0o755)
     }
