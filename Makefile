@@ -5,6 +5,9 @@
 #   make install          release build, then install under $(DESTDIR)$(PREFIX)
 #   make uninstall        remove exactly the files install put there
 #   make check            prepare the machine, build and run every test
+#   make unit             the unit tests only: pure, no root, no test accounts
+#   make lint             check the style (.swift-format) of every Swift file
+#   make format           rewrite every Swift file in that style
 #
 # PREFIX defaults to /usr/local; DESTDIR stages into another root, e.g.
 #   make install DESTDIR=/tmp/stage PREFIX=/usr
@@ -36,7 +39,7 @@ INSTALLED := \
 	$(FISHDIR)/swift-unshare.fish \
 	$(FISHDIR)/podman-unshare.fish
 
-.PHONY: all build release install uninstall check
+.PHONY: all build release install uninstall check unit lint format
 
 all: build
 
@@ -66,3 +69,15 @@ check:
 	sh scripts/test-setup.sh
 	$(SWIFT) build $(SWIFT_FLAGS)
 	$(SWIFT) test $(SWIFT_FLAGS)
+
+unit:
+	$(SWIFT) test $(SWIFT_FLAGS) --filter SwiftUnshareTests
+
+# swift-format ships with the toolchain (`swift format`); .swift-format holds the style.
+FORMAT_PATHS := Sources Tests Package.swift
+
+lint:
+	$(SWIFT) format lint --strict --recursive $(FORMAT_PATHS)
+
+format:
+	$(SWIFT) format format --in-place --recursive $(FORMAT_PATHS)

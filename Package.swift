@@ -1,4 +1,4 @@
-// swift-tools-version:5.10
+// swift-tools-version:6.0
 import PackageDescription
 
 // No package dependencies: the toolchain only.
@@ -18,5 +18,6 @@ let package = Package(
         .executableTarget(name: "swift-unshare", dependencies: ["SwiftUnshare"]),
         .testTarget(name: "SwiftUnshareTests", dependencies: ["SwiftUnshare"]),
         .testTarget(name: "IntegrationTests", dependencies: ["SwiftUnshare"]),
-    ]
+    ],
+    swiftLanguageModes: [.v6]
 )
