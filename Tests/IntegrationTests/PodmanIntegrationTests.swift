@@ -146,7 +146,12 @@ private func podmanErrorLine(_ o: Outcome) -> String? {
 
     @Test(.enabled(if: PodmanOracle.ready, PodmanOracle.skipReason))
     func maps() {
-        let r = compare(["cat", "/proc/self/uid_map", "/proc/self/gid_map", "/proc/self/setgroups"])
+        // A runtime dir of its own: the maps are those of a namespace made now,
+        // not of a pause process another run made earlier.
+        let box = PodmanSandbox()
+        defer { box.finish() }
+        let r = compare(["cat", "/proc/self/uid_map", "/proc/self/gid_map", "/proc/self/setgroups"],
+                        env: Harness.environment(for: .tester, extra: box.env))
         #expect(r.ours.stdout == podmanLayout(.tester, TestAccount.tester) + "allow\n")
     }
 
