@@ -30,7 +30,8 @@ enum PodmanOracle {
         guard let uid = runner.passwd?.uid else { return }
         for dir in ["/run/user/\(uid)", "/tmp/podman-run-\(uid)"] {
             guard let text = try? String(contentsOfFile: dir + "/libpod/tmp/pause.pid", encoding: .utf8),
-                  let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), pid > 1 else { continue }
+                let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), pid > 1
+            else { continue }
             var st = stat()
             // Only the test user's own pause process.
             if lstat("/proc/\(pid)", &st) == 0 && st.st_uid == uid {
@@ -50,11 +51,13 @@ final class PodmanBackground {
     init(_ argv: [String], as runner: Runner, extraEnv: [String: String] = [:]) {
         var full = argv
         if runner != .root {
-            full = ["setpriv", "--reuid=\(runner.rawValue)", "--regid=\(runner.rawValue)", "--init-groups", "--"] + argv
+            full =
+                ["setpriv", "--reuid=\(runner.rawValue)", "--regid=\(runner.rawValue)", "--init-groups", "--"] + argv
         }
         outPath = "/tmp/swift-unshare-podman-bg-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        pid = Harness.launch(full.map { Array($0.utf8) }, env: Harness.environment(for: runner, extra: extraEnv),
-                             stdout: outPath, stderr: "/dev/null")
+        pid = Harness.launch(
+            full.map { Array($0.utf8) }, env: Harness.environment(for: runner, extra: extraEnv),
+            stdout: outPath, stderr: "/dev/null")
     }
 
     var output: String { (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "" }
@@ -135,8 +138,10 @@ private func podmanErrorLine(_ o: Outcome) -> String? {
 @Suite(.serialized) struct PodmanComparisonTests {
     /// Runs `args` through podman unshare and podman-unshare as the tester; same stdout and status.
     @discardableResult
-    private func compare(_ args: [String], as runner: Runner = .tester, env: [String: String]? = nil,
-                         sourceLocation: SourceLocation = #_sourceLocation) -> (ours: Outcome, podman: Outcome) {
+    private func compare(
+        _ args: [String], as runner: Runner = .tester, env: [String: String]? = nil,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) -> (ours: Outcome, podman: Outcome) {
         let podman = PodmanOracle.run(args, as: runner, env: env)
         let ours = Harness.run([podmanUnshare] + args, as: runner, env: env)
         #expect(ours.stdout == podman.stdout, "podman:\n\(podman)\nours:\n\(ours)", sourceLocation: sourceLocation)
@@ -150,8 +155,9 @@ private func podmanErrorLine(_ o: Outcome) -> String? {
         // not of a pause process another run made earlier.
         let box = PodmanSandbox()
         defer { box.finish() }
-        let r = compare(["cat", "/proc/self/uid_map", "/proc/self/gid_map", "/proc/self/setgroups"],
-                        env: Harness.environment(for: .tester, extra: box.env))
+        let r = compare(
+            ["cat", "/proc/self/uid_map", "/proc/self/gid_map", "/proc/self/setgroups"],
+            env: Harness.environment(for: .tester, extra: box.env))
         #expect(r.ours.stdout == podmanLayout(.tester, TestAccount.tester) + "allow\n")
     }
 
@@ -185,7 +191,7 @@ private func podmanErrorLine(_ o: Outcome) -> String? {
     @Test(.enabled(if: PodmanOracle.ready, PodmanOracle.skipReason))
     func podmansOwnErrors() {
         for args in [["--foo"], ["--foo=bar", "id"], ["-x"], ["--rootless-netns=xyz"], ["--help=3"], []] {
-            let r = compare(args)   // no $SHELL in the harness's environment for the last one
+            let r = compare(args)  // no $SHELL in the harness's environment for the last one
             #expect(r.ours.ending == .exit(125))
             #expect(podmanErrorLine(r.ours) == podmanErrorLine(r.podman))
         }
@@ -230,10 +236,14 @@ private func podmanErrorLine(_ o: Outcome) -> String? {
 
     @Test(.enabled(if: PodmanOracle.ready, PodmanOracle.skipReason))
     func nestedCallsRunInPlace() {
-        let ours = Harness.run([podmanUnshare, podmanUnshare, "sh", "-c", "cat /proc/self/uid_map; env | grep CONTAINERS_ | sort"],
-                               as: .tester)
-        let podman = PodmanOracle.run([PodmanOracle.path, "unshare", "sh", "-c",
-                                       "cat /proc/self/uid_map; env | grep CONTAINERS_ | sort"], as: .tester)
+        let ours = Harness.run(
+            [podmanUnshare, podmanUnshare, "sh", "-c", "cat /proc/self/uid_map; env | grep CONTAINERS_ | sort"],
+            as: .tester)
+        let podman = PodmanOracle.run(
+            [
+                PodmanOracle.path, "unshare", "sh", "-c",
+                "cat /proc/self/uid_map; env | grep CONTAINERS_ | sort",
+            ], as: .tester)
         #expect(ours.stdout == podman.stdout, "podman:\n\(podman)\nours:\n\(ours)")
         #expect(ours.ending == podman.ending)
     }
@@ -242,10 +252,15 @@ private func podmanErrorLine(_ o: Outcome) -> String? {
 @Suite struct PodmanUnshareTests {
     @Test(.enabled(if: Harness.testerReady, Harness.testerSkipReason))
     func everyRangeEndToEnd() {
-        let r = Harness.run([podmanUnshare, "cat", "/proc/self/uid_map", "/proc/self/gid_map", "/proc/self/setgroups"],
-                            as: .tester2)
+        let r = Harness.run(
+            [podmanUnshare, "cat", "/proc/self/uid_map", "/proc/self/gid_map", "/proc/self/setgroups"],
+            as: .tester2)
         // (stderr: podman's warning when this call makes the pause process)
-        #expect(r == Outcome(stdout: podmanLayout(.tester2, TestAccount.tester2) + "allow\n", stderr: r.stderr, ending: .exit(0)))
+        #expect(
+            r
+                == Outcome(
+                    stdout: podmanLayout(.tester2, TestAccount.tester2) + "allow\n", stderr: r.stderr, ending: .exit(0))
+        )
     }
 
     @Test(.enabled(if: Harness.testerReady, Harness.testerSkipReason))
@@ -288,18 +303,23 @@ private func podmanErrorLine(_ o: Outcome) -> String? {
     /// whatever podman-unshare inherited (here SIGINT and SIGQUIT ignored).
     @Test(.enabled(if: Harness.testerReady, Harness.testerSkipReason))
     func theCommandStartsWithDefaultSignals() {
-        let r = Harness.run(["sh", "-c", "trap '' INT QUIT; exec \(podmanUnshare) grep -E '^Sig(Ign|Blk)' /proc/self/status"],
-                            as: .tester)
+        let r = Harness.run(
+            ["sh", "-c", "trap '' INT QUIT; exec \(podmanUnshare) grep -E '^Sig(Ign|Blk)' /proc/self/status"],
+            as: .tester)
         #expect(r.stdout == "SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n", "\(r)")
         #expect(r.ending == .exit(0))
     }
 
-    @Test(.enabled(if: Harness.testerReady, Harness.testerSkipReason),
-          arguments: [(SIGTERM, "TERM", Int32(3)), (SIGHUP, "HUP", 4), (SIGINT, "INT", 5)])
+    @Test(
+        .enabled(if: Harness.testerReady, Harness.testerSkipReason),
+        arguments: [(SIGTERM, "TERM", Int32(3)), (SIGHUP, "HUP", 4), (SIGINT, "INT", 5)])
     func signalsAreForwarded(signal: Int32, name: String, status: Int32) {
-        let p = PodmanBackground([podmanUnshare, "sh", "-c",
-                                  "trap 'echo got-\(name); exit \(status)' \(name); echo ready; while :; do sleep 0.05; done"],
-                                 as: .tester)
+        let p = PodmanBackground(
+            [
+                podmanUnshare, "sh", "-c",
+                "trap 'echo got-\(name); exit \(status)' \(name); echo ready; while :; do sleep 0.05; done",
+            ],
+            as: .tester)
         #expect(p.waitFor("ready\n"))
         kill(p.pid, signal)
         #expect(p.wait() == .exit(status))
@@ -311,7 +331,8 @@ private func podmanErrorLine(_ o: Outcome) -> String? {
         let p = PodmanBackground([podmanUnshare, "sh", "-c", "echo ready $$; exec sleep 30"], as: .tester)
         #expect(p.waitFor("\n"))
         let fields = p.output.split(separator: " ")
-        let pid = try #require(fields.count == 2 ? Int32(fields[1].trimmingCharacters(in: .whitespacesAndNewlines)) : nil)
+        let pid = try #require(
+            fields.count == 2 ? Int32(fields[1].trimmingCharacters(in: .whitespacesAndNewlines)) : nil)
         #expect(!podmanProcessGone(pid))
         kill(p.pid, SIGKILL)
         #expect(p.wait() == .signal(SIGKILL))

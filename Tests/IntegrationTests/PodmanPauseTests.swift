@@ -31,7 +31,9 @@ final class PodmanSandbox {
     var slirpPidFile: String { base + "/run/libpod/tmp/rootless-netns/rootless-netns-slirp4netns.pid" }
 
     func pid(_ file: String) -> Int32? {
-        (try? String(contentsOfFile: file, encoding: .utf8)).flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        (try? String(contentsOfFile: file, encoding: .utf8)).flatMap {
+            Int32($0.trimmingCharacters(in: .whitespacesAndNewlines))
+        }
     }
 
     func namespace(_ pid: Int32, _ kind: String) -> String {
@@ -83,7 +85,8 @@ private func untimed(_ s: String) -> String {
         // A mount made in one call is there in the next.
         let dir = box.base + "/m"
         #expect(box.run(["mkdir", dir]).ending == .exit(0))
-        #expect(box.run([podmanUnshare, "sh", "-c", "mount -t tmpfs none \(dir) && touch \(dir)/x"]).ending == .exit(0))
+        #expect(
+            box.run([podmanUnshare, "sh", "-c", "mount -t tmpfs none \(dir) && touch \(dir)/x"]).ending == .exit(0))
         #expect(box.run([podmanUnshare, "ls", dir]).stdout == "x\n")
         #expect(box.run([PodmanOracle.path, "unshare", "ls", dir]).stdout == "x\n")
     }
@@ -107,8 +110,9 @@ private func untimed(_ s: String) -> String {
 
     /// podman 4.3.1 when a pause process must be made and newuidmap fails:
     /// its log lines and exit status 1 (time stamps and pids aside).
-    @Test(.enabled(if: ready, PodmanOracle.skipReason),
-          arguments: ["#!/bin/sh\necho 'newuidmap: refused by the test' >&2\nexit 1\n", "#!/bin/sh\nkill -SEGV $$\n"])
+    @Test(
+        .enabled(if: ready, PodmanOracle.skipReason),
+        arguments: ["#!/bin/sh\necho 'newuidmap: refused by the test' >&2\nexit 1\n", "#!/bin/sh\nkill -SEGV $$\n"])
     func failingNewuidmapIsPodmansError(script: String) throws {
         let fake = Harness.scratch("podman-fake-newuidmap")
         defer { try? FileManager.default.removeItem(atPath: fake) }
@@ -128,10 +132,13 @@ private func untimed(_ s: String) -> String {
         }
         #expect(outcomes[1] == outcomes[0])
         #expect(outcomes[1].ending == .exit(1))
-        let p = try #require(Runner.tester.passwd), t = try #require(TestAccount.tester)
+        let p = try #require(Runner.tester.passwd)
+        let t = try #require(TestAccount.tester)
         let args = "0 \(p.uid) 1 1 \(t.subuid.start) \(t.subuid.count)"
         #expect(outcomes[1].stderr.contains(#"level=error msg="running `\#(fake)/newuidmap PID \#(args)`: "#))
-        #expect(outcomes[1].stderr.contains(#"cannot set up namespace using \"\#(fake)/newuidmap\": should have setuid or have filecaps setuid: "#))
+        #expect(
+            outcomes[1].stderr.contains(
+                #"cannot set up namespace using \"\#(fake)/newuidmap\": should have setuid or have filecaps setuid: "#))
     }
 
     @Test(.enabled(if: ready, PodmanOracle.skipReason))
@@ -143,7 +150,10 @@ private func untimed(_ s: String) -> String {
         defer { box.finish() }
         let r = box.run([podmanUnshare, "id"], extra: ["PATH": bin])
         #expect(r.ending == .exit(1))
-        #expect(untimed(r.stderr).hasSuffix(#"time="T" level=error msg="invalid internal status, try resetting the pause process with \"podman system migrate\": command required for rootless mode with multiple IDs: exec: \"newuidmap\": executable file not found in $PATH""# + "\n"))
+        #expect(
+            untimed(r.stderr).hasSuffix(
+                #"time="T" level=error msg="invalid internal status, try resetting the pause process with \"podman system migrate\": command required for rootless mode with multiple IDs: exec: \"newuidmap\": executable file not found in $PATH""#
+                    + "\n"))
     }
 
     @Test(.enabled(if: ready, PodmanOracle.skipReason))
@@ -158,14 +168,22 @@ private func untimed(_ s: String) -> String {
         }
         chown(run, getpwnam("nobody")?.pointee.pw_uid ?? 65534, getgrnam("nogroup")?.pointee.gr_gid ?? 65534)
         chmod(run, 0o700)
-        let r = Harness.run(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "--",
-                             podmanUnshare, "cat", "/proc/self/uid_map", "/proc/self/gid_map", "/proc/self/setgroups"],
-                            env: ["PATH": "/usr/bin:/bin", "HOME": "/nonexistent", "LANG": "C", "XDG_RUNTIME_DIR": run])
-        let nobody = getpwnam("nobody")?.pointee.pw_uid ?? 65534, nogroup = getgrnam("nogroup")?.pointee.gr_gid ?? 65534
+        let r = Harness.run(
+            [
+                "setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "--",
+                podmanUnshare, "cat", "/proc/self/uid_map", "/proc/self/gid_map", "/proc/self/setgroups",
+            ],
+            env: ["PATH": "/usr/bin:/bin", "HOME": "/nonexistent", "LANG": "C", "XDG_RUNTIME_DIR": run])
+        let nobody = getpwnam("nobody")?.pointee.pw_uid ?? 65534
+        let nogroup = getgrnam("nogroup")?.pointee.gr_gid ?? 65534
         #expect(r.stdout == MapText.line(0, nobody, 1) + MapText.line(0, nogroup, 1) + "deny\n", "\(r)")
         #expect(r.ending == .exit(0))
-        #expect(untimed(r.stderr).hasSuffix(#"time="T" level=error msg="cannot find UID/GID for user nobody: no subuid ranges found for user \"nobody\" in /etc/subuid - check rootless mode in man pages.""# + "\n"
-                + #"time="T" level=warning msg="Using rootless single mapping into the namespace. This might break some images. Check /etc/subuid and /etc/subgid for adding sub*ids if not using a network user""# + "\n"))
+        #expect(
+            untimed(r.stderr).hasSuffix(
+                #"time="T" level=error msg="cannot find UID/GID for user nobody: no subuid ranges found for user \"nobody\" in /etc/subuid - check rootless mode in man pages.""#
+                    + "\n"
+                    + #"time="T" level=warning msg="Using rootless single mapping into the namespace. This might break some images. Check /etc/subuid and /etc/subgid for adding sub*ids if not using a network user""#
+                    + "\n"))
     }
 }
 
@@ -176,7 +194,11 @@ private func untimed(_ s: String) -> String {
             && FileManager.default.isExecutableFile(atPath: "/usr/bin/slirp4netns")
     }
 
-    @Test(.enabled(if: ready, "needs podman working for unshare-tester, slirp4netns and /dev/net/tun mode 0666: run scripts/test-setup.sh as root"))
+    @Test(
+        .enabled(
+            if: ready,
+            "needs podman working for unshare-tester, slirp4netns and /dev/net/tun mode 0666: run scripts/test-setup.sh as root"
+        ))
     func madeWithTap0ThenSharedWithPodman() throws {
         let box = PodmanSandbox()
         defer { box.finish() }
@@ -184,8 +206,11 @@ private func untimed(_ s: String) -> String {
         let ours = box.run([podmanUnshare, "--rootless-netns", "sh", "-c", script])
         #expect(ours.ending == .exit(0), "\(ours)")
         let lines = ours.stdout.split(separator: "\n").map(String.init)
-        #expect(Array(lines.dropFirst()) == ["lo 127.0.0.1/8", "tap0 10.0.2.100/24", "default via 10.0.2.2 dev tap0 ",
-                                             "10.0.2.0/24 dev tap0 proto kernel scope link src 10.0.2.100 "], "\(ours)")
+        #expect(
+            Array(lines.dropFirst()) == [
+                "lo 127.0.0.1/8", "tap0 10.0.2.100/24", "default via 10.0.2.2 dev tap0 ",
+                "10.0.2.0/24 dev tap0 proto kernel scope link src 10.0.2.100 ",
+            ], "\(ours)")
         let podman = box.run([PodmanOracle.path, "unshare", "--rootless-netns", "sh", "-c", script])
         #expect(podman.stdout == ours.stdout, "\(podman)")
         #expect(box.pid(box.slirpPidFile) != nil)
@@ -193,9 +218,12 @@ private func untimed(_ s: String) -> String {
 }
 
 @Suite struct PodmanStorageConfErrorTests {
-    @Test(.enabled(if: PodmanOracle.ready, PodmanOracle.skipReason),
-          arguments: ["[storage\ngraphroot = \"/g\"\n", "[storage]\n\ngraphroot = 3\n", "\n\na = 1\na = 2\n",
-                      "[storage]\nx = \"a\n", "a = [1 2]\n"])
+    @Test(
+        .enabled(if: PodmanOracle.ready, PodmanOracle.skipReason),
+        arguments: [
+            "[storage\ngraphroot = \"/g\"\n", "[storage]\n\ngraphroot = 3\n", "\n\na = 1\na = 2\n",
+            "[storage]\nx = \"a\n", "a = [1 2]\n",
+        ])
     func malformedIsPodmansError(text: String) throws {
         let box = PodmanSandbox()
         defer { box.finish() }
@@ -206,7 +234,8 @@ private func untimed(_ s: String) -> String {
         let ours = box.run([podmanUnshare, "true"])
         #expect(ours.ending == .exit(1))
         #expect(ours.stdout.hasPrefix("Failed to read \(file) toml: line "))
-        #expect(Outcome(stdout: ours.stdout, stderr: untimed(ours.stderr), ending: ours.ending)
+        #expect(
+            Outcome(stdout: ours.stdout, stderr: untimed(ours.stderr), ending: ours.ending)
                 == Outcome(stdout: podman.stdout, stderr: untimed(podman.stderr), ending: podman.ending))
     }
 
@@ -218,11 +247,15 @@ private func untimed(_ s: String) -> String {
         let file = box.base + "/config/containers/storage.conf"
         var generator = SystemRandomNumberGenerator()
         var inputs: [[UInt8]] = [70_000, 200_000].flatMap { depth in
-            [Array(("a = " + String(repeating: "[", count: depth)).utf8),
-             Array(("a = " + String(repeating: "{b=", count: depth)).utf8)]
+            [
+                Array(("a = " + String(repeating: "[", count: depth)).utf8),
+                Array(("a = " + String(repeating: "{b=", count: depth)).utf8),
+            ]
         }
         for _ in 0..<12 {
-            inputs.append((0..<Int.random(in: 1...400, using: &generator)).map { _ in UInt8.random(in: 0...255, using: &generator) })
+            inputs.append(
+                (0..<Int.random(in: 1...400, using: &generator)).map { _ in UInt8.random(in: 0...255, using: &generator)
+                })
         }
         for bytes in inputs {
             _ = FileManager.default.createFile(atPath: file, contents: Data(bytes))

@@ -1,12 +1,15 @@
 import Glibc
 import Testing
+
 @testable import SwiftUnshare
 
 /// A system for podman mode's pure layers: plain values, no effects.
 struct PodmanFakeSystem: PodmanSystemContext {
     var euid: UInt32 = 1001
     var egid: UInt32 = 1001
-    var users: [PasswdEntry] = [PasswdEntry(name: "tester", uid: 1001, gid: 1001, home: "/home/tester", shell: "/bin/sh")]
+    var users: [PasswdEntry] = [
+        PasswdEntry(name: "tester", uid: 1001, gid: 1001, home: "/home/tester", shell: "/bin/sh")
+    ]
     var files: [String: [UInt8]] = [:]
     var env: [String: ByteString] = ["HOME": "/home/tester", "SHELL": "/bin/bash"]
     var dirs: [ByteString: (uid: UInt32, mode: UInt32)] = [:]
@@ -30,8 +33,10 @@ private func conf(_ text: String) -> Result<StorageConf.Roots, StorageConf.Malfo
     StorageConf.parse(Array(text.utf8))
 }
 
-private func podmanPlan(_ system: PodmanFakeSystem, args: [ByteString] = ["id"],
-                        rootlessNetns: Bool = false) -> Result<PodmanPlan, PodmanError> {
+private func podmanPlan(
+    _ system: PodmanFakeSystem, args: [ByteString] = ["id"],
+    rootlessNetns: Bool = false
+) -> Result<PodmanPlan, PodmanError> {
     PodmanPlan.build(PodmanOptions(rootlessNetns: rootlessNetns, command: args), context: system)
 }
 
@@ -41,7 +46,8 @@ private func env(_ p: PodmanPlan, _ name: ByteString) -> ByteString? {
 
 @Suite struct PodmanStorageConfTests {
     @Test func readsGraphrootAndRunroot() {
-        let r = conf("""
+        let r = conf(
+            """
             # user storage
             [storage]
             driver = "overlay"
@@ -75,15 +81,18 @@ private func env(_ p: PodmanPlan, _ name: ByteString) -> ByteString? {
     }
 
     @Test func stringEscapesAndMultilineStrings() {
-        #expect(conf(#"[storage]\#ngraphroot = "/a\"b\\c\u00e9\tx""#)
+        #expect(
+            conf(#"[storage]\#ngraphroot = "/a\"b\\c\u00e9\tx""#)
                 == .success(StorageConf.Roots(graphroot: ByteString("/a\"b\\c\u{e9}\tx"))))
-        #expect(conf("[storage]\ngraphroot = \"\"\"\n/multi\\\n   line\"\"\"\n")
+        #expect(
+            conf("[storage]\ngraphroot = \"\"\"\n/multi\\\n   line\"\"\"\n")
                 == .success(StorageConf.Roots(graphroot: "/multiline")))
         #expect(conf("[storage]\nrunroot = '''\n/lit'''\n") == .success(StorageConf.Roots(runroot: "/lit")))
     }
 
     @Test func otherValueKindsAreSkipped() {
-        let r = conf("""
+        let r = conf(
+            """
             [storage]
             list = [
               "a", # comment
@@ -108,35 +117,57 @@ private func env(_ p: PodmanPlan, _ name: ByteString) -> ByteString? {
             if case .failure(let m) = conf(text) { return m.description }
             return nil
         }
-        #expect(error("[storage\ngraphroot = \"/g\"\n")
+        #expect(
+            error("[storage\ngraphroot = \"/g\"\n")
                 == #"toml: line 2: expected '.' or ']' to end table name, but got '\n' instead"#)
-        #expect(error("[storage]\n\ngraphroot = 3\n")
-                == #"toml: line 3 (last key "storage.graphroot"): incompatible types: TOML value has type int64; destination has type string"#)
-        #expect(error("[storage]\nx = \"a\n") == #"toml: line 2 (last key "storage.x"): strings cannot contain newlines"#)
-        #expect(error("a = [[[[1]]]]\n[storage]\ngraphroot=\n")
+        #expect(
+            error("[storage]\n\ngraphroot = 3\n")
+                == #"toml: line 3 (last key "storage.graphroot"): incompatible types: TOML value has type int64; destination has type string"#
+        )
+        #expect(
+            error("[storage]\nx = \"a\n") == #"toml: line 2 (last key "storage.x"): strings cannot contain newlines"#)
+        #expect(
+            error("a = [[[[1]]]]\n[storage]\ngraphroot=\n")
                 == #"toml: line 4 (last key "storage.graphroot"): expected value but found '\n' instead"#)
         #expect(error("\n\n\na = 1\na = 2\n") == #"toml: line 5 (last key "a"): Key 'a' has already been defined."#)
-        #expect(error("[storage]\ngraphroot = \"/g\"\n[storage]\n") == "toml: line 3: Key 'storage' has already been defined.")
-        #expect(error("[storage]\ngraphroot = abc\n")
+        #expect(
+            error("[storage]\ngraphroot = \"/g\"\n[storage]\n")
+                == "toml: line 3: Key 'storage' has already been defined.")
+        #expect(
+            error("[storage]\ngraphroot = abc\n")
                 == #"toml: line 2 (last key "storage.graphroot"): expected value but found "abc" instead"#)
-        #expect(error("[storage]\nrunroot = [1,2]\n")
-                == #"toml: line 2 (last key "storage.runroot"): incompatible types: TOML value has type []interface {}; destination has type string"#)
-        #expect(error("[storage]\ngraphroot = \"\\q\"\n")
+        #expect(
+            error("[storage]\nrunroot = [1,2]\n")
+                == #"toml: line 2 (last key "storage.runroot"): incompatible types: TOML value has type []interface {}; destination has type string"#
+        )
+        #expect(
+            error("[storage]\ngraphroot = \"\\q\"\n")
                 == #"toml: line 2 (last key "storage.graphroot"): invalid escape in string '\q'"#)
-        #expect(error("[storage]\ngraphroot = \"/g\" x\n")
-                == #"toml: line 2 (last key "storage"): expected a top-level item to end with a newline, comment, or EOF, but got 'x' instead"#)
-        #expect(error("a = [1 2]\n") == #"toml: line 1 (last key "a"): expected a comma (',') or array terminator (']'), but got '2'"#)
+        #expect(
+            error("[storage]\ngraphroot = \"/g\" x\n")
+                == #"toml: line 2 (last key "storage"): expected a top-level item to end with a newline, comment, or EOF, but got 'x' instead"#
+        )
+        #expect(
+            error("a = [1 2]\n")
+                == #"toml: line 1 (last key "a"): expected a comma (',') or array terminator (']'), but got '2'"#)
         #expect(error("= 1\n") == "toml: line 1: unexpected '=': key name appears blank")
-        #expect(error("[a.b]\n[a]\nc=1\n[a.b]\n") == #"toml: line 4 (last key "a"): Key 'a.b' has already been defined."#)
+        #expect(
+            error("[a.b]\n[a]\nc=1\n[a.b]\n") == #"toml: line 4 (last key "a"): Key 'a.b' has already been defined."#)
         #expect(error("x\n") == #"toml: line 2: expected '.' or '=', but got '\n' instead"#)
-        #expect(error("[storage]\ngraphroot = true\n")
-                == #"toml: line 2 (last key "storage.graphroot"): incompatible types: TOML value has type bool; destination has type string"#)
+        #expect(
+            error("[storage]\ngraphroot = true\n")
+                == #"toml: line 2 (last key "storage.graphroot"): incompatible types: TOML value has type bool; destination has type string"#
+        )
         #expect(error("a = \"\"\"abc\n") == #"toml: line 1 (last key "a"): unexpected EOF; expected '"""'"#)
         let q3 = String(repeating: "'", count: 3)
         #expect(error("a = " + q3 + "abc\n") == #"toml: line 1 (last key "a"): unexpected EOF; expected ""# + q3 + "\"")
-        #expect(error("a = \"\u{1}\"\n") == #"toml: line 1 (last key "a"): TOML files cannot contain control characters: '0x01'"#)
-        #expect(error("[storage]\ngraphroot = 3.5\n")
-                == #"toml: line 2 (last key "storage.graphroot"): incompatible types: TOML value has type float64; destination has type string"#)
+        #expect(
+            error("a = \"\u{1}\"\n")
+                == #"toml: line 1 (last key "a"): TOML files cannot contain control characters: '0x01'"#)
+        #expect(
+            error("[storage]\ngraphroot = 3.5\n")
+                == #"toml: line 2 (last key "storage.graphroot"): incompatible types: TOML value has type float64; destination has type string"#
+        )
         #expect(error("a = \"x") == #"toml: line 0 (last key "a"): unexpected EOF; expected '"'"#)
         if case .failure(let m) = StorageConf.parse(Array("a = 1\n".utf8) + [0xff, 0x0a]) {
             #expect(m.description == "toml: line 2: invalid UTF-8 byte: 0xff")
@@ -151,7 +182,9 @@ private func env(_ p: PodmanPlan, _ name: ByteString) -> ByteString? {
         let deep = "a = " + String(repeating: "[", count: depth) + String(repeating: "]", count: depth) + "\n"
         #expect(conf(deep) == .success(StorageConf.Roots()))
         let open = "a = " + String(repeating: "[", count: depth)
-        #expect(conf(open) == .failure(StorageConf.Malformed(line: 0, lastKey: "a", reason: "unexpected EOF; expected value")))
+        #expect(
+            conf(open)
+                == .failure(StorageConf.Malformed(line: 0, lastKey: "a", reason: "unexpected EOF; expected value")))
         let tables = "a = " + String(repeating: "{b=", count: depth) + "1" + String(repeating: "}", count: depth) + "\n"
         #expect(conf(tables) == .success(StorageConf.Roots()))
     }
@@ -182,7 +215,8 @@ private func env(_ p: PodmanPlan, _ name: ByteString) -> ByteString? {
 
     @Test func optionsStopAtTheFirstNonOption() {
         #expect(parse(["id", "--foo"]) == .success(.run(PodmanOptions(command: ["id", "--foo"]))))
-        #expect(parse(["--rootless-netns", "ip", "-h"])
+        #expect(
+            parse(["--rootless-netns", "ip", "-h"])
                 == .success(.run(PodmanOptions(rootlessNetns: true, command: ["ip", "-h"]))))
         #expect(parse(["--", "--help"]) == .success(.run(PodmanOptions(command: ["--help"]))))
         #expect(parse(["-", "x"]) == .success(.run(PodmanOptions(command: ["-", "x"]))))
@@ -192,11 +226,17 @@ private func env(_ p: PodmanPlan, _ name: ByteString) -> ByteString? {
 
     @Test func booleanValues() {
         #expect(parse(["--rootless-netns=false", "id"]) == .success(.run(PodmanOptions(command: ["id"]))))
-        #expect(parse(["--rootless-cni=T", "id"]) == .success(.run(PodmanOptions(rootlessNetns: true, command: ["id"]))))
-        #expect(parse(["--rootless-netns=xyz"]) == usage(
-            #"invalid argument "xyz" for "--rootless-netns" flag: strconv.ParseBool: parsing "xyz": invalid syntax"#))
-        #expect(parse(["--help="]) == usage(
-            #"invalid argument "" for "--help" flag: strconv.ParseBool: parsing "": invalid syntax"#))
+        #expect(
+            parse(["--rootless-cni=T", "id"]) == .success(.run(PodmanOptions(rootlessNetns: true, command: ["id"]))))
+        #expect(
+            parse(["--rootless-netns=xyz"])
+                == usage(
+                    #"invalid argument "xyz" for "--rootless-netns" flag: strconv.ParseBool: parsing "xyz": invalid syntax"#
+                ))
+        #expect(
+            parse(["--help="])
+                == usage(
+                    #"invalid argument "" for "--help" flag: strconv.ParseBool: parsing "": invalid syntax"#))
         #expect(parse(["--help=false", "id"]) == .success(.run(PodmanOptions(command: ["id"]))))
     }
 
@@ -218,7 +258,8 @@ private func env(_ p: PodmanPlan, _ name: ByteString) -> ByteString? {
         #expect(parse(["-r"]) == usage("unknown shorthand flag: 'r' in -r"))
         #expect(parse(["--=x"]) == usage("bad flag syntax: --=x"))
         #expect(parse(["---x"]) == usage("bad flag syntax: ---x"))
-        #expect(PodmanError("unknown flag: --foo", seeHelp: true).rendered(command: "podman-unshare")
+        #expect(
+            PodmanError("unknown flag: --foo", seeHelp: true).rendered(command: "podman-unshare")
                 == "Error: unknown flag: --foo\nSee 'podman-unshare --help'\n")
     }
 
@@ -263,21 +304,27 @@ private func env(_ p: PodmanPlan, _ name: ByteString) -> ByteString? {
         #expect(look("tool", "/usr/bin:/opt/x/") == .success("/opt/x/tool"))
         #expect(look("/etc", "/usr/bin") == .success("/etc"))
         #expect(look("x/y", nil) == .success("x/y"))
-        #expect(look("nope", "/usr/bin")
+        #expect(
+            look("nope", "/usr/bin")
                 == .failure(PodmanError(#"exec: "nope": executable file not found in $PATH"#, exitCode: 127)))
-        #expect(look("id", nil) == .failure(PodmanError(#"exec: "id": executable file not found in $PATH"#, exitCode: 127)))
-        #expect(look("tool2", "rel")
+        #expect(
+            look("id", nil) == .failure(PodmanError(#"exec: "id": executable file not found in $PATH"#, exitCode: 127)))
+        #expect(
+            look("tool2", "rel")
                 == .failure(PodmanError(#"exec: "tool2": cannot run executable found relative to current directory"#)))
         #expect(look("", "/usr/bin") == .failure(PodmanError("exec: no command")))
     }
 
     @Test func logLines() {
         let w = PodmanLogLine(.warning, "Using rootless single mapping")
-        #expect(PodmanLog.render(w, terminal: false, time: "2026-01-02T03:04:05Z")
+        #expect(
+            PodmanLog.render(w, terminal: false, time: "2026-01-02T03:04:05Z")
                 == "time=\"2026-01-02T03:04:05Z\" level=warning msg=\"Using rootless single mapping\"\n")
-        #expect(PodmanLog.render(PodmanLogLine(.error, "a \"b\""), terminal: true, time: "")
+        #expect(
+            PodmanLog.render(PodmanLogLine(.error, "a \"b\""), terminal: true, time: "")
                 == "ERRO[0000] a \"b\"\n")
-        #expect(PodmanLog.render(PodmanLogLine(.error, "plain"), terminal: false, time: "t")
+        #expect(
+            PodmanLog.render(PodmanLogLine(.error, "plain"), terminal: false, time: "t")
                 == "time=t level=error msg=plain\n")
     }
 }
@@ -288,10 +335,18 @@ private func env(_ p: PodmanPlan, _ name: ByteString) -> ByteString? {
     }
 
     @Test func everyRangeEndToEndAtFullWidth() {
-        let ranges = [PodmanIDMaps.Range(300000, 2000), PodmanIDMaps.Range(200000, 1000), PodmanIDMaps.Range(400000, 4294967295)]
-        #expect(PodmanIDMaps.layout(id: 1002, ranges: ranges)
-                == [line(0, 1002, 1), line(1, 300000, 2000), line(2001, 200000, 1000), line(3001, 400000, 4294967295)])
-        #expect(PodmanIDMaps.arguments([line(0, 1002, 1), line(1, 400000, 4294967295)])
+        let ranges = [
+            PodmanIDMaps.Range(300000, 2000), PodmanIDMaps.Range(200000, 1000),
+            PodmanIDMaps.Range(400000, 4_294_967_295),
+        ]
+        #expect(
+            PodmanIDMaps.layout(id: 1002, ranges: ranges)
+                == [
+                    line(0, 1002, 1), line(1, 300000, 2000), line(2001, 200000, 1000),
+                    line(3001, 400000, 4_294_967_295),
+                ])
+        #expect(
+            PodmanIDMaps.arguments([line(0, 1002, 1), line(1, 400000, 4_294_967_295)])
                 == ["0", "1002", "1", "1", "400000", "4294967295"])
     }
 
@@ -299,34 +354,48 @@ private func env(_ p: PodmanPlan, _ name: ByteString) -> ByteString? {
     /// blank or non-numeric fields skip the line, the name before the uid.
     @Test func subidLinesAsLibsubidReadsThem() {
         let text = Array("tester:100000:65536:extra\nbad::1\ntester:x:1\n1001:5:5\ntester:7:4294967295\n".utf8)
-        #expect(PodmanIDMaps.ranges(in: text, name: "tester", uid: 1001)
-                == [PodmanIDMaps.Range(100000, 65536), PodmanIDMaps.Range(7, 4294967295)])
+        #expect(
+            PodmanIDMaps.ranges(in: text, name: "tester", uid: 1001)
+                == [PodmanIDMaps.Range(100000, 65536), PodmanIDMaps.Range(7, 4_294_967_295)])
         #expect(PodmanIDMaps.ranges(in: text, name: "other", uid: 1001) == [PodmanIDMaps.Range(5, 5)])
         #expect(PodmanIDMaps.ranges(in: Array("t:1:99999999999999999999\n".utf8), name: "t", uid: 1).isEmpty)
     }
 
     @Test func aRangeHoldingTheCallerIsRefused() {
-        #expect(PodmanIDMaps.overlap(id: 1500, ranges: [PodmanIDMaps.Range(1000, 1000)], file: "/etc/subuid", what: "UID")
+        #expect(
+            PodmanIDMaps.overlap(id: 1500, ranges: [PodmanIDMaps.Range(1000, 1000)], file: "/etc/subuid", what: "UID")
                 == #"invalid configuration: the specified mapping 1000:1000 in "/etc/subuid" includes the user UID"#)
-        #expect(PodmanIDMaps.overlap(id: 2000, ranges: [PodmanIDMaps.Range(1000, 1000)], file: "/etc/subuid", what: "UID") == nil)
+        #expect(
+            PodmanIDMaps.overlap(id: 2000, ranges: [PodmanIDMaps.Range(1000, 1000)], file: "/etc/subuid", what: "UID")
+                == nil)
     }
 
     @Test func planUsesEveryRangeOfTheCaller() {
-        var s = PodmanFakeSystem(subuid: "other:5:5\ntester:200000:1000\ntester:300000:2000\n",
-                                 subgid: "tester:200000:1000\n")
+        var s = PodmanFakeSystem(
+            subuid: "other:5:5\ntester:200000:1000\ntester:300000:2000\n",
+            subgid: "tester:200000:1000\n")
         s.env["USER"] = "tester"
         guard case .success(let p) = podmanPlan(s), case .pause(_, let create) = p.namespaces else {
             Issue.record("no plan")
             return
         }
-        #expect(create.maps == .ranges(uid: [line(0, 1001, 1), line(1, 200000, 1000), line(1001, 300000, 2000)],
-                                       gid: [line(0, 1001, 1), line(1, 200000, 1000)]))
+        #expect(
+            create.maps
+                == .ranges(
+                    uid: [line(0, 1001, 1), line(1, 200000, 1000), line(1001, 300000, 2000)],
+                    gid: [line(0, 1001, 1), line(1, 200000, 1000)]))
         #expect(create.messages.isEmpty)
     }
 
     @Test func noRangesFallsBackToTheSingleMappingWithPodmansWords() {
-        for s in [PodmanFakeSystem(subuid: "other:1:2\n"), PodmanFakeSystem(subgid: ""),
-                  { var s = PodmanFakeSystem(); s.files["/etc/subuid"] = nil; return s }()] {
+        for s in [
+            PodmanFakeSystem(subuid: "other:1:2\n"), PodmanFakeSystem(subgid: ""),
+            {
+                var s = PodmanFakeSystem()
+                s.files["/etc/subuid"] = nil
+                return s
+            }(),
+        ] {
             guard case .success(let p) = podmanPlan(s), case .pause(_, let create) = p.namespaces else {
                 Issue.record("no plan")
                 continue
@@ -335,47 +404,68 @@ private func env(_ p: PodmanPlan, _ name: ByteString) -> ByteString? {
             #expect(create.messages.count == 2)
             #expect(create.messages.last == PodmanLogLine(.warning, PodmanPlan.singleMappingWarning))
         }
-        guard case .success(let p) = podmanPlan(PodmanFakeSystem(subuid: "")), case .pause(_, let create) = p.namespaces else {
+        guard case .success(let p) = podmanPlan(PodmanFakeSystem(subuid: "")), case .pause(_, let create) = p.namespaces
+        else {
             Issue.record("no plan")
             return
         }
-        #expect(create.messages.first == PodmanLogLine(.error,
-            #"cannot find UID/GID for user tester: no subuid ranges found for user "tester" in /etc/subuid - check rootless mode in man pages."#))
+        #expect(
+            create.messages.first
+                == PodmanLogLine(
+                    .error,
+                    #"cannot find UID/GID for user tester: no subuid ranges found for user "tester" in /etc/subuid - check rootless mode in man pages."#
+                ))
     }
 }
 
 @Suite struct PodmanPlanTests {
     @Test func environmentDefaults() {
-        guard case .success(let p) = podmanPlan(PodmanFakeSystem()) else { Issue.record("no plan"); return }
-        #expect(p.environment == [
-            PodmanEnvVar("_CONTAINERS_USERNS_CONFIGURED", "done"),
-            PodmanEnvVar("_CONTAINERS_ROOTLESS_UID", "1001"),
-            PodmanEnvVar("_CONTAINERS_ROOTLESS_GID", "1001"),
-            PodmanEnvVar("CONTAINERS_GRAPHROOT", "/home/tester/.local/share/containers/storage"),
-            PodmanEnvVar("CONTAINERS_RUNROOT", "/tmp/podman-run-1001/containers"),
-        ])
+        guard case .success(let p) = podmanPlan(PodmanFakeSystem()) else {
+            Issue.record("no plan")
+            return
+        }
+        #expect(
+            p.environment == [
+                PodmanEnvVar("_CONTAINERS_USERNS_CONFIGURED", "done"),
+                PodmanEnvVar("_CONTAINERS_ROOTLESS_UID", "1001"),
+                PodmanEnvVar("_CONTAINERS_ROOTLESS_GID", "1001"),
+                PodmanEnvVar("CONTAINERS_GRAPHROOT", "/home/tester/.local/share/containers/storage"),
+                PodmanEnvVar("CONTAINERS_RUNROOT", "/tmp/podman-run-1001/containers"),
+            ])
         #expect(p.command == ["id"])
     }
 
     @Test func xdgDirectoriesAndRunUser() {
         var s = PodmanFakeSystem()
         s.dirs["/run/user/1001"] = (1001, 0o40700)
-        guard case .success(let p) = podmanPlan(s) else { Issue.record("no plan"); return }
+        guard case .success(let p) = podmanPlan(s) else {
+            Issue.record("no plan")
+            return
+        }
         #expect(env(p, "CONTAINERS_RUNROOT") == "/run/user/1001/containers")
 
-        s.dirs["/run/user/1001"] = (0, 0o40755)   // not ours
-        guard case .success(let p2) = podmanPlan(s) else { Issue.record("no plan"); return }
+        s.dirs["/run/user/1001"] = (0, 0o40755)  // not ours
+        guard case .success(let p2) = podmanPlan(s) else {
+            Issue.record("no plan")
+            return
+        }
         #expect(env(p2, "CONTAINERS_RUNROOT") == "/tmp/podman-run-1001/containers")
 
         s.env["XDG_RUNTIME_DIR"] = "/xdg/run/"
         s.env["XDG_DATA_HOME"] = "/xdg/data"
-        guard case .success(let p3) = podmanPlan(s) else { Issue.record("no plan"); return }
+        guard case .success(let p3) = podmanPlan(s) else {
+            Issue.record("no plan")
+            return
+        }
         #expect(env(p3, "CONTAINERS_RUNROOT") == "/xdg/run/containers")
         #expect(env(p3, "CONTAINERS_GRAPHROOT") == "/xdg/data/containers/storage")
 
-        s.env["HOME"] = nil   // the passwd entry's home
+        s.env["HOME"] = nil  // the passwd entry's home
         s.env["XDG_DATA_HOME"] = ""
-        guard case .success(let p4) = podmanPlan(s) else { Issue.record("no plan"); return }
+        guard case .success(let p4) = podmanPlan(s) else {
+            Issue.record("no plan")
+            return
+        }
         #expect(env(p4, "CONTAINERS_GRAPHROOT") == "/home/tester/.local/share/containers/storage")
     }
 
@@ -383,15 +473,24 @@ private func env(_ p: PodmanPlan, _ name: ByteString) -> ByteString? {
         var s = PodmanFakeSystem()
         s.files["/home/tester/.config/containers/storage.conf"] =
             Array("[storage]\ngraphroot = \"$HOME/graph\"\nrunroot = \"/r\"\n".utf8)
-        guard case .success(let p) = podmanPlan(s) else { Issue.record("no plan"); return }
+        guard case .success(let p) = podmanPlan(s) else {
+            Issue.record("no plan")
+            return
+        }
         #expect(env(p, "CONTAINERS_GRAPHROOT") == "/home/tester/graph")
         #expect(env(p, "CONTAINERS_RUNROOT") == "/r")
 
-        s.env["XDG_CONFIG_HOME"] = "/cfg"   // the file is looked for there instead
-        guard case .success(let p2) = podmanPlan(s) else { Issue.record("no plan"); return }
+        s.env["XDG_CONFIG_HOME"] = "/cfg"  // the file is looked for there instead
+        guard case .success(let p2) = podmanPlan(s) else {
+            Issue.record("no plan")
+            return
+        }
         #expect(env(p2, "CONTAINERS_GRAPHROOT") == "/home/tester/.local/share/containers/storage")
         s.files["/cfg/containers/storage.conf"] = Array("[storage]\nrunroot = \"/cfg-run\"\n".utf8)
-        guard case .success(let p3) = podmanPlan(s) else { Issue.record("no plan"); return }
+        guard case .success(let p3) = podmanPlan(s) else {
+            Issue.record("no plan")
+            return
+        }
         #expect(env(p3, "CONTAINERS_RUNROOT") == "/cfg-run")
     }
 
@@ -399,8 +498,12 @@ private func env(_ p: PodmanPlan, _ name: ByteString) -> ByteString? {
         var s = PodmanFakeSystem()
         s.files["/home/tester/.config/containers/storage.conf"] = Array("[storage\ngraphroot = \"/g\"\n".utf8)
         let reason: ByteString = #"toml: line 2: expected '.' or ']' to end table name, but got '\n' instead"#
-        #expect(podmanPlan(s) == .failure(PodmanError(nil, exitCode: 1, log: [PodmanLogLine(.error, reason)],
-            stdout: "Failed to read /home/tester/.config/containers/storage.conf " + reason + "\n")))
+        #expect(
+            podmanPlan(s)
+                == .failure(
+                    PodmanError(
+                        nil, exitCode: 1, log: [PodmanLogLine(.error, reason)],
+                        stdout: "Failed to read /home/tester/.config/containers/storage.conf " + reason + "\n")))
     }
 
     @Test func podmansOwnErrors() {
@@ -410,12 +513,18 @@ private func env(_ p: PodmanPlan, _ name: ByteString) -> ByteString? {
         var noShell = PodmanFakeSystem()
         noShell.env["SHELL"] = nil
         #expect(podmanPlan(noShell, args: []) == .failure(PodmanError("no command specified and no $SHELL specified")))
-        guard case .success(let p) = podmanPlan(PodmanFakeSystem(), args: []) else { Issue.record("no plan"); return }
+        guard case .success(let p) = podmanPlan(PodmanFakeSystem(), args: []) else {
+            Issue.record("no plan")
+            return
+        }
         #expect(p.command == ["/bin/bash"])
         var emptyShell = PodmanFakeSystem()
         emptyShell.env["SHELL"] = ""
-        guard case .success(let p2) = podmanPlan(emptyShell, args: []) else { Issue.record("no plan"); return }
-        #expect(p2.command == [""])   // podman then says "exec: no command"
+        guard case .success(let p2) = podmanPlan(emptyShell, args: []) else {
+            Issue.record("no plan")
+            return
+        }
+        #expect(p2.command == [""])  // podman then says "exec: no command"
     }
 
     @Test func nestedCallsRunInPlace() {
@@ -425,7 +534,10 @@ private func env(_ p: PodmanPlan, _ name: ByteString) -> ByteString? {
         s.env["_CONTAINERS_USERNS_CONFIGURED"] = "done"
         s.env["_CONTAINERS_ROOTLESS_UID"] = "1001"
         s.env["_CONTAINERS_ROOTLESS_GID"] = "1001"
-        guard case .success(let p) = podmanPlan(s) else { Issue.record("no plan"); return }
+        guard case .success(let p) = podmanPlan(s) else {
+            Issue.record("no plan")
+            return
+        }
         #expect(p.namespaces == .nested)
         #expect(p.rootlessNetns == nil)
         #expect(env(p, "_CONTAINERS_ROOTLESS_UID") == "1001")
@@ -433,10 +545,17 @@ private func env(_ p: PodmanPlan, _ name: ByteString) -> ByteString? {
     }
 
     @Test func pausePidFileAndRootlessNetnsPaths() {
-        #expect(PodmanStorage.rootlessNetnsName(graphroot: "/home/unshare-tester/.local/share/containers/storage")
+        #expect(
+            PodmanStorage.rootlessNetnsName(graphroot: "/home/unshare-tester/.local/share/containers/storage")
                 == "rootless-netns-71926a05ba3e1249e0e8")
-        guard case .success(let p) = podmanPlan(PodmanFakeSystem(), rootlessNetns: true) else { Issue.record("no plan"); return }
-        guard case .pause(let pidFile, _) = p.namespaces else { Issue.record("no pause"); return }
+        guard case .success(let p) = podmanPlan(PodmanFakeSystem(), rootlessNetns: true) else {
+            Issue.record("no plan")
+            return
+        }
+        guard case .pause(let pidFile, _) = p.namespaces else {
+            Issue.record("no pause")
+            return
+        }
         #expect(pidFile == "/tmp/podman-run-1001/libpod/tmp/pause.pid")
         let name = PodmanStorage.rootlessNetnsName(graphroot: "/home/tester/.local/share/containers/storage")
         #expect(p.rootlessNetns?.path == "/tmp/podman-run-1001/netns/" + name)
@@ -446,9 +565,11 @@ private func env(_ p: PodmanPlan, _ name: ByteString) -> ByteString? {
 
     @Test func sha256Vectors() {
         #expect(SHA256.hex(SHA256.digest([])) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
-        #expect(SHA256.hex(SHA256.digest(Array("abc".utf8)))
+        #expect(
+            SHA256.hex(SHA256.digest(Array("abc".utf8)))
                 == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
-        #expect(SHA256.hex(SHA256.digest(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8)))
+        #expect(
+            SHA256.hex(SHA256.digest(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8)))
                 == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
     }
 }

@@ -4,8 +4,11 @@ public enum PodmanExplain {
         var out: [String] = []
         switch plan.namespaces {
         case .pause(let pidFile, let create):
-            out.append("namespaces: join the user and mount namespaces of podman's pause process (pid in \(Explain.quoted(pidFile)))")
-            out.append("  when it is not running: make them, with the maps below, and start the pause process (catatonit -P)")
+            out.append(
+                "namespaces: join the user and mount namespaces of podman's pause process (pid in \(Explain.quoted(pidFile)))"
+            )
+            out.append(
+                "  when it is not running: make them, with the maps below, and start the pause process (catatonit -P)")
             out += maps(create.maps)
             for line in create.messages {
                 out.append("log (when made): level=\(line.level.rawValue) msg=\(GoText.quote(line.message))")
@@ -14,7 +17,9 @@ public enum PodmanExplain {
             out.append("namespaces: none (already root in podman's user namespace: the command runs in place)")
         }
         if let netns = plan.rootlessNetns {
-            out.append("network: podman's rootless network namespace bound at \(Explain.quoted(netns.path)) (made with slirp4netns, tap0, when absent), then a new mount namespace")
+            out.append(
+                "network: podman's rootless network namespace bound at \(Explain.quoted(netns.path)) (made with slirp4netns, tap0, when absent), then a new mount namespace"
+            )
         }
         out.append("environment:")
         out += plan.environment.map { "  \($0.name)=\(Explain.quoted($0.value))" }
@@ -26,24 +31,31 @@ public enum PodmanExplain {
     static func maps(_ maps: PodmanMaps) -> [String] {
         func layout(_ lines: [PodmanIDMaps.Line]) -> String {
             let ranges = lines.map {
-                IDRange(inner: UInt32(clamping: $0.inner), outer: UInt32(clamping: $0.outer), count: UInt32(clamping: $0.count))
+                IDRange(
+                    inner: UInt32(clamping: $0.inner), outer: UInt32(clamping: $0.outer),
+                    count: UInt32(clamping: $0.count))
             }
             return String(Explain.mapLayout(ranges).description.dropLast())
         }
         switch maps {
         case .ranges(let uid, let gid):
-            var out = ["uid_map:", layout(uid), "gid_map:", layout(gid),
-                       "maps: newuidmap and newgidmap, run (in turn) by a helper forked before unshare:"]
+            var out = [
+                "uid_map:", layout(uid), "gid_map:", layout(gid),
+                "maps: newuidmap and newgidmap, run (in turn) by a helper forked before unshare:",
+            ]
             for (tool, lines) in [("newuidmap", uid), ("newgidmap", gid)] {
-                out.append("  " + Explain.commandLine([ByteString(tool), "PID"] + PodmanIDMaps.arguments(lines)).description)
+                out.append(
+                    "  " + Explain.commandLine([ByteString(tool), "PID"] + PodmanIDMaps.arguments(lines)).description)
             }
             out.append("  (if either fails: podman's error, exit status 1; no fallback while ranges are configured)")
             out.append("setgroups: allow (left as the kernel starts it)")
             return out
         case .single(let uid, let gid):
-            return ["uid_map:", layout([PodmanIDMaps.Line(inner: 0, outer: UInt64(uid), count: 1)]),
-                    "gid_map:", layout([PodmanIDMaps.Line(inner: 0, outer: UInt64(gid), count: 1)]),
-                    "maps: self-written after unshare", "setgroups: deny"]
+            return [
+                "uid_map:", layout([PodmanIDMaps.Line(inner: 0, outer: UInt64(uid), count: 1)]),
+                "gid_map:", layout([PodmanIDMaps.Line(inner: 0, outer: UInt64(gid), count: 1)]),
+                "maps: self-written after unshare", "setgroups: deny",
+            ]
         }
     }
 }

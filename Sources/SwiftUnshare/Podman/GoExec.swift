@@ -8,8 +8,10 @@ public enum GoExec {
     /// exec.LookPath: a name with a slash is used as it is; otherwise the first
     /// PATH entry ("" is ".") holding a non-directory with an execute bit;
     /// found relative to ".", it is refused (ErrDot).
-    public static func lookPath(_ name: ByteString, path: ByteString?,
-                                isExecutableFile: (ByteString) -> Bool) -> Result<ByteString, PodmanError> {
+    public static func lookPath(
+        _ name: ByteString, path: ByteString?,
+        isExecutableFile: (ByteString) -> Bool
+    ) -> Result<ByteString, PodmanError> {
         if name.isEmpty { return .failure(PodmanError("exec: no command")) }
         if name.bytes.contains(UInt8(ascii: "/")) { return .success(name) }
         let dirs = (path ?? "").isEmpty ? [] : (path ?? "").split(UInt8(ascii: ":"))
@@ -17,8 +19,9 @@ public enum GoExec {
             let candidate = GoText.joinPath(dir.isEmpty ? "." : dir, name)
             if isExecutableFile(candidate) {
                 if !candidate.hasPrefix("/") {
-                    return .failure(PodmanError(
-                        "exec: \(GoText.quote(name)): cannot run executable found relative to current directory"))
+                    return .failure(
+                        PodmanError(
+                            "exec: \(GoText.quote(name)): cannot run executable found relative to current directory"))
                 }
                 return .success(candidate)
             }

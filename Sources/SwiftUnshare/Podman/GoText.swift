@@ -86,11 +86,11 @@ public enum GoText {
         guard let scalar = Unicode.Scalar(value) else { return false }
         switch scalar.properties.generalCategory {
         case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter,
-             .nonspacingMark, .spacingMark, .enclosingMark,
-             .decimalNumber, .letterNumber, .otherNumber,
-             .connectorPunctuation, .dashPunctuation, .openPunctuation, .closePunctuation,
-             .initialPunctuation, .finalPunctuation, .otherPunctuation,
-             .mathSymbol, .currencySymbol, .modifierSymbol, .otherSymbol:
+            .nonspacingMark, .spacingMark, .enclosingMark,
+            .decimalNumber, .letterNumber, .otherNumber,
+            .connectorPunctuation, .dashPunctuation, .openPunctuation, .closePunctuation,
+            .initialPunctuation, .finalPunctuation, .otherPunctuation,
+            .mathSymbol, .currencySymbol, .modifierSymbol, .otherSymbol:
             return true
         default:
             return false
@@ -103,9 +103,15 @@ public enum GoText {
         let length: Int
         var scalar: UInt32
         switch c {
-        case 0xc2...0xdf: length = 2; scalar = UInt32(c & 0x1f)
-        case 0xe0...0xef: length = 3; scalar = UInt32(c & 0x0f)
-        case 0xf0...0xf4: length = 4; scalar = UInt32(c & 0x07)
+        case 0xc2...0xdf:
+            length = 2
+            scalar = UInt32(c & 0x1f)
+        case 0xe0...0xef:
+            length = 3
+            scalar = UInt32(c & 0x0f)
+        case 0xf0...0xf4:
+            length = 4
+            scalar = UInt32(c & 0x07)
         default: return nil
         }
         guard i + length <= b.count else { return nil }
@@ -175,7 +181,8 @@ public enum GoText {
     public static func expandEnv(_ text: ByteString, lookup: (ByteString) -> ByteString?) -> ByteString {
         let s = text.bytes
         var out: [UInt8] = []
-        var i = 0, j = 0
+        var i = 0
+        var j = 0
         var changed = false
         while j < s.count {
             if s[j] == UInt8(ascii: "$") && j + 1 < s.count {

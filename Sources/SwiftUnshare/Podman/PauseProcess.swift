@@ -12,7 +12,8 @@ enum PauseProcess {
     /// that is gone or not the caller's own.
     static func open(pidFile: ByteString) -> (user: Int32, mnt: Int32)? {
         guard case .success(let text) = Sys.readFile(pidFile),
-              let pid = goAtoi(text), pid > 0 else { return nil }
+            let pid = goAtoi(text), pid > 0
+        else { return nil }
         // The pidfd pins the process: if it is still alive after the ns files
         // are open, those files are its own, not a recycled pid's.
         guard case .success(let pidfd) = Sys.pidfdOpen(pid) else { return nil }
@@ -66,8 +67,12 @@ enum PauseProcess {
             Sys.close(fds.user)
             Sys.close(fds.mnt)
         }
-        if case .failure = Sys.setns(fds.user, cu_CLONE_NEWUSER) { return .failure(PodmanError("cannot set user namespace")) }
-        if case .failure = Sys.setns(fds.mnt, cu_CLONE_NEWNS) { return .failure(PodmanError("cannot set mnt namespace")) }
+        if case .failure = Sys.setns(fds.user, cu_CLONE_NEWUSER) {
+            return .failure(PodmanError("cannot set user namespace"))
+        }
+        if case .failure = Sys.setns(fds.mnt, cu_CLONE_NEWNS) {
+            return .failure(PodmanError("cannot set mnt namespace"))
+        }
         return becomeRoot(cwd: cwd)
     }
 
@@ -92,8 +97,9 @@ enum PauseProcess {
         let cands = CArrays.array(candidates)
         let argv = CArrays.array(["catatonit", "-P"])
         let envp = CArrays.array(GoExec.environment(adding: []))
-        var spec = cu_pause_spawn(pid_file: CArrays.string(pidFile), tmp_path: tmp[0]!, candidates: cands,
-                                  argv: argv, envp: envp, devnull: devnull)
+        var spec = cu_pause_spawn(
+            pid_file: CArrays.string(pidFile), tmp_path: tmp[0]!, candidates: cands,
+            argv: argv, envp: envp, devnull: devnull)
         let result: cu_pause_result
         switch Sys.spawnPause(&spec) {
         case .failure(let e): return .failure(e)
@@ -116,13 +122,18 @@ enum PauseProcess {
     /// logs it before making a user namespace.
     static func sharedRootWarning() -> [PodmanLogLine] {
         guard getenv("container") == nil,
-              case .success(let text) = Sys.readFile("/proc/self/mountinfo") else { return [] }
+            case .success(let text) = Sys.readFile("/proc/self/mountinfo")
+        else { return [] }
         for line in text.split(separator: UInt8(ascii: "\n")) {
             let fields = line.split(separator: UInt8(ascii: " "))
             guard fields.count > 6, Array(fields[4]) == [UInt8(ascii: "/")] else { continue }
             let optional = fields[6...].prefix(while: { Array($0) != [UInt8(ascii: "-")] })
             if optional.contains(where: { $0.starts(with: Array("shared:".utf8)) }) { return [] }
-            return [PodmanLogLine(.warning, "\"/\" is not a shared mount, this could cause issues or missing mounts with rootless containers")]
+            return [
+                PodmanLogLine(
+                    .warning,
+                    "\"/\" is not a shared mount, this could cause issues or missing mounts with rootless containers")
+            ]
         }
         return []
     }

@@ -53,8 +53,10 @@ extension Sys {
         return nothingOrErrno(retryOnInterrupt: false) { cu_spawn_map_runner(&r, &handle) }.map { handle }
     }
 
-    static func runCaptured(_ path: ByteString, _ argv: [ByteString], envp: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>,
-                            devnull: Int32) -> Result<(cu_captured, [UInt8]), Errno> {
+    static func runCaptured(
+        _ path: ByteString, _ argv: [ByteString], envp: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>,
+        devnull: Int32
+    ) -> Result<(cu_captured, [UInt8]), Errno> {
         var buffer = [CChar](repeating: 0, count: 16384)
         var captured = cu_captured()
         return nothingOrErrno(retryOnInterrupt: false) {

@@ -22,8 +22,10 @@ struct PodmanExecutor {
     }
 
     /// Joins the pause process, or makes the namespaces and the pause process.
-    private func enterPodmansNamespaces(pidFile: ByteString, create: PodmanUserNamespace,
-                                        cwd: ByteString) -> Result<Void, PodmanError> {
+    private func enterPodmansNamespaces(
+        pidFile: ByteString, create: PodmanUserNamespace,
+        cwd: ByteString
+    ) -> Result<Void, PodmanError> {
         if let fds = PauseProcess.find(pidFile: pidFile) { return PauseProcess.join(fds, cwd: cwd) }
         let tmpDir = GoText.cleanPath(pidFile + "/..")
         if case .failure(let e) = PodmanIO.mkdirAll(tmpDir, mode: 0o700) {
@@ -61,10 +63,11 @@ struct PodmanExecutor {
         case .failure(let e): Self.die(Self.system("pipe", e))
         case .success(let p): report = p
         }
-        var command = cu_command(path: CArrays.string(program), argv: CArrays.array(plan.command),
-                                 envp: CArrays.array(GoExec.environment(adding: plan.environment)),
-                                 parent: getpid(), report_fd: report.write)
-        _ = Sys.defaultSignal(SIGCHLD)   // an inherited SIG_IGN would make waitpid fail
+        var command = cu_command(
+            path: CArrays.string(program), argv: CArrays.array(plan.command),
+            envp: CArrays.array(GoExec.environment(adding: plan.environment)),
+            parent: getpid(), report_fd: report.write)
+        _ = Sys.defaultSignal(SIGCHLD)  // an inherited SIG_IGN would make waitpid fail
         let sys = LiveSystemCalls()
         let child: Int32
         switch ForkAndWait.fork(.init([SIGHUP, SIGINT, SIGTERM], forward: true, childDefaults: true), sys) {

@@ -29,7 +29,8 @@ public enum PodmanIDMaps {
         for line in text.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true) {
             let fields = line.split(separator: UInt8(ascii: ":"), maxSplits: 3, omittingEmptySubsequences: false)
             guard fields.count >= 3, !fields[0].isEmpty,
-                  let start = decimal(fields[1]), let count = decimal(fields[2]) else { continue }
+                let start = decimal(fields[1]), let count = decimal(fields[2])
+            else { continue }
             let owner = ByteString(Array(fields[0]))
             let range = Range(start, count)
             if owner == name { byName.append(range) }
@@ -66,7 +67,8 @@ public enum PodmanIDMaps {
     /// podman's refusal of a range that holds the caller's own id.
     public static func overlap(id: UInt32, ranges: [Range], file: String, what: String) -> ByteString? {
         for r in ranges where UInt64(id) >= r.start && UInt64(id) - r.start < r.count {
-            return "invalid configuration: the specified mapping \(r.start):\(r.count) in \"\(file)\" includes the user \(what)"
+            return
+                "invalid configuration: the specified mapping \(r.start):\(r.count) in \"\(file)\" includes the user \(what)"
         }
         return nil
     }

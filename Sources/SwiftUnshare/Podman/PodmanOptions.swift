@@ -32,8 +32,10 @@ public struct PodmanError: Error, Equatable, Sendable {
     public var log: [PodmanLogLine]
     public var stdout: ByteString
 
-    public init(_ message: ByteString?, exitCode: Int32 = 125, seeHelp: Bool = false,
-                log: [PodmanLogLine] = [], stdout: ByteString = "") {
+    public init(
+        _ message: ByteString?, exitCode: Int32 = 125, seeHelp: Bool = false,
+        log: [PodmanLogLine] = [], stdout: ByteString = ""
+    ) {
         self.message = message
         self.exitCode = exitCode
         self.seeHelp = seeHelp
@@ -121,7 +123,8 @@ extension PodmanOptions {
         case "0", "f", "F", "FALSE", "false", "False": return .success(false)
         default:
             let q = GoText.quote(value)
-            return .failure(usage("invalid argument \(q) for \"\(flag)\" flag: strconv.ParseBool: parsing \(q): invalid syntax"))
+            return .failure(
+                usage("invalid argument \(q) for \"\(flag)\" flag: strconv.ParseBool: parsing \(q): invalid syntax"))
         }
     }
 }

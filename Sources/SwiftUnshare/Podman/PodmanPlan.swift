@@ -73,7 +73,8 @@ extension PodmanPlan {
         }
 
         // podman's rootless ids: the caller's, or, nested, the ones the outer call recorded.
-        var rootlessUID = context.euid, rootlessGID = context.egid
+        var rootlessUID = context.euid
+        var rootlessGID = context.egid
         if nested {
             let uidText = PodmanStorage.nonEmpty(context.environment("_CONTAINERS_ROOTLESS_UID"))
             let gidText = PodmanStorage.nonEmpty(context.environment("_CONTAINERS_ROOTLESS_GID"))
@@ -103,11 +104,16 @@ extension PodmanPlan {
             PodmanEnvVar("CONTAINERS_RUNROOT", storage.runroot),
         ]
         let tmpDir = GoText.joinPath(storage.runtimeDir, "libpod/tmp")
-        let namespaces: Namespaces = nested ? .nested
+        let namespaces: Namespaces =
+            nested
+            ? .nested
             : .pause(pidFile: GoText.joinPath(tmpDir, "pause.pid"), create: userNamespace(context: context))
-        let netns = o.rootlessNetns ? RootlessNetnsPlan(runtimeDir: storage.runtimeDir, graphroot: storage.graphroot) : nil
-        return .success(PodmanPlan(namespaces: namespaces, rootlessNetns: netns, environment: environment,
-                                   command: command, runtimeDir: storage.runtimeDir))
+        let netns =
+            o.rootlessNetns ? RootlessNetnsPlan(runtimeDir: storage.runtimeDir, graphroot: storage.graphroot) : nil
+        return .success(
+            PodmanPlan(
+                namespaces: namespaces, rootlessNetns: netns, environment: environment,
+                command: command, runtimeDir: storage.runtimeDir))
     }
 
     /// The caller's ranges in /etc/subuid and /etc/subgid, laid out; or, when
@@ -116,7 +122,7 @@ extension PodmanPlan {
     static func userNamespace(context: SystemContext) -> PodmanUserNamespace {
         let name = PodmanStorage.nonEmpty(context.environment("USER")) ?? context.user(id: context.euid)?.name ?? ""
         var found: [[PodmanIDMaps.Range]] = []
-        let module = SubordinateIDs.nssModule(context: context)   // nil: the files
+        let module = SubordinateIDs.nssModule(context: context)  // nil: the files
         for (file, kind) in [("/etc/subuid", "subuid"), ("/etc/subgid", "subgid")] {
             var problem: ByteString?
             let none: ByteString = "no \(kind) ranges found for user \(GoText.quote(name)) in \(file)"
@@ -131,28 +137,37 @@ extension PodmanPlan {
                     found.append(ranges)
                 }
             } else {
-            switch context.readFile(file) {
-            case .failure(let e):
-                problem = e.rawValue == ENOENT ? "no \(kind) ranges found for user \(GoText.quote(name)) in \(file)"
-                    : "open \(file): \(GoText.errnoText(e.rawValue))"
-            case .success(let text):
-                let list = PodmanIDMaps.ranges(in: text, name: name, uid: context.euid)
-                if list.isEmpty { problem = none }
-                found.append(list)
-            }
+                switch context.readFile(file) {
+                case .failure(let e):
+                    problem =
+                        e.rawValue == ENOENT
+                        ? "no \(kind) ranges found for user \(GoText.quote(name)) in \(file)"
+                        : "open \(file): \(GoText.errnoText(e.rawValue))"
+                case .success(let text):
+                    let list = PodmanIDMaps.ranges(in: text, name: name, uid: context.euid)
+                    if list.isEmpty { problem = none }
+                    found.append(list)
+                }
             }
             if let problem {
                 return PodmanUserNamespace(
                     maps: .single(uid: context.euid, gid: context.egid),
-                    messages: [PodmanLogLine(.error, "cannot find UID/GID for user \(name): \(problem) - check rootless mode in man pages."),
-                               PodmanLogLine(.warning, singleMappingWarning)])
+                    messages: [
+                        PodmanLogLine(
+                            .error,
+                            "cannot find UID/GID for user \(name): \(problem) - check rootless mode in man pages."),
+                        PodmanLogLine(.warning, singleMappingWarning),
+                    ])
             }
         }
-        let refusals = [PodmanIDMaps.overlap(id: context.euid, ranges: found[0], file: "/etc/subuid", what: "UID"),
-                        PodmanIDMaps.overlap(id: context.egid, ranges: found[1], file: "/etc/subgid", what: "GID")]
+        let refusals = [
+            PodmanIDMaps.overlap(id: context.euid, ranges: found[0], file: "/etc/subuid", what: "UID"),
+            PodmanIDMaps.overlap(id: context.egid, ranges: found[1], file: "/etc/subgid", what: "GID"),
+        ]
         return PodmanUserNamespace(
-            maps: .ranges(uid: PodmanIDMaps.layout(id: context.euid, ranges: found[0]),
-                          gid: PodmanIDMaps.layout(id: context.egid, ranges: found[1])),
+            maps: .ranges(
+                uid: PodmanIDMaps.layout(id: context.euid, ranges: found[0]),
+                gid: PodmanIDMaps.layout(id: context.egid, ranges: found[1])),
             messages: [], refusals: refusals)
     }
 }

@@ -58,10 +58,12 @@ public enum PodmanStorage {
     /// be read or parsed is podman's error: its words on stdout, logged, exit 1.
     public static func locations(context: PodmanSystemContext, rootlessUID: UInt32) -> Result<Locations, PodmanError> {
         let runtimeDir = runtimeDirectory(context: context, rootlessUID: rootlessUID)
-        let dataHome = nonEmpty(context.environment("XDG_DATA_HOME"))
+        let dataHome =
+            nonEmpty(context.environment("XDG_DATA_HOME"))
             ?? GoText.joinPath(home(context: context), ".local/share")
-        var locations = Locations(graphroot: GoText.joinPath(dataHome, "containers/storage"),
-                                  runroot: GoText.joinPath(runtimeDir, "containers"), runtimeDir: runtimeDir)
+        var locations = Locations(
+            graphroot: GoText.joinPath(dataHome, "containers/storage"),
+            runroot: GoText.joinPath(runtimeDir, "containers"), runtimeDir: runtimeDir)
         let path = storageConfPath(context: context)
         switch context.readFile(path.description) {
         case .failure(let e):
@@ -83,8 +85,9 @@ public enum PodmanStorage {
 
     /// containers/storage's report of a storage.conf it cannot use.
     static func unreadable(_ path: ByteString, reason: ByteString) -> PodmanError {
-        PodmanError(nil, exitCode: 1, log: [PodmanLogLine(.error, reason)],
-                    stdout: "Failed to read \(path) \(reason)\n")
+        PodmanError(
+            nil, exitCode: 1, log: [PodmanLogLine(.error, reason)],
+            stdout: "Failed to read \(path) \(reason)\n")
     }
 
     /// podman 4.3.1's name for its rootless network namespace: `rootless-netns-`

@@ -11,7 +11,9 @@ import Glibc
 extension PodmanUserNamespace {
     /// podman's wrapping of a failure to set up the namespace.
     static func internalStatus(_ reason: ByteString) -> PodmanLogLine {
-        PodmanLogLine(.error, "invalid internal status, try resetting the pause process with \"podman system migrate\": \(reason)")
+        PodmanLogLine(
+            .error, "invalid internal status, try resetting the pause process with \"podman system migrate\": \(reason)"
+        )
     }
 
     /// Makes the namespaces and moves this process into them; logs podman's messages.
@@ -33,11 +35,15 @@ extension PodmanUserNamespace {
     }
 
     private func writeSingleMaps(uid: UInt32, gid: UInt32) -> Result<Void, PodmanError> {
-        for (file, text, what) in [("/proc/self/setgroups", "deny\n", "setgroups file"),
-                                   ("/proc/self/uid_map", "0 \(uid) 1\n", "uid_map"),
-                                   ("/proc/self/gid_map", "0 \(gid) 1\n", "gid_map")] {
+        for (file, text, what) in [
+            ("/proc/self/setgroups", "deny\n", "setgroups file"),
+            ("/proc/self/uid_map", "0 \(uid) 1\n", "uid_map"),
+            ("/proc/self/gid_map", "0 \(gid) 1\n", "gid_map"),
+        ] {
             if case .failure(let e) = PodmanIO.writeFile(ByteString(file), ByteString(text)) {
-                return .failure(.logged([Self.internalStatus("cannot write \(what): open \(file): \(GoText.errnoText(e.rawValue))")]))
+                return .failure(
+                    .logged([Self.internalStatus("cannot write \(what): open \(file): \(GoText.errnoText(e.rawValue))")]
+                    ))
             }
         }
         return .success(())
@@ -52,11 +58,15 @@ extension PodmanUserNamespace {
         var problem: ByteString?
     }
 
-    private func makeWithTools(uidLines: [PodmanIDMaps.Line], gidLines: [PodmanIDMaps.Line]) -> Result<Void, PodmanError> {
+    private func makeWithTools(uidLines: [PodmanIDMaps.Line], gidLines: [PodmanIDMaps.Line]) -> Result<
+        Void, PodmanError
+    > {
         let pid = getpid()
         let pathVar = getenv("PATH").map { ByteString(cString: $0) }
-        var tools = [Tool(name: "newuidmap", setid: (UInt32(S_ISUID), 7, "setuid")),
-                     Tool(name: "newgidmap", setid: (UInt32(S_ISGID), 6, "setgid"))]
+        var tools = [
+            Tool(name: "newuidmap", setid: (UInt32(S_ISUID), 7, "setuid")),
+            Tool(name: "newgidmap", setid: (UInt32(S_ISGID), 6, "setgid")),
+        ]
         for (i, lines) in [uidLines, gidLines].enumerated() {
             switch GoExec.lookPath(tools[i].name, path: pathVar, isExecutableFile: GoExec.isExecutableFile) {
             case .failure(let e):
@@ -79,9 +89,10 @@ extension PodmanUserNamespace {
             guard let t, let path = t.path else { return cu_map_tool(path: nil, argv: nil) }
             return cu_map_tool(path: CArrays.string(path), argv: CArrays.array(t.argv))
         }
-        var runner = cu_map_runner(target: pid, target_pidfd: pidfd, uid: spec(runnable.first),
-                                   gid: spec(runnable.count > 1 ? runnable[1] : nil),
-                                   envp: CArrays.array(GoExec.environment(adding: [])), devnull: devnull)
+        var runner = cu_map_runner(
+            target: pid, target_pidfd: pidfd, uid: spec(runnable.first),
+            gid: spec(runnable.count > 1 ? runnable[1] : nil),
+            envp: CArrays.array(GoExec.environment(adding: [])), devnull: devnull)
         guard case .success(var handle) = Sys.spawnMapRunner(&runner) else {
             return .failure(.logged([Self.internalStatus("cannot re-exec process")]))
         }
@@ -115,13 +126,17 @@ extension PodmanUserNamespace {
         var reason: ByteString = "cannot set up namespace using \(GoText.quote(path))"
         switch PodmanIO.isSetID(path, mode: tool.setid.mode, capability: tool.setid.cap) {
         case .failure(let e):
-            lines.append(PodmanLogLine(.error, "Failed to check for \(tool.setid.word) on \(path): stat \(path): \(GoText.errnoText(e.rawValue))"))
+            lines.append(
+                PodmanLogLine(
+                    .error,
+                    "Failed to check for \(tool.setid.word) on \(path): stat \(path): \(GoText.errnoText(e.rawValue))"))
         case .success(false):
             reason = reason + ": should have \(tool.setid.word) or have filecaps \(tool.setid.word)"
         case .success(true):
             break
         }
-        let cause: ByteString = record.exec_err != 0
+        let cause: ByteString =
+            record.exec_err != 0
             ? "fork/exec \(path): \(GoText.errnoText(record.exec_err))" : GoExec.stateText(record.status)
         lines.append(Self.internalStatus(reason + ": " + cause))
         return .logged(lines)

@@ -31,15 +31,18 @@ public struct RootlessNetnsPlan: Equatable, Sendable {
 enum RootlessNetns {
     static func enter(_ p: RootlessNetnsPlan) -> Result<Void, PodmanError> {
         if case .failure(let e) = PodmanIO.mkdirAll(p.tmpDir, mode: 0o700) {
-            return .failure(PodmanError("failed to get rootless-netns lockfile: mkdir \(p.tmpDir): \(GoText.errnoText(e.rawValue))"))
+            return .failure(
+                PodmanError("failed to get rootless-netns lockfile: mkdir \(p.tmpDir): \(GoText.errnoText(e.rawValue))")
+            )
         }
         let lock = p.lockFile.withCString { open($0, O_RDWR | O_CREAT | O_CLOEXEC, 0o644) }
         if lock < 0 {
-            return .failure(PodmanError("failed to get rootless-netns lockfile: open \(p.lockFile): \(GoText.errnoText(errno))"))
+            return .failure(
+                PodmanError("failed to get rootless-netns lockfile: open \(p.lockFile): \(GoText.errnoText(errno))"))
         }
         _ = cu_lock_file(lock)
         let made = prepare(p)
-        close(lock)   // unlocked before the command runs, as podman does
+        close(lock)  // unlocked before the command runs, as podman does
         if case .failure(let e) = made { return .failure(e) }
         return enterNamespace(p)
     }
@@ -47,7 +50,9 @@ enum RootlessNetns {
     /// Under the lock: the namespace, made when it is not there.
     private static func prepare(_ p: RootlessNetnsPlan) -> Result<Void, PodmanError> {
         if case .failure(let e) = PodmanIO.mkdirAll(p.dir, mode: 0o700) {
-            return .failure(PodmanError("could not create rootless-netns directory: mkdir \(p.dir): \(GoText.errnoText(e.rawValue))"))
+            return .failure(
+                PodmanError(
+                    "could not create rootless-netns directory: mkdir \(p.dir): \(GoText.errnoText(e.rawValue))"))
         }
         if !isNamespace(p.path) {
             if case .failure(let e) = create(p) { return .failure(e) }
@@ -75,11 +80,14 @@ enum RootlessNetns {
         }
         // The folder is made a shared mount (bound on itself first if need be).
         if p.nsDir.withCString({ cu_mount("", $0, "none", cu_MS_SHARED | cu_MS_REC) }) != 0 {
-            let bound = errno == EINVAL
+            let bound =
+                errno == EINVAL
                 && p.nsDir.withCString({ cu_mount($0, $0, "none", cu_MS_BIND | cu_MS_REC) }) == 0
                 && p.nsDir.withCString({ cu_mount("", $0, "none", cu_MS_SHARED | cu_MS_REC) }) == 0
             if !bound {
-                return .failure(fail("mount --make-rshared \(p.nsDir) failed: \(GoText.quote(ByteString(GoText.errnoText(errno))))"))
+                return .failure(
+                    fail("mount --make-rshared \(p.nsDir) failed: \(GoText.quote(ByteString(GoText.errnoText(errno))))")
+                )
             }
         }
         if case .failure(let e) = PodmanIO.createFile(p.path, "", mode: 0o666) {
@@ -97,15 +105,20 @@ enum RootlessNetns {
             break
         }
         if case .failure(let e) = PodmanIO.createFile(p.inDir("resolv.conf"), Slirp4netns.resolvConf(), mode: 0o644) {
-            return .failure(PodmanError("failed to create rootless netns resolv.conf: open \(p.inDir("resolv.conf")): \(GoText.errnoText(e.rawValue))"))
+            return .failure(
+                PodmanError(
+                    "failed to create rootless netns resolv.conf: open \(p.inDir("resolv.conf")): \(GoText.errnoText(e.rawValue))"
+                ))
         }
         for (sub, what) in [("var/lib/cni", "var"), ("run", "run"), ("run/systemd", "systemd")] {
             if case .failure(let e) = PodmanIO.mkdirAll(p.inDir(ByteString(sub)), mode: 0o700) {
-                return .failure(PodmanError("could not create rootless-netns \(what) directory: \(GoText.errnoText(e.rawValue))"))
+                return .failure(
+                    PodmanError("could not create rootless-netns \(what) directory: \(GoText.errnoText(e.rawValue))"))
             }
         }
         if case .failure(let e) = PodmanIO.mkdirAll(GoText.joinPath(p.dir, p.nsDir), mode: 0o700) {
-            return .failure(PodmanError("could not create rootless-netns netns directory: \(GoText.errnoText(e.rawValue))"))
+            return .failure(
+                PodmanError("could not create rootless-netns netns directory: \(GoText.errnoText(e.rawValue))"))
         }
         return .success(())
     }
@@ -116,7 +129,9 @@ enum RootlessNetns {
         if fd < 0 || cu_setns(fd, cu_CLONE_NEWNET) != 0 {
             let e = errno
             if fd >= 0 { close(fd) }
-            return .failure(PodmanError("getting rootless network namespace: failed to Statfs \"\(p.path)\": \(GoText.errnoText(e))"))
+            return .failure(
+                PodmanError(
+                    "getting rootless network namespace: failed to Statfs \"\(p.path)\": \(GoText.errnoText(e))"))
         }
         close(fd)
         if cu_unshare(cu_CLONE_NEWNS) != 0 {

@@ -76,7 +76,8 @@ enum RootlessNetnsMounts {
             let prefix = ByteString(Array(path[..<i]))
             var st = stat()
             if prefix.withCString({ lstat($0, &st) }) != 0 {
-                return .failure(PodmanError("failed to stat resolv.conf path: lstat \(prefix): \(GoText.errnoText(errno))"))
+                return .failure(
+                    PodmanError("failed to stat resolv.conf path: lstat \(prefix): \(GoText.errnoText(errno))"))
             }
             guard st.st_mode & S_IFMT == S_IFLNK else {
                 i += 1
@@ -85,12 +86,15 @@ enum RootlessNetnsMounts {
             var buffer = [CChar](repeating: 0, count: 4096)
             let n = prefix.withCString { readlink($0, &buffer, buffer.count) }
             if n < 0 {
-                return .failure(PodmanError("failed to read resolv.conf symlink: readlink \(prefix): \(GoText.errnoText(errno))"))
+                return .failure(
+                    PodmanError("failed to read resolv.conf symlink: readlink \(prefix): \(GoText.errnoText(errno))"))
             }
             let link = ByteString(buffer[..<n].map { UInt8(bitPattern: $0) })
             links += 1
             let rest = ByteString(Array(path[i...]))
-            let joined = link.hasPrefix("/") ? GoText.joinPath(link, rest)
+            let joined =
+                link.hasPrefix("/")
+                ? GoText.joinPath(link, rest)
                 : GoText.joinPath(GoText.joinPath(GoText.cleanPath(prefix + "/.."), link), rest)
             path = joined.bytes
             i = 1

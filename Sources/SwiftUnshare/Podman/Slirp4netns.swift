@@ -22,9 +22,11 @@ enum Slirp4netns {
         var captured = cu_captured()
         let helpArgv = CArrays.array([program, "--help"])
         if cu_run_captured(CArrays.string(program), helpArgv, envp, devnull, &help, help.count, &captured) != 0
-            || captured.exec_err != 0 || captured.status != 0 {
+            || captured.exec_err != 0 || captured.status != 0
+        {
             let output = ByteString(help.prefix(Int(captured.length)).map { UInt8(bitPattern: $0) })
-            let cause: ByteString = captured.exec_err != 0
+            let cause: ByteString =
+                captured.exec_err != 0
                 ? "fork/exec \(program): \(GoText.errnoText(captured.exec_err))" : GoExec.stateText(captured.status)
             let inner: ByteString = "slirp4netns \(GoText.quote(output)): \(cause)"
             return .failure(PodmanError("checking slirp4netns binary \(program): \(GoText.quote(inner)): \(inner)"))
@@ -41,7 +43,9 @@ enum Slirp4netns {
         args += ["--enable-ipv6", "-c", "-r", "3", "--netns-type=path", p.path, "tap0"]
 
         var sync: [Int32] = [-1, -1]
-        if cu_pipe_cloexec(&sync) != 0 { return .failure(PodmanError("failed to open pipe: \(GoText.errnoText(errno))")) }
+        if cu_pipe_cloexec(&sync) != 0 {
+            return .failure(PodmanError("failed to open pipe: \(GoText.errnoText(errno))"))
+        }
         defer {
             close(sync[0])
             close(sync[1])
@@ -49,24 +53,31 @@ enum Slirp4netns {
         let logPath = GoText.joinPath(p.tmpDir, "slirp4netns-rootless-netns.log")
         let log = logPath.withCString { open($0, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o666) }
         if log < 0 {
-            return .failure(PodmanError("failed to open slirp4netns log file \(logPath): open \(logPath): \(GoText.errnoText(errno))"))
+            return .failure(
+                PodmanError(
+                    "failed to open slirp4netns log file \(logPath): open \(logPath): \(GoText.errnoText(errno))"))
         }
         defer { close(log) }
         _ = logPath.withCString { unlink($0) }
 
-        var spec = cu_detached(path: CArrays.string(program), argv: CArrays.array(args), envp: envp,
-                               log_fd: log, sync_fd: sync[1], devnull: devnull, new_mount_ns: sandbox ? 1 : 0)
+        var spec = cu_detached(
+            path: CArrays.string(program), argv: CArrays.array(args), envp: envp,
+            log_fd: log, sync_fd: sync[1], devnull: devnull, new_mount_ns: sandbox ? 1 : 0)
         let pid = cu_spawn_detached(&spec)
         if pid < 0 { return .failure(PodmanError("failed to start slirp4netns process: \(GoText.errnoText(errno))")) }
-        if case .failure(let e) = PodmanIO.createFile(p.inDir("rootless-netns-slirp4netns.pid"), "\(pid)", mode: 0o700) {
-            return .failure(PodmanError("unable to write rootless-netns slirp4netns pid file: \(GoText.errnoText(e.rawValue))"))
+        if case .failure(let e) = PodmanIO.createFile(p.inDir("rootless-netns-slirp4netns.pid"), "\(pid)", mode: 0o700)
+        {
+            return .failure(
+                PodmanError("unable to write rootless-netns slirp4netns pid file: \(GoText.errnoText(e.rawValue))"))
         }
         return waitReady(pid, program: program, sync: sync[0], log: log)
     }
 
     /// podman's waitForSync: a byte on the pipe; if none within a second and
     /// the process has ended, its log is the error.
-    private static func waitReady(_ pid: pid_t, program: ByteString, sync: Int32, log: Int32) -> Result<pid_t, PodmanError> {
+    private static func waitReady(_ pid: pid_t, program: ByteString, sync: Int32, log: Int32) -> Result<
+        pid_t, PodmanError
+    > {
         while true {
             var fds = pollfd(fd: sync, events: Int16(POLLIN), revents: 0)
             let n = poll(&fds, 1, 1000)
@@ -78,7 +89,9 @@ enum Slirp4netns {
             }
             var status: Int32 = 0
             let r = waitpid(pid, &status, WNOHANG)
-            if r < 0 { return .failure(PodmanError("failed to read \(program) process status: \(GoText.errnoText(errno))")) }
+            if r < 0 {
+                return .failure(PodmanError("failed to read \(program) process status: \(GoText.errnoText(errno))"))
+            }
             if r != pid { continue }
             if cu_wifexited(status) != 0 {
                 lseek(log, 0, SEEK_SET)
@@ -95,7 +108,9 @@ enum Slirp4netns {
         guard case .success(let text) = LiveSystem().readFile("/etc/resolv.conf") else {
             return "nameserver 10.0.2.3\n"
         }
-        var searches: [ByteString] = [], servers: [ByteString] = ["10.0.2.3"], options: [ByteString] = []
+        var searches: [ByteString] = []
+        var servers: [ByteString] = ["10.0.2.3"]
+        var options: [ByteString] = []
         for line in ByteString(text).split(0x0a) {
             let words = line.bytes.split(whereSeparator: { $0 == 0x20 || $0 == 0x09 }).map { ByteString(Array($0)) }
             guard let key = words.first, words.count > 1 else { continue }

@@ -20,7 +20,8 @@ public enum StorageConf {
         public var lastKey: String
         public var reason: String
         public var description: String {
-            lastKey.isEmpty ? "toml: line \(line): \(reason)" : "toml: line \(line) (last key \"\(lastKey)\"): \(reason)"
+            lastKey.isEmpty
+                ? "toml: line \(line): \(reason)" : "toml: line \(line) (last key \"\(lastKey)\"): \(reason)"
         }
     }
 
@@ -33,8 +34,10 @@ public enum StorageConf {
         var input = text
         if input.starts(with: [0xff, 0xfe]) || input.starts(with: [0xfe, 0xff]) { input.removeFirst(2) }
         if input.prefix(6).contains(0) {
-            return .failure(Malformed(line: 1, lastKey: "",
-                                      reason: "files cannot contain NULL bytes; probably using UTF-16; TOML files must be UTF-8"))
+            return .failure(
+                Malformed(
+                    line: 1, lastKey: "",
+                    reason: "files cannot contain NULL bytes; probably using UTF-16; TOML files must be UTF-8"))
         }
         let (items, lexFailure) = TOMLLexer.lex(input)
         var parser = TOMLParser(items: items)
@@ -50,8 +53,10 @@ public enum StorageConf {
             guard let found = parser.values[key] else { continue }
             guard case .string(let s) = found.value else {
                 if case .other(let type) = found.value {
-                    return .failure(Malformed(line: found.line, lastKey: key,
-                                              reason: "incompatible types: TOML value has type \(type); destination has type string"))
+                    return .failure(
+                        Malformed(
+                            line: found.line, lastKey: key,
+                            reason: "incompatible types: TOML value has type \(type); destination has type string"))
                 }
                 continue
             }
@@ -67,7 +72,7 @@ public enum StorageConf {
 struct TOMLParser {
     enum Value {
         case string([UInt8])
-        case other(String)   // Go's %T of the decoded value
+        case other(String)  // Go's %T of the decoded value
     }
 
     private enum Defined { case value, table, implicit, arrayTable }
@@ -98,7 +103,9 @@ struct TOMLParser {
             index += 1
             switch item.kind {
             case .tableStart, .arrayTableStart:
-                guard let key = names(until: item.kind == .tableStart ? .tableEnd : .arrayTableEnd) else { return .success(()) }
+                guard let key = names(until: item.kind == .tableStart ? .tableEnd : .arrayTableEnd) else {
+                    return .success(())
+                }
                 if let e = addContext(key, array: item.kind == .arrayTableStart, line: item.line) { return .failure(e) }
             case .keyStart:
                 let outer = context
@@ -107,13 +114,15 @@ struct TOMLParser {
                 currentKey = last
                 for name in key.dropLast() {
                     let path = (context + [name]).joined(separator: ".")
-                    if let kind = defined[path], kind == .value { return .failure(fail(item.line, "Key '\(path)' has already been defined.")) }
+                    if let kind = defined[path], kind == .value {
+                        return .failure(fail(item.line, "Key '\(path)' has already been defined."))
+                    }
                     if defined[path] == nil { defined[path] = .implicit }
                     context.append(name)
                 }
                 guard index < items.count else { return .success(()) }
                 let valueItem = items[index]
-                guard let value = readValue() else { return .success(()) }   // the lexer stopped inside it
+                guard let value = readValue() else { return .success(()) }  // the lexer stopped inside it
                 let path = (context + [last]).joined(separator: ".")
                 if let kind = defined[path], kind != .implicit {
                     return .failure(fail(valueItem.line, "Key '\(path)' has already been defined."))
@@ -170,7 +179,8 @@ struct TOMLParser {
         let item = items[index]
         index += 1
         switch item.kind {
-        case .string, .multilineString: return .string(TOMLStrings.unescape(item.value, multiline: item.kind == .multilineString))
+        case .string, .multilineString:
+            return .string(TOMLStrings.unescape(item.value, multiline: item.kind == .multilineString))
         case .rawString: return .string(item.value)
         case .rawMultilineString: return .string(TOMLStrings.trimFirstNewline(item.value))
         case .bool: return .other("bool")

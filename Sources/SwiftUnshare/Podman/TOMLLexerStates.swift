@@ -43,7 +43,9 @@ extension TOMLLexer {
                 emit(.eof)
                 return nil
             default:
-                throw fail("expected a top-level item to end with a newline, comment, or EOF, but got \(Self.quoted(r)) instead")
+                throw fail(
+                    "expected a top-level item to end with a newline, comment, or EOF, but got \(Self.quoted(r)) instead"
+                )
             }
         case .comment:
             let r = try next()
@@ -76,7 +78,9 @@ extension TOMLLexer {
         case .tableNameStart:
             try skipWhitespace()
             let r = try peek()
-            if r == Self.char("]") || r == eof { throw fail("unexpected end of table name (table names cannot be empty)") }
+            if r == Self.char("]") || r == eof {
+                throw fail("unexpected end of table name (table names cannot be empty)")
+            }
             if r == Self.char(".") { throw fail("unexpected table separator (table names cannot be empty)") }
             stack.append(.tableNameEnd)
             if r == Self.char("\"") || r == Self.char("'") {
@@ -239,7 +243,8 @@ extension TOMLLexer {
             let more = "0123456789abcdefABCDEFxoTtZz_.:+-".unicodeScalars.contains { $0.value == r }
             if more { return .number }
             if r == 0x20, items.last.map({ _ in true }) ?? true, pos - start == 11,
-               input[start + 4] == UInt8(ascii: "-"), (0x30...0x39).contains(try peek()) {
+                input[start + 4] == UInt8(ascii: "-"), (0x30...0x39).contains(try peek())
+            {
                 return .number
             }
             backup()

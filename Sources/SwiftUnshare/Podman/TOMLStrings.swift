@@ -67,7 +67,9 @@ enum TOMLStrings {
         let body = text.hasPrefix("+") || text.hasPrefix("-") ? String(text.dropFirst()) : text
         if body.hasPrefix("0x") || body.hasPrefix("0o") || body.hasPrefix("0b") { return "int64" }
         if body.contains("-") { return "time.Time" }
-        if body.contains(".") || body.contains("e") || body.contains("E") || body == "inf" || body == "nan" { return "float64" }
+        if body.contains(".") || body.contains("e") || body.contains("E") || body == "inf" || body == "nan" {
+            return "float64"
+        }
         return "int64"
     }
 }
