@@ -35,14 +35,17 @@ enum RootlessNetns {
                 PodmanError("failed to get rootless-netns lockfile: mkdir \(p.tmpDir): \(GoText.errnoText(e.rawValue))")
             )
         }
-        let lock = p.lockFile.withCString { open($0, O_RDWR | O_CREAT | O_CLOEXEC, 0o644) }
-        if lock < 0 {
+        let lock: Int32
+        switch Sys.create(p.lockFile, O_RDWR, 0o644) {
+        case .failure(let e):
             return .failure(
-                PodmanError("failed to get rootless-netns lockfile: open \(p.lockFile): \(GoText.errnoText(errno))"))
+                PodmanError(
+                    "failed to get rootless-netns lockfile: open \(p.lockFile): \(GoText.errnoText(e.rawValue))"))
+        case .success(let fd): lock = fd
         }
-        _ = cu_lock_file(lock)
+        _ = Sys.lock(lock)
         let made = prepare(p)
-        close(lock)  // unlocked before the command runs, as podman does
+        Sys.close(lock)  // unlocked before the command runs, as podman does
         if case .failure(let e) = made { return .failure(e) }
         return enterNamespace(p)
     }
@@ -67,9 +70,8 @@ enum RootlessNetns {
 
     /// Whether `path` opens as a namespace file (nsfs or proc).
     static func isNamespace(_ path: ByteString) -> Bool {
-        let fd = path.withCString { open($0, O_RDONLY | O_CLOEXEC) }
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
+        guard case .success(let fd) = Sys.open(path, O_RDONLY | O_CLOEXEC) else { return false }
+        defer { Sys.close(fd) }
         return cu_is_namespace_fd(fd) == 1
     }
 
@@ -79,24 +81,24 @@ enum RootlessNetns {
             return .failure(fail("mkdir \(p.nsDir): \(GoText.errnoText(e.rawValue))"))
         }
         // The folder is made a shared mount (bound on itself first if need be).
-        if p.nsDir.withCString({ cu_mount("", $0, "none", cu_MS_SHARED | cu_MS_REC) }) != 0 {
-            let bound =
-                errno == EINVAL
-                && p.nsDir.withCString({ cu_mount($0, $0, "none", cu_MS_BIND | cu_MS_REC) }) == 0
-                && p.nsDir.withCString({ cu_mount("", $0, "none", cu_MS_SHARED | cu_MS_REC) }) == 0
-            if !bound {
-                return .failure(
-                    fail("mount --make-rshared \(p.nsDir) failed: \(GoText.quote(ByteString(GoText.errnoText(errno))))")
-                )
+        var shared = Sys.mount("", p.nsDir, "none", cu_MS_SHARED | cu_MS_REC)
+        if case .failure(let e) = shared, e.rawValue == EINVAL {
+            shared = Sys.mount(p.nsDir, p.nsDir, "none", cu_MS_BIND | cu_MS_REC).flatMap {
+                Sys.mount("", p.nsDir, "none", cu_MS_SHARED | cu_MS_REC)
             }
+        }
+        if case .failure(let e) = shared {
+            return .failure(
+                fail(
+                    "mount --make-rshared \(p.nsDir) failed: \(GoText.quote(ByteString(GoText.errnoText(e.rawValue))))")
+            )
         }
         if case .failure(let e) = PodmanIO.createFile(p.path, "", mode: 0o666) {
             return .failure(fail("open \(p.path): \(GoText.errnoText(e.rawValue))"))
         }
-        if p.path.withCString({ cu_bind_new_netns($0) }) != 0 {
-            let e = errno
-            _ = p.path.withCString { unlink($0) }
-            return .failure(fail("failed to bind mount ns at \(p.path): \(GoText.errnoText(e))"))
+        if case .failure(let e) = Sys.bindNewNetns(p.path) {
+            _ = Sys.unlink(p.path)
+            return .failure(fail("failed to bind mount ns at \(p.path): \(GoText.errnoText(e.rawValue))"))
         }
         switch Slirp4netns.start(p) {
         case .failure(let e):
@@ -125,17 +127,18 @@ enum RootlessNetns {
 
     /// Into the network namespace, then a new mount namespace with podman's binds.
     private static func enterNamespace(_ p: RootlessNetnsPlan) -> Result<Void, PodmanError> {
-        let fd = p.path.withCString { open($0, O_RDONLY | O_CLOEXEC) }
-        if fd < 0 || cu_setns(fd, cu_CLONE_NEWNET) != 0 {
-            let e = errno
-            if fd >= 0 { close(fd) }
+        let joined = Sys.open(p.path, O_RDONLY | O_CLOEXEC).flatMap { fd in
+            defer { Sys.close(fd) }
+            return Sys.setns(fd, cu_CLONE_NEWNET)
+        }
+        if case .failure(let e) = joined {
             return .failure(
                 PodmanError(
-                    "getting rootless network namespace: failed to Statfs \"\(p.path)\": \(GoText.errnoText(e))"))
+                    "getting rootless network namespace: failed to Statfs \"\(p.path)\": \(GoText.errnoText(e.rawValue))"
+                ))
         }
-        close(fd)
-        if cu_unshare(cu_CLONE_NEWNS) != 0 {
-            return .failure(PodmanError("cannot create a new mount namespace: \(GoText.errnoText(errno))"))
+        if case .failure(let e) = Sys.unshare(cu_CLONE_NEWNS) {
+            return .failure(PodmanError("cannot create a new mount namespace: \(GoText.errnoText(e.rawValue))"))
         }
         return RootlessNetnsMounts.apply(p)
     }

@@ -7,18 +7,22 @@ import Glibc
 /// target under /run), podman's /var/lib/cni, and podman's /run.
 enum RootlessNetnsMounts {
     static func apply(_ p: RootlessNetnsPlan) -> Result<Void, PodmanError> {
-        func bind(_ source: ByteString, _ target: ByteString, _ flags: UInt) -> Int32 {
-            source.withCString { s in target.withCString { t in cu_mount(s, t, "none", flags) } }
+        func bind(_ source: ByteString, _ target: ByteString, _ flags: UInt, _ what: ByteString) -> PodmanError? {
+            guard case .failure(let e) = Sys.mount(source, target, "none", flags) else { return nil }
+            return PodmanError("\(what): \(GoText.errnoText(e.rawValue))")
         }
-        func failed(_ what: ByteString) -> Result<Void, PodmanError> {
-            .failure(PodmanError("\(what): \(GoText.errnoText(errno))"))
+        let shared = cu_MS_BIND | cu_MS_SHARED | cu_MS_REC
+        if let e = bind(
+            p.runtimeDir, p.inDir(p.runtimeDir), shared, "failed to mount runtime directory for rootless netns")
+        {
+            return .failure(e)
         }
-        if bind(p.runtimeDir, p.inDir(p.runtimeDir), cu_MS_BIND | cu_MS_SHARED | cu_MS_REC) != 0 {
-            return failed("failed to mount runtime directory for rootless netns")
-        }
-        var st = stat()
-        if stat("/run/systemd", &st) == 0, bind("/run/systemd", p.inDir("/run/systemd"), cu_MS_BIND | cu_MS_REC) != 0 {
-            return failed("failed to mount /run/systemd directory for rootless netns")
+        if case .success = Sys.stat("/run/systemd"),
+            let e = bind(
+                "/run/systemd", p.inDir("/run/systemd"), cu_MS_BIND | cu_MS_REC,
+                "failed to mount /run/systemd directory for rootless netns")
+        {
+            return .failure(e)
         }
         var resolvePath: ByteString
         switch resolvConfTarget() {
@@ -27,27 +31,32 @@ enum RootlessNetnsMounts {
         }
         if resolvePath.hasPrefix("/run/systemd/resolve/") {
             let target = p.inDir("/run/systemd/resolve")
-            if target.withCString({ cu_mount("", $0, "tmpfs", cu_MS_NOEXEC | cu_MS_NOSUID | cu_MS_NODEV) }) != 0 {
-                return failed("failed to mount tmpfs on \(GoText.quote(target)) for rootless netns")
+            if case .failure(let e) = Sys.mount("", target, "tmpfs", cu_MS_NOEXEC | cu_MS_NOSUID | cu_MS_NODEV) {
+                return .failure(
+                    PodmanError(
+                        "failed to mount tmpfs on \(GoText.quote(target)) for rootless netns: \(GoText.errnoText(e.rawValue))"
+                    ))
             }
         }
         if resolvePath.hasPrefix("/run/") {
             resolvePath = p.inDir(resolvePath)
-            if case .failure(let e) = PodmanIO.mkdirAll(GoText.cleanPath(resolvePath + "/.."), mode: 0o700) {
-                errno = e.rawValue
-                return failed("failed to create rootless-netns resolv.conf directory")
+            let made = PodmanIO.mkdirAll(GoText.cleanPath(resolvePath + "/.."), mode: 0o700).flatMap {
+                Sys.create(resolvePath, O_RDONLY, 0o700).map { Sys.close($0) }
             }
-            let fd = resolvePath.withCString { open($0, O_RDONLY | O_CREAT | O_CLOEXEC, 0o700) }
-            if fd < 0 { return failed("failed to create rootless-netns resolv.conf file") }
-            close(fd)
+            if case .failure(let e) = made {
+                return .failure(
+                    PodmanError("failed to create rootless-netns resolv.conf file: \(GoText.errnoText(e.rawValue))"))
+            }
         }
-        if bind(p.inDir("resolv.conf"), resolvePath, cu_MS_BIND) != 0 {
-            return failed("failed to mount resolv.conf for rootless netns")
+        if let e = bind(
+            p.inDir("resolv.conf"), resolvePath, cu_MS_BIND, "failed to mount resolv.conf for rootless netns")
+        {
+            return .failure(e)
         }
         var varTarget: ByteString = "/var/lib/cni"
         var varDir: ByteString?
         while true {
-            if varTarget.withCString({ stat($0, &st) }) == 0 {
+            if case .success = Sys.stat(varTarget) {
                 varDir = p.inDir(varTarget)
                 break
             }
@@ -55,9 +64,11 @@ enum RootlessNetnsMounts {
             if varTarget == "/" { break }
         }
         guard let varDir else { return .failure(PodmanError("failed to stat /var directory")) }
-        if bind(varDir, varTarget, cu_MS_BIND) != 0 { return failed("failed to mount \(varTarget) for rootless netns") }
-        if bind(p.inDir("run"), "/run", cu_MS_BIND | cu_MS_REC) != 0 {
-            return failed("failed to mount /run for rootless netns")
+        if let e = bind(varDir, varTarget, cu_MS_BIND, "failed to mount \(varTarget) for rootless netns") {
+            return .failure(e)
+        }
+        if let e = bind(p.inDir("run"), "/run", cu_MS_BIND | cu_MS_REC, "failed to mount /run for rootless netns") {
+            return .failure(e)
         }
         return .success(())
     }
@@ -74,22 +85,25 @@ enum RootlessNetnsMounts {
                 continue
             }
             let prefix = ByteString(Array(path[..<i]))
-            var st = stat()
-            if prefix.withCString({ lstat($0, &st) }) != 0 {
+            let st: stat
+            switch Sys.stat(prefix, followLinks: false) {
+            case .failure(let e):
                 return .failure(
-                    PodmanError("failed to stat resolv.conf path: lstat \(prefix): \(GoText.errnoText(errno))"))
+                    PodmanError("failed to stat resolv.conf path: lstat \(prefix): \(GoText.errnoText(e.rawValue))"))
+            case .success(let s): st = s
             }
             guard st.st_mode & S_IFMT == S_IFLNK else {
                 i += 1
                 continue
             }
-            var buffer = [CChar](repeating: 0, count: 4096)
-            let n = prefix.withCString { readlink($0, &buffer, buffer.count) }
-            if n < 0 {
+            let link: ByteString
+            switch Sys.readlink(prefix) {
+            case .failure(let e):
                 return .failure(
-                    PodmanError("failed to read resolv.conf symlink: readlink \(prefix): \(GoText.errnoText(errno))"))
+                    PodmanError(
+                        "failed to read resolv.conf symlink: readlink \(prefix): \(GoText.errnoText(e.rawValue))"))
+            case .success(let l): link = l
             }
-            let link = ByteString(buffer[..<n].map { UInt8(bitPattern: $0) })
             links += 1
             let rest = ByteString(Array(path[i...]))
             let joined =

@@ -13,25 +13,25 @@ enum Slirp4netns {
         case .failure(let e): return .failure(e)
         case .success(let path): program = path
         }
-        let devnull = open("/dev/null", O_RDWR | O_CLOEXEC)
-        defer { if devnull >= 0 { close(devnull) } }
+        let devnull = (try? Sys.open("/dev/null", O_RDWR | O_CLOEXEC).get()) ?? -1
+        defer { if devnull >= 0 { Sys.close(devnull) } }
         let envp = CArrays.array(GoExec.environment(adding: []))
 
         // Its features, from its help text.
-        var help = [CChar](repeating: 0, count: 16384)
-        var captured = cu_captured()
-        let helpArgv = CArrays.array([program, "--help"])
-        if cu_run_captured(CArrays.string(program), helpArgv, envp, devnull, &help, help.count, &captured) != 0
-            || captured.exec_err != 0 || captured.status != 0
-        {
-            let output = ByteString(help.prefix(Int(captured.length)).map { UInt8(bitPattern: $0) })
-            let cause: ByteString =
-                captured.exec_err != 0
-                ? "fork/exec \(program): \(GoText.errnoText(captured.exec_err))" : GoExec.stateText(captured.status)
-            let inner: ByteString = "slirp4netns \(GoText.quote(output)): \(cause)"
-            return .failure(PodmanError("checking slirp4netns binary \(program): \(GoText.quote(inner)): \(inner)"))
+        let text: [UInt8]
+        switch Sys.runCaptured(program, [program, "--help"], envp: envp, devnull: devnull) {
+        case .failure(let e):
+            return .failure(PodmanError("checking slirp4netns binary \(program): \(GoText.errnoText(e.rawValue))"))
+        case .success(let (captured, output)):
+            guard captured.exec_err == 0 && captured.status == 0 else {
+                let cause: ByteString =
+                    captured.exec_err != 0
+                    ? "fork/exec \(program): \(GoText.errnoText(captured.exec_err))" : GoExec.stateText(captured.status)
+                let inner: ByteString = "slirp4netns \(GoText.quote(ByteString(output))): \(cause)"
+                return .failure(PodmanError("checking slirp4netns binary \(program): \(GoText.quote(inner)): \(inner)"))
+            }
+            text = output
         }
-        let text = Array(help.prefix(Int(captured.length)).map { UInt8(bitPattern: $0) })
         func has(_ flag: String) -> Bool { text.containsSequence(Array(flag.utf8)) }
         guard has("--enable-ipv6") else { return .failure(PodmanError("enable_ipv6 not supported")) }
         var args: [ByteString] = [program]
@@ -42,57 +42,62 @@ enum Slirp4netns {
         if has("--enable-seccomp") { args.append("--enable-seccomp") }
         args += ["--enable-ipv6", "-c", "-r", "3", "--netns-type=path", p.path, "tap0"]
 
-        var sync: [Int32] = [-1, -1]
-        if cu_pipe_cloexec(&sync) != 0 {
-            return .failure(PodmanError("failed to open pipe: \(GoText.errnoText(errno))"))
+        let sync: (read: Int32, write: Int32)
+        switch Sys.pipe() {
+        case .failure(let e): return .failure(PodmanError("failed to open pipe: \(GoText.errnoText(e.rawValue))"))
+        case .success(let fds): sync = fds
         }
         defer {
-            close(sync[0])
-            close(sync[1])
+            Sys.close(sync.read)
+            Sys.close(sync.write)
         }
         let logPath = GoText.joinPath(p.tmpDir, "slirp4netns-rootless-netns.log")
-        let log = logPath.withCString { open($0, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o666) }
-        if log < 0 {
+        let log: Int32
+        switch Sys.create(logPath, O_RDWR | O_TRUNC, 0o666) {
+        case .failure(let e):
             return .failure(
                 PodmanError(
-                    "failed to open slirp4netns log file \(logPath): open \(logPath): \(GoText.errnoText(errno))"))
+                    "failed to open slirp4netns log file \(logPath): open \(logPath): \(GoText.errnoText(e.rawValue))"))
+        case .success(let fd): log = fd
         }
-        defer { close(log) }
-        _ = logPath.withCString { unlink($0) }
+        defer { Sys.close(log) }
+        _ = Sys.unlink(logPath)
 
         var spec = cu_detached(
             path: CArrays.string(program), argv: CArrays.array(args), envp: envp,
-            log_fd: log, sync_fd: sync[1], devnull: devnull, new_mount_ns: sandbox ? 1 : 0)
-        let pid = cu_spawn_detached(&spec)
-        if pid < 0 { return .failure(PodmanError("failed to start slirp4netns process: \(GoText.errnoText(errno))")) }
+            log_fd: log, sync_fd: sync.write, devnull: devnull, new_mount_ns: sandbox ? 1 : 0)
+        let pid: pid_t
+        switch Sys.spawnDetached(&spec) {
+        case .failure(let e):
+            return .failure(PodmanError("failed to start slirp4netns process: \(GoText.errnoText(e.rawValue))"))
+        case .success(let child): pid = child
+        }
         if case .failure(let e) = PodmanIO.createFile(p.inDir("rootless-netns-slirp4netns.pid"), "\(pid)", mode: 0o700)
         {
             return .failure(
                 PodmanError("unable to write rootless-netns slirp4netns pid file: \(GoText.errnoText(e.rawValue))"))
         }
-        return waitReady(pid, program: program, sync: sync[0], log: log)
+        return waitReady(pid, program: program, sync: sync.read, log: log)
     }
 
     /// podman's waitForSync: a byte on the pipe; if none within a second and
     /// the process has ended, its log is the error.
-    private static func waitReady(_ pid: pid_t, program: ByteString, sync: Int32, log: Int32) -> Result<
-        pid_t, PodmanError
-    > {
+    private static func waitReady(_ pid: pid_t, program: ByteString, sync: Int32, log: Int32)
+        -> Result<pid_t, PodmanError>
+    {
         while true {
-            var fds = pollfd(fd: sync, events: Int16(POLLIN), revents: 0)
-            let n = poll(&fds, 1, 1000)
-            if n < 0 && errno == EINTR { continue }
-            if n > 0 {
-                var byte: UInt8 = 0
-                if read(sync, &byte, 1) == 1 { return .success(pid) }
+            if case .success(true) = Sys.readable(sync, milliseconds: 1000) {
+                if PodmanIO.read(sync, count: 1).count == 1 { return .success(pid) }
                 return .failure(PodmanError("failed to read from \(program) sync pipe: EOF"))
             }
-            var status: Int32 = 0
-            let r = waitpid(pid, &status, WNOHANG)
-            if r < 0 {
-                return .failure(PodmanError("failed to read \(program) process status: \(GoText.errnoText(errno))"))
+            let status: Int32
+            switch Sys.poll(child: pid) {
+            case .failure(let e):
+                return .failure(
+                    PodmanError("failed to read \(program) process status: \(GoText.errnoText(e.rawValue))"))
+            case .success(nil): continue
+            case .success(let s?): status = s
             }
-            if r != pid { continue }
             if cu_wifexited(status) != 0 {
                 lseek(log, 0, SEEK_SET)
                 let content = PodmanIO.read(log, count: 1 << 20)
