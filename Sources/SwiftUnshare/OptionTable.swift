@@ -22,26 +22,41 @@ public enum OptionID: String, CaseIterable, Sendable {
     case loadInterp = "load-interp", clearEnv = "clear-env", whitelistEnv = "whitelist-env"
 }
 
-/// One row of an option table: the long name, its short letter and argument kind.
-public struct OptionSpec: Sendable, Equatable {
-    public let id: OptionID
+/// One row of an option table, for the getopt engine and for the docs tests:
+/// the long name, its short letter, its argument kind. Generic over the id so
+/// another table can use the same engine.
+public struct OptionSpec<ID: Equatable & Sendable>: Sendable, Equatable {
+    public let id: ID
     public let long: String
     public let short: UInt8?
     public let argument: ArgumentKind
+    /// Wins an abbreviation it shares with options that are not preferred, so
+    /// a prefix that was unique before newer options came keeps its meaning.
+    public let preferred: Bool
 
-    /// Options that util-linux 2.38.1 already had. Their abbreviations keep the
-    /// meaning they had there (`--fo` is `--fork`, not ambiguous with the newer
-    /// `--forward-signals`), so scripts written against it run unchanged.
-    public var inUtilLinux2381: Bool {
-        switch id {
-        case .forwardSignals, .mountBinfmt, .mapSubids, .owner, .loadInterp, .clearEnv, .whitelistEnv: return false
-        default: return true
-        }
+    public init(id: ID, long: String, short: UInt8? = nil, argument: ArgumentKind, preferred: Bool = false) {
+        self.id = id
+        self.long = long
+        self.short = short
+        self.argument = argument
+        self.preferred = preferred
     }
 
     /// A short option takes an argument exactly when its long form requires one
     /// (unshare's short string is `+fhVmuinpCTUrR:w:S:G:cl:`).
     public var shortTakesArgument: Bool { argument == .required }
+}
+
+extension OptionID {
+    /// Options that util-linux 2.38.1 already had. Their abbreviations keep the
+    /// meaning they had there (`--fo` is `--fork`, not ambiguous with the newer
+    /// `--forward-signals`), so scripts written against it run unchanged.
+    public var inUtilLinux2381: Bool {
+        switch self {
+        case .forwardSignals, .mountBinfmt, .mapSubids, .owner, .loadInterp, .clearEnv, .whitelistEnv: return false
+        default: return true
+        }
+    }
 }
 
 public enum OptionTable {
@@ -83,7 +98,7 @@ public enum OptionTable {
     }
 
     /// unshare's options, in util-linux's long-option table order.
-    public static let unshare: [OptionSpec] = OptionID.allCases.map {
-        OptionSpec(id: $0, long: $0.rawValue, short: short($0), argument: argument($0))
+    public static let unshare: [OptionSpec<OptionID>] = OptionID.allCases.map {
+        OptionSpec(id: $0, long: $0.rawValue, short: short($0), argument: argument($0), preferred: $0.inUtilLinux2381)
     }
 }

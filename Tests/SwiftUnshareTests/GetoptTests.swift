@@ -4,7 +4,7 @@ import Testing
 /// glibc getopt_long behaviour, event by event.
 @Suite struct GetoptTests {
     func events(_ words: [String]) -> (events: [GetoptEvent<OptionID>], operand: Int) {
-        var g = GetoptLong(options: OptionTable.unshareGetopt, args: (["unshare"] + words).map { ByteString($0) })
+        var g = GetoptLong(options: OptionTable.unshare, args: (["unshare"] + words).map { ByteString($0) })
         var list: [GetoptEvent<OptionID>] = []
         while let e = g.next() {
             list.append(e)
@@ -89,7 +89,7 @@ import Testing
     }
 
     @Test func nonUTF8BytesPassThrough() {
-        var g = GetoptLong(options: OptionTable.unshareGetopt,
+        var g = GetoptLong(options: OptionTable.unshare,
                            args: ["unshare", ByteString([0x2d, 0xff]), ByteString([0x2d, 0x2d, 0x77, 0x64, 0x3d, 0xfe])])
         #expect(g.next() == .usageError(ByteString(Array("invalid option -- '".utf8) + [0xff] + Array("'".utf8))))
         #expect(g.next() == .option(.wd, ByteString([0xfe])))

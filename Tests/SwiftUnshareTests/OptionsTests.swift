@@ -77,6 +77,23 @@ import Testing
         #expect(failure(["-S", "4294967296"]) == Failure("failed to parse uid: '4294967296': Numerical result out of range"))
         #expect(failure(["-S", "99999999999999999999999"]) == Failure("failed to parse uid: '99999999999999999999999': Numerical result out of range"))
         #expect(failure(["-G", "12x"]) == Failure("failed to parse gid: '12x'"))
+        // strtoul's reading: a sign without digits, or an option word as the
+        // value, is not a number (EINVAL); a negative number is ERANGE, even
+        // with bytes after it; -0 is 0; leading blanks are skipped.
+        #expect(failure(["-S", "-x"]) == Failure("failed to parse uid: '-x'"))
+        #expect(failure(["-S", "-"]) == Failure("failed to parse uid: '-'"))
+        #expect(failure(["-S", "--root"]) == Failure("failed to parse uid: '--root'"))
+        #expect(failure(["-S", "+"]) == Failure("failed to parse uid: '+'"))
+        #expect(failure(["-S", "-0x"]) == Failure("failed to parse uid: '-0x'"))
+        #expect(failure(["-S", "-5x"]) == Failure("failed to parse uid: '-5x': Numerical result out of range"))
+        #expect(failure(["-G", " -1"]) == Failure("failed to parse gid: ' -1': Numerical result out of range"))
+        #expect(options(["-S", "-0"])?.setuid == 0)
+        #expect(options(["-G", "\t7"])?.setgid == 7)
+        #expect(options(["-S", " \n\u{0B}\u{0C}\r 9"])?.setuid == 9)
+        #expect(failure(["-T", "--monotonic", "99999999999999999999x"])
+                == Failure("failed to parse monotonic offset: '99999999999999999999x': Numerical result out of range"))
+        #expect(failure(["-T", "--monotonic", "-"]) == Failure("failed to parse monotonic offset: '-'"))
+        #expect(options(["-T", "--monotonic", " +3"])?.monotonic == 3)
         #expect(failure(["-T", "--monotonic", "x"]) == Failure("failed to parse monotonic offset: 'x'"))
         #expect(failure(["-T", "--boottime", "x"]) == Failure("failed to parse boottime offset: 'x'"))
         #expect(failure(["-T", "--boottime", "9223372036854775808"])
@@ -109,6 +126,16 @@ import Testing
         #expect(failure(["--map-group=no_such_group"]) == Failure("failed to parse gid 'no_such_group': Invalid argument"))
         #expect(failure(["--map-user=99999999999"]) == Failure("failed to parse uid '99999999999': Numerical result out of range"))
         #expect(failure(["--map-user=-1"]) == Failure("failed to parse uid '-1': Numerical result out of range"))
+        // numbers as util-linux reads them: -0 is 0, blanks lead, (uid_t)-1 is refused
+        #expect(options(["--map-user=-0"])?.mapUser == 0)
+        #expect(options(["--map-user= 1"])?.mapUser == 1)
+        #expect(options(["--map-group=\t7"])?.mapGroup == 7)
+        #expect(failure(["--map-user=4294967295"]) == Failure("failed to parse uid '4294967295': Invalid argument"))
+        #expect(failure(["--map-group=4294967295"]) == Failure("failed to parse gid '4294967295': Invalid argument"))
+        #expect(failure(["--map-group=4294967296"])
+                == Failure("failed to parse gid '4294967296': Numerical result out of range"))
+        #expect(failure(["--map-user=-x"]) == Failure("failed to parse uid '-x': Invalid argument"))
+        #expect(options(["--map-user=4294967294"])?.mapUser == 4294967294)
     }
 
     @Test func rangeForms() {
@@ -158,7 +185,10 @@ import Testing
 
     @Test func environmentOptions() {
         #expect(options(["--clear-env"])?.clearEnvironment == true)
-        #expect(options(["--whitelist-env=PATH,HOME,,TERM"])?.keepEnvironment == ["PATH", "HOME", "TERM"])
+        // util-linux prepends each name: the kept variables come out in reverse
+        // order, and every --whitelist-env adds to the list
+        #expect(options(["--whitelist-env=PATH,HOME,,TERM"])?.keepEnvironment == ["TERM", "HOME", "PATH"])
+        #expect(options(["--whitelist-env=A,B", "--whitelist-env=C"])?.keepEnvironment == ["C", "B", "A"])
         #expect(options(["--keep-caps"])?.keepCaps == true)
     }
 
