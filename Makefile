@@ -113,8 +113,8 @@ clean:
 	rm -rf .build/release-install swift-unshare-*.tar.gz
 
 version:
-	sed -i 's/^\(    public static let swiftUnshare = \)".*"/\1"$(VERSION)"/' Sources/SwiftUnshare/Version.swift
-	sed -i 's/^\(\.TH [A-Z-]* [0-9a-z]* [0-9-]* "swift-unshare \)[^"]*"/\1$(VERSION)"/' man/swift-unshare.1 man/podman-unshare.1
+	sed -i -E 's/^(    public static let swiftUnshare = )".*"/\1"$(VERSION)"/' Sources/SwiftUnshare/Version.swift
+	sed -i -E 's/(swift(\\)?-unshare )[0-9]+\.[0-9]+\.[0-9]+/\1$(VERSION)/g' man/swift-unshare.1 man/podman-unshare.1
 
 dist:
 	git archive --format=tar.gz --prefix=swift-unshare-$(VERSION)/ -o swift-unshare-$(VERSION).tar.gz HEAD
