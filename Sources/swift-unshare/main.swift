@@ -1,3 +1,8 @@
 import SwiftUnshare
 
-Unshare.main(Unshare.commandLine())
+let mode = Mode.select(Unshare.commandLine())
+mode.refuseSetID()
+switch mode {
+case .unshare(let args): Unshare.main(args)
+case .podman(let args): PodmanUnshare.main(args)
+}
