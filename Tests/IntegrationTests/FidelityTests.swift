@@ -119,7 +119,12 @@ struct SetIDGuardTests {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         chmod(dir, 0o755)
         let binary = dir + "/swift-unshare"
-        try! FileManager.default.copyItem(atPath: Harness.builtBinary, toPath: binary)
+        // written through a close-on-exec descriptor: a child forked meanwhile by a
+        // parallel test must not hold it open for writing (exec would fail, ETXTBSY)
+        let bytes = [UInt8](FileManager.default.contents(atPath: Harness.builtBinary)!)
+        let fd = open(binary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o700)
+        precondition(fd >= 0 && bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) } == bytes.count)
+        close(fd)
         chown(binary, 0, 0)
         chmod(binary, mode)
         symlink("swift-unshare", dir + "/podman-unshare")
