@@ -119,14 +119,11 @@ struct SetIDGuardTests {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         chmod(dir, 0o755)
         let binary = dir + "/swift-unshare"
-        // written through a close-on-exec descriptor: a child forked meanwhile by a
-        // parallel test must not hold it open for writing (exec would fail, ETXTBSY)
-        let bytes = [UInt8](FileManager.default.contents(atPath: Harness.builtBinary)!)
-        let fd = open(binary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o700)
-        precondition(fd >= 0 && bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) } == bytes.count)
-        close(fd)
-        chown(binary, 0, 0)
-        chmod(binary, mode)
+        // copied by another process: a child forked meanwhile by a parallel test
+        // would hold a descriptor of ours open for writing, and exec would fail (ETXTBSY)
+        let copy = Harness.run(["install", "-o", "root", "-g", "root", "-m", String(mode, radix: 8),
+                                Harness.builtBinary, binary])
+        precondition(copy.ending == .exit(0), "install: \(copy)")
         symlink("swift-unshare", dir + "/podman-unshare")
         body(binary)
     }
