@@ -85,7 +85,7 @@ public struct GetoptLong<ID: Equatable & Sendable> {
         if let exact = options.first(where: { Array($0.long.utf8) == name }) {
             spec = exact
         } else {
-            var candidates = options.filter { $0.long.utf8.starts(with: name) }
+            var candidates = options.filter { !$0.exactOnly && $0.long.utf8.starts(with: name) }
             let preferred = candidates.filter(\.preferred)
             if candidates.count > 1 && preferred.count == 1 { candidates = preferred }
             if candidates.count > 1 {

@@ -20,6 +20,7 @@ public enum OptionID: String, CaseIterable, Sendable {
     case propagation, setgroups, keepCaps = "keep-caps"
     case setuid, setgid, root, wd, monotonic, boottime
     case loadInterp = "load-interp", clearEnv = "clear-env", whitelistEnv = "whitelist-env"
+    case explain
 }
 
 /// One row of an option table, for the getopt engine and for the docs tests:
@@ -34,12 +35,18 @@ public struct OptionSpec<ID: Equatable & Sendable>: Sendable, Equatable {
     /// a prefix that was unique before newer options came keeps its meaning.
     public let preferred: Bool
 
-    public init(id: ID, long: String, short: UInt8? = nil, argument: ArgumentKind, preferred: Bool = false) {
+    /// Matched only when spelled in full: never an abbreviation, never in an
+    /// ambiguity list (swift-unshare's own options leave util-linux's messages as they are).
+    public let exactOnly: Bool
+
+    public init(id: ID, long: String, short: UInt8? = nil, argument: ArgumentKind, preferred: Bool = false,
+                exactOnly: Bool = false) {
         self.id = id
         self.long = long
         self.short = short
         self.argument = argument
         self.preferred = preferred
+        self.exactOnly = exactOnly
     }
 
     /// A short option takes an argument exactly when its long form requires one
@@ -53,7 +60,8 @@ extension OptionID {
     /// `--forward-signals`), so scripts written against it run unchanged.
     public var inUtilLinux2381: Bool {
         switch self {
-        case .forwardSignals, .mountBinfmt, .mapSubids, .owner, .loadInterp, .clearEnv, .whitelistEnv: return false
+        case .forwardSignals, .mountBinfmt, .mapSubids, .owner, .loadInterp, .clearEnv, .whitelistEnv, .explain:
+            return false
         default: return true
         }
     }
@@ -92,13 +100,14 @@ public enum OptionTable {
              .setuid, .setgid, .root, .wd, .monotonic, .boottime, .loadInterp, .whitelistEnv:
             return .required
         case .help, .version, .fork, .forwardSignals, .mapRootUser, .mapCurrentUser, .mapAuto,
-             .mapSubids, .keepCaps, .clearEnv:
+             .mapSubids, .keepCaps, .clearEnv, .explain:
             return .none
         }
     }
 
     /// unshare's options, in util-linux's long-option table order.
     public static let unshare: [OptionSpec<OptionID>] = OptionID.allCases.map {
-        OptionSpec(id: $0, long: $0.rawValue, short: short($0), argument: argument($0), preferred: $0.inUtilLinux2381)
+        OptionSpec(id: $0, long: $0.rawValue, short: short($0), argument: argument($0),
+                   preferred: $0.inUtilLinux2381, exactOnly: $0 == .explain)
     }
 }

@@ -42,6 +42,8 @@ public struct Options: Equatable, Sendable {
     public var keepEnvironment: [ByteString]?
     /// The program and its arguments (empty: the login shell).
     public var command: [ByteString] = []
+    /// --explain: print the plan instead of carrying it out.
+    public var explain = false
 
     public init() {}
 }
@@ -220,6 +222,8 @@ extension Options {
             }
         case .clearEnv:
             clearEnvironment = true
+        case .explain:
+            explain = true
         case .whitelistEnv:
             let names = arg.split(UInt8(ascii: ",")).filter { !$0.isEmpty }
             keepEnvironment = names.reversed() + (keepEnvironment ?? [])
