@@ -46,9 +46,11 @@ FISHDIR ?= $(PREFIX)/share/fish/vendor_completions.d
 endif
 
 # Release build flags, all in this one variable: optimised, the Swift runtime
-# linked in, full RELRO (-z relro -z now) for the dynamic parts, no debug info
-# (-gnone: its clang module signatures differ from build to build).
-RELEASE_FLAGS := -c release --static-swift-stdlib -Xswiftc -gnone -Xlinker -z -Xlinker relro -Xlinker -z -Xlinker now
+# linked in, full RELRO (-z relro -z now) for the dynamic parts; reproducible:
+# no debug info (-gnone: its clang module signatures differ from build to build)
+# and no hash of each module's LLVM IR (-disable-incremental-llvm-codegen: the
+# IR, though not the code made from it, differs from build to build).
+RELEASE_FLAGS := -c release --static-swift-stdlib -Xswiftc -gnone -Xswiftc -Xfrontend -Xswiftc -disable-incremental-llvm-codegen -Xlinker -z -Xlinker relro -Xlinker -z -Xlinker now
 # Where `make release` leaves the binary that `make install` installs.
 RELEASE_BIN := .build/release-install/swift-unshare
 

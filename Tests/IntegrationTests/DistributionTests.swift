@@ -221,7 +221,8 @@ struct InstallTests {
         #expect(clean.contains("swift package clean") && clean.contains("rm -rf .build/release-install"))
         let makefile = try Repo.text("Makefile")
         let flags = makefile.split(separator: "\n").first { $0.hasPrefix("RELEASE_FLAGS := ") } ?? ""
-        for flag in ["-c release", "-Xswiftc -gnone", "-Xlinker -z -Xlinker relro", "-Xlinker -z -Xlinker now"] {
+        for flag in ["-c release", "-Xswiftc -gnone", "-Xswiftc -Xfrontend -Xswiftc -disable-incremental-llvm-codegen",
+                     "-Xlinker -z -Xlinker relro", "-Xlinker -z -Xlinker now"] {
             #expect(flags.contains(flag), "RELEASE_FLAGS lacks \(flag)")
         }
         let package = try Repo.text("Package.swift")
