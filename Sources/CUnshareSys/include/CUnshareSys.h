@@ -149,4 +149,7 @@ int cu_setns(int fd, int nstype);
 int cu_forward_hup_int_term(void);
 int cu_restore_hup_int_term(void);
 
+/* The library's spawn path (its own header). */
+#include "cu_spawn.h"
+
 #endif
