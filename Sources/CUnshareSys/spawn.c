@@ -41,6 +41,14 @@ struct clone_args_v0 {
     uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
 };
 
+/* The kernel's struct sigaction on x86_64 and arm64 (both have sa_restorer). */
+struct kernel_sigaction {
+    void (*handler)(int);
+    unsigned long flags;
+    void (*restorer)(void);
+    uint64_t mask;
+};
+
 /* ------------------------------------------------------------------------- */
 /* The child: async-signal-safe from here to exec.                            */
 
@@ -161,15 +169,21 @@ child_main(const struct cu_spawn_attr *a, int report_w, int release_r, int unsha
     close_others(keep, n);
 
     /* 2. Every signal to its default while the mask (set by the parent) is still
-     * full, so no handler of the caller's ever runs in this process. glibc
-     * refuses its two internal signals; exec resets those anyway. */
+     * full, so no handler of the caller's ever runs in this process and no
+     * "ignored" crosses exec. glibc refuses its two internal signals (32, 33):
+     * those go through the system call itself. */
     for (int sig = 1; sig < _NSIG; sig++) {
         if (sig == SIGKILL || sig == SIGSTOP)
             continue;
         struct sigaction sa;
         memset(&sa, 0, sizeof(sa));
         sa.sa_handler = SIG_DFL;
-        sigaction(sig, &sa, NULL);
+        if (sigaction(sig, &sa, NULL) != 0 && errno == EINVAL) {
+            struct kernel_sigaction ksa;
+            memset(&ksa, 0, sizeof(ksa));
+            ksa.handler = SIG_DFL;
+            syscall(SYS_rt_sigaction, sig, &ksa, NULL, sizeof(ksa.mask));
+        }
     }
 
     /* 3. Kill on parent death; then make sure the parent did not die before
@@ -324,7 +338,7 @@ int cu_spawn_start(const struct cu_spawn_attr *a, struct cu_spawn_handle *out)
         return -1;
     }
     if (pidfd < 0)
-        pidfd = (int)syscall(SYS_pidfd_open, pid, 0);   /* the child is unreaped: no reuse */
+        pidfd = cu_spawn_pidfd_open(pid);   /* the child is unreaped: no reuse */
     out->pid = pid;
     out->pidfd = pidfd;
     out->release_fd = rel[1];
@@ -397,7 +411,9 @@ int cu_spawn_signal(int pidfd, pid_t pid, int signo)
     return kill(pid, signo);
 }
 
-int cu_spawn_own_pidfd(void) { return (int)syscall(SYS_pidfd_open, getpid(), 0); }
+int cu_spawn_own_pidfd(void) { return cu_spawn_pidfd_open(getpid()); }
+
+int cu_spawn_pidfd_open(pid_t pid) { return (int)syscall(SYS_pidfd_open, pid, 0); }
 
 int cu_spawn_block_signals(void)
 {

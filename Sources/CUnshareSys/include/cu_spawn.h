@@ -93,6 +93,8 @@ int cu_spawn_wait(int pidfd, pid_t pid, int nohang, int *_Nonnull exited, int *_
 int cu_spawn_signal(int pidfd, pid_t pid, int signo);
 /* pidfd_open(getpid()): -1 when the kernel has no pidfds. */
 int cu_spawn_own_pidfd(void);
+/* pidfd_open(pid) (close-on-exec), or -1 with errno. */
+int cu_spawn_pidfd_open(pid_t pid);
 /* pipe2 with O_CLOEXEC (and O_NONBLOCK on the read end when asked). */
 int cu_spawn_pipe(int *_Nonnull fds, int nonblock_read);
 /* Block every signal in the calling thread (the library's waiter thread). */
