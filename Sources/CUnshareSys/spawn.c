@@ -19,6 +19,7 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -286,7 +287,9 @@ int cu_spawn_start(const struct cu_spawn_attr *a, struct cu_spawn_handle *out)
     int rep[2], rel[2] = { -1, -1 };
     if (pipe2(rep, O_CLOEXEC) != 0)
         return -1;
-    if (a->wait_for_parent && pipe2(rel, O_CLOEXEC) != 0) {
+    /* The release channel is a socket pair: the parent's send(MSG_NOSIGNAL)
+     * cannot raise SIGPIPE in the caller when the child has already died. */
+    if (a->wait_for_parent && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, rel) != 0) {
         int e = errno;
         close(rep[0]);
         close(rep[1]);
@@ -351,7 +354,11 @@ int cu_spawn_release(struct cu_spawn_handle *h, int go)
     if (h->release_fd < 0)
         return 0;
     char byte = go ? 1 : 0;
-    int rc = write_all(h->release_fd, &byte, 1);
+    ssize_t n;
+    do {
+        n = send(h->release_fd, &byte, 1, MSG_NOSIGNAL);
+    } while (n < 0 && errno == EINTR);
+    int rc = n == 1 ? 0 : -1;
     int e = errno;
     close(h->release_fd);
     h->release_fd = -1;

@@ -7,7 +7,9 @@ import Testing
 /// Issue 14: the library's spawn API, in this (threaded) test process as root,
 /// and through Tests/SpawnProbe as root and as the unprivileged test user.
 @Suite struct LibrarySpawnTests {
-    static let line = IDMapIntegrationTests.line
+    static func line(_ inner: UInt32, _ outer: UInt32, _ count: UInt32) -> String {
+        IDMapIntegrationTests.line(inner, outer, count)
+    }
     static let rootReason: Comment = "needs root"
 
     /// spawn-probe, copied where every test user can run it.
@@ -182,6 +184,21 @@ import Testing
         #expect(throws: Errno(ESRCH)) { try child.send(signal: SIGTERM) }
     }
 
+    @Test func twoTasksAwaitTheSameChild() async throws {
+        var fds: [Int32] = [-1, -1]
+        #expect(cu_spawn_pipe(&fds, 0) == 0)
+        var c = UnshareCommand("cat")
+        c.standardInput = .fd(fds[0])
+        let child = try c.spawn()
+        close(fds[0])
+        async let first = child.wait()
+        async let second = child.wait()
+        close(fds[1])   // cat reads end of file and exits 0
+        #expect(try await first == .exited(0))
+        #expect(try await second == .exited(0))
+        #expect(try child.waitBlocking() == .exited(0))
+    }
+
     @Test func signalStateIsResetInTheChild() {
         let r = Harness.run([Self.probe, "signals"])
         #expect(r == Outcome(stdout: "SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\nstrategy: none\nending: exited 0\n",
@@ -257,13 +274,17 @@ import Testing
     /// The probe spawns `cat` (waiting forever) with kill on parent death from a
     /// thread that ends at once, checks it survived that, prints its pid, and is
     /// killed by us: the child must end too.
-    @Test(.enabled(if: Harness.isRoot, rootReason), arguments: [Runner.root, Runner.tester])
-    func killOnParentDeath(runner: Runner) throws {
-        if runner == .tester && !Harness.testerReady { return }
+    @Test(.enabled(if: Harness.isRoot, rootReason))
+    func killOnParentDeathAsRoot() throws { try Self.killOnParentDeath(runner: .root) }
+
+    @Test(.enabled(if: Harness.testerReady, Harness.testerSkipReason))
+    func killOnParentDeathAsTester() throws { try Self.killOnParentDeath(runner: .tester) }
+
+    static func killOnParentDeath(runner: Runner) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
-        process.arguments = runner == .root ? ["--", Self.probe, "pdeath"]
-            : ["--reuid=\(runner.rawValue)", "--regid=\(runner.rawValue)", "--init-groups", "--", Self.probe, "pdeath"]
+        process.arguments = runner == .root ? ["--", probe, "pdeath"]
+            : ["--reuid=\(runner.rawValue)", "--regid=\(runner.rawValue)", "--init-groups", "--", probe, "pdeath"]
         let out = Pipe()
         process.standardOutput = out
         process.standardInput = FileHandle.nullDevice

@@ -71,7 +71,7 @@ struct cu_spawn_attr {
 struct cu_spawn_handle {
     pid_t pid;
     int pidfd;                  /* -1 on kernels without pidfds */
-    int release_fd;             /* write end: cu_spawn_release(); -1 when not waiting */
+    int release_fd;             /* parent's end of the release socket pair; -1 when not waiting */
     int report_fd;              /* read end of the report pipe */
 };
 

@@ -13,7 +13,7 @@ final class ProcessWatcher: @unchecked Sendable {
 
     private struct State {
         var started = false
-        var waiters: [Int32: (pid: pid_t, continuation: Waiter)] = [:]
+        var waiters: [Int32: (process: UnsharedProcess, continuations: [Waiter])] = [:]
         var jobs: [@Sendable () -> Void] = []
     }
 
@@ -29,10 +29,10 @@ final class ProcessWatcher: @unchecked Sendable {
         wakeWrite = fds[1]
     }
 
-    /// Resumes `continuation` with the ending of the child behind `pidfd`.
-    func watch(pidfd: Int32, pid: pid_t, _ continuation: Waiter) {
+    /// Resumes `continuation` with the ending of `process` (recorded in it first).
+    func watch(_ process: UnsharedProcess, _ continuation: Waiter) {
         state.withLock { s in
-            s.waiters[pidfd] = (pid, continuation)
+            s.waiters[process.pidfd, default: (process, [])].continuations.append(continuation)
             startIfNeeded(&s)
         }
         wake()
@@ -91,13 +91,13 @@ final class ProcessWatcher: @unchecked Sendable {
 
     /// The pidfd is readable: reap without blocking and resume the waiter.
     private func reap(_ pidfd: Int32) {
-        guard let pid = state.withLock({ $0.waiters[pidfd]?.pid }) else { return }
+        guard let process = state.withLock({ $0.waiters[pidfd]?.process }) else { return }
         var exited: Int32 = 0, value: Int32 = 0
-        let rc = cu_spawn_wait(pidfd, pid, 1, &exited, &value)
+        let rc = cu_spawn_wait(pidfd, process.pid, 1, &exited, &value)
         if rc == 0 { return }   // not yet: poll again
         let result: Result<ProcessEnding, Errno> = rc == 1
-            ? .success(exited != 0 ? .exited(value) : .signaled(value)) : .failure(.current)
+            ? .success(process.record(exited != 0 ? .exited(value) : .signaled(value))) : .failure(.current)
         let waiter = state.withLock { $0.waiters.removeValue(forKey: pidfd) }
-        waiter?.continuation.resume(returning: result)
+        waiter?.continuations.forEach { $0.resume(returning: result) }
     }
 }

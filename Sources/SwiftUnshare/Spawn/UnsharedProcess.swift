@@ -66,10 +66,10 @@ public final class UnsharedProcess: Sendable {
         if let done = ending.withLock({ $0 }) { return done }
         guard pidfd >= 0 else { throw Errno(ENOSYS) }
         let result = await withCheckedContinuation { (c: CheckedContinuation<Result<ProcessEnding, Errno>, Never>) in
-            ProcessWatcher.shared.watch(pidfd: pidfd, pid: pid, c)
+            ProcessWatcher.shared.watch(self, c)
         }
         switch result {
-        case .success(let e): return record(e)
+        case .success(let e): return e
         case .failure(let e):
             if let done = ending.withLock({ $0 }) { return done }
             throw e
@@ -83,7 +83,8 @@ public final class UnsharedProcess: Sendable {
         if cu_spawn_signal(pidfd, pid, signal) != 0 { throw Errno.current }
     }
 
-    private func record(_ e: ProcessEnding) -> ProcessEnding {
+    /// Keeps the first ending seen (a second waiter gets the same).
+    func record(_ e: ProcessEnding) -> ProcessEnding {
         ending.withLock { value in
             if value == nil { value = e }
             return value!
