@@ -90,6 +90,26 @@ func openDescriptors() -> Int {
     return n - 3   // ".", ".." and the directory's own
 }
 
+/// What a descriptor of this process is.
+func target(_ fd: Int) -> String {
+    var buffer = [CChar](repeating: 0, count: 256)
+    let n = readlink("/proc/self/fd/\(fd)", &buffer, 255)
+    return n < 0 ? "?" : String(decoding: buffer[..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+}
+
+/// The numbers of the descriptors open in this process.
+func descriptorList() -> Set<Int> {
+    let dir = opendir("/proc/self/fd")!
+    defer { closedir(dir) }
+    var found: Set<Int> = []
+    while let entry = readdir(dir) {
+        let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
+        if let n = Int(name) { found.insert(n) }
+    }
+    found.remove(Int(dirfd(dir)))
+    return found
+}
+
 func readAll(_ fd: Int32) -> String {
     var data: [UInt8] = []
     var chunk = [UInt8](repeating: 0, count: 512)
@@ -141,6 +161,8 @@ func stress(tasks: Int, children: Int) async -> Int32 {
     // Warm up first: the waiter thread's pipe and the runtime's own descriptors stay open.
     if let p = await stressChild(3) { say(p) }
     let before = openDescriptors()
+    let beforeList = descriptorList()
+    let beforeTargets = Dictionary(uniqueKeysWithValues: beforeList.map { ($0, target($0)) })
     let problems = await withTaskGroup(of: [String].self) { group in
         for t in 0..<tasks {
             group.addTask {
@@ -163,7 +185,9 @@ func stress(tasks: Int, children: Int) async -> Int32 {
     let after = openDescriptors()
     if after != before {
         say("descriptors: \(before) before, \(after) after")
-        system("ls -l /proc/\(getpid())/fd")
+        let afterList = descriptorList()
+        say("gone: \(beforeList.subtracting(afterList).sorted().map { "\($0) \(beforeTargets[$0]!)" }), "
+            + "new: \(afterList.subtracting(beforeList).sorted().map { "\($0) \(target($0))" })")
     }
     for p in Set(problems).sorted() { say(p) }
     if problems.isEmpty && after == before { say("ok") }

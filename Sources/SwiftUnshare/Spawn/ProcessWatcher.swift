@@ -89,15 +89,22 @@ final class ProcessWatcher: @unchecked Sendable {
         }
     }
 
-    /// The pidfd is readable: reap without blocking and resume the waiter.
+    /// The pidfd is readable: reap without blocking and resume the waiters,
+    /// once this thread holds no reference to the process (its pidfd closes
+    /// with the caller's last reference, not with ours).
     private func reap(_ pidfd: Int32) {
-        guard let process = state.withLock({ $0.waiters[pidfd]?.process }) else { return }
+        guard let (waiters, result) = collect(pidfd) else { return }
+        waiters.forEach { $0.resume(returning: result) }
+    }
+
+    private func collect(_ pidfd: Int32) -> ([Waiter], Result<ProcessEnding, Errno>)? {
+        guard let process = state.withLock({ $0.waiters[pidfd]?.process }) else { return nil }
         var exited: Int32 = 0, value: Int32 = 0
         let rc = cu_spawn_wait(pidfd, process.pid, 1, &exited, &value)
-        if rc == 0 { return }   // not yet: poll again
+        if rc == 0 { return nil }   // not yet: poll again
         let result: Result<ProcessEnding, Errno> = rc == 1
             ? .success(process.record(exited != 0 ? .exited(value) : .signaled(value))) : .failure(.current)
-        let waiter = state.withLock { $0.waiters.removeValue(forKey: pidfd) }
-        waiter?.continuations.forEach { $0.resume(returning: result) }
+        let waiters = state.withLock { $0.waiters.removeValue(forKey: pidfd)?.continuations } ?? []
+        return (waiters, result)
     }
 }
