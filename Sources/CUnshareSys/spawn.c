@@ -197,8 +197,10 @@ child_main(const struct cu_spawn_attr *a, int report_w, int release_r, int unsha
             struct pollfd p = { .fd = a->parent_pidfd, .events = POLLIN };
             if (poll(&p, 1, 0) != 0)
                 _exit(1);
-        } else if (getppid() != a->parent_pid) {
-            _exit(1);
+        } else {
+            pid_t parent = getppid();   /* 0 in a new PID namespace: cannot tell */
+            if (parent != 0 && parent != a->parent_pid)
+                _exit(1);
         }
     }
 
