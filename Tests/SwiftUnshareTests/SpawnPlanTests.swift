@@ -72,7 +72,7 @@ import Testing
     }
 
     @Test func mountNamespaceIsMadePrivateUnlessAskedOtherwise() throws {
-        #expect(try resolve(.none, namespaces: [.mount]).get().propagation == Executor.flags(.private))
+        #expect(try resolve(.none, namespaces: [.mount]).get().propagation == Executor<LiveSystemCalls>.flags(.private))
         var c = UnshareCommand("id")
         c.namespaces = [.mount]
         c.propagation = .unchanged

@@ -19,7 +19,7 @@ struct IDMapperRun {
         var failure: SpawnError?
         for (tool, lines) in [("newuidmap", plan.uidMap), ("newgidmap", plan.gidMap)] as [(ByteString, [IDRange]?)] {
             guard let lines, failure == nil else { continue }
-            switch start(tool, Executor.idmapperArguments(tool, pid: target, lines)) {
+            switch start(tool, IDMapHelpers.idmapperArguments(tool, pid: target, lines)) {
             case .success(let s): started.append(s)
             case .failure(let f): failure = f
             }
@@ -33,7 +33,9 @@ struct IDMapperRun {
 
     private func start(_ tool: ByteString, _ argv: [ByteString]) -> Result<Started, SpawnError> {
         var pipe: [Int32] = [-1, -1]
-        if cu_spawn_pipe(&pipe, 0) != 0 { return .failure(.system(.idMap, plan.strategy, "pipe failed", .current)) }
+        if case .failure(let e) = nothingOrErrno({ cu_spawn_pipe(&pipe, 0) }) {
+            return .failure(.system(.idMap, plan.strategy, "pipe failed", e))
+        }
         let arena = CArena()
         let path = getenv("PATH").map { ByteString(cString: $0) }
         var attr = cu_spawn_attr(
@@ -43,10 +45,9 @@ struct IDMapperRun {
             sh_argv: arena.slots(argv.count + 2), envp: arena.array(Spawner.callerEnvironment()),
             pdeath_signal: 0, parent_pidfd: -1, parent_pid: getpid(), force_fallback: 0)
         var handle = cu_spawn_handle(pid: 0, pidfd: -1, release_fd: -1, report_fd: -1)
-        let rc = cu_spawn_start(&attr, &handle)
-        let e = Errno.current
+        let started = nothingOrErrno(retryOnInterrupt: false) { cu_spawn_start(&attr, &handle) }
         close(pipe[1])
-        if rc != 0 {
+        if case .failure(let e) = started {
             close(pipe[0])
             return .failure(.system(.idMap, plan.strategy, "fork failed", e))
         }
@@ -60,15 +61,14 @@ struct IDMapperRun {
         let text = Self.readAll(s.stderrFD)
         close(s.stderrFD)
         var exited: Int32 = 0, value: Int32 = 0
-        let waited = cu_spawn_wait(handle.pidfd, handle.pid, 0, &exited, &value)
-        let waitErr = Errno.current
+        let waited = valueOrErrno { cu_spawn_wait(handle.pidfd, handle.pid, 0, &exited, &value) }
         if handle.pidfd >= 0 { close(handle.pidfd) }
         if finished == 1 {
             let e = Errno(report.err)
             return .system(.idMap, plan.strategy, "failed to execute \(s.tool)", e,
                            exitCode: e.rawValue == ENOENT ? 127 : 126)
         }
-        if waited != 1 { return .system(.idMap, plan.strategy, "waitpid failed", waitErr) }
+        if case .failure(let e) = waited { return .system(.idMap, plan.strategy, "waitpid failed", e) }
         if exited != 0 && value == 0 { return nil }
         // The tool spoke for itself: its words (trailing newlines dropped) are the message.
         var message = ByteString(Array(text.bytes.reversed().drop(while: { $0 == 0x0a }).reversed()))

@@ -100,10 +100,12 @@ final class ProcessWatcher: @unchecked Sendable {
     private func collect(_ pidfd: Int32) -> ([Waiter], Result<ProcessEnding, Errno>)? {
         guard let process = state.withLock({ $0.waiters[pidfd]?.process }) else { return nil }
         var exited: Int32 = 0, value: Int32 = 0
-        let rc = cu_spawn_wait(pidfd, process.pid, 1, &exited, &value)
-        if rc == 0 { return nil }   // not yet: poll again
-        let result: Result<ProcessEnding, Errno> = rc == 1
-            ? .success(process.record(exited != 0 ? .exited(value) : .signaled(value))) : .failure(.current)
+        let result: Result<ProcessEnding, Errno>
+        switch valueOrErrno({ cu_spawn_wait(pidfd, process.pid, 1, &exited, &value) }) {
+        case .success(0): return nil   // not yet: poll again
+        case .success: result = .success(process.record(exited != 0 ? .exited(value) : .signaled(value)))
+        case .failure(let e): result = .failure(e)
+        }
         let waiters = state.withLock { $0.waiters.removeValue(forKey: pidfd)?.continuations } ?? []
         return (waiters, result)
     }

@@ -37,7 +37,7 @@ public struct SpawnError: Error, Equatable, Sendable, CustomStringConvertible {
     }
 
     /// The message, without a program name in front.
-    public var message: String { failure.message.description }
+    public var message: String { failure.message?.description ?? "" }
     public var exitCode: Int32 { failure.exitCode }
     public var description: String { message }
 }

@@ -66,7 +66,7 @@ struct SpawnPlan: Equatable {
             case .writeSetgroups(let mode):
                 writes.append(ChildWrite(path: "/proc/self/setgroups", text: ByteString(mode.rawValue), ignoreMissing: true))
             case .setPropagation(let mode):
-                propagation = Executor.flags(mode)
+                propagation = Executor<LiveSystemCalls>.flags(mode)
             default:
                 break   // unshare, helpers and exec are the spawn's own
             }

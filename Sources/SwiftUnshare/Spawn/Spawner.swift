@@ -24,9 +24,12 @@ final class CloneCall: @unchecked Sendable {
     init(_ attr: cu_spawn_attr) { self.attr = attr }
 
     func start() -> Bool {
-        let ok = cu_spawn_start(&attr, &handle) == 0
-        if !ok { err = errno }
-        return ok
+        switch nothingOrErrno(retryOnInterrupt: false, { cu_spawn_start(&attr, &handle) }) {
+        case .success: return true
+        case .failure(let e):
+            err = e.rawValue
+            return false
+        }
     }
 }
 
@@ -71,13 +74,16 @@ struct Spawner {
         case .newIDMapHelpers: failure = IDMapperRun(plan: plan, target: pid).run()
         default: break
         }
-        if cu_spawn_release(&handle, failure == nil ? 1 : 0) != 0, failure == nil {
-            failure = .system(.idMap, plan.strategy, "cannot release the child", .current)
+        let released = nothingOrErrno(retryOnInterrupt: false) { cu_spawn_release(&handle, failure == nil ? 1 : 0) }
+        if case .failure(let e) = released, failure == nil {
+            failure = .system(.idMap, plan.strategy, "cannot release the child", e)
         }
         var report = cu_spawn_report()
-        let finished = cu_spawn_finish(&handle, &report)
-        if failure == nil && finished < 0 {
-            failure = .system(.setup, plan.strategy, "cannot read the child's report", .current)
+        var finished: Int32 = 0
+        switch valueOrErrno(retryOnInterrupt: false, { cu_spawn_finish(&handle, &report) }) {
+        case .success(let n): finished = n
+        case .failure(let e):
+            if failure == nil { failure = .system(.setup, plan.strategy, "cannot read the child's report", e) }
         }
         if failure == nil && finished == 1 { failure = childFailure(report) }
         if let failure {
@@ -118,11 +124,14 @@ struct Spawner {
         for (name, lines) in [("uid_map", plan.uidMap), ("gid_map", plan.gidMap)] {
             guard let lines else { continue }
             let path: ByteString = "/proc/\(pid)/\(name)"
-            let fd = path.withCString { open($0, O_WRONLY | O_CLOEXEC) }
-            if fd < 0 { return .system(.idMap, plan.strategy, "failed to open \(path)", .current) }
+            let opened = valueOrErrno { path.withCString { open($0, O_WRONLY | O_CLOEXEC) } }
+            guard case .success(let fd) = opened else {
+                if case .failure(let e) = opened { return .system(.idMap, plan.strategy, "failed to open \(path)", e) }
+                return nil
+            }
             defer { close(fd) }
-            if !Executor.writeAll(fd, Plan.mapText(lines).bytes) {
-                return .system(.idMap, plan.strategy, "failed to write \(path)", .current)
+            if case .failure(let e) = Sys.writeAll(fd, Plan.mapText(lines).bytes) {
+                return .system(.idMap, plan.strategy, "failed to write \(path)", e)
             }
         }
         return nil

@@ -50,8 +50,7 @@ public final class UnsharedProcess: Sendable {
     public func waitBlocking() throws(Errno) -> ProcessEnding {
         if let done = ending.withLock({ $0 }) { return done }
         var exited: Int32 = 0, value: Int32 = 0
-        if cu_spawn_wait(pidfd, pid, 0, &exited, &value) != 1 {
-            let e = Errno.current
+        if case .failure(let e) = valueOrErrno({ cu_spawn_wait(pidfd, pid, 0, &exited, &value) }) {
             if let done = ending.withLock({ $0 }) { return done }
             throw e
         }
@@ -80,7 +79,7 @@ public final class UnsharedProcess: Sendable {
     /// the pid. ESRCH once the program has been reaped.
     public func send(signal: Int32) throws(Errno) {
         if ending.withLock({ $0 }) != nil { throw Errno(ESRCH) }
-        if cu_spawn_signal(pidfd, pid, signal) != 0 { throw Errno.current }
+        if case .failure(let e) = nothingOrErrno({ cu_spawn_signal(pidfd, pid, signal) }) { throw e }
     }
 
     /// Keeps the first ending seen (a second waiter gets the same).
