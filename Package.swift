@@ -16,6 +16,8 @@ let package = Package(
         .target(name: "SwiftUnshare", dependencies: ["CUnshareSys"]),
         // A thin main.
         .executableTarget(name: "swift-unshare", dependencies: ["SwiftUnshare"]),
+        // Test-only: drives the library's spawn API for the tests, as any user.
+        .executableTarget(name: "spawn-probe", dependencies: ["SwiftUnshare"], path: "Tests/SpawnProbe"),
         .testTarget(name: "SwiftUnshareTests", dependencies: ["SwiftUnshare"]),
         .testTarget(name: "IntegrationTests", dependencies: ["SwiftUnshare"]),
     ],
