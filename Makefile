@@ -6,6 +6,9 @@
 #                         runs no swift, so `sudo make install` works with sudo's secure_path
 #   make uninstall        remove what install put there, and the directories it created, when empty
 #   make check            prepare the machine, build and run every test (`make test` is the same)
+#   make unit             the unit tests only: pure, no root, no test accounts
+#   make lint             check the style (.swift-format) of every Swift file
+#   make format           rewrite every Swift file in that style
 #   make clean            remove the build products
 #   make version          write VERSION's number into the sources and man pages
 #   make dist             swift-unshare-$(VERSION).tar.gz of the committed tree
@@ -72,7 +75,7 @@ INSTALLED := \
 # Directories install made (a list kept beside the licence), removed by uninstall when empty.
 CREATED_DIRS := $(DOCDIR)/installed-directories
 
-.PHONY: all build release install uninstall check test clean version dist reproducible
+.PHONY: all build release install uninstall check test unit lint format clean version dist reproducible
 
 all: build
 
@@ -129,3 +132,15 @@ reproducible:
 	rm -rf "$$($(SWIFT) build $(RELEASE_FLAGS) $(SWIFT_FLAGS) --show-bin-path)" $(RELEASE_BIN)
 	$(MAKE) release
 	cmp $(RELEASE_BIN).first $(RELEASE_BIN) && rm -f $(RELEASE_BIN).first && echo "reproducible: same bytes"
+
+unit:
+	$(SWIFT) test $(SWIFT_FLAGS) --filter SwiftUnshareTests
+
+# swift-format ships with the toolchain (`swift format`); .swift-format holds the style.
+FORMAT_PATHS := Sources Tests Package.swift
+
+lint:
+	$(SWIFT) format lint --strict --recursive $(FORMAT_PATHS)
+
+format:
+	$(SWIFT) format format --in-place --recursive $(FORMAT_PATHS)

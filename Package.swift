@@ -1,4 +1,4 @@
-// swift-tools-version:5.10
+// swift-tools-version:6.0
 import PackageDescription
 
 // No package dependencies: the toolchain only.
@@ -21,7 +21,10 @@ let package = Package(
         .target(name: "SwiftUnshare", dependencies: ["CUnshareSys"]),
         // A thin main.
         .executableTarget(name: "swift-unshare", dependencies: ["SwiftUnshare"]),
+        // Test-only: drives the library's spawn API for the tests, as any user.
+        .executableTarget(name: "spawn-probe", dependencies: ["SwiftUnshare"], path: "Tests/SpawnProbe"),
         .testTarget(name: "SwiftUnshareTests", dependencies: ["SwiftUnshare"]),
         .testTarget(name: "IntegrationTests", dependencies: ["SwiftUnshare"]),
-    ]
+    ],
+    swiftLanguageModes: [.v6]
 )

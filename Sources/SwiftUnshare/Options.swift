@@ -255,7 +255,7 @@ extension Options {
     }
 
     /// The ranges one --map-users/--map-groups value stands for.
-    private static func ranges(_ arg: ByteString, users: Bool, context: SystemContext) -> Result<[RequestedRange], Failure> {
+    static func ranges(_ arg: ByteString, users: Bool, context: SystemContext) -> Result<[RequestedRange], Failure> {
         let subidFile = users ? "/etc/subuid" : "/etc/subgid"
         switch arg {
         case "auto", "subids":
