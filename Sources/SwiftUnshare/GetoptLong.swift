@@ -14,7 +14,7 @@ public struct GetoptLong<ID: Equatable & Sendable> {
     public let args: [ByteString]
     /// Index of the next word to read; after the last event, the first operand.
     public private(set) var index: Int
-    private var clusterOffset = 0   // inside a short-option cluster: next byte to read
+    private var clusterOffset = 0  // inside a short-option cluster: next byte to read
 
     public init(options: [OptionSpec<ID>], args: [ByteString]) {
         self.options = options
@@ -29,7 +29,7 @@ public struct GetoptLong<ID: Equatable & Sendable> {
         if clusterOffset > 0 { return nextShort() }
         guard index < args.count else { return nil }
         let word = args[index].bytes
-        if word.count < 2 || word[0] != Self.dash { return nil }   // "" , "-" and operands
+        if word.count < 2 || word[0] != Self.dash { return nil }  // "" , "-" and operands
         if word == [Self.dash, Self.dash] {
             index += 1
             return nil
@@ -52,7 +52,7 @@ public struct GetoptLong<ID: Equatable & Sendable> {
             advanceIf(atEnd)
             return .option(spec.id, nil)
         }
-        if !atEnd {   // attached: -S0
+        if !atEnd {  // attached: -S0
             let value = ByteString(Array(word[clusterOffset...]))
             clusterOffset = 0
             index += 1

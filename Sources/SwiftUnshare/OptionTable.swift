@@ -12,14 +12,26 @@ public enum ArgumentKind: Sendable, Equatable {
 public enum OptionID: String, CaseIterable, Sendable {
     case help, version
     case mount, uts, ipc, net, pid, user, cgroup, time
-    case fork, killChild = "kill-child", forwardSignals = "forward-signals"
-    case mountProc = "mount-proc", mountBinfmt = "mount-binfmt"
-    case mapUser = "map-user", mapUsers = "map-users", mapGroup = "map-group", mapGroups = "map-groups"
-    case mapRootUser = "map-root-user", mapCurrentUser = "map-current-user"
-    case mapAuto = "map-auto", mapSubids = "map-subids", owner
-    case propagation, setgroups, keepCaps = "keep-caps"
+    case fork
+    case killChild = "kill-child"
+    case forwardSignals = "forward-signals"
+    case mountProc = "mount-proc"
+    case mountBinfmt = "mount-binfmt"
+    case mapUser = "map-user"
+    case mapUsers = "map-users"
+    case mapGroup = "map-group"
+    case mapGroups = "map-groups"
+    case mapRootUser = "map-root-user"
+    case mapCurrentUser = "map-current-user"
+    case mapAuto = "map-auto"
+    case mapSubids = "map-subids"
+    case owner
+    case propagation, setgroups
+    case keepCaps = "keep-caps"
     case setuid, setgid, root, wd, monotonic, boottime
-    case loadInterp = "load-interp", clearEnv = "clear-env", whitelistEnv = "whitelist-env"
+    case loadInterp = "load-interp"
+    case clearEnv = "clear-env"
+    case whitelistEnv = "whitelist-env"
     case explain
 }
 
@@ -39,8 +51,10 @@ public struct OptionSpec<ID: Equatable & Sendable>: Sendable, Equatable {
     /// ambiguity list (swift-unshare's own options leave util-linux's messages as they are).
     public let exactOnly: Bool
 
-    public init(id: ID, long: String, short: UInt8? = nil, argument: ArgumentKind, preferred: Bool = false,
-                exactOnly: Bool = false) {
+    public init(
+        id: ID, long: String, short: UInt8? = nil, argument: ArgumentKind, preferred: Bool = false,
+        exactOnly: Bool = false
+    ) {
         self.id = id
         self.long = long
         self.short = short
@@ -97,17 +111,18 @@ public enum OptionTable {
         case .mount, .uts, .ipc, .net, .pid, .user, .cgroup, .time, .killChild, .mountProc, .mountBinfmt:
             return .optional
         case .mapUser, .mapUsers, .mapGroup, .mapGroups, .owner, .propagation, .setgroups,
-             .setuid, .setgid, .root, .wd, .monotonic, .boottime, .loadInterp, .whitelistEnv:
+            .setuid, .setgid, .root, .wd, .monotonic, .boottime, .loadInterp, .whitelistEnv:
             return .required
         case .help, .version, .fork, .forwardSignals, .mapRootUser, .mapCurrentUser, .mapAuto,
-             .mapSubids, .keepCaps, .clearEnv, .explain:
+            .mapSubids, .keepCaps, .clearEnv, .explain:
             return .none
         }
     }
 
     /// unshare's options, in util-linux's long-option table order.
     public static let unshare: [OptionSpec<OptionID>] = OptionID.allCases.map {
-        OptionSpec(id: $0, long: $0.rawValue, short: short($0), argument: argument($0),
-                   preferred: $0.inUtilLinux2381, exactOnly: $0 == .explain)
+        OptionSpec(
+            id: $0, long: $0.rawValue, short: short($0), argument: argument($0),
+            preferred: $0.inUtilLinux2381, exactOnly: $0 == .explain)
     }
 }

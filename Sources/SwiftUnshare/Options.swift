@@ -239,8 +239,10 @@ extension Options {
     /// A number (read as util-linux's ul_strtou64 reads it), or else a name
     /// looked up in passwd/group. A negative or too large number is ERANGE;
     /// 4294967295 is (uid_t)-1, which util-linux refuses as `Invalid argument`.
-    private static func lookupID(_ arg: ByteString, kind: String,
-                                 lookup: (ByteString) -> UInt32?) -> Result<UInt32, Failure> {
+    private static func lookupID(
+        _ arg: ByteString, kind: String,
+        lookup: (ByteString) -> UInt32?
+    ) -> Result<UInt32, Failure> {
         switch NumberParsing.unsigned64(arg) {
         case .success(let v):
             if v > UInt64(UInt32.max) { return .failure(.system("failed to parse \(kind) '\(arg)'", Errno(ERANGE))) }

@@ -35,7 +35,8 @@ public enum SubordinateIDs {
 
     private static func isNumber(_ text: ByteString, equalTo uid: UInt32) -> Bool {
         guard !text.isEmpty, text.bytes.allSatisfy({ (0x30...0x39).contains($0) }),
-              case .success(let v) = NumberParsing.unsigned32(text) else { return false }
+            case .success(let v) = NumberParsing.unsigned32(text)
+        else { return false }
         return v == uid
     }
 
@@ -74,8 +75,9 @@ public enum SubordinateIDs {
         for line in text.split(separator: UInt8(ascii: "\n")) {
             let fields = line.split(whereSeparator: { $0 == 0x20 || $0 == 0x09 })
             guard fields.count >= 3,
-                  let start = NumberParsing.scanField(fields[0]),
-                  let count = NumberParsing.scanField(fields[2]) else { continue }
+                let start = NumberParsing.scanField(fields[0]),
+                let count = NumberParsing.scanField(fields[2])
+            else { continue }
             result.append(RequestedRange(inner: start, outer: start, count: count))
         }
         return .success(result)

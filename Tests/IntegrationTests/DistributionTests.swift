@@ -11,8 +11,9 @@ private enum Repo {
 
     /// The man page as `man` renders it, overstrike removed, and man's warnings.
     static func rendered(_ page: String) -> (text: String, warnings: String, ending: Ending) {
-        let r = Harness.run(["man", "--warnings", "-l", Harness.repoRoot + "/" + page],
-                            extraEnv: ["MANWIDTH": "200", "MAN_KEEP_FORMATTING": "0", "MANPAGER": "cat", "PAGER": "cat"])
+        let r = Harness.run(
+            ["man", "--warnings", "-l", Harness.repoRoot + "/" + page],
+            extraEnv: ["MANWIDTH": "200", "MAN_KEEP_FORMATTING": "0", "MANPAGER": "cat", "PAGER": "cat"])
         let text = r.stdout.replacingOccurrences(of: ".\u{8}", with: "", options: .regularExpression)
         return (text, r.stderr, r.ending)
     }
@@ -20,8 +21,9 @@ private enum Repo {
     /// `make` in the repository with only /usr/bin and /bin on PATH (no swift,
     /// as under sudo's secure_path).
     static func make(_ args: [String]) -> Outcome {
-        Harness.run(["make", "--no-print-directory", "-C", Harness.repoRoot] + args,
-                    env: ["PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C", "LC_ALL": "C"])
+        Harness.run(
+            ["make", "--no-print-directory", "-C", Harness.repoRoot] + args,
+            env: ["PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C", "LC_ALL": "C"])
     }
 
     /// Every path under `root`, relative, sorted ("d/" for directories).
@@ -81,14 +83,17 @@ struct VersionAndDocsTests {
         }
         let podman = Repo.rendered("man/podman-unshare.1").text
         #expect(podman.hasPrefix("PODMAN-UNSHARE(1swift)"))
-        for needle in ["--rootless-netns", "_CONTAINERS_USERNS_CONFIGURED", "CONTAINERS_GRAPHROOT", "CONTAINERS_RUNROOT",
-                       "newuidmap(1)", "125", "126", "127", "SIGHUP, SIGINT or SIGTERM", "swift-unshare(1)"] {
+        for needle in [
+            "--rootless-netns", "_CONTAINERS_USERNS_CONFIGURED", "CONTAINERS_GRAPHROOT", "CONTAINERS_RUNROOT",
+            "newuidmap(1)", "125", "126", "127", "SIGHUP, SIGINT or SIGTERM", "swift-unshare(1)",
+        ] {
             #expect(podman.contains(needle), "podman-unshare.1 lacks \(needle)")
         }
     }
 
-    @Test("swift-unshare.1: util-linux's examples, SEE ALSO, bugs, authors, copyright, the differences",
-          .enabled(if: Repo.manAvailable, "man is not installed"))
+    @Test(
+        "swift-unshare.1: util-linux's examples, SEE ALSO, bugs, authors, copyright, the differences",
+        .enabled(if: Repo.manAvailable, "man is not installed"))
     func manPageSections() {
         let text = Repo.rendered("man/swift-unshare.1").text
         func section(_ name: String) -> String {
@@ -99,40 +104,49 @@ struct VersionAndDocsTests {
             return rest[..<end].replacingOccurrences(of: #"\s+"#, with: " ", options: .regularExpression)
         }
         let examples = section("EXAMPLES")
-        for needle in ["--kill-child --", "kill -KILL $!", "--boottime 86400 uptime -p", "--load-interp=\":qemu-aarch64:M::",
-                       "mount --make-private /run/ns", "--mount=/run/ns/mnt",
-                       "# swift-unshare --map-users=all --map-groups=all cat /proc/self/uid_map"] {
+        for needle in [
+            "--kill-child --", "kill -KILL $!", "--boottime 86400 uptime -p", "--load-interp=\":qemu-aarch64:M::",
+            "mount --make-private /run/ns", "--mount=/run/ns/mnt",
+            "# swift-unshare --map-users=all --map-groups=all cat /proc/self/uid_map",
+        ] {
             #expect(examples.contains(needle), "EXAMPLES lacks \(needle)")
         }
         let seeAlso = section("SEE ALSO")
-        for page in ["namespaces(7)", "user_namespaces(7)", "newuidmap(1)", "subuid(5)", "lsns(8)", "nsenter(1)",
-                     "podman-unshare(1swift)", "podman-unshare(1)"] {
+        for page in [
+            "namespaces(7)", "user_namespaces(7)", "newuidmap(1)", "subuid(5)", "lsns(8)", "nsenter(1)",
+            "podman-unshare(1swift)", "podman-unshare(1)",
+        ] {
             #expect(seeAlso.contains(page), "SEE ALSO lacks \(page)")
         }
         #expect(section("REPORTING BUGS").contains("issue tracker"))
         #expect(section("AUTHORS").contains("swift-unshare authors"))
         #expect(section("COPYRIGHT").contains("Apache License, Version 2.0"))
         let differences = section("DIFFERENCES FROM UTIL-LINUX")
-        for needle in ["--fo is --fork", "root with --map-auto", "-S 4294967296", "newuidmap(1) and newgidmap(1) run at the same time",
-                       "real and effective user or group ids differ", "SIGHUP, SIGINT and SIGTERM are forwarded",
-                       "--whitelist-env"] {
+        for needle in [
+            "--fo is --fork", "root with --map-auto", "-S 4294967296",
+            "newuidmap(1) and newgidmap(1) run at the same time",
+            "real and effective user or group ids differ", "SIGHUP, SIGINT and SIGTERM are forwarded",
+            "--whitelist-env",
+        ] {
             #expect(differences.contains(needle), "DIFFERENCES lacks \(needle)")
         }
     }
 
-    @Test("the --map-users=all example works as shown (as root)",
-          .enabled(if: Harness.isRoot, "the example runs as root"))
+    @Test(
+        "the --map-users=all example works as shown (as root)",
+        .enabled(if: Harness.isRoot, "the example runs as root"))
     func mapUsersAllExample() throws {
         let ownMap = try String(contentsOfFile: "/proc/self/uid_map", encoding: .utf8)
         let r = Harness.run([Harness.swiftUnshare, "--map-users=all", "--map-groups=all", "cat", "/proc/self/uid_map"])
         // every range of the caller's namespace, onto itself
-        let expected = ownMap.split(separator: "\n").map { line -> String in
-            let f = line.split(separator: " ")
-            return [f[0], f[0], f[2]].map { String(repeating: " ", count: max(0, 10 - $0.count)) + $0 }
-                .joined(separator: " ")
-        }.joined(separator: "\n") + "\n"
+        let expected =
+            ownMap.split(separator: "\n").map { line -> String in
+                let f = line.split(separator: " ")
+                return [f[0], f[0], f[2]].map { String(repeating: " ", count: max(0, 10 - $0.count)) + $0 }
+                    .joined(separator: " ")
+            }.joined(separator: "\n") + "\n"
         #expect(r == Outcome(stdout: expected, stderr: "", ending: .exit(0)))
-        if ownMap == "         0          0 4294967295\n" {   // the initial namespace: the page shows exactly this
+        if ownMap == "         0          0 4294967295\n" {  // the initial namespace: the page shows exactly this
             #expect(try Repo.text("man/swift-unshare.1").contains("\n         0          0 4294967295\n"))
         }
     }
@@ -142,15 +156,15 @@ struct VersionAndDocsTests {
 struct InstallTests {
     static let makeReady = FileManager.default.isExecutableFile(atPath: "/usr/bin/make")
 
-
     static var fishDirForUsr: String {
         let r = Harness.run(["pkg-config", "--variable", "completionsdir", "fish"])
         let dir = r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         return r.ending == .exit(0) && !dir.isEmpty ? dir : "/usr/share/fish/vendor_completions.d"
     }
 
-    @Test("PREFIX=/usr: the files where Debian's shells and man look, without swift on PATH; uninstall leaves nothing",
-          .enabled(if: makeReady, "make is not installed"))
+    @Test(
+        "PREFIX=/usr: the files where Debian's shells and man look, without swift on PATH; uninstall leaves nothing",
+        .enabled(if: makeReady, "make is not installed"))
     func installUsr() throws {
         let stage = Harness.scratch("stage")
         defer { try? FileManager.default.removeItem(atPath: stage) }
@@ -160,46 +174,57 @@ struct InstallTests {
         let fish = String(Self.fishDirForUsr.dropFirst())
         let files = [
             "usr/bin/podman-unshare", "usr/bin/swift-unshare",
-            "usr/share/bash-completion/completions/podman-unshare", "usr/share/bash-completion/completions/swift-unshare",
+            "usr/share/bash-completion/completions/podman-unshare",
+            "usr/share/bash-completion/completions/swift-unshare",
             "usr/share/doc/swift-unshare/LICENSE", "usr/share/doc/swift-unshare/installed-directories",
             "usr/share/man/man1/podman-unshare.1swift", "usr/share/man/man1/swift-unshare.1",
             "usr/share/zsh/vendor-completions/_swift-unshare",
             fish + "/podman-unshare.fish", fish + "/swift-unshare.fish",
         ]
         #expect(Repo.tree(stage).filter { !$0.hasSuffix("/") } == files.sorted())
-        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: stage + "/usr/bin/podman-unshare")
+        #expect(
+            try FileManager.default.destinationOfSymbolicLink(atPath: stage + "/usr/bin/podman-unshare")
                 == "swift-unshare")
-        #expect(FileManager.default.contentsEqual(atPath: stage + "/usr/bin/swift-unshare", andPath: Harness.builtBinary))
+        #expect(
+            FileManager.default.contentsEqual(atPath: stage + "/usr/bin/swift-unshare", andPath: Harness.builtBinary))
         let uninstall = Repo.make(["uninstall", "DESTDIR=\(stage)", "PREFIX=/usr"])
         #expect(uninstall.ending == .exit(0), "\(uninstall)")
         #expect(Repo.tree(stage) == [], "uninstall left \(Repo.tree(stage))")
     }
 
-    @Test("PREFIX=/usr/local: zsh's site-functions; uninstall keeps the directories that were there before",
-          .enabled(if: makeReady, "make is not installed"))
+    @Test(
+        "PREFIX=/usr/local: zsh's site-functions; uninstall keeps the directories that were there before",
+        .enabled(if: makeReady, "make is not installed"))
     func installLocalKeepsExistingDirectories() throws {
         let stage = Harness.scratch("stage")
         defer { try? FileManager.default.removeItem(atPath: stage) }
         try FileManager.default.createDirectory(atPath: stage + "/usr/local/bin", withIntermediateDirectories: true)
         _ = FileManager.default.createFile(atPath: stage + "/usr/local/bin/other", contents: Data())
-        try FileManager.default.createDirectory(atPath: stage + "/usr/local/share/man/man1",
-                                                withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: stage + "/usr/local/share/man/man1",
+            withIntermediateDirectories: true)
         let args = ["DESTDIR=\(stage)", "RELEASE_BIN=\(Harness.builtBinary)"]
         #expect(Repo.make(["install"] + args).ending == .exit(0))
-        #expect(Repo.make(["install"] + args).ending == .exit(0))   // twice: the record of made directories stays
+        #expect(Repo.make(["install"] + args).ending == .exit(0))  // twice: the record of made directories stays
         #expect(FileManager.default.fileExists(atPath: stage + "/usr/local/share/zsh/site-functions/_swift-unshare"))
         #expect(FileManager.default.fileExists(atPath: stage + Self.fishDirForUsr + "/swift-unshare.fish"))
         #expect(Repo.make(["uninstall"] + args).ending == .exit(0))
-        #expect(Repo.tree(stage) == ["usr/", "usr/local/", "usr/local/bin/", "usr/local/bin/other",
-                                     "usr/local/share/", "usr/local/share/man/", "usr/local/share/man/man1/"])
+        #expect(
+            Repo.tree(stage) == [
+                "usr/", "usr/local/", "usr/local/bin/", "usr/local/bin/other",
+                "usr/local/share/", "usr/local/share/man/", "usr/local/share/man/man1/",
+            ])
     }
 
-    @Test("ZSHDIR and FISHDIR override; an install without `make release` says what to do",
-          .enabled(if: makeReady, "make is not installed"))
+    @Test(
+        "ZSHDIR and FISHDIR override; an install without `make release` says what to do",
+        .enabled(if: makeReady, "make is not installed"))
     func overridesAndMissingRelease() throws {
         let stage = Harness.scratch("stage")
         defer { try? FileManager.default.removeItem(atPath: stage) }
-        let args = ["DESTDIR=\(stage)", "PREFIX=/opt/su", "ZSHDIR=/z", "FISHDIR=/f", "RELEASE_BIN=\(Harness.builtBinary)"]
+        let args = [
+            "DESTDIR=\(stage)", "PREFIX=/opt/su", "ZSHDIR=/z", "FISHDIR=/f", "RELEASE_BIN=\(Harness.builtBinary)",
+        ]
         #expect(Repo.make(["install"] + args).ending == .exit(0))
         #expect(FileManager.default.fileExists(atPath: stage + "/z/_swift-unshare"))
         #expect(FileManager.default.fileExists(atPath: stage + "/f/swift-unshare.fish"))
@@ -211,8 +236,9 @@ struct InstallTests {
         #expect(Repo.tree(stage) == [])
     }
 
-    @Test("make test is make check; make clean cleans; release flags harden and reproduce",
-          .enabled(if: makeReady, "make is not installed"))
+    @Test(
+        "make test is make check; make clean cleans; release flags harden and reproduce",
+        .enabled(if: makeReady, "make is not installed"))
     func targetsAndFlags() throws {
         let test = Repo.make(["-n", "test"]).stdout
         let check = Repo.make(["-n", "check"]).stdout
@@ -221,8 +247,10 @@ struct InstallTests {
         #expect(clean.contains("swift package clean") && clean.contains("rm -rf .build/release-install"))
         let makefile = try Repo.text("Makefile")
         let flags = makefile.split(separator: "\n").first { $0.hasPrefix("RELEASE_FLAGS := ") } ?? ""
-        for flag in ["-c release", "-Xswiftc -gnone", "-Xswiftc -Xfrontend -Xswiftc -disable-incremental-llvm-codegen",
-                     "-Xlinker -z -Xlinker relro", "-Xlinker -z -Xlinker now"] {
+        for flag in [
+            "-c release", "-Xswiftc -gnone", "-Xswiftc -Xfrontend -Xswiftc -disable-incremental-llvm-codegen",
+            "-Xlinker -z -Xlinker relro", "-Xlinker -z -Xlinker now",
+        ] {
             #expect(flags.contains(flag), "RELEASE_FLAGS lacks \(flag)")
         }
         let package = try Repo.text("Package.swift")
@@ -230,18 +258,21 @@ struct InstallTests {
         #expect(package.contains(#".unsafeFlags(["-fstack-protector-strong"])"#))
     }
 
-    @Test("a release binary, when built, has full RELRO and stack protection",
-          .enabled(if: FileManager.default.fileExists(atPath: Harness.repoRoot + "/.build/release-install/swift-unshare"),
-                   "no release build here (make release)"))
+    @Test(
+        "a release binary, when built, has full RELRO and stack protection",
+        .enabled(
+            if: FileManager.default.fileExists(atPath: Harness.repoRoot + "/.build/release-install/swift-unshare"),
+            "no release build here (make release)"))
     func releaseBinaryIsHardened() {
         let binary = Harness.repoRoot + "/.build/release-install/swift-unshare"
         let dynamic = Harness.run(["readelf", "-d", "-l", "--wide", binary]).stdout
-        if dynamic.contains("(FLAGS_1)") {   // dynamic: lazy binding off, relocations read-only
+        if dynamic.contains("(FLAGS_1)") {  // dynamic: lazy binding off, relocations read-only
             #expect(dynamic.contains("BIND_NOW") || dynamic.contains("Flags: NOW"))
         }
         #expect(dynamic.contains("GNU_RELRO"))
         // the C target's object calls the stack protector's check
-        let objects = (FileManager.default.enumerator(atPath: Harness.repoRoot + "/.build")?.allObjects as? [String] ?? [])
+        let objects =
+            (FileManager.default.enumerator(atPath: Harness.repoRoot + "/.build")?.allObjects as? [String] ?? [])
             .filter { $0.contains("release/CUnshareSys.build/") && $0.hasSuffix(".c.o") }
         if !objects.isEmpty {
             let symbols = objects.map { Harness.run(["nm", Harness.repoRoot + "/.build/" + $0]).stdout }.joined()

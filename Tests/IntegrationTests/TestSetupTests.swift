@@ -30,22 +30,27 @@ struct TestSetupTests {
 
     @Test("ranges overlapping another user's move to the lowest free ids; others' lines stay; said first")
     func movesOverlappingRanges() {
-        let before = "alice:100000:65536\nunshare-tester:100000:65536\nbob:200500:100\n"
+        let before =
+            "alice:100000:65536\nunshare-tester:100000:65536\nbob:200500:100\n"
             + "unshare-tester2:200000:1000\nunshare-tester2:300000:2000\n"
         withFiles(before) { files in
             let dry = run(files, ["--dry-run"])
             #expect(dry.ending == .exit(0))
             #expect(files.read(files.subuid) == before, "--dry-run changes nothing")
             for f in [files.subuid, files.subgid] {
-                #expect(dry.stderr.contains(
-                    "test-setup: will set unshare-tester's lines in \(f) to: 200600:65536 (now: 100000:65536)\n"))
-                #expect(dry.stderr.contains("test-setup: will set unshare-tester2's lines in \(f) to: "
-                                            + "266136:1000 300000:2000 (now: 200000:1000 300000:2000)\n"))
+                #expect(
+                    dry.stderr.contains(
+                        "test-setup: will set unshare-tester's lines in \(f) to: 200600:65536 (now: 100000:65536)\n"))
+                #expect(
+                    dry.stderr.contains(
+                        "test-setup: will set unshare-tester2's lines in \(f) to: "
+                            + "266136:1000 300000:2000 (now: 200000:1000 300000:2000)\n"))
             }
             let real = run(files, ["--ranges-only"])
             #expect(real.ending == .exit(0))
             #expect(real.stderr.hasPrefix(dry.stderr), "the real run says the same, before doing it")
-            let after = "alice:100000:65536\nbob:200500:100\nunshare-tester:200600:65536\n"
+            let after =
+                "alice:100000:65536\nbob:200500:100\nunshare-tester:200600:65536\n"
                 + "unshare-tester2:266136:1000\nunshare-tester2:300000:2000\n"
             #expect(files.read(files.subuid) == after)
             #expect(files.read(files.subgid) == after)
@@ -60,7 +65,8 @@ struct TestSetupTests {
     func keepsAndAdds() {
         withFiles("unshare-tester:500000:65536\nroot:100000:65536\n") { files in
             #expect(run(files, ["--ranges-only"]).ending == .exit(0))
-            let expected = "unshare-tester:500000:65536\nroot:100000:65536\n"
+            let expected =
+                "unshare-tester:500000:65536\nroot:100000:65536\n"
                 + "unshare-tester2:200000:1000\nunshare-tester2:300000:2000\n"
             #expect(files.read(files.subuid) == expected)
             #expect(files.read(files.subgid) == expected)
@@ -68,7 +74,8 @@ struct TestSetupTests {
         // a range of the wrong size, or different in the two files, is replaced
         withFiles("unshare-tester:100000:10\nunshare-tester2:200000:1000\n") { files in
             #expect(run(files, ["--ranges-only"]).ending == .exit(0))
-            #expect(files.read(files.subuid) == "unshare-tester:100000:65536\n"
+            #expect(
+                files.read(files.subuid) == "unshare-tester:100000:65536\n"
                     + "unshare-tester2:200000:1000\nunshare-tester2:300000:2000\n")
         }
     }
