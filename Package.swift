@@ -11,7 +11,12 @@ let package = Package(
     targets: [
         // The small C target: thin syscall wrappers and everything that runs
         // in a forked helper child (async-signal-safe only).
-        .target(name: "CUnshareSys"),
+        // Hardened as distributions build C: stack canaries, and checked
+        // string and memory calls (_FORTIFY_SOURCE needs optimisation: release only).
+        .target(name: "CUnshareSys", cSettings: [
+            .define("_FORTIFY_SOURCE", to: "2", .when(configuration: .release)),
+            .unsafeFlags(["-fstack-protector-strong"]),
+        ]),
         // Parsing, planning and executing. Glibc only: no Foundation, no Dispatch.
         .target(name: "SwiftUnshare", dependencies: ["CUnshareSys"]),
         // A thin main.
