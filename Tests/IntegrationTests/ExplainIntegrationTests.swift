@@ -117,7 +117,7 @@ import Testing
               fork: the parent waits for the child and ends as it ends; the child gets signal 15 when the parent dies; SIGINT and SIGTERM are forwarded to the child; the child goes on
               make / and everything under it private (mount propagation)
               mount proc on /proc (nosuid, noexec, nodev)
-              clear the environment, keeping PATH, HOME
+              clear the environment, keeping HOME, PATH
               execute id (searched on PATH)
 
             """, stderr: "", ending: .exit(0)))

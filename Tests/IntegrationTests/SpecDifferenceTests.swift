@@ -110,10 +110,10 @@ enum CompatSpecTable {
         .error(["--owner=1", "true"], "failed to parse owner", was: "unrecognized option"),
         .error(["--owner=1:2:3", "true"], "failed to parse owner", was: "unrecognized option"),
         // Version.
-        .ok(["-V"], "swift-unshare 0.1.0 (compatible with util-linux unshare 2.43)\n", was: "unshare from util-linux 2.38.1"),
-        .ok(["--version"], "swift-unshare 0.1.0 (compatible with util-linux unshare 2.43)\n",
+        .ok(["-V"], "unshare from util-linux 2.43 (swift-unshare \(Version.swiftUnshare))\n", was: "unshare from util-linux 2.38.1"),
+        .ok(["--version"], "unshare from util-linux 2.43 (swift-unshare \(Version.swiftUnshare))\n",
             was: "unshare from util-linux 2.38.1"),
-        .ok(["-rV"], "swift-unshare 0.1.0 (compatible with util-linux unshare 2.43)\n", was: "unshare from util-linux 2.38.1"),
+        .ok(["-rV"], "unshare from util-linux 2.43 (swift-unshare \(Version.swiftUnshare))\n", was: "unshare from util-linux 2.38.1"),
         // Newer options.
         .ok(["--clear-env", "env"], "", was: "unrecognized option '--clear-env'"),
         .ok(["--forward-signals", "sh", "-c", "exit 0"], "", was: "unrecognized option '--forward-signals'"),
@@ -240,14 +240,14 @@ struct SpecDifferenceTests {
         }
     }
 
-    /// The program name in every message is argv[0]'s basename, even for
-    /// getopt's messages (glibc would print argv[0] as given).
+    /// The program name in util-linux's messages is argv[0]'s basename; glibc
+    /// getopt's messages carry argv[0] as given, the Try line the basename.
     @Test func messagesNameTheBasename() {
         let viaPath = Harness.run([Harness.ours, "--bogus"])
-        #expect(viaPath == Outcome(stdout: "", stderr: "unshare: unrecognized option '--bogus'\n"
+        #expect(viaPath == Outcome(stdout: "", stderr: "\(Harness.ours): unrecognized option '--bogus'\n"
                                        + "Try 'unshare --help' for more information.\n", ending: .exit(1)))
         let asSwiftUnshare = Harness.run([Harness.swiftUnshare, "-x"])
-        #expect(asSwiftUnshare == Outcome(stdout: "", stderr: "swift-unshare: invalid option -- 'x'\n"
+        #expect(asSwiftUnshare == Outcome(stdout: "", stderr: "\(Harness.swiftUnshare): invalid option -- 'x'\n"
                                              + "Try 'swift-unshare --help' for more information.\n", ending: .exit(1)))
         let help = Harness.run([Harness.swiftUnshare, "--help"])
         #expect(help.stdout.hasPrefix("\nUsage:\n swift-unshare [options]"))

@@ -157,5 +157,7 @@ int cu_wait_helper(struct cu_helper_handle *_Nonnull h, int *_Nonnull status,
 
 /* podman mode's children: cu_pause.h. */
 #include "cu_pause.h"
+/* The library's spawn path (its own header). */
+#include "cu_spawn.h"
 
 #endif
