@@ -199,3 +199,4 @@ printf '%s' "$range_changes" | while IFS='|' read -r left was; do
 done
 
 say "ready ($(for n in $TESTERS; do printf '%s uid %s; ' "$n" "$(id -u "$n")"; done)newuidmap at $(command -v newuidmap))"
+sh "$(dirname "$0")/test-setup-podman.sh"

@@ -129,17 +129,18 @@ import Testing
         let r = Harness.run([Harness.binDir + "/podman-unshare", "--explain", "id", "-u"], as: .tester,
                             extraEnv: ["XDG_RUNTIME_DIR": "/tmp/explain-runtime"])
         #expect(r == Outcome(stdout: """
-            namespaces: user mount (made by a child forked first; the parent waits and ends as it ends)
+            namespaces: join the user and mount namespaces of podman's pause process (pid in /tmp/explain-runtime/libpod/tmp/pause.pid)
+              when it is not running: make them, with the maps below, and start the pause process (catatonit -P)
             uid_map:
             \(Self.row(0, p.uid, 1))
             \(Self.row(1, t.subuid.start, t.subuid.count))
             gid_map:
             \(Self.row(0, p.gid, 1))
             \(Self.row(1, t.subgid.start, t.subgid.count))
-            maps: newuidmap and newgidmap, run by a helper the child forks before unshare:
-              newuidmap CHILD 0 \(p.uid) 1 1 \(t.subuid.start) \(t.subuid.count)
-              newgidmap CHILD 0 \(p.gid) 1 1 \(t.subgid.start) \(t.subgid.count)
-              (if either fails: the single mapping 0 \(p.uid) 1 / 0 \(p.gid) 1, written by the child, setgroups deny)
+            maps: newuidmap and newgidmap, run (in turn) by a helper forked before unshare:
+              newuidmap PID 0 \(p.uid) 1 1 \(t.subuid.start) \(t.subuid.count)
+              newgidmap PID 0 \(p.gid) 1 1 \(t.subgid.start) \(t.subgid.count)
+              (if either fails: podman's error, exit status 1; no fallback while ranges are configured)
             setgroups: allow (left as the kernel starts it)
             environment:
               _CONTAINERS_USERNS_CONFIGURED=done

@@ -135,14 +135,20 @@ import Testing
         try Self.withModule {
             auto = Harness.run([Harness.ours, "--map-auto", "cat", "/proc/self/uid_map", "/proc/self/gid_map"],
                                as: .tester, extraEnv: [Self.gate: "1"])
+            // podman mode joins podman's pause process when one runs: a runtime dir
+            // of its own makes the namespace now, with the module's ranges.
+            let box = PodmanSandbox()
+            defer { box.finish() }
             podman = Harness.run([Harness.binDir + "/podman-unshare", "cat", "/proc/self/uid_map", "/proc/self/gid_map"],
-                                 as: .tester, extraEnv: [Self.gate: "1"])
+                                 as: .tester, extraEnv: box.env.merging([Self.gate: "1"]) { $1 })
             ungated = Harness.run([Harness.ours, "--map-auto", "cat", "/proc/self/uid_map"], as: .tester)
         }
         let a = try #require(auto), p = try #require(podman), u = try #require(ungated)
         #expect(a.ending == .exit(0) && a.stderr == "", "\(a)")
         #expect(Self.squeezed(a.stdout) == "0 500000 1000\n0 600000 2000", "\(a)")
-        #expect(p.ending == .exit(0) && p.stderr == "", "\(p)")
+        // (podman's warning when / is not a shared mount, as it logs it making the namespace)
+        let warning = #"level=warning msg="\"/\" is not a shared mount, this could cause issues or missing mounts with rootless containers""#
+        #expect(p.ending == .exit(0) && (p.stderr == "" || p.stderr.hasSuffix(warning + "\n")), "\(p)")
         #expect(Self.squeezed(p.stdout) == """
             0 \(uid) 1
             1 500000 1000

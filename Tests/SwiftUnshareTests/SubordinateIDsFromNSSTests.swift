@@ -108,20 +108,21 @@ final class NSSFakeSystem: PodmanSystemContext {
         let system = NSSFakeSystem(nsswitch: "subid: sss\n")
         system.answers = ["tester uid": .ranges([entry(500000, 1000), entry(100000, 10)]),
                           "tester gid": .ranges([entry(600000, 5)])]
-        var messages: [PodmanLogLine] = []
-        let maps = PodmanPlan.subordinateMaps(context: system, messages: &messages)
-        #expect(maps == .ranges(uid: [IDRange(inner: 0, outer: 1001, count: 1), IDRange(inner: 1, outer: 500000, count: 1000),
-                                      IDRange(inner: 1001, outer: 100000, count: 10)],
-                                gid: [IDRange(inner: 0, outer: 1001, count: 1), IDRange(inner: 1, outer: 600000, count: 5)]))
-        #expect(messages.isEmpty)
+        let made = PodmanPlan.userNamespace(context: system)
+        func line(_ inner: UInt64, _ outer: UInt64, _ count: UInt64) -> PodmanIDMaps.Line {
+            PodmanIDMaps.Line(inner: inner, outer: outer, count: count)
+        }
+        #expect(made.maps == .ranges(uid: [line(0, 1001, 1), line(1, 500000, 1000), line(1001, 100000, 10)],
+                                     gid: [line(0, 1001, 1), line(1, 600000, 5)]))
+        #expect(made.messages.isEmpty)
     }
 
     @Test func podmanWithoutAModuleRangeFallsBackAsForTheFiles() {
         let system = NSSFakeSystem(nsswitch: "subid: sss\n")
         system.answers = ["tester uid": .ranges([entry(500000, 1000)])]
-        var messages: [PodmanLogLine] = []
-        #expect(PodmanPlan.subordinateMaps(context: system, messages: &messages) == .single(uid: 1001, gid: 1001))
-        #expect(messages == [
+        let made = PodmanPlan.userNamespace(context: system)
+        #expect(made.maps == .single(uid: 1001, gid: 1001))
+        #expect(made.messages == [
             PodmanLogLine(.error, "cannot find UID/GID for user tester: no subgid ranges found for user \"tester\" in /etc/subgid - check rootless mode in man pages."),
             PodmanLogLine(.warning, PodmanPlan.singleMappingWarning),
         ])

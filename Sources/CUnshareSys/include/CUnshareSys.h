@@ -155,6 +155,8 @@ int cu_wait_helper(struct cu_helper_handle *_Nonnull h, int *_Nonnull status,
 
 #include "CUnshareFacts.h"
 
+/* podman mode's children: cu_pause.h. */
+#include "cu_pause.h"
 /* The library's spawn path (its own header). */
 #include "cu_spawn.h"
 

@@ -3,16 +3,23 @@ public enum PodmanExplain {
     public static func render(_ plan: PodmanPlan) -> ByteString {
         var out: [String] = []
         switch plan.namespaces {
-        case .newUser(let maps):
-            out.append("namespaces: user mount (made by a child forked first; the parent waits and ends as it ends)")
-            out += self.maps(maps, plan: plan)
+        case .pause(let pidFile, let create):
+            out.append(
+                "namespaces: join the user and mount namespaces of podman's pause process (pid in \(Explain.quoted(pidFile)))"
+            )
+            out.append(
+                "  when it is not running: make them, with the maps below, and start the pause process (catatonit -P)")
+            out += maps(create.maps)
+            for line in create.messages {
+                out.append("log (when made): level=\(line.level.rawValue) msg=\(GoText.quote(line.message))")
+            }
         case .nested:
-            out.append("namespaces: mount (already root in podman's user namespace: the command runs in place)")
-        case .rootlessNetns(let pausePidFile, let netns):
-            out.append("namespaces: join the user and mount namespaces of podman's pause process (pid in \(Explain.quoted(pausePidFile))), then the network namespace bound at \(Explain.quoted(netns)), then a new mount namespace")
+            out.append("namespaces: none (already root in podman's user namespace: the command runs in place)")
         }
-        for line in plan.messages {
-            out.append("log: level=\(line.level.rawValue) msg=\(GoText.quote(line.message))")
+        if let netns = plan.rootlessNetns {
+            out.append(
+                "network: podman's rootless network namespace bound at \(Explain.quoted(netns.path)) (made with slirp4netns, tap0, when absent), then a new mount namespace"
+            )
         }
         out.append("environment:")
         out += plan.environment.map { "  \($0.name)=\(Explain.quoted($0.value))" }
@@ -21,27 +28,34 @@ public enum PodmanExplain {
         return ByteString(out.joined(separator: "\n") + "\n")
     }
 
-    static func maps(_ maps: PodmanMaps, plan: PodmanPlan) -> [String] {
-        let single = [IDRange(inner: 0, outer: plan.uid, count: 1)]
-        let singleGID = [IDRange(inner: 0, outer: plan.gid, count: 1)]
-        var out: [String] = []
+    static func maps(_ maps: PodmanMaps) -> [String] {
+        func layout(_ lines: [PodmanIDMaps.Line]) -> String {
+            let ranges = lines.map {
+                IDRange(
+                    inner: UInt32(clamping: $0.inner), outer: UInt32(clamping: $0.outer),
+                    count: UInt32(clamping: $0.count))
+            }
+            return String(Explain.mapLayout(ranges).description.dropLast())
+        }
         switch maps {
         case .ranges(let uid, let gid):
-            out += ["uid_map:", String(Explain.mapLayout(uid).description.dropLast()),
-                    "gid_map:", String(Explain.mapLayout(gid).description.dropLast()),
-                    "maps: newuidmap and newgidmap, run by a helper the child forks before unshare:"]
+            var out = [
+                "uid_map:", layout(uid), "gid_map:", layout(gid),
+                "maps: newuidmap and newgidmap, run (in turn) by a helper forked before unshare:",
+            ]
             for (tool, lines) in [("newuidmap", uid), ("newgidmap", gid)] {
-                var words = IDMapHelpers.idmapperArguments(ByteString(tool), pid: 0, lines)
-                words[1] = "CHILD"   // the child's pid, not known before it is forked
-                out.append("  " + Explain.commandLine(words).description)
+                out.append(
+                    "  " + Explain.commandLine([ByteString(tool), "PID"] + PodmanIDMaps.arguments(lines)).description)
             }
-            out.append("  (if either fails: the single mapping 0 \(plan.uid) 1 / 0 \(plan.gid) 1, written by the child, setgroups deny)")
+            out.append("  (if either fails: podman's error, exit status 1; no fallback while ranges are configured)")
             out.append("setgroups: allow (left as the kernel starts it)")
-        case .single:
-            out += ["uid_map:", String(Explain.mapLayout(single).description.dropLast()),
-                    "gid_map:", String(Explain.mapLayout(singleGID).description.dropLast()),
-                    "maps: self-written by the child after unshare", "setgroups: deny"]
+            return out
+        case .single(let uid, let gid):
+            return [
+                "uid_map:", layout([PodmanIDMaps.Line(inner: 0, outer: UInt64(uid), count: 1)]),
+                "gid_map:", layout([PodmanIDMaps.Line(inner: 0, outer: UInt64(gid), count: 1)]),
+                "maps: self-written after unshare", "setgroups: deny",
+            ]
         }
-        return out
     }
 }

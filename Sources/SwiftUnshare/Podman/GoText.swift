@@ -34,12 +34,12 @@ public enum GoText {
     }
 
     /// strconv.QuoteRune of one byte taken as a rune (fmt's %q of a byte):
-    /// 'x', '\n', '\x01', 'Ã' (0xC3 is U+00C3), '\u0085'.
+    /// 'x', '\n', '\x01', 'Ã' (0xC3 is U+00C3), '\u0085', '\u00a0'.
     public static func quoteByte(_ c: UInt8) -> ByteString {
         var out: [UInt8] = [UInt8(ascii: "'")]
         if c < 0x80 {
             out += escapeASCII(c, quote: UInt8(ascii: "'"))
-        } else if c < 0xa0 {
+        } else if !isPrintable(UInt32(c)) {
             out += unicodeEscape(UInt32(c))
         } else {
             out += Array(String(UnicodeScalar(c)).utf8)
@@ -79,13 +79,22 @@ public enum GoText {
         return out
     }
 
-    /// Go's unicode.IsPrint, approximated: everything but C1 controls,
-    /// non-characters U+FFFE/U+FFFF, and the line/paragraph separators.
-    private static func isPrintable(_ scalar: UInt32) -> Bool {
-        if scalar < 0xa0 { return false }
-        if scalar == 0xad || scalar == 0x2028 || scalar == 0x2029 { return false }
-        if scalar & 0xfffe == 0xfffe { return false }
-        return true
+    /// Go's strconv.IsPrint: letters, marks, numbers, punctuation and symbols
+    /// (general categories L, M, N, P, S), and the ASCII space.
+    static func isPrintable(_ value: UInt32) -> Bool {
+        if value == 0x20 { return true }
+        guard let scalar = Unicode.Scalar(value) else { return false }
+        switch scalar.properties.generalCategory {
+        case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter,
+            .nonspacingMark, .spacingMark, .enclosingMark,
+            .decimalNumber, .letterNumber, .otherNumber,
+            .connectorPunctuation, .dashPunctuation, .openPunctuation, .closePunctuation,
+            .initialPunctuation, .finalPunctuation, .otherPunctuation,
+            .mathSymbol, .currencySymbol, .modifierSymbol, .otherSymbol:
+            return true
+        default:
+            return false
+        }
     }
 
     /// One UTF-8 sequence at `i`: (scalar, length), or nil when invalid.
@@ -94,9 +103,15 @@ public enum GoText {
         let length: Int
         var scalar: UInt32
         switch c {
-        case 0xc2...0xdf: length = 2; scalar = UInt32(c & 0x1f)
-        case 0xe0...0xef: length = 3; scalar = UInt32(c & 0x0f)
-        case 0xf0...0xf4: length = 4; scalar = UInt32(c & 0x07)
+        case 0xc2...0xdf:
+            length = 2
+            scalar = UInt32(c & 0x1f)
+        case 0xe0...0xef:
+            length = 3
+            scalar = UInt32(c & 0x0f)
+        case 0xf0...0xf4:
+            length = 4
+            scalar = UInt32(c & 0x07)
         default: return nil
         }
         guard i + length <= b.count else { return nil }
@@ -159,5 +174,58 @@ public enum GoText {
         var bytes = Array(text.utf8)
         if let first = bytes.first, (0x41...0x5a).contains(first) { bytes[0] = first + 0x20 }
         return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Go's os.ExpandEnv: `$NAME`, `${NAME}` and the one-character special
+    /// names are replaced by `lookup` (unset: empty); `$` before anything else stays.
+    public static func expandEnv(_ text: ByteString, lookup: (ByteString) -> ByteString?) -> ByteString {
+        let s = text.bytes
+        var out: [UInt8] = []
+        var i = 0
+        var j = 0
+        var changed = false
+        while j < s.count {
+            if s[j] == UInt8(ascii: "$") && j + 1 < s.count {
+                changed = true
+                out += s[i..<j]
+                let (name, width) = shellName(s, from: j + 1)
+                if name.isEmpty && width > 0 {
+                    // invalid syntax: the characters are eaten
+                } else if name.isEmpty {
+                    out.append(s[j])
+                } else {
+                    out += lookup(ByteString(name))?.bytes ?? []
+                }
+                j += width
+                i = j + 1
+            }
+            j += 1
+        }
+        if !changed { return text }
+        return ByteString(out + s[min(i, s.count)...])
+    }
+
+    private static func isShellSpecial(_ c: UInt8) -> Bool {
+        Array("*#$@!?-0123456789".utf8).contains(c)
+    }
+
+    private static func isAlphaNum(_ c: UInt8) -> Bool {
+        c == UInt8(ascii: "_") || (0x30...0x39).contains(c) || (0x41...0x5a).contains(c) || (0x61...0x7a).contains(c)
+    }
+
+    private static func shellName(_ s: [UInt8], from start: Int) -> ([UInt8], Int) {
+        let rest = Array(s[start...])
+        if rest[0] == UInt8(ascii: "{") {
+            if rest.count > 2 && isShellSpecial(rest[1]) && rest[2] == UInt8(ascii: "}") { return ([rest[1]], 3) }
+            for i in 1..<rest.count where rest[i] == UInt8(ascii: "}") {
+                if i == 1 { return ([], 2) }
+                return (Array(rest[1..<i]), i + 1)
+            }
+            return ([], 1)
+        }
+        if isShellSpecial(rest[0]) { return ([rest[0]], 1) }
+        var i = 0
+        while i < rest.count && isAlphaNum(rest[i]) { i += 1 }
+        return (Array(rest[..<i]), i)
     }
 }

@@ -13,10 +13,12 @@ public enum PodmanLog {
 
     /// logrus quotes (with Go's %q) any value with a byte outside [A-Za-z0-9-._/@^+].
     static func field(_ value: ByteString) -> ByteString {
-        let plain = !value.isEmpty && value.bytes.allSatisfy { c in
-            (0x61...0x7a).contains(c) || (0x41...0x5a).contains(c) || (0x30...0x39).contains(c)
-                || Array("-._/@^+".utf8).contains(c)
-        }
+        let plain =
+            !value.isEmpty
+            && value.bytes.allSatisfy { c in
+                (0x61...0x7a).contains(c) || (0x41...0x5a).contains(c) || (0x30...0x39).contains(c)
+                    || Array("-._/@^+".utf8).contains(c)
+            }
         return plain ? value : GoText.quote(value)
     }
 
@@ -31,7 +33,8 @@ public enum PodmanLog {
         let offset = tm.tm_gmtoff
         if offset == 0 { return text + "Z" }
         let minutes = abs(offset) / 60
-        let hh = minutes / 60, mm = minutes % 60
+        let hh = minutes / 60
+        let mm = minutes % 60
         text = text + (offset < 0 ? "-" : "+") + (hh < 10 ? "0" : "") + "\(hh):" + (mm < 10 ? "0" : "") + "\(mm)"
         return text
     }
@@ -43,6 +46,6 @@ public enum PodmanLog {
         let time = now()
         var text: ByteString = ""
         for line in lines { text = text + render(line, terminal: terminal, time: time) }
-        _ = Sys.writeAll(2, text.bytes)
+        PodmanIO.write(2, text)
     }
 }

@@ -23,20 +23,34 @@ public enum PodmanInvocation: Equatable, Sendable {
 
 /// One of podman's own errors: printed as `Error: <message>` (and, for a
 /// command-line error, cobra's `See '<command> --help'` line), exit status 125
-/// unless told otherwise.
+/// unless told otherwise. Some of podman's failures print other things first
+/// (`stdout`, then logrus lines on stderr) and have no `Error:` line (nil message).
 public struct PodmanError: Error, Equatable, Sendable {
-    public var message: ByteString
+    public var message: ByteString?
     public var exitCode: Int32
     public var seeHelp: Bool
+    public var log: [PodmanLogLine]
+    public var stdout: ByteString
 
-    public init(_ message: ByteString, exitCode: Int32 = 125, seeHelp: Bool = false) {
+    public init(
+        _ message: ByteString?, exitCode: Int32 = 125, seeHelp: Bool = false,
+        log: [PodmanLogLine] = [], stdout: ByteString = ""
+    ) {
         self.message = message
         self.exitCode = exitCode
         self.seeHelp = seeHelp
+        self.log = log
+        self.stdout = stdout
     }
 
-    /// The text on stderr; `command` names the program in the help hint.
+    /// A failure podman logs with logrus and ends with exit status 1.
+    public static func logged(_ lines: [PodmanLogLine]) -> PodmanError {
+        PodmanError(nil, exitCode: 1, log: lines)
+    }
+
+    /// The `Error:` text on stderr (empty without a message); `command` names the program in the help hint.
     public func rendered(command: ByteString) -> ByteString {
+        guard let message else { return "" }
         var text: ByteString = "Error: \(message)\n"
         if seeHelp { text = text + "See '\(command) --help'\n" }
         return text
@@ -109,7 +123,8 @@ extension PodmanOptions {
         case "0", "f", "F", "FALSE", "false", "False": return .success(false)
         default:
             let q = GoText.quote(value)
-            return .failure(usage("invalid argument \(q) for \"\(flag)\" flag: strconv.ParseBool: parsing \(q): invalid syntax"))
+            return .failure(
+                usage("invalid argument \(q) for \"\(flag)\" flag: strconv.ParseBool: parsing \(q): invalid syntax"))
         }
     }
 }

@@ -1,6 +1,6 @@
 import Glibc
 
-/// podman unshare compatibility (issue 5): `podman-unshare [--rootless-netns]
+/// podman unshare compatibility: `podman-unshare [--rootless-netns]
 /// [command [args]]`, or `swift-unshare --podman ...`. argv → PodmanOptions
 /// (pure) → PodmanPlan (pure) → PodmanExecutor (effects).
 public enum PodmanUnshare {
@@ -12,7 +12,7 @@ public enum PodmanUnshare {
         case .failure(let error):
             fail(error, command: command)
         case .success(.help):
-            if case .failure(let e) = Sys.writeAll(1, PodmanHelp.text(command: command).bytes) {
+            if case .failure(let e) = PodmanIO.write(1, PodmanHelp.text(command: command)) {
                 fail(PodmanError("write error: \(GoText.errnoText(e.rawValue))"), command: command)
             }
             exit(0)
@@ -21,12 +21,13 @@ public enum PodmanUnshare {
             case .failure(let error):
                 fail(error, command: command)
             case .success(let plan) where options.explain:
-                if case .failure(let e) = Sys.writeAll(1, PodmanExplain.render(plan).bytes) {
+                if case .failure(let e) = PodmanIO.write(1, PodmanExplain.render(plan)) {
                     fail(PodmanError("write error: \(GoText.errnoText(e.rawValue))"), command: command)
                 }
                 exit(0)
             case .success(let plan):
-                if let failure = SingleThread.check() {   // podman: move onto the core
+                // setns(2) of a user namespace and unshare(2) need a single thread.
+                if let failure = SingleThread.check() {
                     fail(PodmanError(failure.podmanText(errnoText: GoText.errnoText)), command: command)
                 }
                 PodmanExecutor(plan: plan).run()
@@ -35,7 +36,14 @@ public enum PodmanUnshare {
     }
 
     static func fail(_ error: PodmanError, command: ByteString) -> Never {
-        _ = Sys.writeAll(2, error.rendered(command: command).bytes)
+        report(error, command: command)
         exit(error.exitCode)
+    }
+
+    /// podman's output for a failure: its stdout text, its log lines, its `Error:` line.
+    static func report(_ error: PodmanError, command: ByteString) {
+        if !error.stdout.isEmpty { PodmanIO.write(1, error.stdout) }
+        PodmanLog.emit(error.log)
+        PodmanIO.write(2, error.rendered(command: command))
     }
 }

@@ -1,0 +1,82 @@
+import CUnshareSys
+import Glibc
+
+/// Go's os/exec as podman 4.3.1 uses it (Go 1.19): the PATH search of
+/// exec.LookPath, the environment podman passes, and the texts of
+/// ProcessState and of exec errors.
+public enum GoExec {
+    /// exec.LookPath: a name with a slash is used as it is; otherwise the first
+    /// PATH entry ("" is ".") holding a non-directory with an execute bit;
+    /// found relative to ".", it is refused (ErrDot).
+    public static func lookPath(
+        _ name: ByteString, path: ByteString?,
+        isExecutableFile: (ByteString) -> Bool
+    ) -> Result<ByteString, PodmanError> {
+        if name.isEmpty { return .failure(PodmanError("exec: no command")) }
+        if name.bytes.contains(UInt8(ascii: "/")) { return .success(name) }
+        let dirs = (path ?? "").isEmpty ? [] : (path ?? "").split(UInt8(ascii: ":"))
+        for dir in dirs {
+            let candidate = GoText.joinPath(dir.isEmpty ? "." : dir, name)
+            if isExecutableFile(candidate) {
+                if !candidate.hasPrefix("/") {
+                    return .failure(
+                        PodmanError(
+                            "exec: \(GoText.quote(name)): cannot run executable found relative to current directory"))
+                }
+                return .success(candidate)
+            }
+        }
+        return .failure(PodmanError("exec: \(GoText.quote(name)): executable file not found in $PATH", exitCode: 127))
+    }
+
+    public static func isExecutableFile(_ path: ByteString) -> Bool {
+        var st = stat()
+        guard path.withCString({ fstatat(AT_FDCWD, $0, &st, 0) }) == 0 else { return false }
+        return st.st_mode & S_IFMT != S_IFDIR && st.st_mode & 0o111 != 0
+    }
+
+    /// The process's environment without the given variables, then those variables.
+    public static func environment(adding variables: [PodmanEnvVar]) -> [ByteString] {
+        let names = Set(variables.map { $0.name.bytes + [UInt8(ascii: "=")] })
+        var result: [ByteString] = []
+        var i = 0
+        while let entry = environ[i] {
+            let item = ByteString(cString: entry)
+            let name = item.bytes.prefix(while: { $0 != UInt8(ascii: "=") }) + [UInt8(ascii: "=")]
+            if !names.contains(Array(name)) { result.append(item) }
+            i += 1
+        }
+        return result + variables.map { $0.name + "=" + $0.value }
+    }
+
+    /// The error podman prints when the command could not be started, and its exit status.
+    public static func startFailure(_ program: ByteString, errno e: Int32) -> PodmanError {
+        let code: Int32 = e == ENOENT ? 127 : (e == EACCES || e == EPERM ? 126 : 125)
+        return PodmanError("fork/exec \(program): \(GoText.errnoText(e))", exitCode: code)
+    }
+
+    /// os.ProcessState.String(): "exit status N", "signal: killed",
+    /// "signal: segmentation fault (core dumped)".
+    public static func stateText(_ status: Int32) -> ByteString {
+        if cu_wifexited(status) != 0 { return "exit status \(cu_wexitstatus(status))" }
+        if cu_wifsignaled(status) != 0 {
+            let core = status & 0x80 != 0 ? " (core dumped)" : ""
+            return "signal: \(signalText(cu_wtermsig(status)))\(core)"
+        }
+        return "exit status \(status)"
+    }
+
+    /// syscall.Signal.String() on Linux.
+    public static func signalText(_ signal: Int32) -> ByteString {
+        let names: [ByteString] = [
+            "hangup", "interrupt", "quit", "illegal instruction", "trace/breakpoint trap", "aborted", "bus error",
+            "floating point exception", "killed", "user defined signal 1", "segmentation fault",
+            "user defined signal 2", "broken pipe", "alarm clock", "terminated", "stack fault", "child exited",
+            "continued", "stopped (signal)", "stopped", "stopped (tty input)", "stopped (tty output)",
+            "urgent I/O condition", "CPU time limit exceeded", "file size limit exceeded", "virtual timer expired",
+            "profiling timer expired", "window changed", "I/O possible", "power failure", "bad system call",
+        ]
+        if signal >= 1 && Int(signal) <= names.count { return names[Int(signal) - 1] }
+        return "signal \(signal)"
+    }
+}

@@ -1,0 +1,153 @@
+import CUnshareSys
+import Glibc
+
+/// podman 4.3.1's rootless network namespace (`--rootless-netns`): where it lives.
+public struct RootlessNetnsPlan: Equatable, Sendable {
+    public var runtimeDir: ByteString
+    /// <runtime>/libpod/tmp: the lock, podman's folder for the namespace, slirp4netns's log.
+    public var tmpDir: ByteString
+    /// <runtime>/netns, where the namespace is bound.
+    public var nsDir: ByteString
+    /// <runtime>/netns/rootless-netns-<hash of the static dir>.
+    public var path: ByteString
+
+    public init(runtimeDir: ByteString, graphroot: ByteString) {
+        self.runtimeDir = runtimeDir
+        tmpDir = GoText.joinPath(runtimeDir, "libpod/tmp")
+        nsDir = GoText.joinPath(runtimeDir, "netns")
+        path = GoText.joinPath(nsDir, PodmanStorage.rootlessNetnsName(graphroot: graphroot))
+    }
+
+    var lockFile: ByteString { GoText.joinPath(tmpDir, "rootless-netns.lock") }
+    var dir: ByteString { GoText.joinPath(tmpDir, "rootless-netns") }
+    func inDir(_ path: ByteString) -> ByteString { GoText.joinPath(dir, path) }
+}
+
+/// Joining (or first making) podman's rootless network namespace, from inside
+/// podman's user and mount namespace, as root there: the namespace is bound
+/// at `path` and given `tap0` (10.0.2.100/24, default route) by slirp4netns;
+/// the command then runs in it, in a new mount namespace where /run and
+/// /var/lib/cni are podman's copies for the namespace (RootlessNetns+Mounts).
+enum RootlessNetns {
+    static func enter(_ p: RootlessNetnsPlan) -> Result<Void, PodmanError> {
+        if case .failure(let e) = PodmanIO.mkdirAll(p.tmpDir, mode: 0o700) {
+            return .failure(
+                PodmanError("failed to get rootless-netns lockfile: mkdir \(p.tmpDir): \(GoText.errnoText(e.rawValue))")
+            )
+        }
+        let lock: Int32
+        switch Sys.create(p.lockFile, O_RDWR, 0o644) {
+        case .failure(let e):
+            return .failure(
+                PodmanError(
+                    "failed to get rootless-netns lockfile: open \(p.lockFile): \(GoText.errnoText(e.rawValue))"))
+        case .success(let fd): lock = fd
+        }
+        _ = Sys.lock(lock)
+        let made = prepare(p)
+        Sys.close(lock)  // unlocked before the command runs, as podman does
+        if case .failure(let e) = made { return .failure(e) }
+        return enterNamespace(p)
+    }
+
+    /// Under the lock: the namespace, made when it is not there.
+    private static func prepare(_ p: RootlessNetnsPlan) -> Result<Void, PodmanError> {
+        if case .failure(let e) = PodmanIO.mkdirAll(p.dir, mode: 0o700) {
+            return .failure(
+                PodmanError(
+                    "could not create rootless-netns directory: mkdir \(p.dir): \(GoText.errnoText(e.rawValue))"))
+        }
+        if !isNamespace(p.path) {
+            if case .failure(let e) = create(p) { return .failure(e) }
+        }
+        // podman adds /usr/sbin to PATH for the programs it runs there.
+        let path = getenv("PATH").map { ByteString(cString: $0) } ?? ""
+        if !path.bytes.containsSequence(Array("/usr/sbin".utf8)) {
+            setenv("PATH", (path + ":/usr/sbin").description, 1)
+        }
+        return .success(())
+    }
+
+    /// Whether `path` opens as a namespace file (nsfs or proc).
+    static func isNamespace(_ path: ByteString) -> Bool {
+        guard case .success(let fd) = Sys.open(path, O_RDONLY | O_CLOEXEC) else { return false }
+        defer { Sys.close(fd) }
+        return cu_is_namespace_fd(fd) == 1
+    }
+
+    private static func create(_ p: RootlessNetnsPlan) -> Result<Void, PodmanError> {
+        let fail = { (what: ByteString) in PodmanError("creating rootless network namespace: \(what)") }
+        if case .failure(let e) = PodmanIO.mkdirAll(p.nsDir, mode: 0o755) {
+            return .failure(fail("mkdir \(p.nsDir): \(GoText.errnoText(e.rawValue))"))
+        }
+        // The folder is made a shared mount (bound on itself first if need be).
+        var shared = Sys.mount("", p.nsDir, "none", cu_MS_SHARED | cu_MS_REC)
+        if case .failure(let e) = shared, e.rawValue == EINVAL {
+            shared = Sys.mount(p.nsDir, p.nsDir, "none", cu_MS_BIND | cu_MS_REC).flatMap {
+                Sys.mount("", p.nsDir, "none", cu_MS_SHARED | cu_MS_REC)
+            }
+        }
+        if case .failure(let e) = shared {
+            return .failure(
+                fail(
+                    "mount --make-rshared \(p.nsDir) failed: \(GoText.quote(ByteString(GoText.errnoText(e.rawValue))))")
+            )
+        }
+        if case .failure(let e) = PodmanIO.createFile(p.path, "", mode: 0o666) {
+            return .failure(fail("open \(p.path): \(GoText.errnoText(e.rawValue))"))
+        }
+        if case .failure(let e) = Sys.bindNewNetns(p.path) {
+            _ = Sys.unlink(p.path)
+            return .failure(fail("failed to bind mount ns at \(p.path): \(GoText.errnoText(e.rawValue))"))
+        }
+        switch Slirp4netns.start(p) {
+        case .failure(let e):
+            return .failure(e)
+        case .success:
+            break
+        }
+        if case .failure(let e) = PodmanIO.createFile(p.inDir("resolv.conf"), Slirp4netns.resolvConf(), mode: 0o644) {
+            return .failure(
+                PodmanError(
+                    "failed to create rootless netns resolv.conf: open \(p.inDir("resolv.conf")): \(GoText.errnoText(e.rawValue))"
+                ))
+        }
+        for (sub, what) in [("var/lib/cni", "var"), ("run", "run"), ("run/systemd", "systemd")] {
+            if case .failure(let e) = PodmanIO.mkdirAll(p.inDir(ByteString(sub)), mode: 0o700) {
+                return .failure(
+                    PodmanError("could not create rootless-netns \(what) directory: \(GoText.errnoText(e.rawValue))"))
+            }
+        }
+        if case .failure(let e) = PodmanIO.mkdirAll(GoText.joinPath(p.dir, p.nsDir), mode: 0o700) {
+            return .failure(
+                PodmanError("could not create rootless-netns netns directory: \(GoText.errnoText(e.rawValue))"))
+        }
+        return .success(())
+    }
+
+    /// Into the network namespace, then a new mount namespace with podman's binds.
+    private static func enterNamespace(_ p: RootlessNetnsPlan) -> Result<Void, PodmanError> {
+        let joined = Sys.open(p.path, O_RDONLY | O_CLOEXEC).flatMap { fd in
+            defer { Sys.close(fd) }
+            return Sys.setns(fd, cu_CLONE_NEWNET)
+        }
+        if case .failure(let e) = joined {
+            return .failure(
+                PodmanError(
+                    "getting rootless network namespace: failed to Statfs \"\(p.path)\": \(GoText.errnoText(e.rawValue))"
+                ))
+        }
+        if case .failure(let e) = Sys.unshare(cu_CLONE_NEWNS) {
+            return .failure(PodmanError("cannot create a new mount namespace: \(GoText.errnoText(e.rawValue))"))
+        }
+        return RootlessNetnsMounts.apply(p)
+    }
+}
+
+extension Array where Element == UInt8 {
+    func containsSequence(_ needle: [UInt8]) -> Bool {
+        guard !needle.isEmpty, needle.count <= count else { return needle.isEmpty }
+        for i in 0...(count - needle.count) where Array(self[i..<(i + needle.count)]) == needle { return true }
+        return false
+    }
+}
