@@ -17,9 +17,6 @@ import Testing
     static let extraUID = (start: 500000, count: 1000)
     static let extraGID = (start: 600000, count: 2000)
 
-    static let ready: Bool = Harness.testerReady && FileManager.default.fileExists(atPath: libraryDir + "/libsubid.so.4")
-        && FileManager.default.isExecutableFile(atPath: "/usr/bin/cc")
-    static let skipReason: Comment = "needs root, the unshare-tester account, libsubid.so.4 (package libsubid4) and cc"
 
     /// The module, in C: shadow 4.13 looks up shadow_subid_has_range,
     /// shadow_subid_list_owner_ranges and shadow_subid_find_subid_owners (later
@@ -126,7 +123,8 @@ import Testing
         s.split(separator: "\n").map { $0.split(separator: " ").joined(separator: " ") }.joined(separator: "\n")
     }
 
-    @Test(.enabled(if: ready, skipReason))
+    @Test(.requiresTester, .requiresFile(libraryDir + "/libsubid.so.4", package: "libsubid4"),
+          .requiresProgram("/usr/bin/cc", package: "gcc"))
     func aRangeFromTheModuleReachesTheMapsThroughNewuidmap() throws {
         let uid = try #require(Runner.tester.passwd).uid, gid = try #require(Runner.tester.passwd).gid
         // The tester's own lines in /etc/subuid and /etc/subgid, as this machine has them.

@@ -44,6 +44,24 @@ extension Trait where Self == Requirement {
             FileManager.default.isExecutableFile(atPath: path)
         }
     }
+
+    /// A file the test reads or links with (a library, a shell's completion
+    /// framework), from the Debian package `package`.
+    static func requiresFile(_ path: String, package: String) -> Self {
+        Requirement(reason: "needs \(path) (Debian package \(package); scripts/test-setup.sh installs the test tools)") {
+            FileManager.default.fileExists(atPath: path)
+        }
+    }
+
+    /// An account the test runs a command as.
+    static func requiresUser(_ name: String) -> Self {
+        Requirement(reason: "needs the account \(name)") { getpwnam(name) != nil }
+    }
+
+    /// Anything else, with the reason shown when it does not hold.
+    static func requires(_ reason: String, _ isMet: @escaping @Sendable () -> Bool) -> Self {
+        Requirement(reason: reason, isMet: isMet)
+    }
 }
 
 /// The skips of this run, printed by reason when the test process exits
