@@ -44,7 +44,7 @@ struct FidelityTests {
         "numbers are read as strtoul reads them",
         .requiresRoot, .requiresReference)
     func numbersAsStrtoul() {
-        // where 2.38.1 agrees with the spec: compare byte for byte
+        // where 2.38.1 agrees with the spec (docs/unshare.md): compare byte for byte
         let agreeing: [[String]] = [
             ["-S", "-x", "true"], ["-S", "-", "true"], ["-S", "--root", "true"], ["-G", "-x", "true"],
             ["-S", "-0", "-G", "-0", "id", "-u"], ["-S", " 0", "-G", "\t0", "id", "-g"],
