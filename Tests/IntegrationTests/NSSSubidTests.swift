@@ -143,17 +143,17 @@ import Testing
         }
         let a = try #require(auto), p = try #require(podman), u = try #require(ungated)
         #expect(a.ending == .exit(0) && a.stderr == "", "\(a)")
-        #expect(Self.squeezed(a.stdout) == "0 500000 1000\n0 600000 2000", "\(a)")
+        #expect(Self.squeezed(a.stdout) == "0 \(Self.extraUID.start) \(Self.extraUID.count)\n0 \(Self.extraGID.start) \(Self.extraGID.count)", "\(a)")
         // (podman's warning when / is not a shared mount, as it logs it making the namespace)
         let warning = #"level=warning msg="\"/\" is not a shared mount, this could cause issues or missing mounts with rootless containers""#
         #expect(p.ending == .exit(0) && (p.stderr == "" || p.stderr.hasSuffix(warning + "\n")), "\(p)")
         #expect(Self.squeezed(p.stdout) == """
             0 \(uid) 1
-            1 500000 1000
-            1001 \(t.subuid.start) \(t.subuid.count)
+            1 \(Self.extraUID.start) \(Self.extraUID.count)
+            \(1 + Self.extraUID.count) \(t.subuid.start) \(t.subuid.count)
             0 \(gid) 1
-            1 600000 2000
-            2001 \(t.subgid.start) \(t.subgid.count)
+            1 \(Self.extraGID.start) \(Self.extraGID.count)
+            \(1 + Self.extraGID.count) \(t.subgid.start) \(t.subgid.count)
             """, "\(p)")
         // Without the gate the module answers what /etc/subuid says.
         #expect(Self.squeezed(u.stdout) == "0 \(t.subuid.start) \(t.subuid.count)", "\(u)")
