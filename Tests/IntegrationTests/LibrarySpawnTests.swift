@@ -17,8 +17,8 @@ import Testing
             .appendingPathComponent("spawn-probe").path
         let target = Harness.binDir + "/spawn-probe"
         try? FileManager.default.removeItem(atPath: target)
-        try! FileManager.default.copyItem(atPath: built, toPath: target)
-        chmod(target, 0o755)
+        // (through a close-on-exec descriptor: see writeExecutable)
+        Harness.writeExecutable(target, try! Data(contentsOf: URL(fileURLWithPath: built)))
         return target
     }()
 
@@ -341,8 +341,11 @@ import Testing
         try code.write(toFile: dir + "/Sources/example/main.swift", atomically: true, encoding: .utf8)
 
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        // TMPDIR inside the scratch folder: SwiftPM puts its lock files there
+        // (named after the package path), and they go with the folder.
+        try FileManager.default.createDirectory(atPath: dir + "/tmp", withIntermediateDirectories: true)
         let build = Harness.run(["swift", "build", "--package-path", dir, "--scratch-path", dir + "/.build"],
-                                extraEnv: ["PATH": path, "HOME": NSHomeDirectory()], timeout: 1200)
+                                extraEnv: ["PATH": path, "HOME": NSHomeDirectory(), "TMPDIR": dir + "/tmp"], timeout: 1200)
         try #require(build.ending == .exit(0), "\(build)")
         let t = try #require(Self.tester)
         let r = Harness.run([dir + "/.build/debug/example"], as: .tester)
