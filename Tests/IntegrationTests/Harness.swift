@@ -93,6 +93,7 @@ enum Harness {
     /// its messages can be compared with util-linux's under the same name.
     /// Removed when the test process exits.
     static let binDir: String = {
+        Leftovers.removeStale()
         let dir = "/tmp/swift-unshare-tests-\(getpid())"
         try? FileManager.default.removeItem(atPath: dir)
         try! FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
@@ -169,7 +170,15 @@ enum Harness {
             unlink(outPath)
             unlink(errPath)
         }
-        let pid = launch(full, env: env, stdout: outPath, stderr: errPath)
+        // A spawn that fails is this run's outcome (exit 127, as a shell says),
+        // not a crash of the test process, which would skip every cleanup.
+        let pid: pid_t
+        switch trySpawn(full, env: env, stdout: outPath, stderr: errPath) {
+        case .success(let p): pid = p
+        case .failure(let e):
+            return Outcome(stdout: "", stderr: "posix_spawnp \(String(decoding: full[0], as: UTF8.self)): \(e)\n",
+                           ending: .exit(127))
+        }
 
         var status: Int32 = 0
         let deadline = Date().addingTimeInterval(timeout)
@@ -237,6 +246,20 @@ extension Harness {
     /// files (nil: inherited), an empty signal mask and default dispositions.
     static func launch(_ argv: [[UInt8]], env: [String: String], stdout: String?, stderr: String?,
                        newProcessGroup: Bool = true) -> pid_t {
+        switch trySpawn(argv, env: env, stdout: stdout, stderr: stderr, newProcessGroup: newProcessGroup) {
+        case .success(let pid): return pid
+        case .failure(let e): preconditionFailure("posix_spawnp \(String(decoding: argv[0], as: UTF8.self)): \(e)")
+        }
+    }
+
+    /// glibc's posix_spawn_file_actions_addclosefrom_np (2.34 and later), which
+    /// the Glibc module does not show to Swift.
+    private static let addCloseFrom: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32)? =
+        dlsym(nil, "posix_spawn_file_actions_addclosefrom_np").map { unsafeBitCast($0, to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32).self) }
+
+    /// `launch`, returning the failure instead of stopping the test process.
+    static func trySpawn(_ argv: [[UInt8]], env: [String: String], stdout: String?, stderr: String?,
+                         newProcessGroup: Bool = true) -> Result<pid_t, SpawnFailure> {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -245,6 +268,10 @@ extension Harness {
         func flags(_ path: String) -> Int32 { path.hasPrefix("/dev/") ? O_WRONLY : O_WRONLY | O_CREAT | O_TRUNC }
         if let stdout { posix_spawn_file_actions_addopen(&actions, 1, stdout, flags(stdout), 0o644) }
         if let stderr { posix_spawn_file_actions_addopen(&actions, 2, stderr, flags(stderr), 0o644) }
+        // Only 0, 1 and 2: a descriptor a parallel test holds open without
+        // close-on-exec (a pipe, a file being written) must not reach the child,
+        // where it shows in /proc/self/fd or makes an exec fail with ETXTBSY.
+        if let closeFrom = Self.addCloseFrom { _ = closeFrom(&actions, 3) }
         var attr = posix_spawnattr_t()
         posix_spawnattr_init(&attr)
         defer { posix_spawnattr_destroy(&attr) }
@@ -271,7 +298,13 @@ extension Harness {
         }
         var pid: pid_t = 0
         let rc = posix_spawnp(&pid, cArgs[0]!, &actions, &attr, cArgs, cEnv)
-        precondition(rc == 0, "posix_spawnp \(String(decoding: argv[0], as: UTF8.self)): \(rc)")
-        return pid
+        if rc != 0 { return .failure(SpawnFailure(code: rc)) }
+        return .success(pid)
     }
+}
+
+/// posix_spawnp's error number, shown as strerror words.
+struct SpawnFailure: Error, CustomStringConvertible {
+    let code: Int32
+    var description: String { String(cString: strerror(code)) }
 }
