@@ -12,8 +12,11 @@ let package = Package(
         // The small C target: thin syscall wrappers and everything that runs
         // in a forked helper child (async-signal-safe only).
         .target(name: "CUnshareSys"),
+        // Start-up trims for the static release link, and its name-service
+        // set-up (BENCHMARKS.md).
+        .target(name: "CStartup"),
         // Parsing, planning and executing. Glibc only: no Foundation, no Dispatch.
-        .target(name: "SwiftUnshare", dependencies: ["CUnshareSys"]),
+        .target(name: "SwiftUnshare", dependencies: ["CUnshareSys", "CStartup"]),
         // A thin main.
         .executableTarget(name: "swift-unshare", dependencies: ["SwiftUnshare"]),
         .testTarget(name: "SwiftUnshareTests", dependencies: ["SwiftUnshare"]),

@@ -1,7 +1,10 @@
+import CStartup
 import Glibc
 
 /// The real system, read through glibc: passwd and group through NSS, files
 /// with open/read. Only what parsing and planning are allowed to read.
+/// In the static release binary glibc serves passwd and group from the /etc
+/// files only, and a miss is asked of getent(1) (see Getent.swift).
 public struct LiveSystem: SystemContext {
     public let euid: UInt32 = geteuid()
     public let egid: UInt32 = getegid()
@@ -9,11 +12,17 @@ public struct LiveSystem: SystemContext {
     public init() {}
 
     public func user(named name: ByteString) -> PasswdEntry? {
-        name.withCString { n in Self.lookupPasswd { getpwnam_r(n, &$0, $1, $2, &$3) } }
+        let filesOnly = cs_nss_files_only() != 0
+        if let entry = name.withCString({ n in Self.lookupPasswd { getpwnam_r(n, &$0, $1, $2, &$3) } }) {
+            return entry
+        }
+        return filesOnly ? Getent.passwd(name) : nil
     }
 
     public func user(id: UInt32) -> PasswdEntry? {
-        Self.lookupPasswd { getpwuid_r(id, &$0, $1, $2, &$3) }
+        let filesOnly = cs_nss_files_only() != 0
+        if let entry = Self.lookupPasswd({ getpwuid_r(id, &$0, $1, $2, &$3) }) { return entry }
+        return filesOnly ? Getent.passwd("\(id)") : nil
     }
 
     private static func lookupPasswd(
@@ -36,6 +45,12 @@ public struct LiveSystem: SystemContext {
     }
 
     public func groupID(named name: ByteString) -> UInt32? {
+        let filesOnly = cs_nss_files_only() != 0
+        if let gid = Self.lookupGroup(name) { return gid }
+        return filesOnly ? Getent.groupID(name) : nil
+    }
+
+    private static func lookupGroup(_ name: ByteString) -> UInt32? {
         var size = 1024
         while size <= 1 << 20 {
             var entry = group()
