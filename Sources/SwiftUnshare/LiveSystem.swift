@@ -9,6 +9,13 @@ public struct LiveSystem: SystemContext {
     public let euid: UInt32 = geteuid()
     public let egid: UInt32 = getegid()
 
+    /// The last passwd entry found by uid: --map-auto asks for the caller's
+    /// entry once for /etc/subuid and again for /etc/subgid.
+    private final class LastEntry {
+        var entry: PasswdEntry?
+    }
+    private let last = LastEntry()
+
     public init() {}
 
     public func user(named name: ByteString) -> PasswdEntry? {
@@ -20,9 +27,11 @@ public struct LiveSystem: SystemContext {
     }
 
     public func user(id: UInt32) -> PasswdEntry? {
+        if let entry = last.entry, entry.uid == id { return entry }
         let filesOnly = cs_nss_files_only() != 0
-        if let entry = Self.lookupPasswd({ getpwuid_r(id, &$0, $1, $2, &$3) }) { return entry }
-        return filesOnly ? Getent.passwd("\(id)") : nil
+        let entry = Self.lookupPasswd({ getpwuid_r(id, &$0, $1, $2, &$3) }) ?? (filesOnly ? Getent.passwd("\(id)") : nil)
+        if entry != nil { last.entry = entry }
+        return entry
     }
 
     private static func lookupPasswd(
