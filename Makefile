@@ -75,5 +75,7 @@ check:
 	$(SWIFT) test $(SWIFT_FLAGS)
 
 # Needs root (it runs the commands as the unprivileged test user) and hyperfine.
-bench: release
-	sh scripts/bench.sh "$$($(SWIFT) build $(RELEASE_FLAGS) $(SWIFT_FLAGS) --show-bin-path)/swift-unshare"
+# The build's output goes to stderr: stdout is only the Markdown table.
+bench:
+	@$(MAKE) --no-print-directory release >&2
+	@sh scripts/bench.sh "$$($(SWIFT) build $(RELEASE_FLAGS) $(SWIFT_FLAGS) --show-bin-path)/swift-unshare"
