@@ -1,109 +1,102 @@
 import CUnshareSys
 import Glibc
 
-/// Carries out a Plan, step by step, in the order it lists. Single-threaded
-/// throughout; the only code that runs in forked helpers is CUnshareSys's.
-public struct Executor {
+/// Carries out a Plan, step by step, in the order it lists, through
+/// `SystemCalls` (live, or a recording fake in unit tests). It reads nothing
+/// but `plan.steps`. Single-threaded throughout (the CLI checks before the
+/// first step); the forked helpers run only CUnshareSys's C.
+public struct Executor<System: SystemCalls> {
     public let plan: Plan
     public let pid: Int32
-    var mapHelper = cu_helper_handle(pid: 0, release_fd: -1, report_fd: -1)
-    var bindHelper = cu_helper_handle(pid: 0, release_fd: -1, report_fd: -1)
+    let sys: System
+    var mapHelpers: [RunningHelper] = []
+    var bindHelper: RunningHelper?
 
-    public init(plan: Plan, pid: Int32 = getpid()) {
+    public init(plan: Plan, pid: Int32, system: System) {
         self.plan = plan
         self.pid = pid
+        self.sys = system
     }
 
-    /// Runs every step. Returns only on failure (success ends in exec, or in
-    /// the fork parent mirroring the child's end).
-    public mutating func run() -> Failure {
-        _ = cu_default_signal(SIGCHLD)   // clear an inherited SIG_IGN, or waitpid fails
+    /// Runs every step. Ends by exec (never returns), by the fork parent's
+    /// end (`.exit`, or a signal raised on itself), or with a failure.
+    public mutating func run() -> Ending {
+        _ = sys.defaultSignal(SIGCHLD)   // clear an inherited SIG_IGN, or waitpid fails
         for step in plan.steps {
-            if let failure = perform(step) { return failure }
+            if let ending = perform(step) { return ending }
         }
-        return Failure("nothing to execute")
+        return .failure(Failure("nothing to execute"))
     }
 
-    private mutating func perform(_ step: Step) -> Failure? {
+    private mutating func perform(_ step: Step) -> Ending? {
         switch step {
-        case .startBindHelper: return startBindHelper()
-        case .startMapHelper: return startMapHelper()
+        case .startBindHelper(let targets):
+            switch IDMapHelpers.startBind(targets, target: pid, sys) {
+            case .failure(let f): return .failure(f)
+            case .success(let helper): bindHelper = helper
+            }
+        case .startMapHelper(let helper):
+            switch IDMapHelpers.start(helper, target: pid, sys) {
+            case .failure(let f): return .failure(f)
+            case .success(let helpers): mapHelpers = helpers
+            }
         case .becomeOwner(let owner):
-            if cu_setgroups_none() != 0 { return .system("setgroups failed", .current) }
-            if Glibc.setgid(owner.gid) != 0 { return .system("setgid() failed", .current) }
-            if Glibc.setuid(owner.uid) != 0 { return .system("setuid() failed", .current) }
+            return check(sys.setgroupsNone(), .call("setgroups")) ?? check(sys.setgid(owner.gid), .call("setgid()"))
+                ?? check(sys.setuid(owner.uid), .call("setuid()"))
         case .unshare(let namespaces):
-            if cu_unshare(Namespace.flags(namespaces)) != 0 { return .system("unshare failed", .current) }
-        case .releaseMapHelper: return release(mapHelper)
+            return check(sys.unshare(Namespace.flags(namespaces)), .call("unshare"))
+        case .releaseMapHelper:
+            return IDMapHelpers.release(mapHelpers, sys).map(Ending.failure)
         case .setTimeOffset(let clock, let seconds):
-            return writeFile("/proc/self/timens_offsets", "\(clock.clockID) \(seconds) 0", openText: "failed to open",
-                             writeText: "failed to write to")
+            let path: ByteString = "/proc/self/timens_offsets"
+            return write(path, "\(clock.clockID) \(seconds) 0", open: .openTimeOffsets(path), write: .writeTimeOffsets(path))
         case .fork(let killChild, let forwardSignals, let persist):
             return forkAndWait(killChild: killChild, forwardSignals: forwardSignals, persist: persist)
-        case .persist(let action): return self.persist(action)
+        case .persist(let action):
+            return self.persist(action).map(Ending.failure)
         case .writeUIDMap(let id):
-            return writeFile("/proc/self/uid_map", "\(id.inner) \(id.outer) 1", openText: "cannot open", writeText: "write failed")
+            return write("/proc/self/uid_map", ProcFiles.singleMapText(id))
         case .writeGIDMap(let id):
-            return writeFile("/proc/self/gid_map", "\(id.inner) \(id.outer) 1", openText: "cannot open", writeText: "write failed")
+            return write("/proc/self/gid_map", ProcFiles.singleMapText(id))
         case .writeSetgroups(let mode):
-            return writeFile("/proc/self/setgroups", ByteString(mode.rawValue), openText: "cannot open",
-                             writeText: "write failed", ignoreMissing: true)
+            return write("/proc/self/setgroups", ByteString(mode.rawValue), ignoreMissing: true)
         case .setPropagation(let mode):
-            if cu_mount("none", "/", nil, Self.flags(mode)) != 0 {
-                return .system("cannot change root filesystem propagation", .current)
-            }
-        case .loadFixedInterpreterBeforeChroot(let definition):
-            let dir: ByteString = "/proc/sys/fs/binfmt_misc"
-            if let f = mountBinfmt(dir) { return f }
-            return loadInterpreter(directory: dir, definition: definition)
+            return check(sys.mount("none", "/", nil, Self.flags(mode)), .changePropagation(nil))
+        case .loadFixedInterpreterBeforeChroot(let dir, let definition):
+            return mountBinfmt(dir) ?? loadInterpreter(directory: dir, definition: definition)
         case .chroot(let dir):
-            if dir.withCString({ Glibc.chroot($0) }) != 0 {
-                return .system("cannot change root directory to '\(dir)'", .current)
-            }
+            return check(sys.chroot(dir), .changeRoot(dir))
         case .chdir(let dir):
-            if dir.withCString({ Glibc.chdir($0) }) != 0 {
-                return .system("cannot change directory to \(dir)", .current)
-            }
+            return check(sys.chdir(dir), .changeDirectory(dir))
         case .makeMountPointPrivate(let dir):
-            if dir.withCString({ cu_mount("none", $0, nil, cu_MS_PRIVATE | cu_MS_REC) }) != 0, errno != EINVAL {
-                return .system("cannot change \(dir) filesystem propagation", .current)
+            if case .failure(let e) = sys.mount("none", dir, nil, cu_MS_PRIVATE | cu_MS_REC), e.rawValue != EINVAL {
+                return .failure(Failure(.changePropagation(dir), e))
             }
         case .mountProc(let dir):
-            if dir.withCString({ cu_mount("proc", $0, "proc", cu_MS_NOSUID | cu_MS_NOEXEC | cu_MS_NODEV) }) != 0 {
-                return .system("mount \(dir) failed", .current)
-            }
-        case .mountBinfmt(let dir): return mountBinfmt(dir)
-        case .loadInterpreter(let dir, let definition): return loadInterpreter(directory: dir, definition: definition)
+            return check(sys.mount("proc", dir, "proc", cu_MS_NOSUID | cu_MS_NOEXEC | cu_MS_NODEV), .mount(dir))
+        case .mountBinfmt(let dir):
+            return mountBinfmt(dir)
+        case .loadInterpreter(let dir, let definition):
+            return loadInterpreter(directory: dir, definition: definition)
         case .setgid(let gid):
-            if cu_setgroups_none() != 0 { return .system("setgroups failed", .current) }
-            if Glibc.setgid(gid) < 0 { return .system("setgid() failed", .current) }
+            return check(sys.setgroupsNone(), .call("setgroups")) ?? check(sys.setgid(gid), .call("setgid()"))
         case .setuid(let uid):
-            if Glibc.setuid(uid) < 0 { return .system("setuid() failed", .current) }
+            return check(sys.setuid(uid), .call("setuid()"))
         case .keepCapabilities:
-            switch cu_permitted_to_ambient(Self.lastCapability()) {
-            case 0: break
-            case 1: return .system("capget failed", .current)
-            case 2: return .system("capset failed", .current)
-            default: return .system("prctl(PR_CAP_AMBIENT) failed", .current)
-            }
+            if case .failure(let f) = sys.raiseAmbientCapabilities() { return .failure(f) }
         case .clearEnvironment(let keep):
-            Self.clearEnvironment(keeping: keep)
+            sys.clearEnvironment(keeping: keep)
         case .exec(let command):
-            let argv = CArrays.array(command)
-            execvp(argv[0]!, argv)
-            return Self.execFailure(command[0])
+            return .failure(Self.execFailure(command[0], sys.execvp(command)))
         case .execShell(let path, let argv0):
-            let argv = CArrays.array([argv0])
-            execv(CArrays.string(path), argv)
-            return Self.execFailure(path)
+            return .failure(Self.execFailure(path, sys.execv(path, [argv0])))
         }
         return nil
     }
 
     /// util-linux's errexec(): 127 when the program is not there, else 126.
-    static func execFailure(_ program: ByteString) -> Failure {
-        let e = Errno.current
-        return .system("failed to execute \(program)", e, exitCode: e.rawValue == ENOENT ? 127 : 126)
+    static func execFailure(_ program: ByteString, _ e: Errno) -> Failure {
+        Failure(.execute(program), e, exitCode: e.rawValue == ENOENT ? 127 : 126)
     }
 
     static func flags(_ mode: Propagation) -> UInt {
@@ -115,70 +108,33 @@ public struct Executor {
         }
     }
 
-    // MARK: Files
-
-    private func writeFile(_ path: ByteString, _ text: ByteString, openText: String, writeText: String,
-                           ignoreMissing: Bool = false) -> Failure? {
-        let fd = path.withCString { open($0, O_WRONLY | O_CLOEXEC) }
-        if fd < 0 {
-            if ignoreMissing && errno == ENOENT { return nil }
-            return .system("\(openText) \(path)", .current)
-        }
-        defer { close(fd) }
-        if !Self.writeAll(fd, text.bytes) { return .system("\(writeText) \(path)", .current) }
+    private func check(_ result: Result<Void, Errno>, _ operation: Failure.Operation) -> Ending? {
+        if case .failure(let e) = result { return .failure(Failure(operation, e)) }
         return nil
     }
 
-    static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                return false
-            }
-            offset += n
+    /// A /proc file written in one go; util-linux's "cannot open" / "write failed" by default.
+    private func write(_ path: ByteString, _ text: ByteString, ignoreMissing: Bool = false, in dirfd: Int32? = nil,
+                       open: Failure.Operation? = nil, write: Failure.Operation? = nil) -> Ending? {
+        switch ProcFiles.write(path, text, ignoreMissing: ignoreMissing, in: dirfd, sys) {
+        case .success: return nil
+        case .failure(.open(let e)): return .failure(Failure(open ?? .openFile(path), e))
+        case .failure(.write(let e)): return .failure(Failure(write ?? .writeFile(path), e))
         }
-        return true
     }
 
-    private func mountBinfmt(_ dir: ByteString) -> Failure? {
-        if dir.withCString({ cu_mount("binfmt_misc", $0, "binfmt_misc", cu_MS_NOSUID | cu_MS_NOEXEC | cu_MS_NODEV) }) != 0 {
-            return .system("mount \(dir) failed", .current)
-        }
-        return nil
+    private func mountBinfmt(_ dir: ByteString) -> Ending? {
+        check(sys.mount("binfmt_misc", dir, "binfmt_misc", cu_MS_NOSUID | cu_MS_NOEXEC | cu_MS_NODEV), .mount(dir))
     }
 
-    private func loadInterpreter(directory: ByteString, definition: ByteString) -> Failure? {
-        let dirfd = directory.withCString { open($0, cu_O_PATH | O_DIRECTORY | O_CLOEXEC) }
-        if dirfd < 0 { return .system("cannot open \(directory)", .current) }
-        defer { close(dirfd) }
-        let fd = openat(dirfd, "register", O_WRONLY | O_CLOEXEC)
-        if fd < 0 { return .system("cannot open \(directory)/register", .current) }
-        defer { close(fd) }
-        if !Self.writeAll(fd, definition.bytes) { return .system("write failed \(directory)/register", .current) }
-        return nil
-    }
-
-    static func lastCapability() -> Int32 {
-        let fd = open("/proc/sys/kernel/cap_last_cap", O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return 40 }
-        defer { close(fd) }
-        var buffer = [UInt8](repeating: 0, count: 16)
-        let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-        guard n > 0, case .success(let v) = NumberParsing.unsigned32(
-            ByteString(Array(buffer[..<n].prefix(while: { $0 != 0x0a })))), v < 64 else { return 40 }
-        return Int32(v)
-    }
-
-    static func clearEnvironment(keeping names: [ByteString]) {
-        var kept: [(ByteString, ByteString)] = []
-        for name in names {
-            if let value = name.withCString({ getenv($0) }) { kept.append((name, ByteString(cString: value))) }
+    private func loadInterpreter(directory: ByteString, definition: ByteString) -> Ending? {
+        let dirfd: Int32
+        switch sys.open(directory, cu_O_PATH | O_DIRECTORY | O_CLOEXEC) {
+        case .failure(let e): return .failure(Failure(.openFile(directory), e))
+        case .success(let fd): dirfd = fd
         }
-        clearenv()
-        for (name, value) in kept {
-            _ = name.withCString { n in value.withCString { v in setenv(n, v, 1) } }
-        }
+        defer { sys.close(dirfd) }
+        let register = directory + "/register"
+        return write("register", definition, in: dirfd, open: .openFile(register), write: .writeFile(register))
     }
 }

@@ -38,10 +38,10 @@ public struct GetoptLong<ID: Equatable> {
     public private(set) var index: Int
     private var clusterOffset = 0   // inside a short-option cluster: next byte to read
 
-    public init(options: [GetoptOption<ID>], args: [ByteString], startingAt index: Int = 1) {
+    public init(options: [GetoptOption<ID>], args: [ByteString]) {
         self.options = options
         self.args = args
-        self.index = index
+        self.index = 1
     }
 
     private static var dash: UInt8 { UInt8(ascii: "-") }

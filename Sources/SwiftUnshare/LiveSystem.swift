@@ -75,20 +75,7 @@ public struct LiveSystem: SystemContext {
     }
 
     public func readFile(_ path: String) -> Result<[UInt8], Errno> {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        if fd < 0 { return .failure(.current) }
-        defer { close(fd) }
-        var data: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                return .failure(.current)
-            }
-            if n == 0 { return .success(data) }
-            data += chunk[..<n]
-        }
+        Sys.readFile(ByteString(path))
     }
 
     public func environment(_ name: String) -> ByteString? {

@@ -33,20 +33,6 @@ public enum Namespace: CaseIterable, Sendable, Hashable {
         }
     }
 
-    /// The option that asks for it.
-    public var option: OptionID {
-        switch self {
-        case .user: return .user
-        case .cgroup: return .cgroup
-        case .ipc: return .ipc
-        case .uts: return .uts
-        case .net: return .net
-        case .pid: return .pid
-        case .mount: return .mount
-        case .time: return .time
-        }
-    }
-
     /// The union of the clone flags of `set`.
     public static func flags(_ set: Set<Namespace>) -> Int32 {
         set.reduce(0) { $0 | $1.cloneFlag }

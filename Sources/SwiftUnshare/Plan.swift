@@ -20,8 +20,8 @@ public struct PersistTarget: Equatable, Sendable {
 public enum PersistAction: Equatable, Sendable {
     /// Release the helper forked before unshare (it is still outside).
     case releaseHelper
-    /// Bind /proc/<own pid>/ns/* directly.
-    case bindDirectly
+    /// Bind /proc/<own pid>/ns/* directly onto the targets.
+    case bindDirectly([PersistTarget])
 }
 
 public enum TimeClock: Equatable, Sendable {
@@ -32,8 +32,9 @@ public enum TimeClock: Equatable, Sendable {
 
 /// One effect, in the order the kernel needs (spec section 3).
 public enum Step: Equatable, Sendable {
-    case startBindHelper
-    case startMapHelper
+    /// Fork the helper that binds the namespaces onto these files once released.
+    case startBindHelper([PersistTarget])
+    case startMapHelper(MapHelper)
     case becomeOwner(Owner)
     case unshare(Set<Namespace>)
     case releaseMapHelper
@@ -46,8 +47,9 @@ public enum Step: Equatable, Sendable {
     case writeSetgroups(SetgroupsMode)
     case writeGIDMap(SingleID)
     case setPropagation(Propagation)
-    /// A fixed (`F`) interpreter with --root: mount binfmt_misc and register before chroot.
-    case loadFixedInterpreterBeforeChroot(ByteString)
+    /// A fixed (`F`) interpreter with --root: mount binfmt_misc at `directory`
+    /// and register before chroot.
+    case loadFixedInterpreterBeforeChroot(directory: ByteString, definition: ByteString)
     case chroot(ByteString)
     case chdir(ByteString)
     /// --mount-proc when the propagation was changed and there is no --root.
@@ -64,17 +66,52 @@ public enum Step: Equatable, Sendable {
     case execShell(path: ByteString, argv0: ByteString)
 }
 
-/// Everything swift-unshare will do, decided before anything is done.
+/// Everything swift-unshare will do, decided before anything is done. The
+/// executor reads only `steps`; the views below are for tests and readers.
 public struct Plan: Equatable, Sendable {
-    public var strategy: MapStrategy
-    /// Range maps for the helper (nil: that file is not written by the helper).
-    public var uidMap: [IDRange]?
-    public var gidMap: [IDRange]?
-    public var persistTargets: [PersistTarget]
     public var steps: [Step]
 
-    /// The map file text a privileged helper writes in one write.
-    public static func mapText(_ lines: [IDRange]) -> ByteString {
-        ByteString(lines.map { "\($0.inner) \($0.outer) \($0.count)\n" }.joined())
+    public init(steps: [Step]) { self.steps = steps }
+
+    /// The map helper the steps start, if any.
+    public var mapHelper: MapHelper? {
+        for case .startMapHelper(let helper) in steps { return helper }
+        return nil
     }
+
+    /// How the maps get written.
+    public var strategy: MapStrategy {
+        switch mapHelper {
+        case .privileged?: return .privilegedHelper
+        case .newIDMap?: return .newIDMapHelpers
+        case nil:
+            let selfWrites = steps.contains { step in
+                switch step {
+                case .writeUIDMap, .writeGIDMap: return true
+                default: return false
+                }
+            }
+            return selfWrites ? .selfWrite : .none
+        }
+    }
+
+    /// Range maps for the helper (nil: that file is not written by the helper).
+    public var uidMap: [IDRange]? { mapHelper?.uidMap }
+    public var gidMap: [IDRange]? { mapHelper?.gidMap }
+
+    /// The namespaces made persistent, in binding order.
+    public var persistTargets: [PersistTarget] {
+        for step in steps {
+            switch step {
+            case .startBindHelper(let targets), .persist(.bindDirectly(let targets)),
+                .fork(_, _, .bindDirectly(let targets)?):
+                return targets
+            default: continue
+            }
+        }
+        return []
+    }
+
+    /// The map file text a privileged helper writes in one write.
+    public static func mapText(_ lines: [IDRange]) -> ByteString { MapHelper.mapText(lines) }
 }

@@ -41,11 +41,14 @@ extension Plan {
         let persistViaHelper = !persistTargets.isEmpty
             && (o.namespaces.contains(.mount) || o.namespaces.contains(.user))
         let persistAction: PersistAction? =
-            persistTargets.isEmpty ? nil : (persistViaHelper ? .releaseHelper : .bindDirectly)
+            persistTargets.isEmpty ? nil : (persistViaHelper ? .releaseHelper : .bindDirectly(persistTargets))
 
         var steps: [Step] = []
-        if persistViaHelper { steps.append(.startBindHelper) }
-        if uidMap != nil || gidMap != nil { steps.append(.startMapHelper) }
+        if persistViaHelper { steps.append(.startBindHelper(persistTargets)) }
+        if uidMap != nil || gidMap != nil {
+            steps.append(.startMapHelper(strategy == .privilegedHelper
+                ? .privileged(uid: uidMap, gid: gidMap) : .newIDMap(uid: uidMap, gid: gidMap)))
+        }
         if let owner = o.owner { steps.append(.becomeOwner(owner)) }
         steps.append(.unshare(o.namespaces))
         if uidMap != nil || gidMap != nil { steps.append(.releaseMapHelper) }
@@ -67,7 +70,9 @@ extension Plan {
         }
 
         let fixedBeforeChroot = o.loadInterp.map { isFixed($0) && o.root != nil } ?? false
-        if fixedBeforeChroot, let interp = o.loadInterp { steps.append(.loadFixedInterpreterBeforeChroot(interp)) }
+        if fixedBeforeChroot, let interp = o.loadInterp {
+            steps.append(.loadFixedInterpreterBeforeChroot(directory: fixedInterpreterDirectory, definition: interp))
+        }
         var workingDirectory = o.workingDirectory
         if let root = o.root {
             steps.append(.chroot(root))
@@ -94,9 +99,11 @@ extension Plan {
         } else {
             steps.append(.exec(o.command))
         }
-        return .success(Plan(strategy: strategy, uidMap: uidMap, gidMap: gidMap,
-                             persistTargets: persistTargets, steps: steps))
+        return .success(Plan(steps: steps))
     }
+
+    /// Where a fixed interpreter is registered before chroot: the system's binfmt_misc.
+    static let fixedInterpreterDirectory: ByteString = "/proc/sys/fs/binfmt_misc"
 
     /// A binfmt definition whose flags (after the last ':') include `F`.
     static func isFixed(_ definition: ByteString) -> Bool {

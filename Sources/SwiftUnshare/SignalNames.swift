@@ -26,11 +26,6 @@ public enum SignalNames {
         return table.first(where: { $0.name == text })?.number
     }
 
-    /// The name for a number (for completions and messages), "RTMIN+n" for real-time ones.
-    public static func name(for number: Int32) -> String? {
-        table.first(where: { $0.number == number })?.name
-    }
-
     private static func upper(_ b: UInt8) -> UInt8 { (0x61...0x7a).contains(b) ? b - 0x20 : b }
 
     /// util-linux: "MIN+" or "MAX-" then a number read by strtol (digits first,

@@ -1,6 +1,22 @@
 import Glibc
 
-/// The whole program: argv → Options → Plan → execute.
+/// Which program the command line asks for.
+public enum Mode: Equatable, Sendable {
+    /// unshare(1); args[0] names the program.
+    case unshare([ByteString])
+    /// podman unshare: the binary named `podman-unshare`, or `swift-unshare
+    /// --podman ...` (args[0] kept, `--podman` removed).
+    case podman([ByteString])
+
+    public static func select(_ arguments: [ByteString]) -> Mode {
+        let args = arguments.isEmpty ? ["swift-unshare"] : arguments   // execve() may pass argc 0
+        if args[0].basename == "podman-unshare" { return .podman(args) }
+        if args.count > 1 && args[1] == "--podman" { return .podman([args[0]] + args.dropFirst(2)) }
+        return .unshare(args)
+    }
+}
+
+/// unshare(1): argv → Options → Plan → execute, errors in util-linux's words.
 public enum Unshare {
     /// The arguments exactly as the kernel passed them (bytes, not repaired UTF-8).
     public static func commandLine() -> [ByteString] {
@@ -8,13 +24,8 @@ public enum Unshare {
     }
 
     /// Runs unshare(1) with `args` (args[0] names the program) and exits.
-    public static func main(_ arguments: [ByteString]) -> Never {
-        let args = arguments.isEmpty ? ["swift-unshare"] : arguments   // execve() may pass argc 0
-        let program = args[0].basename
-        if program == "podman-unshare" { PodmanUnshare.main(args) }
-        if args.count > 1 && args[1] == "--podman" {
-            PodmanUnshare.main([args[0]] + args.dropFirst(2))
-        }
+    public static func main(_ args: [ByteString]) -> Never {
+        let program = (args.first ?? "swift-unshare").basename
         let context = LiveSystem()
         switch Options.parse(args, context: context) {
         case .failure(let failure):
@@ -31,14 +42,18 @@ public enum Unshare {
             case .failure(let failure):
                 fail(failure, program: program)
             case .success(let plan):
-                var executor = Executor(plan: plan, pid: pid)
-                fail(executor.run(), program: program)
+                if let failure = SingleThread.check() { fail(failure, program: program) }
+                var executor = Executor(plan: plan, pid: pid, system: LiveSystemCalls())
+                switch executor.run() {
+                case .exit(let code): exit(code)
+                case .failure(let failure): fail(failure, program: program)
+                }
             }
         }
     }
 
     static func fail(_ failure: Failure, program: ByteString) -> Never {
-        _ = Executor.writeAll(2, failure.rendered(program: program).bytes)
+        _ = Sys.writeAll(2, failure.rendered(program: program).bytes)
         exit(failure.exitCode)
     }
 
@@ -46,8 +61,8 @@ public enum Unshare {
     /// an error is `write error: <strerror>`, exit 1, except a closed pipe
     /// (EPIPE, with SIGPIPE ignored), which is not an error.
     static func writeOut(_ text: ByteString, program: ByteString) {
-        if !Executor.writeAll(1, text.bytes) && errno != EPIPE {
-            fail(.system("write error", .current), program: program)
+        if case .failure(let e) = Sys.writeAll(1, text.bytes), e.rawValue != EPIPE {
+            fail(Failure(.writeError, e), program: program)
         }
     }
 }

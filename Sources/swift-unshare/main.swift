@@ -1,3 +1,6 @@
 import SwiftUnshare
 
-Unshare.main(Unshare.commandLine())
+switch Mode.select(Unshare.commandLine()) {
+case .unshare(let args): Unshare.main(args)
+case .podman(let args): PodmanUnshare.main(args)
+}

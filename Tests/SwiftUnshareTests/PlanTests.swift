@@ -35,7 +35,8 @@ import Testing
         #expect(p.strategy == .newIDMapHelpers)
         #expect(p.uidMap == [IDRange(inner: 0, outer: 1001, count: 1), IDRange(inner: 1, outer: 100000, count: 65536)])
         #expect(p.gidMap == [IDRange(inner: 0, outer: 1001, count: 1), IDRange(inner: 1, outer: 200000, count: 65536)])
-        #expect(p.steps == [.startMapHelper, .unshare([.user]), .releaseMapHelper, .exec(["bash"])])
+        #expect(p.steps == [.startMapHelper(.newIDMap(uid: p.uidMap, gid: p.gidMap)), .unshare([.user]),
+                            .releaseMapHelper, .exec(["bash"])])
     }
 
     @Test func rangesAsRootUseThePrivilegedHelper() throws {
@@ -54,8 +55,8 @@ import Testing
         // uid ranges through the helper; the single gid written by the process.
         let p = try plan(["-r", "--map-users=1:100000:10", "true"]).get()
         #expect(p.strategy == .newIDMapHelpers)
-        #expect(p.steps == [.startMapHelper, .unshare([.user]), .releaseMapHelper,
-                            .writeSetgroups(.deny), .writeGIDMap(SingleID(inner: 0, outer: 1001)), .exec(["true"])])
+        #expect(p.steps == [.startMapHelper(.newIDMap(uid: [IDRange(inner: 0, outer: 1001, count: 1), IDRange(inner: 1, outer: 100000, count: 10)], gid: nil)),
+                            .unshare([.user]), .releaseMapHelper, .writeSetgroups(.deny), .writeGIDMap(SingleID(inner: 0, outer: 1001)), .exec(["true"])])
     }
 
     @Test func ownerMergesTheSingleIDIntoTheHelpersMap() throws {
@@ -65,7 +66,8 @@ import Testing
         let p = try plan(["--owner=1000:1000", "-r", "true"], root).get()
         #expect(p.strategy == .privilegedHelper)
         #expect(p.uidMap == [IDRange(inner: 0, outer: 0, count: 1)])
-        #expect(p.steps == [.startMapHelper, .becomeOwner(Owner(uid: 1000, gid: 1000)), .unshare([.user]),
+        #expect(p.steps == [.startMapHelper(.privileged(uid: [IDRange(inner: 0, outer: 0, count: 1)],
+                                                        gid: [IDRange(inner: 0, outer: 0, count: 1)])), .becomeOwner(Owner(uid: 1000, gid: 1000)), .unshare([.user]),
                             .releaseMapHelper, .exec(["true"])])
     }
 
@@ -93,7 +95,8 @@ import Testing
                        "-R", "/r", "--mount-proc", "-S", "1", "-G", "2", "--keep-caps", "-U",
                        "--whitelist-env=PATH", "prog", "arg"], root)
         #expect(s == [
-            .startBindHelper, .startMapHelper, .unshare([.mount, .pid, .time, .user]), .releaseMapHelper,
+            .startBindHelper([PersistTarget(namespace: .mount, file: "/m")]),
+            .startMapHelper(.privileged(uid: [IDRange(inner: 0, outer: 100000, count: 10)], gid: nil)), .unshare([.mount, .pid, .time, .user]), .releaseMapHelper,
             .setTimeOffset(.boottime, 5), .setTimeOffset(.monotonic, 7),
             .fork(killChild: 15, forwardSignals: false, persist: .releaseHelper),
             .writeSetgroups(.deny), .writeGIDMap(SingleID(inner: 0, outer: 0)), .writeSetgroups(.deny),
@@ -103,7 +106,8 @@ import Testing
     }
 
     @Test func persistenceWithoutUserOrMountNamespaceBindsDirectly() {
-        #expect(steps(["--uts=/u", "true"]) == [.unshare([.uts]), .persist(.bindDirectly), .exec(["true"])])
+        #expect(steps(["--uts=/u", "true"]) == [.unshare([.uts]), .persist(.bindDirectly([PersistTarget(namespace: .uts, file: "/u")])),
+                                              .exec(["true"])])
         let p = try? plan(["--uts=/u", "--net=/n", "true"]).get()
         #expect(p?.persistTargets == [PersistTarget(namespace: .uts, file: "/u"), PersistTarget(namespace: .net, file: "/n")])
     }
@@ -125,7 +129,7 @@ import Testing
     @Test func binfmtInterpreters() {
         let fixed = ":qemu:M::\\x7fELF::/usr/bin/qemu:F"
         #expect(steps(["-l", fixed, "-R", "/r", "true"]) == [
-            .unshare([.mount, .user]), .setPropagation(.private), .loadFixedInterpreterBeforeChroot(ByteString(fixed)),
+            .unshare([.mount, .user]), .setPropagation(.private), .loadFixedInterpreterBeforeChroot(directory: "/proc/sys/fs/binfmt_misc", definition: ByteString(fixed)),
             .chroot("/r"), .chdir("/"), .mountProc("/proc"), .mountBinfmt("/proc/sys/fs/binfmt_misc"), .exec(["true"]),
         ])
         let plain = ":qemu:M::\\x7fELF::/usr/bin/qemu:"

@@ -1,13 +1,13 @@
 /*
  * CUnshareSys: the small C part of swift-unshare.
  *
- * Two kinds of things live here:
- *  - one-line wrappers for what Swift cannot import (macros, variadic calls,
- *    functions hidden behind _GNU_SOURCE);
- *  - the helper children that swift-unshare forks before unshare(2). They run
- *    only async-signal-safe C, driven by a plain struct the Swift side fills in
+ *  - wrappers.c: one-line wrappers for what Swift cannot import (macros,
+ *    variadic calls, functions hidden behind _GNU_SOURCE);
+ *  - signals.c: signal masks and the one signal-forwarding entry point;
+ *  - helpers.c: the helper children forked before unshare(2). They run only
+ *    async-signal-safe C, driven by a plain struct the Swift side fills in
  *    before fork, and report failures as {step, errno, index} records on a
- *    close-on-exec pipe so that the parent prints util-linux's message.
+ *    close-on-exec pipe so that the parent prints the message.
  */
 #ifndef CUNSHARESYS_H
 #define CUNSHARESYS_H
@@ -39,13 +39,16 @@ extern const unsigned long cu_MS_NOSUID;
 extern const unsigned long cu_MS_NOEXEC;
 extern const unsigned long cu_MS_NODEV;
 
-int cu_errno(void);
-void cu_set_errno(int value);
+/* ------------------------------------------------------------------------- */
+/* wrappers.c: each returns what the call returns, errno set on failure.     */
 
 int cu_unshare(int flags);
+int cu_setns(int fd, int nstype);
 int cu_mount(const char *_Nullable source, const char *_Nonnull target,
              const char *_Nullable fstype, unsigned long flags);
 int cu_setgroups_none(void);
+/* pipe2(fds, O_CLOEXEC). */
+int cu_pipe_cloexec(int fds[_Nonnull 2]);
 int cu_pidfd_open(pid_t pid);
 /* 1 if the pidfd is readable (the process has ended), 0 if not, -1 on error. */
 int cu_pidfd_ended(int pidfd);
@@ -61,19 +64,27 @@ int cu_wtermsig(int status);
 
 int cu_sigrtmin(void);
 int cu_sigrtmax(void);
-/* Block SIGINT and SIGTERM, saving the previous mask for cu_restore_sigmask(). */
-int cu_block_int_term(void);
+
+/* ------------------------------------------------------------------------- */
+/* signals.c (its header comment gives the forwarding contract)              */
+
+/* Block `signals`, saving the previous mask for cu_restore_sigmask(). */
+int cu_block_signals(const int *_Nonnull signals, int count);
 int cu_restore_sigmask(void);
 int cu_unblock_signal(int signo);
 int cu_default_signal(int signo);
-/* --forward-signals: SIGTERM and SIGINT sent to us go to the forward target
-   (SA_RESTART). Also blocks both, saving the mask, as cu_block_int_term does. */
-int cu_forward_int_term(void);
+/* Block `signals` (saving the mask) and send each one that arrives to the
+   forward target (SA_RESTART), saving the previous actions. At most 8. */
+int cu_forward_signals(const int *_Nonnull signals, int count);
 void cu_set_forward_target(pid_t pid);
+/* In the fork child: the forwarded signals back to SIG_DFL (to_default) or to
+   the actions saved by cu_forward_signals. */
+int cu_reset_forwarded_signals(int to_default);
 
 /* ------------------------------------------------------------------------- */
-/* Helper children                                                            */
+/* helpers.c: helper children                                                */
 
+/* The steps a helper reports; Core/HelperStep.swift mirrors them. */
 enum cu_step {
     CU_STEP_NONE = 0,
     CU_STEP_OPEN_UID_MAP = 1,   /* index unused */
@@ -82,7 +93,6 @@ enum cu_step {
     CU_STEP_WRITE_GID_MAP = 4,
     CU_STEP_EXEC_NEWUIDMAP = 5,
     CU_STEP_EXEC_NEWGIDMAP = 6,
-    CU_STEP_FORK = 7,
     CU_STEP_BIND = 8,           /* index: which bind */
 };
 
@@ -93,27 +103,30 @@ struct cu_report {
     int32_t index;
 };
 
-/* Everything a map helper needs, prepared before fork. */
-struct cu_map_helper {
+/* Root: one helper writes both map files of the target. */
+struct cu_map_writer {
     pid_t target;               /* the process whose maps are written (our parent) */
     int proc_dirfd;             /* O_PATH fd of /proc/<target>, opened before fork */
-    int target_pidfd;           /* pidfd of the target, or -1: checked before newuidmap runs */
-    int privileged;             /* 1: write the files directly; 0: run newuidmap/newgidmap */
-    /* privileged: the whole map text for each file, or NULL to leave it */
-    const char *_Nullable uid_text;
+    const char *_Nullable uid_text;   /* the whole file text, or NULL to leave it */
     size_t uid_len;
     const char *_Nullable gid_text;
     size_t gid_len;
-    /* unprivileged: argv for each helper (or NULL), and the execvp candidates
-       (full paths, in PATH order, NULL-terminated) */
-    char *_Nullable const *_Nullable uid_argv;
-    char *_Nullable const *_Nullable uid_paths;
-    char *_Nullable const *_Nullable gid_argv;
-    char *_Nullable const *_Nullable gid_paths;
-    char *_Nullable const *_Nullable envp;
 };
 
-/* Everything a persistence helper needs: bind sources[i] onto targets[i]. */
+/* Unprivileged: one newuidmap or newgidmap process. */
+struct cu_idmapper {
+    pid_t target;
+    int target_pidfd;           /* pidfd of the target, or -1: checked before exec */
+    int step;                   /* CU_STEP_EXEC_NEWUIDMAP or CU_STEP_EXEC_NEWGIDMAP */
+    int hold_stderr;            /* 1: stderr into a pipe the parent reads (stderr_fd) */
+    int close_fd;               /* a sibling's release fd to close in the child, or -1 */
+    char *_Nullable const *_Nonnull argv;
+    /* the execvp candidates: full paths, in PATH order, NULL-terminated */
+    char *_Nullable const *_Nonnull paths;
+    char *_Nullable const *_Nonnull envp;
+};
+
+/* Persistence: bind sources[i] onto targets[i]. */
 struct cu_bind_helper {
     pid_t target;
     size_t count;
@@ -126,27 +139,18 @@ struct cu_helper_handle {
     pid_t pid;
     int release_fd;             /* write end: one byte releases the helper */
     int report_fd;              /* read end of the report pipe */
+    int stderr_fd;              /* read end of its held stderr, or -1 */
 };
 
-/* Fork a helper that waits for release, then writes the maps. 0 or -1/errno. */
-int cu_spawn_map_helper(const struct cu_map_helper *_Nonnull h,
-                        struct cu_helper_handle *_Nonnull out);
-/* Fork a helper that waits for release, then makes the bind mounts. */
-int cu_spawn_bind_helper(const struct cu_bind_helper *_Nonnull h,
-                         struct cu_helper_handle *_Nonnull out);
-/* Release the helper, wait for it; returns its wait status, or -1/errno.
-   *report is filled with its first failure record (step 0 when none). */
-int cu_release_helper(struct cu_helper_handle *_Nonnull h,
-                      struct cu_report *_Nonnull report);
-
-/* ------------------------------------------------------------------------- */
-/* podman mode                                                                */
-
-/* setns(2). */
-int cu_setns(int fd, int nstype);
-/* SIGHUP, SIGINT and SIGTERM sent to us go to the cu_set_forward_target pid
-   (SA_RESTART); the previous actions are saved for cu_restore_hup_int_term(). */
-int cu_forward_hup_int_term(void);
-int cu_restore_hup_int_term(void);
+/* Fork a helper that waits for release, then acts. 0 or -1/errno. */
+int cu_spawn_map_writer(const struct cu_map_writer *_Nonnull h, struct cu_helper_handle *_Nonnull out);
+int cu_spawn_idmapper(const struct cu_idmapper *_Nonnull h, struct cu_helper_handle *_Nonnull out);
+int cu_spawn_bind_helper(const struct cu_bind_helper *_Nonnull h, struct cu_helper_handle *_Nonnull out);
+/* Write the release byte and close the release end. 0 or -1/errno. */
+int cu_release_helper(struct cu_helper_handle *_Nonnull h);
+/* Wait for a released helper (EINTR retried): its wait status, and its
+   failure record (step 0 when none). Closes the report end. 0 or -1/errno. */
+int cu_wait_helper(struct cu_helper_handle *_Nonnull h, int *_Nonnull status,
+                   struct cu_report *_Nonnull report);
 
 #endif

@@ -38,37 +38,38 @@ struct PodmanExecutor {
             }
         }
 
-        var forwarded = sigset_t()
-        sigemptyset(&forwarded)
-        for signal in [SIGHUP, SIGINT, SIGTERM] { sigaddset(&forwarded, signal) }
-        var oldMask = sigset_t()
-        if sigprocmask(SIG_BLOCK, &forwarded, &oldMask) != 0 { Self.die(Self.system("sigprocmask")) }
-        if cu_forward_hup_int_term() != 0 { Self.die(Self.system("sigaction")) }
+        // podman: move onto the core (ForkAndWait.fork with these signals)
+        let forwarded = [SIGHUP, SIGINT, SIGTERM]
+        if case .failure(let e) = Sys.forwardSignals(forwarded) { Self.die(Self.system("sigaction", e)) }
         _ = cu_default_signal(SIGCHLD)   // an inherited SIG_IGN would make waitpid fail
 
         let parent = getpid()
         var namespaces = plan.namespaces
         while true {
-            var fds: [Int32] = [-1, -1]
-            if pipe(&fds) != 0 || fcntl(fds[0], F_SETFD, FD_CLOEXEC) != 0 || fcntl(fds[1], F_SETFD, FD_CLOEXEC) != 0 {
-                Self.die(Self.system("pipe"))
+            let fds: (read: Int32, write: Int32)
+            switch Sys.pipe() {
+            case .failure(let e): Self.die(Self.system("pipe", e))
+            case .success(let p): fds = p
             }
-            let child = fork()
-            if child < 0 { Self.die(Self.system("fork")) }
+            let child: Int32
+            switch Sys.fork() {
+            case .failure(let e): Self.die(Self.system("fork", e))
+            case .success(let pid): child = pid
+            }
             if child == 0 {
-                close(fds[0])
-                if cu_restore_hup_int_term() != 0 || sigprocmask(SIG_SETMASK, &oldMask, nil) != 0 {
-                    Self.die(Self.system("restoring the signal handlers"))
+                close(fds.read)
+                if case .failure(let e) = Sys.resetForwardedSignals(toDefault: false).flatMap(Sys.restoreSignalMask) {
+                    Self.die(Self.system("restoring the signal handlers", e))
                 }
-                childMain(namespaces, status: fds[1], parent: parent, join: join, cwd: cwd)
+                childMain(namespaces, status: fds.write, parent: parent, join: join, cwd: cwd)
             }
-            close(fds[1])
+            close(fds.write)
             cu_set_forward_target(child)
-            _ = sigprocmask(SIG_SETMASK, &oldMask, nil)
-            let report = Self.readByte(fds[0])
-            close(fds[0])
+            _ = Sys.restoreSignalMask()
+            let report = Self.readByte(fds.read)
+            close(fds.read)
             if report == Self.retryByte {
-                _ = sigprocmask(SIG_BLOCK, &forwarded, nil)
+                _ = Sys.blockSignals(forwarded)
                 cu_set_forward_target(0)
                 _ = Self.wait(child)
                 namespaces = .newUser(.single(uid: plan.uid, gid: plan.gid))
@@ -84,19 +85,22 @@ struct PodmanExecutor {
                            join: (user: Int32, mnt: Int32)?, cwd: ByteString) -> Never {
         switch namespaces {
         case .newUser(.ranges(let uidLines, let gidLines)):
-            var executor = Executor(plan: Plan(strategy: .newIDMapHelpers, uidMap: uidLines, gidMap: gidLines,
-                                               persistTargets: [], steps: []), pid: getpid())
-            if let failure = executor.startMapHelper() { Self.die(PodmanError(failure.message)) }
+            // podman: move onto the core (errors as one Failure value)
+            let sys = LiveSystemCalls()
+            let helpers: [RunningHelper]
+            switch IDMapHelpers.start(.newIDMap(uid: uidLines, gid: gidLines), target: getpid(), sys) {
+            case .failure(let failure): Self.die(PodmanError(failure.message ?? ""))
+            case .success(let started): helpers = started
+            }
             unshareUserAndMount()
-            if let failure = executor.release(executor.mapHelper) {
-                let detail: ByteString = failure.message.isEmpty
-                    ? "newuidmap or newgidmap exited with status \(failure.exitCode)" : failure.message
+            if let failure = IDMapHelpers.release(helpers, sys) {
+                let detail = failure.message ?? failure.podmanText(errnoText: GoText.errnoText)
                 PodmanLog.emit([
                     PodmanLogLine(.warning, "cannot set up the user namespace with newuidmap and newgidmap: \(detail)"),
                     PodmanLogLine(.warning, PodmanPlan.singleMappingWarning),
                 ])
                 if Self.mapWritten("/proc/self/uid_map") || Self.mapWritten("/proc/self/gid_map") {
-                    _ = Executor.writeAll(status, [Self.retryByte])
+                    _ = Sys.writeAll(status, [Self.retryByte])
                     _exit(0)
                 }
                 writeSingleMaps()
@@ -135,10 +139,11 @@ struct PodmanExecutor {
                 if optional && errno == ENOENT { continue }
                 Self.die(Self.system("cannot write \(path)"))
             }
-            let ok = Executor.writeAll(fd, text.bytes)
-            let e = errno
+            let written = Sys.writeAll(fd, text.bytes)
             close(fd)
-            if !ok { Self.die(PodmanError("cannot write \(path): \(GoText.errnoText(e))")) }
+            if case .failure(let e) = written {
+                Self.die(PodmanError("cannot write \(path): \(GoText.errnoText(e.rawValue))"))
+            }
         }
     }
 
@@ -267,31 +272,27 @@ struct PodmanExecutor {
     }
 
     static func readByte(_ fd: Int32) -> UInt8? {
-        var byte: UInt8 = 0
-        while true {
-            let n = read(fd, &byte, 1)
-            if n == 1 { return byte }
-            if n < 0 && errno == EINTR { continue }
-            return nil
-        }
+        (try? Sys.readAll(fd).get())?.first   // the child writes one byte, or none
     }
 
     /// Waits for the child: its exit status, or 255 (Go's -1) when a signal ended it.
     static func wait(_ child: pid_t) -> Int32 {
-        var status: Int32 = 0
-        while waitpid(child, &status, 0) < 0 {
-            if errno != EINTR { return 125 }
+        switch Sys.wait(child) {   // podman: move onto the core (ForkAndWait.wait)
+        case .failure: return 125
+        case .success(let end): return ForkAndWait.podmanExitCode(end)
         }
-        if cu_wifexited(status) != 0 { return cu_wexitstatus(status) }
-        return 255
     }
 
     static func system(_ what: ByteString) -> PodmanError {
         PodmanError("\(what): \(GoText.errnoText(errno))")
     }
 
+    static func system(_ what: ByteString, _ e: Errno) -> PodmanError {
+        PodmanError("\(what): \(GoText.errnoText(e.rawValue))")
+    }
+
     static func die(_ error: PodmanError) -> Never {
-        _ = Executor.writeAll(2, error.rendered(command: "").bytes)
+        _ = Sys.writeAll(2, error.rendered(command: "").bytes)
         exit(error.exitCode)
     }
 }

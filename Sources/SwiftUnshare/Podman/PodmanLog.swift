@@ -43,6 +43,6 @@ public enum PodmanLog {
         let time = now()
         var text: ByteString = ""
         for line in lines { text = text + render(line, terminal: terminal, time: time) }
-        _ = Executor.writeAll(2, text.bytes)
+        _ = Sys.writeAll(2, text.bytes)
     }
 }

@@ -12,8 +12,8 @@ public enum PodmanUnshare {
         case .failure(let error):
             fail(error, command: command)
         case .success(.help):
-            if !Executor.writeAll(1, PodmanHelp.text(command: command).bytes) {
-                fail(PodmanError("write error: \(GoText.errnoText(errno))"), command: command)
+            if case .failure(let e) = Sys.writeAll(1, PodmanHelp.text(command: command).bytes) {
+                fail(PodmanError("write error: \(GoText.errnoText(e.rawValue))"), command: command)
             }
             exit(0)
         case .success(.run(let options)):
@@ -21,13 +21,16 @@ public enum PodmanUnshare {
             case .failure(let error):
                 fail(error, command: command)
             case .success(let plan):
+                if let failure = SingleThread.check() {   // podman: move onto the core
+                    fail(PodmanError(failure.podmanText(errnoText: GoText.errnoText)), command: command)
+                }
                 PodmanExecutor(plan: plan).run()
             }
         }
     }
 
     static func fail(_ error: PodmanError, command: ByteString) -> Never {
-        _ = Executor.writeAll(2, error.rendered(command: command).bytes)
+        _ = Sys.writeAll(2, error.rendered(command: command).bytes)
         exit(error.exitCode)
     }
 }

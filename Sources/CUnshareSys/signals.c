@@ -1,0 +1,97 @@
+/*
+ * Signal masks and forwarding for the one fork-and-wait path of both modes
+ * (Core/ForkAndWait.swift).
+ *
+ * The contract, the same for unshare mode ([SIGINT, SIGTERM] with
+ * --forward-signals) and podman mode ([SIGHUP, SIGINT, SIGTERM]):
+ *  1. cu_forward_signals(list) blocks the signals (saving the mask) and
+ *     installs a handler that sends each to the forward target (SA_RESTART),
+ *     saving the previous actions. A signal that arrives before the target is
+ *     known stays pending, not lost.
+ *  2. After fork, the parent calls cu_set_forward_target(child) and then
+ *     cu_restore_sigmask(): pending signals are delivered and forwarded.
+ *  3. The child calls cu_reset_forwarded_signals(to_default) and
+ *     cu_restore_sigmask(): it takes signals as a program normally would.
+ */
+#define _GNU_SOURCE
+#include "CUnshareSys.h"
+
+#include <signal.h>
+#include <string.h>
+
+#define MAX_FORWARDED 8
+
+static sigset_t saved_mask;
+static volatile pid_t forward_target;
+static int forwarded[MAX_FORWARDED];
+static struct sigaction saved_actions[MAX_FORWARDED];
+static int forwarded_count;
+
+int cu_block_signals(const int *signals, int count)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    for (int i = 0; i < count; i++)
+        sigaddset(&set, signals[i]);
+    return sigprocmask(SIG_BLOCK, &set, &saved_mask);
+}
+
+int cu_restore_sigmask(void) { return sigprocmask(SIG_SETMASK, &saved_mask, NULL); }
+
+int cu_unblock_signal(int signo)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, signo);
+    return sigprocmask(SIG_UNBLOCK, &set, NULL);
+}
+
+int cu_default_signal(int signo)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = SIG_DFL;
+    sigemptyset(&sa.sa_mask);
+    return sigaction(signo, &sa, NULL);
+}
+
+/* A signal handler: async-signal-safe by construction. */
+static void forward_signal(int signo)
+{
+    if (forward_target > 0)
+        kill(forward_target, signo);
+}
+
+int cu_forward_signals(const int *signals, int count)
+{
+    if (count < 0 || count > MAX_FORWARDED)
+        return -1;
+    if (cu_block_signals(signals, count) != 0)
+        return -1;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = forward_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    forwarded_count = 0;
+    for (int i = 0; i < count; i++) {
+        if (sigaction(signals[i], &sa, &saved_actions[i]) != 0)
+            return -1;
+        forwarded[i] = signals[i];
+        forwarded_count = i + 1;
+    }
+    return 0;
+}
+
+void cu_set_forward_target(pid_t pid) { forward_target = pid; }
+
+int cu_reset_forwarded_signals(int to_default)
+{
+    for (int i = 0; i < forwarded_count; i++) {
+        int rc = to_default ? cu_default_signal(forwarded[i])
+                            : sigaction(forwarded[i], &saved_actions[i], NULL);
+        if (rc != 0)
+            return -1;
+    }
+    return 0;
+}

@@ -1,0 +1,36 @@
+import Glibc
+
+/// An errno value with strerror(3)'s text.
+public struct Errno: Error, Equatable, Sendable, CustomStringConvertible {
+    public var rawValue: Int32
+    public init(_ rawValue: Int32) { self.rawValue = rawValue }
+
+    public var description: String { String(cString: strerror(rawValue)) }
+}
+
+/// The one place errno is read: runs `call` (a system call returning -1 and
+/// setting errno on failure) and captures errno at once, retrying on EINTR
+/// when asked (the shape of swift-system's helper of the same name).
+@inline(__always)
+func valueOrErrno<I: FixedWidthInteger>(retryOnInterrupt: Bool = true, _ call: () -> I) -> Result<I, Errno> {
+    while true {
+        let value = call()
+        if value != -1 { return .success(value) }
+        let e = errno
+        if retryOnInterrupt && e == EINTR { continue }
+        return .failure(Errno(e))
+    }
+}
+
+/// `valueOrErrno` for calls whose value on success carries nothing.
+@inline(__always)
+func nothingOrErrno<I: FixedWidthInteger>(retryOnInterrupt: Bool = true, _ call: () -> I) -> Result<Void, Errno> {
+    valueOrErrno(retryOnInterrupt: retryOnInterrupt, call).map { _ in () }
+}
+
+/// The errno an exec left behind: exec returns only on failure.
+@inline(__always)
+func errnoOfFailedExec(_ call: () -> Int32) -> Errno {
+    _ = call()
+    return Errno(errno)
+}

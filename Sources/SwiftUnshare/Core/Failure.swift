@@ -1,0 +1,148 @@
+/// Why swift-unshare stops: what it was doing (the operation and the object
+/// it acted on), the errno if a call failed, the exit status, and an optional
+/// hint line. One value, rendered in two dialects: util-linux's
+/// (`unshare: <text>[: strerror]` + "Try" line for usage errors) and
+/// podman's (`Error: <text>[: go errno text]`).
+public struct Failure: Error, Sendable {
+    public var operation: Operation
+    public var errno: Errno?
+    public var exitCode: Int32
+    /// A line of advice printed after the message (none yet).
+    public var hint: ByteString?
+
+    public init(_ operation: Operation, _ errno: Errno? = nil, exitCode: Int32 = 1, hint: ByteString? = nil) {
+        self.operation = operation
+        self.errno = errno
+        self.exitCode = exitCode
+        self.hint = hint
+    }
+
+    /// A message in the pure layers' own words (parsing and planning).
+    public init(_ message: ByteString, exitCode: Int32 = 1, tryHelp: Bool = false) {
+        self.init(tryHelp ? .usage(message) : .message(message), exitCode: exitCode)
+    }
+
+    /// `<what>: <strerror(errno)>`, as util-linux's err(3).
+    public static func system(_ what: ByteString, _ errno: Errno, exitCode: Int32 = 1) -> Failure {
+        Failure(.message(what), errno, exitCode: exitCode)
+    }
+
+    public static func usage(_ message: ByteString) -> Failure {
+        Failure(.usage(message))
+    }
+
+    public var tryHelp: Bool {
+        if case .usage = operation { return true }
+        return false
+    }
+
+    /// The util-linux text after "<program>: ", or nil when the failing
+    /// helper (newuidmap, say) already printed its own message.
+    public var message: ByteString? {
+        guard let text = operation.text else { return nil }
+        guard let errno else { return text }
+        return "\(text): \(errno.description)"
+    }
+
+    /// What util-linux prints on stderr for this failure, named by `program`.
+    public func rendered(program: ByteString) -> ByteString {
+        guard let message else { return "" }
+        var text: ByteString = "\(program): \(message)\n"
+        if tryHelp { text = text + "Try '\(program) --help' for more information.\n" }
+        if let hint { text = text + "\(program): \(hint)\n" }
+        return text
+    }
+
+    /// podman's dialect: the text of `Error: <text>`, with Go's errno words
+    /// (`errnoText` is GoText.errnoText in podman mode).
+    public func podmanText(errnoText: (Int32) -> String) -> ByteString {
+        guard let text = operation.text else {
+            if case .helperExited(_, let status) = operation {
+                return "newuidmap or newgidmap exited with status \(status)"
+            }
+            return ""
+        }
+        guard let errno else { return text }
+        return text + ": " + ByteString(errnoText(errno.rawValue))
+    }
+}
+
+extension Failure: Equatable {
+    /// Equal when they say the same thing: the same text, status and lines.
+    public static func == (a: Failure, b: Failure) -> Bool {
+        a.message == b.message && a.exitCode == b.exitCode && a.tryHelp == b.tryHelp && a.hint == b.hint
+            && (a.message != nil || a.operation == b.operation)
+    }
+}
+
+extension Failure {
+    /// What was being done, with the object it was done to. `text` is the one
+    /// message table of the executor and the helpers.
+    public enum Operation: Equatable, Sendable {
+        /// The pure layers' own words.
+        case message(ByteString)
+        /// A usage error: the "Try ... --help" line follows.
+        case usage(ByteString)
+        /// A call named as util-linux names it: `<call> failed` ("unshare", "setgroups", "setgid()").
+        case call(ByteString)
+        case openFile(ByteString)
+        case writeFile(ByteString)
+        case openTimeOffsets(ByteString)
+        case writeTimeOffsets(ByteString)
+        /// Propagation of a mount point; nil: the root filesystem.
+        case changePropagation(ByteString?)
+        case changeRoot(ByteString)
+        case changeDirectory(ByteString)
+        case mount(ByteString)
+        case execute(ByteString)
+        /// A helper child reported a failed step.
+        case helper(HelperStep, object: ByteString)
+        /// A helper (newuidmap, say) exited non-zero after printing its own message.
+        case helperExited(tool: ByteString, status: Int32)
+        /// A helper was ended by a signal.
+        case helperKilled(tool: ByteString, signal: Int32)
+        /// The fork parent could not end as its child did.
+        case childExit
+        case writeError
+
+        /// util-linux's words, or nil when the helper already printed its own.
+        public var text: ByteString? {
+            switch self {
+            case .message(let text), .usage(let text): return text
+            case .call(let name): return "\(name) failed"
+            case .openFile(let path): return "cannot open \(path)"
+            case .writeFile(let path): return "write failed \(path)"
+            case .openTimeOffsets(let path): return "failed to open \(path)"
+            case .writeTimeOffsets(let path): return "failed to write to \(path)"
+            case .changePropagation(nil): return "cannot change root filesystem propagation"
+            case .changePropagation(let dir?): return "cannot change \(dir) filesystem propagation"
+            case .changeRoot(let dir): return "cannot change root directory to '\(dir)'"
+            case .changeDirectory(let dir): return "cannot change directory to \(dir)"
+            case .mount(let what): return "mount \(what) failed"
+            case .execute(let program): return "failed to execute \(program)"
+            case .helper(let step, let object): return step.text(object)
+            case .helperExited: return nil
+            case .helperKilled(let tool, let signal): return "\(tool): terminated by signal \(signal)"
+            case .childExit: return "child exit failed"
+            case .writeError: return "write error"
+            }
+        }
+    }
+}
+
+/// The steps a helper child reports, as CUnshareSys's `enum cu_step` numbers them.
+public enum HelperStep: Int32, Sendable, CaseIterable {
+    case openUIDMap = 1, writeUIDMap = 2, openGIDMap = 3, writeGIDMap = 4
+    case executeNewuidmap = 5, executeNewgidmap = 6
+    case bind = 8
+
+    /// The message for this step acting on `object` (a map file, a program, "source on target").
+    func text(_ object: ByteString) -> ByteString {
+        switch self {
+        case .openUIDMap, .openGIDMap: return "failed to open \(object)"
+        case .writeUIDMap, .writeGIDMap: return "failed to write \(object)"
+        case .executeNewuidmap, .executeNewgidmap: return "failed to execute \(object)"
+        case .bind: return "mount \(object) failed"
+        }
+    }
+}

@@ -1,0 +1,149 @@
+import CUnshareSys
+import Glibc
+
+/// Typed system calls: each returns its value or the Errno it failed with
+/// (read at once, EINTR retried where a retry is right). Nothing else in the
+/// package reads errno.
+public enum Sys {
+    public static func open(_ path: ByteString, _ flags: Int32) -> Result<Int32, Errno> {
+        valueOrErrno { path.withCString { Glibc.open($0, flags) } }
+    }
+
+    public static func openAt(_ dirfd: Int32, _ name: ByteString, _ flags: Int32) -> Result<Int32, Errno> {
+        valueOrErrno { name.withCString { Glibc.openat(dirfd, $0, flags) } }
+    }
+
+    public static func close(_ fd: Int32) {
+        _ = Glibc.close(fd)   // never retried: the fd is gone either way
+    }
+
+    /// write(2) until every byte is written.
+    public static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Result<Void, Errno> {
+        var offset = 0
+        while offset < bytes.count {
+            let written = valueOrErrno { bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) } }
+            switch written {
+            case .failure(let e): return .failure(e)
+            case .success(let n): offset += n
+            }
+        }
+        return .success(())
+    }
+
+    /// read(2) until end of file.
+    public static func readAll(_ fd: Int32) -> Result<[UInt8], Errno> {
+        var data: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while true {
+            switch valueOrErrno({ chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) } }) {
+            case .failure(let e): return .failure(e)
+            case .success(0): return .success(data)
+            case .success(let n): data += chunk[..<n]
+            }
+        }
+    }
+
+    /// A whole file's bytes.
+    public static func readFile(_ path: ByteString) -> Result<[UInt8], Errno> {
+        open(path, O_RDONLY | O_CLOEXEC).flatMap { fd in
+            defer { close(fd) }
+            return readAll(fd)
+        }
+    }
+
+    /// pipe2(O_CLOEXEC).
+    public static func pipe() -> Result<(read: Int32, write: Int32), Errno> {
+        var fds: [Int32] = [-1, -1]
+        return nothingOrErrno { fds.withUnsafeMutableBufferPointer { cu_pipe_cloexec($0.baseAddress!) } }
+            .map { (fds[0], fds[1]) }
+    }
+
+    public static func fork() -> Result<pid_t, Errno> { valueOrErrno(retryOnInterrupt: false) { Glibc.fork() } }
+
+    /// waitpid(2) for one child, EINTR retried.
+    public static func wait(_ pid: pid_t) -> Result<ChildEnd, Errno> {
+        var status: Int32 = 0
+        return nothingOrErrno { waitpid(pid, &status, 0) }.map { ChildEnd(status: status) }
+    }
+
+    public static func unshare(_ flags: Int32) -> Result<Void, Errno> { nothingOrErrno { cu_unshare(flags) } }
+    public static func setns(_ fd: Int32, _ type: Int32) -> Result<Void, Errno> { nothingOrErrno { cu_setns(fd, type) } }
+
+    public static func mount(_ source: ByteString?, _ target: ByteString, _ type: ByteString?,
+                             _ flags: UInt) -> Result<Void, Errno> {
+        nothingOrErrno(retryOnInterrupt: false) {
+            withOptionalCString(source) { s in target.withCString { t in
+                withOptionalCString(type) { f in cu_mount(s, t, f, flags) } } }
+        }
+    }
+
+    public static func setgroupsNone() -> Result<Void, Errno> { nothingOrErrno { cu_setgroups_none() } }
+    public static func setgid(_ gid: UInt32) -> Result<Void, Errno> { nothingOrErrno { Glibc.setgid(gid) } }
+    public static func setuid(_ uid: UInt32) -> Result<Void, Errno> { nothingOrErrno { Glibc.setuid(uid) } }
+    public static func chroot(_ path: ByteString) -> Result<Void, Errno> {
+        nothingOrErrno { path.withCString { Glibc.chroot($0) } }
+    }
+    public static func chdir(_ path: ByteString) -> Result<Void, Errno> {
+        nothingOrErrno { path.withCString { Glibc.chdir($0) } }
+    }
+
+    public static func pidfdOpen(_ pid: pid_t) -> Result<Int32, Errno> { valueOrErrno { cu_pidfd_open(pid) } }
+    /// Whether the process behind a pidfd has ended.
+    public static func pidfdEnded(_ fd: Int32) -> Result<Bool, Errno> {
+        valueOrErrno { cu_pidfd_ended(fd) }.map { $0 > 0 }
+    }
+    public static func setParentDeathSignal(_ signal: Int32) -> Result<Void, Errno> {
+        nothingOrErrno { cu_set_pdeathsig(signal) }
+    }
+
+    public static func defaultSignal(_ signal: Int32) -> Result<Void, Errno> {
+        nothingOrErrno { cu_default_signal(signal) }
+    }
+    public static func blockSignals(_ signals: [Int32]) -> Result<Void, Errno> {
+        nothingOrErrno { signals.withUnsafeBufferPointer { cu_block_signals($0.baseAddress!, Int32($0.count)) } }
+    }
+    /// The one signal-forwarding entry point (CUnshareSys's signals.c gives the contract).
+    public static func forwardSignals(_ signals: [Int32]) -> Result<Void, Errno> {
+        nothingOrErrno { signals.withUnsafeBufferPointer { cu_forward_signals($0.baseAddress!, Int32($0.count)) } }
+    }
+    public static func resetForwardedSignals(toDefault: Bool) -> Result<Void, Errno> {
+        nothingOrErrno { cu_reset_forwarded_signals(toDefault ? 1 : 0) }
+    }
+    public static func restoreSignalMask() -> Result<Void, Errno> { nothingOrErrno { cu_restore_sigmask() } }
+    public static func unblockSignal(_ signal: Int32) -> Result<Void, Errno> {
+        nothingOrErrno { cu_unblock_signal(signal) }
+    }
+
+    /// execvp(3): returns only on failure.
+    public static func execvp(_ argv: [ByteString]) -> Errno {
+        let cArgv = CArrays.array(argv)
+        return errnoOfFailedExec { Glibc.execvp(cArgv[0]!, cArgv) }
+    }
+
+    /// execv(3): returns only on failure.
+    public static func execv(_ path: ByteString, _ argv: [ByteString]) -> Errno {
+        let cArgv = CArrays.array(argv)
+        return errnoOfFailedExec { Glibc.execv(CArrays.string(path), cArgv) }
+    }
+
+    private static func withOptionalCString<R>(_ s: ByteString?, _ body: (UnsafePointer<CChar>?) -> R) -> R {
+        guard let s else { return body(nil) }
+        return s.withCString { body($0) }
+    }
+}
+
+/// How a child process ended.
+public enum ChildEnd: Equatable, Sendable {
+    case exited(Int32)
+    case signaled(Int32)
+
+    public init(status: Int32) {
+        if cu_wifexited(status) != 0 {
+            self = .exited(cu_wexitstatus(status))
+        } else if cu_wifsignaled(status) != 0 {
+            self = .signaled(cu_wtermsig(status))
+        } else {
+            self = .exited(1)
+        }
+    }
+}
