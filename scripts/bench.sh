@@ -8,7 +8,8 @@
 #   sh scripts/bench.sh [BINARY]                (as root; default .build/release/swift-unshare)
 #
 # Environment: RUNS (hyperfine runs per fast command, default 300),
-# PODMAN_RUNS (default 30), RSS_RUNS (default 9), RACES (default 30),
+# PODMAN_RUNS (default 30), ROUNDS (hyperfine calls they are split into, each
+# timing both commands, default 5), RSS_RUNS (default 9), RACES (default 30),
 # BENCH_USER (default unshare-tester: an account with an /etc/subuid range,
 # as scripts/test-setup.sh creates).
 set -eu
@@ -16,6 +17,7 @@ set -eu
 bin=${1:-.build/release/swift-unshare}
 runs=${RUNS:-300}
 podman_runs=${PODMAN_RUNS:-30}
+rounds=${ROUNDS:-5}
 rss_runs=${RSS_RUNS:-9}
 races=${RACES:-30}
 user=${BENCH_USER:-unshare-tester}
@@ -50,16 +52,34 @@ as_user() {
         HOME="$home" USER="$user" LOGNAME="$user" LANG=C "$@"
 }
 
-# hyperfine's median (seconds) of each command in a JSON export, in order.
-medians() { awk -F': *' '/"median"/ { sub(/,$/, "", $2); print $2 }' "$1"; }
+# Every time (seconds) hyperfine recorded in a JSON export, as "<command number> <time>".
+all_times() {
+    awk '/"command":/ { n++ } /"times": \[/ { inside = 1; next }
+         inside && /\]/ { inside = 0; next } inside { gsub(/[ ,]/, ""); print n, $0 }' "$1"
+}
 
-# Times a reference command and ours; sets ref_med and our_med (seconds).
+# The median of the times of command number $1 in file $2.
+median_of() {
+    awk -v n="$1" '$1 == n { print $2 }' "$2" | sort -g |
+        awk '{ v[NR] = $1 } END { print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'
+}
+
+# Times a reference command and ours, in `rounds` alternating hyperfine runs of
+# n/rounds each (a machine whose load drifts then weighs on both alike), and
+# sets ref_med and our_med: the medians of all their times (seconds).
 pair() {
     n=$1; shift
-    json=$dir/out/pair.json
-    as_user hyperfine -N --style none --warmup 10 --runs "$n" --export-json "$json" "$1" "$2" >/dev/null
-    ref_med=$(medians "$json" | sed -n 1p)
-    our_med=$(medians "$json" | sed -n 2p)
+    per=$(( (n + rounds - 1) / rounds ))
+    : >"$dir/times"
+    r=0
+    while [ "$r" -lt "$rounds" ]; do
+        json=$dir/out/pair.json
+        as_user hyperfine -N --style none --warmup 5 --runs "$per" --export-json "$json" "$1" "$2" >/dev/null
+        all_times "$json" >>"$dir/times"
+        r=$((r + 1))
+    done
+    ref_med=$(median_of 1 "$dir/times")
+    our_med=$(median_of 2 "$dir/times")
 }
 
 # Median peak RSS (kB) of a command over rss_runs runs.
@@ -131,7 +151,7 @@ race_target=$((races * 28 / 30))   # the target: 28 of 30
 cat <<EOF
 Run $(date -u '+%Y-%m-%d %H:%M UTC'): $(nproc) CPUs ($(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)), kernel $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg); as $user.
 Binary: $(wc -c <"$bin" | tr -d ' ') bytes, $(file -b "$bin" | cut -d, -f1-2 | tr -d '\n'). util-linux $(/usr/bin/unshare -V | awk '{ print $NF }')$($have_podman && podman --version | awk '{ printf ", podman %s", $NF }').
-Medians of $runs hyperfine runs ($podman_runs for podman); peak RSS is the median of $rss_runs runs of \`/usr/bin/time -f %M\`.
+Medians of $runs hyperfine runs ($podman_runs for podman) in $rounds alternating rounds; peak RSS is the median of $rss_runs runs of \`/usr/bin/time -f %M\`.
 
 | command | util-linux / podman / bwrap | swift-unshare | time ratio | peak RSS, theirs | peak RSS, ours | RSS ratio |
 |---|---|---|---|---|---|---|
