@@ -15,15 +15,19 @@ public struct GetoptOption<ID: Equatable> {
     /// Wins an abbreviation it shares with options that are not preferred
     /// (so prefixes that were unique before newer options came keep their meaning).
     public var preferred: Bool
+    /// Matched only when spelled in full: never an abbreviation, never in an
+    /// ambiguity list (swift-unshare's own options leave util-linux's messages as they are).
+    public var exactOnly: Bool
 
     public init(id: ID, long: String, short: UInt8?, argument: ArgumentKind, shortTakesArgument: Bool,
-                preferred: Bool = false) {
+                preferred: Bool = false, exactOnly: Bool = false) {
         self.id = id
         self.long = long
         self.short = short
         self.argument = argument
         self.shortTakesArgument = shortTakesArgument
         self.preferred = preferred
+        self.exactOnly = exactOnly
     }
 }
 
@@ -107,7 +111,7 @@ public struct GetoptLong<ID: Equatable> {
         if let exact = options.first(where: { Array($0.long.utf8) == name }) {
             spec = exact
         } else {
-            var candidates = options.filter { $0.long.utf8.starts(with: name) }
+            var candidates = options.filter { !$0.exactOnly && $0.long.utf8.starts(with: name) }
             let preferred = candidates.filter(\.preferred)
             if candidates.count > 1 && preferred.count == 1 { candidates = preferred }
             if candidates.count > 1 {
@@ -140,7 +144,8 @@ extension OptionTable {
     public static var unshareGetopt: [GetoptOption<OptionID>] {
         unshare.map {
             GetoptOption(id: $0.id, long: $0.long, short: $0.short, argument: $0.argument,
-                         shortTakesArgument: $0.shortTakesArgument, preferred: $0.inUtilLinux2381)
+                         shortTakesArgument: $0.shortTakesArgument, preferred: $0.inUtilLinux2381,
+                         exactOnly: $0.id == .explain)
         }
     }
 }

@@ -61,6 +61,7 @@ public enum Help {
          --boottime <offset>       set clock boottime offset (seconds) in time namespaces
          --clear-env               do not inherit environment variables from the calling process
          --whitelist-env <list>    clear environment except for specified variables
+         --explain                 print what would be done (maps, helpers, mounts), do nothing
 
          -h, --help                display this help
          -V, --version             display version

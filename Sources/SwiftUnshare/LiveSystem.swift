@@ -78,6 +78,10 @@ public struct LiveSystem: SystemContext {
         Sys.readFile(ByteString(path))
     }
 
+    public func libsubidRanges(owner: ByteString, users: Bool) -> SubordinateIDs.LibsubidAnswer {
+        Libsubid.ranges(owner: owner, users: users)
+    }
+
     public func environment(_ name: String) -> ByteString? {
         getenv(name).map { ByteString(cString: $0) }
     }

@@ -20,6 +20,7 @@ public enum OptionID: String, CaseIterable, Sendable {
     case propagation, setgroups, keepCaps = "keep-caps"
     case setuid, setgid, root, wd, monotonic, boottime
     case loadInterp = "load-interp", clearEnv = "clear-env", whitelistEnv = "whitelist-env"
+    case explain
 }
 
 /// One row of an option table: the long name, its short letter and argument kind.
@@ -34,7 +35,7 @@ public struct OptionSpec: Sendable, Equatable {
     /// `--forward-signals`), so scripts written against it run unchanged.
     public var inUtilLinux2381: Bool {
         switch id {
-        case .forwardSignals, .mountBinfmt, .mapSubids, .owner, .loadInterp, .clearEnv, .whitelistEnv: return false
+        case .forwardSignals, .mountBinfmt, .mapSubids, .owner, .loadInterp, .clearEnv, .whitelistEnv, .explain: return false
         default: return true
         }
     }
@@ -77,7 +78,7 @@ public enum OptionTable {
              .setuid, .setgid, .root, .wd, .monotonic, .boottime, .loadInterp, .whitelistEnv:
             return .required
         case .help, .version, .fork, .forwardSignals, .mapRootUser, .mapCurrentUser, .mapAuto,
-             .mapSubids, .keepCaps, .clearEnv:
+             .mapSubids, .keepCaps, .clearEnv, .explain:
             return .none
         }
     }

@@ -40,6 +40,8 @@ public struct Options: Equatable, Sendable {
     public var keepEnvironment: [ByteString]?
     /// The program and its arguments (empty: the login shell).
     public var command: [ByteString] = []
+    /// --explain: print the plan instead of carrying it out.
+    public var explain = false
 
     public init() {}
 }
@@ -218,6 +220,8 @@ extension Options {
             }
         case .clearEnv:
             clearEnvironment = true
+        case .explain:
+            explain = true
         case .whitelistEnv:
             keepEnvironment = arg.split(UInt8(ascii: ",")).filter { !$0.isEmpty }
         }

@@ -44,6 +44,9 @@ public enum SubordinateIDs {
         guard let user = context.user(id: context.euid) else {
             return .failure(Failure("you (user \(context.euid)) don't exist."))
         }
+        if let module = nssModule(context: context) {
+            return nssFirstRange(module: module, user: user, users: file.hasSuffix("subuid"), context: context)
+        }
         let text: [UInt8]
         switch context.readFile(file) {
         case .success(let t): text = t

@@ -14,6 +14,15 @@ public protocol SystemContext {
     func readFile(_ path: String) -> Result<[UInt8], Errno>
     /// An environment variable of the calling process.
     func environment(_ name: String) -> ByteString?
+    /// Subordinate ranges from shadow's libsubid (asked only when nsswitch.conf
+    /// names a `subid:` module).
+    func libsubidRanges(owner: ByteString, users: Bool) -> SubordinateIDs.LibsubidAnswer
+}
+
+extension SystemContext {
+    public func libsubidRanges(owner: ByteString, users: Bool) -> SubordinateIDs.LibsubidAnswer {
+        .unavailable("not loaded in this context")
+    }
 }
 
 public struct PasswdEntry: Equatable, Sendable {

@@ -29,7 +29,7 @@ public enum Unshare {
         let context = LiveSystem()
         switch Options.parse(args, context: context) {
         case .failure(let failure):
-            fail(failure, program: program)
+            fail(failure, program: program, hint: HintSituation(arguments: args, options: nil, plan: nil, failure: nil), facts: context)
         case .success(.help):
             writeOut(Help.usage(program: program), program: program)
             exit(0)
@@ -38,21 +38,41 @@ public enum Unshare {
             exit(0)
         case .success(.run(let options)):
             let pid = getpid()
+            let situation = HintSituation(arguments: args, options: options, plan: nil, failure: nil)
             switch Plan.build(options, context: context, pid: pid) {
             case .failure(let failure):
-                fail(failure, program: program)
+                fail(failure, program: program, hint: situation, facts: context, always: options.explain)
+            case .success(let plan) where options.explain:
+                writeOut(Explain.render(plan, pid: pid), program: program)
+                var predicted = situation
+                predicted.plan = plan
+                let hints = Hints.all(predicted, facts: context).map { $0.rendered(program: program).bytes }
+                _ = Sys.writeAll(2, Array(hints.joined()))
+                exit(0)
             case .success(let plan):
                 if let failure = SingleThread.check() { fail(failure, program: program) }
                 var executor = Executor(plan: plan, pid: pid, system: LiveSystemCalls())
                 switch executor.run() {
                 case .exit(let code): exit(code)
-                case .failure(let failure): fail(failure, program: program)
+                case .failure(let failure):
+                    var planned = situation
+                    planned.plan = plan
+                    fail(failure, program: program, hint: planned, facts: context)
                 }
             }
         }
     }
 
-    static func fail(_ failure: Failure, program: ByteString) -> Never {
+    /// util-linux's message; then, when stderr is a terminal (or with --explain),
+    /// the failure's hint line naming the cause (scripts keep util-linux's exact bytes).
+    /// `facts` is the context read before any namespace was made (the ids are the caller's).
+    static func fail(_ failure: Failure, program: ByteString, hint situation: HintSituation? = nil,
+                     facts: LiveSystem = LiveSystem(), always: Bool = false) -> Never {
+        var failure = failure
+        if var situation, always || isatty(2) == 1 {
+            situation.failure = FailedOperation(failure)
+            failure.hint = Hints.first(situation, facts: facts).map { "hint: " + $0.text }
+        }
         _ = Sys.writeAll(2, failure.rendered(program: program).bytes)
         exit(failure.exitCode)
     }

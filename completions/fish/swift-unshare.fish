@@ -8,7 +8,7 @@
 # The option list below mirrors OptionTable.unshare; DocsDriftTests checks it.
 
 set -g __swift_unshare_longs_required map-user map-users map-group map-groups owner propagation setgroups setuid setgid root wd monotonic boottime load-interp whitelist-env
-set -g __swift_unshare_longs_other help version mount uts ipc net pid user cgroup time fork kill-child forward-signals mount-proc mount-binfmt map-root-user map-current-user map-auto map-subids keep-caps clear-env
+set -g __swift_unshare_longs_other help version mount uts ipc net pid user cgroup time fork kill-child forward-signals mount-proc mount-binfmt map-root-user map-current-user map-auto map-subids keep-caps clear-env explain
 set -g __swift_unshare_signals HUP INT QUIT ILL TRAP ABRT IOT BUS FPE KILL USR1 SEGV USR2 PIPE ALRM TERM STKFLT CHLD CLD CONT STOP TSTP TTIN TTOU URG XCPU XFSZ VTALRM PROF WINCH IO POLL PWR SYS
 
 # The words of the command line up to the cursor, the current (maybe empty)
@@ -167,6 +167,7 @@ complete $unshare -l monotonic -x -d 'set clock monotonic offset (seconds) in ti
 complete $unshare -l boottime -x -d 'set clock boottime offset (seconds) in time namespaces'
 complete $unshare -l clear-env -d 'do not inherit environment variables'
 complete $unshare -l whitelist-env -x -a '(__fish_complete_list , "set -nx")' -d 'clear environment except for specified variables'
+complete $unshare -l explain -d 'print what would be done, do nothing'
 
 complete $unshare -s h -l help -d 'display help'
 complete $unshare -s V -l version -d 'display version'
@@ -175,6 +176,7 @@ complete -c swift-unshare -n '__swift_unshare_unshare_options; and test (count (
 # podman mode: `swift-unshare --podman ...` and `podman-unshare ...`.
 for cmd in swift-unshare podman-unshare
     complete -c $cmd $podman -l rootless-netns -d 'join the rootless network namespace of podman'
+    complete -c $cmd $podman -l explain -d 'print what would be done, do nothing'
     complete -c $cmd $podman -s h -l help -d 'display help'
     # The program, then its own completion.
     complete -c $cmd -n __swift_unshare_program_args -x -a '(__swift_unshare_complete_program)'

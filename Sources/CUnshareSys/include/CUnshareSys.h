@@ -153,4 +153,6 @@ int cu_release_helper(struct cu_helper_handle *_Nonnull h);
 int cu_wait_helper(struct cu_helper_handle *_Nonnull h, int *_Nonnull status,
                    struct cu_report *_Nonnull report);
 
+#include "CUnshareFacts.h"
+
 #endif

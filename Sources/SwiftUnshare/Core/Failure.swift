@@ -7,7 +7,7 @@ public struct Failure: Error, Sendable {
     public var operation: Operation
     public var errno: Errno?
     public var exitCode: Int32
-    /// A line of advice printed after the message (none yet).
+    /// A line of advice printed after the message (Hints/Hints.swift: the cause and its fix).
     public var hint: ByteString?
 
     public init(_ operation: Operation, _ errno: Errno? = nil, exitCode: Int32 = 1, hint: ByteString? = nil) {
@@ -45,10 +45,13 @@ public struct Failure: Error, Sendable {
     }
 
     /// What util-linux prints on stderr for this failure, named by `program`.
+    /// The hint line follows even when the helper spoke for itself.
     public func rendered(program: ByteString) -> ByteString {
-        guard let message else { return "" }
-        var text: ByteString = "\(program): \(message)\n"
-        if tryHelp { text = text + "Try '\(program) --help' for more information.\n" }
+        var text: ByteString = ""
+        if let message {
+            text = "\(program): \(message)\n"
+            if tryHelp { text = text + "Try '\(program) --help' for more information.\n" }
+        }
         if let hint { text = text + "\(program): \(hint)\n" }
         return text
     }

@@ -5,6 +5,8 @@
 /// any short-flag cluster that starts with `h` asks for help.
 public struct PodmanOptions: Equatable, Sendable {
     public var rootlessNetns = false
+    /// --explain (swift-unshare's own flag): print the plan, run nothing.
+    public var explain = false
     /// The command and its arguments (empty: $SHELL).
     public var command: [ByteString] = []
 
@@ -67,6 +69,11 @@ extension PodmanOptions {
                 case "rootless-netns", "rootless-cni":
                     switch parseBool(value ?? "true", flag: "--rootless-netns") {
                     case .success(let v): options.rootlessNetns = v
+                    case .failure(let e): return .failure(e)
+                    }
+                case "explain":
+                    switch parseBool(value ?? "true", flag: "--explain") {
+                    case .success(let v): options.explain = v
                     case .failure(let e): return .failure(e)
                     }
                 case "help":

@@ -234,27 +234,36 @@ extension PodmanPlan {
         return lines
     }
 
-    /// The caller's ranges in /etc/subuid and /etc/subgid, laid out; or, when
+    /// The caller's ranges in /etc/subuid and /etc/subgid (or from the NSS
+    /// `subid:` module), laid out; or, when
     /// either file has none for the caller, the single mapping with podman's messages.
     static func subordinateMaps(context: SystemContext, messages: inout [PodmanLogLine]) -> PodmanMaps {
         let entry = context.user(id: context.euid)
         let name = entry?.name ?? nonEmpty(context.environment("USER")) ?? ""
         let user = PasswdEntry(name: name, uid: context.euid, gid: context.egid)
         var found: [[SubordinateIDs.Entry]] = []
+        let module = SubordinateIDs.nssModule(context: context)   // nil: the files
         for (file, kind) in [("/etc/subuid", "subuid"), ("/etc/subgid", "subgid")] {
             var problem: ByteString?
-            switch context.readFile(file) {
-            case .failure(let e):
-                problem = e.rawValue == ENOENT ? "no \(kind) ranges found for user \(GoText.quote(name)) in \(file)"
-                    : "open \(file): \(GoText.errnoText(e.rawValue))"
-            case .success(let text):
-                switch SubordinateIDs.ranges(in: text, file: file, user: user) {
-                case .failure(let f): problem = f.message
-                case .success(let list):
-                    let usable = list.filter { $0.count > 0 }
-                    if usable.isEmpty { problem = "no \(kind) ranges found for user \(GoText.quote(name)) in \(file)" }
-                    found.append(usable)
+            let read: Result<[SubordinateIDs.Entry], Failure>
+            if let module {
+                read = SubordinateIDs.nssRanges(module: module, user: user, users: kind == "subuid", context: context)
+            } else {
+                switch context.readFile(file) {
+                case .failure(let e):
+                    read = .failure(Failure(e.rawValue == ENOENT ? "" : "open \(file): \(GoText.errnoText(e.rawValue))"))
+                case .success(let text):
+                    read = SubordinateIDs.ranges(in: text, file: file, user: user)
                 }
+            }
+            // With NSS too, podman names the file when no range is found.
+            let none: ByteString = "no \(kind) ranges found for user \(GoText.quote(name)) in \(file)"
+            switch read {
+            case .failure(let f): problem = f.message.flatMap { $0.isEmpty ? nil : $0 } ?? none
+            case .success(let list):
+                let usable = list.filter { $0.count > 0 }
+                if usable.isEmpty { problem = none }
+                found.append(usable)
             }
             if let problem {
                 messages.append(PodmanLogLine(.error,

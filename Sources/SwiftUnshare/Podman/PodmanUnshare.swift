@@ -20,6 +20,11 @@ public enum PodmanUnshare {
             switch PodmanPlan.build(options, context: LiveSystem()) {
             case .failure(let error):
                 fail(error, command: command)
+            case .success(let plan) where options.explain:
+                if case .failure(let e) = Sys.writeAll(1, PodmanExplain.render(plan).bytes) {
+                    fail(PodmanError("write error: \(GoText.errnoText(e.rawValue))"), command: command)
+                }
+                exit(0)
             case .success(let plan):
                 if let failure = SingleThread.check() {   // podman: move onto the core
                     fail(PodmanError(failure.podmanText(errnoText: GoText.errnoText)), command: command)

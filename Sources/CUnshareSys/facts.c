@@ -1,0 +1,8 @@
+#include "CUnshareFacts.h"
+
+#include <stddef.h>
+#include <sys/xattr.h>
+
+int cu_has_file_capabilities(const char *path) {
+    return getxattr(path, "security.capability", NULL, 0) > 0;
+}

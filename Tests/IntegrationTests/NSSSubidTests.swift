@@ -1,0 +1,155 @@
+import Foundation
+import Glibc
+import Testing
+
+/// Subordinate ids from an NSS `subid:` module, end to end as unshare-tester:
+/// a module built here serves a range that /etc/subuid does not have, and the
+/// range must reach /proc/PID/uid_map through newuidmap (which asks the same
+/// module). /etc/nsswitch.conf is changed only inside the one test below and
+/// put back (the very same file) before it ends.
+@Suite(.serialized) struct NSSSubidTests {
+    static let moduleName = "swiftunsharetest"
+    static let libraryDir = "/usr/lib/x86_64-linux-gnu"
+    static var modulePath: String { "\(libraryDir)/libsubid_\(moduleName).so" }
+    /// The module serves its extra ranges only to processes with this variable
+    /// set, so other test runs during the short window see exactly the files.
+    static let gate = "SWIFT_UNSHARE_NSS_TEST"
+    static let extraUID = (start: 500000, count: 1000)
+    static let extraGID = (start: 600000, count: 2000)
+
+    static let ready: Bool = Harness.testerReady && FileManager.default.fileExists(atPath: libraryDir + "/libsubid.so.4")
+        && FileManager.default.isExecutableFile(atPath: "/usr/bin/cc")
+    static let skipReason: Comment = "needs root, the unshare-tester account, libsubid.so.4 (package libsubid4) and cc"
+
+    /// The module, in C: shadow 4.13 looks up shadow_subid_has_range,
+    /// shadow_subid_list_owner_ranges and shadow_subid_find_subid_owners (later
+    /// releases also shadow_subid_free). It answers from /etc/subuid and
+    /// /etc/subgid, plus, behind the gate, one extra range per kind for unshare-tester.
+    static let source = """
+    #include <stdbool.h>
+    #include <stdio.h>
+    #include <stdlib.h>
+    #include <string.h>
+    #include <sys/types.h>
+
+    enum subid_type { ID_TYPE_UID = 1, ID_TYPE_GID = 2 };
+    enum subid_status { SUBID_STATUS_SUCCESS = 0, SUBID_STATUS_UNKNOWN_USER = 1 };
+    struct subid_range { unsigned long start, count; };
+
+    static int ranges_of(const char *owner, enum subid_type type, struct subid_range *out, int max) {
+        int n = 0;
+        if (getenv("\(gate)") && strcmp(owner, "unshare-tester") == 0) {
+            out[n].start = type == ID_TYPE_UID ? \(extraUID.start) : \(extraGID.start);
+            out[n++].count = type == ID_TYPE_UID ? \(extraUID.count) : \(extraGID.count);
+        }
+        FILE *f = fopen(type == ID_TYPE_UID ? "/etc/subuid" : "/etc/subgid", "re");
+        if (!f) return n;
+        char name[256];
+        unsigned long start, count;
+        while (n < max && fscanf(f, " %255[^:\\n]:%lu:%lu", name, &start, &count) == 3) {
+            if (strcmp(name, owner) == 0) { out[n].start = start; out[n++].count = count; }
+        }
+        fclose(f);
+        return n;
+    }
+
+    enum subid_status shadow_subid_has_range(const char *owner, unsigned long start, unsigned long count,
+                                             enum subid_type type, bool *result) {
+        struct subid_range r[64];
+        int n = ranges_of(owner, type, r, 64);
+        *result = false;
+        for (int i = 0; i < n; i++)
+            if (start >= r[i].start && start + count <= r[i].start + r[i].count) *result = true;
+        return SUBID_STATUS_SUCCESS;
+    }
+
+    enum subid_status shadow_subid_has_any_range(const char *owner, enum subid_type type, bool *result) {
+        struct subid_range r[64];
+        *result = ranges_of(owner, type, r, 64) > 0;
+        return SUBID_STATUS_SUCCESS;
+    }
+
+    enum subid_status shadow_subid_list_owner_ranges(const char *owner, enum subid_type type,
+                                                     struct subid_range **ranges, int *count) {
+        struct subid_range r[64];
+        int n = ranges_of(owner, type, r, 64);
+        *ranges = NULL;
+        *count = n;
+        if (n == 0) return SUBID_STATUS_SUCCESS;
+        *ranges = malloc(n * sizeof **ranges);   /* freed by libsubid's caller */
+        if (!*ranges) return 3;
+        memcpy(*ranges, r, n * sizeof **ranges);
+        return SUBID_STATUS_SUCCESS;
+    }
+
+    enum subid_status shadow_subid_find_subid_owners(unsigned long id, enum subid_type type, uid_t **uids, int *count) {
+        *uids = NULL;
+        *count = 0;
+        return SUBID_STATUS_SUCCESS;
+    }
+
+    void shadow_subid_free(void *p) { free(p); }
+    """
+
+    /// Builds and installs the module, points nsswitch.conf at it, runs `body`,
+    /// and puts everything back: the original nsswitch.conf (the same inode,
+    /// kept by a hard link and renamed back) and no module.
+    static func withModule(_ body: () throws -> Void) throws {
+        let dir = Harness.scratch("nss")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try source.write(toFile: dir + "/module.c", atomically: true, encoding: .utf8)
+        let built = Harness.run(["cc", "-shared", "-fPIC", "-O2", "-o", dir + "/module.so", dir + "/module.c"])
+        try #require(built.ending == .exit(0), "cc: \(built)")
+
+        let conf = "/etc/nsswitch.conf", saved = "/etc/nsswitch.conf.swift-unshare-saved", next = conf + ".swift-unshare-new"
+        // A run killed inside the window left the saved original: put it back first.
+        if FileManager.default.fileExists(atPath: saved) { rename(saved, conf) }
+        let original = try Data(contentsOf: URL(fileURLWithPath: conf))
+        try #require(link(conf, saved) == 0, "link: \(String(cString: strerror(errno)))")
+        defer {
+            rename(saved, conf)
+            unlink(next)
+            unlink(modulePath)
+            #expect((try? Data(contentsOf: URL(fileURLWithPath: conf))) == original)
+        }
+        try FileManager.default.copyItem(atPath: dir + "/module.so", toPath: modulePath + ".new")
+        rename(modulePath + ".new", modulePath)
+        var text = original
+        text.append(contentsOf: Array("subid: \(moduleName)\n".utf8))
+        try text.write(to: URL(fileURLWithPath: next))
+        chmod(next, 0o644)
+        try #require(rename(next, conf) == 0)
+        try body()
+    }
+
+    static func squeezed(_ s: String) -> String {
+        s.split(separator: "\n").map { $0.split(separator: " ").joined(separator: " ") }.joined(separator: "\n")
+    }
+
+    @Test(.enabled(if: ready, skipReason))
+    func aRangeFromTheModuleReachesTheMapsThroughNewuidmap() throws {
+        let uid = try #require(Runner.tester.passwd).uid, gid = try #require(Runner.tester.passwd).gid
+        var auto: Outcome?, podman: Outcome?, ungated: Outcome?
+        try Self.withModule {
+            auto = Harness.run([Harness.ours, "--map-auto", "cat", "/proc/self/uid_map", "/proc/self/gid_map"],
+                               as: .tester, extraEnv: [Self.gate: "1"])
+            podman = Harness.run([Harness.binDir + "/podman-unshare", "cat", "/proc/self/uid_map", "/proc/self/gid_map"],
+                                 as: .tester, extraEnv: [Self.gate: "1"])
+            ungated = Harness.run([Harness.ours, "--map-auto", "cat", "/proc/self/uid_map"], as: .tester)
+        }
+        let a = try #require(auto), p = try #require(podman), u = try #require(ungated)
+        #expect(a.ending == .exit(0) && a.stderr == "", "\(a)")
+        #expect(Self.squeezed(a.stdout) == "0 500000 1000\n0 600000 2000", "\(a)")
+        #expect(p.ending == .exit(0) && p.stderr == "", "\(p)")
+        #expect(Self.squeezed(p.stdout) == """
+            0 \(uid) 1
+            1 500000 1000
+            1001 100000 65536
+            0 \(gid) 1
+            1 600000 2000
+            2001 100000 65536
+            """, "\(p)")
+        // Without the gate the module answers what /etc/subuid says.
+        #expect(Self.squeezed(u.stdout) == "0 100000 65536", "\(u)")
+    }
+}
