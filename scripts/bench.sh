@@ -74,7 +74,15 @@ pair() {
     r=0
     while [ "$r" -lt "$rounds" ]; do
         json=$dir/out/pair.json
-        as_user hyperfine -N --style none --warmup 5 --runs "$per" --export-json "$json" "$1" "$2" >/dev/null
+        tries=0
+        # Another session's tests on a shared machine can upset one run (podman's
+        # pause process stopped, say): a round is tried three times, then the bench stops.
+        until as_user hyperfine -N --style none --warmup 5 --runs "$per" --export-json "$json" "$1" "$2" \
+            >"$dir/hyperfine.out" 2>&1; do
+            tries=$((tries + 1))
+            [ "$tries" -lt 3 ] || die "'$1' or '$2' failed three times: $(tail -n 3 "$dir/hyperfine.out")"
+            echo "bench: '$1' or '$2' failed; trying that round again" >&2
+        done
         all_times "$json" >>"$dir/times"
         r=$((r + 1))
     done
