@@ -1,14 +1,24 @@
 # swift-unshare: build, test and install.
 #
 #   make                  debug build
-#   make release          release build: one static executable, stripped
-#   make bench            time the release build against util-linux and podman
-#   make install          release build, then install under $(DESTDIR)$(PREFIX)
-#   make uninstall        remove exactly the files install put there
-#   make check            prepare the machine, build and run every test
+#   make release          release build (flags in RELEASE_FLAGS: one static executable,
+#                         stripped), copied to $(RELEASE_BIN)
+#   make bench            time that binary against util-linux and podman (root; BENCHMARKS.md)
+#   make install          install what `make release` built under $(DESTDIR)$(PREFIX);
+#                         runs no swift, so `sudo make install` works with sudo's secure_path
+#   make uninstall        remove what install put there, and the directories it created, when empty
+#   make check            prepare the machine, build and run every test (`make test` is the same)
+#   make unit             the unit tests only: pure, no root, no test accounts
+#   make lint             check the style (.swift-format) of every Swift file
+#   make format           rewrite every Swift file in that style
+#   make clean            remove the build products
+#   make version          write VERSION's number into the sources and man pages
+#   make dist             swift-unshare-$(VERSION).tar.gz of the committed tree
+#   make reproducible     two clean release builds here, compared byte for byte
 #
 # PREFIX defaults to /usr/local; DESTDIR stages into another root, e.g.
 #   make install DESTDIR=/tmp/stage PREFIX=/usr
+# BINDIR, MAN1DIR, BASHDIR, ZSHDIR, FISHDIR, DOCDIR may be set to override each place.
 # SWIFT_FLAGS passes extra flags to every swift build/test, e.g.
 #   make check SWIFT_FLAGS='--scratch-path .build-ci'
 
@@ -17,33 +27,63 @@ DESTDIR ?=
 SWIFT ?= swift
 SWIFT_FLAGS ?=
 INSTALL ?= install
+PKG_CONFIG ?= pkg-config
 
-BINDIR := $(PREFIX)/bin
-MAN1DIR := $(PREFIX)/share/man/man1
-BASHDIR := $(PREFIX)/share/bash-completion/completions
-ZSHDIR := $(PREFIX)/share/zsh/site-functions
-FISHDIR := $(PREFIX)/share/fish/vendor_completions.d
+# The one version number: --version, the man pages and dist read it from here.
+VERSION := $(shell cat VERSION)
 
-# Fully static (Swift runtime and glibc), stripped, no RUNPATH: the fastest
-# start measured (BENCHMARKS.md). The frontend flag makes generic types'
-# metadata come from direct accessors rather than by demangling their names
-# at run time (a search of every protocol conformance at start).
-RELEASE_FLAGS := -c release -Xswiftc -static-executable \
+BINDIR ?= $(PREFIX)/bin
+MAN1DIR ?= $(PREFIX)/share/man/man1
+DOCDIR ?= $(PREFIX)/share/doc/swift-unshare
+BASHDIR ?= $(PREFIX)/share/bash-completion/completions
+# zsh: a directory in Debian's default $fpath for the prefix.
+ifeq ($(PREFIX),/usr)
+ZSHDIR ?= /usr/share/zsh/vendor-completions
+else
+ZSHDIR ?= $(PREFIX)/share/zsh/site-functions
+endif
+# fish 3.6 without XDG_DATA_DIRS reads vendor completions only from its own
+# data directory, which pkg-config names; for other prefixes, the prefix's own.
+ifneq ($(filter /usr /usr/local,$(PREFIX)),)
+FISHDIR ?= $(or $(shell $(PKG_CONFIG) --variable completionsdir fish 2>/dev/null),/usr/share/fish/vendor_completions.d)
+else
+FISHDIR ?= $(PREFIX)/share/fish/vendor_completions.d
+endif
+
+# Release build flags, all in this one variable: optimised; one fully static
+# executable (Swift runtime and glibc), stripped (-s), no RUNPATH: the fastest
+# start measured (BENCHMARKS.md); generic types' metadata through direct
+# accessors rather than by demangling their names at run time (a search of
+# every protocol conformance at start); RELRO (-z relro -z now); reproducible:
+# no debug info (-gnone: its clang module signatures differ from build to build)
+# and no hash of each module's LLVM IR (-disable-incremental-llvm-codegen: the
+# IR, though not the code made from it, differs from build to build).
+RELEASE_FLAGS := -c release -Xswiftc -static-executable -Xswiftc -gnone \
+	-Xswiftc -Xfrontend -Xswiftc -disable-incremental-llvm-codegen \
 	-Xswiftc -Xfrontend -Xswiftc -disable-concrete-type-metadata-mangled-name-accessors \
-	-Xlinker -s
+	-Xlinker -s -Xlinker -z -Xlinker relro -Xlinker -z -Xlinker now
+# Where `make release` leaves the binary that `make install` installs.
+RELEASE_BIN := .build/release-install/swift-unshare
 
-# Everything install creates, and so everything uninstall removes.
+# Everything install creates as a file, and so everything uninstall removes.
+# Our podman-unshare page goes in as section 1swift: podman ships its own
+# podman-unshare(1), which stays untouched and comes first for `man podman-unshare`;
+# ours is `man 1swift podman-unshare` (or the only one, without podman).
 INSTALLED := \
 	$(BINDIR)/swift-unshare \
 	$(BINDIR)/podman-unshare \
 	$(MAN1DIR)/swift-unshare.1 \
+	$(MAN1DIR)/podman-unshare.1swift \
+	$(DOCDIR)/LICENSE \
 	$(BASHDIR)/swift-unshare \
 	$(BASHDIR)/podman-unshare \
 	$(ZSHDIR)/_swift-unshare \
 	$(FISHDIR)/swift-unshare.fish \
 	$(FISHDIR)/podman-unshare.fish
+# Directories install made (a list kept beside the licence), removed by uninstall when empty.
+CREATED_DIRS := $(DOCDIR)/installed-directories
 
-.PHONY: all build release install uninstall check bench
+.PHONY: all build release install uninstall check test unit lint format clean version dist reproducible bench
 
 all: build
 
@@ -52,14 +92,18 @@ build:
 
 release:
 	$(SWIFT) build $(RELEASE_FLAGS) $(SWIFT_FLAGS)
+	mkdir -p $(dir $(RELEASE_BIN))
+	cp "$$($(SWIFT) build $(RELEASE_FLAGS) $(SWIFT_FLAGS) --show-bin-path)/swift-unshare" $(RELEASE_BIN)
 
-install: release
-	bin="$$($(SWIFT) build $(RELEASE_FLAGS) $(SWIFT_FLAGS) --show-bin-path)/swift-unshare" && \
-	$(INSTALL) -d "$(DESTDIR)$(BINDIR)" "$(DESTDIR)$(MAN1DIR)" "$(DESTDIR)$(BASHDIR)" \
-		"$(DESTDIR)$(ZSHDIR)" "$(DESTDIR)$(FISHDIR)" && \
-	$(INSTALL) -m 755 "$$bin" "$(DESTDIR)$(BINDIR)/swift-unshare"
+install:
+	@test -x $(RELEASE_BIN) || { echo "make install: no $(RELEASE_BIN): run 'make release' first" >&2; exit 1; }
+	sh scripts/install-dirs.sh "$(DESTDIR)" "$(CREATED_DIRS)" \
+		"$(DOCDIR)" "$(BINDIR)" "$(MAN1DIR)" "$(BASHDIR)" "$(ZSHDIR)" "$(FISHDIR)"
+	$(INSTALL) -m 755 $(RELEASE_BIN) "$(DESTDIR)$(BINDIR)/swift-unshare"
 	ln -sf swift-unshare "$(DESTDIR)$(BINDIR)/podman-unshare"
 	$(INSTALL) -m 644 man/swift-unshare.1 "$(DESTDIR)$(MAN1DIR)/swift-unshare.1"
+	$(INSTALL) -m 644 man/podman-unshare.1 "$(DESTDIR)$(MAN1DIR)/podman-unshare.1swift"
+	$(INSTALL) -m 644 LICENSE "$(DESTDIR)$(DOCDIR)/LICENSE"
 	$(INSTALL) -m 644 completions/bash/swift-unshare "$(DESTDIR)$(BASHDIR)/swift-unshare"
 	ln -sf swift-unshare "$(DESTDIR)$(BASHDIR)/podman-unshare"
 	$(INSTALL) -m 644 completions/zsh/_swift-unshare "$(DESTDIR)$(ZSHDIR)/_swift-unshare"
@@ -68,14 +112,49 @@ install: release
 
 uninstall:
 	rm -f $(addprefix "$(DESTDIR),$(addsuffix ",$(INSTALLED)))
+	sh scripts/install-dirs.sh --remove "$(DESTDIR)" "$(CREATED_DIRS)"
 
 check:
 	sh scripts/test-setup.sh
 	$(SWIFT) build $(SWIFT_FLAGS)
 	$(SWIFT) test $(SWIFT_FLAGS)
 
+test: check
+
+clean:
+	$(SWIFT) package clean $(SWIFT_FLAGS)
+	rm -rf .build/release-install swift-unshare-*.tar.gz
+
+version:
+	sed -i -E 's/^(    public static let swiftUnshare = )".*"/\1"$(VERSION)"/' Sources/SwiftUnshare/Version.swift
+	sed -i -E 's/(swift(\\)?-unshare )[0-9]+\.[0-9]+\.[0-9]+/\1$(VERSION)/g' man/swift-unshare.1 man/podman-unshare.1
+
+dist:
+	git archive --format=tar.gz --prefix=swift-unshare-$(VERSION)/ -o swift-unshare-$(VERSION).tar.gz HEAD
+
+# Two clean release builds in this directory must give the same bytes.
+reproducible:
+	rm -rf "$$($(SWIFT) build $(RELEASE_FLAGS) $(SWIFT_FLAGS) --show-bin-path)" $(RELEASE_BIN)
+	$(MAKE) release
+	cp $(RELEASE_BIN) $(RELEASE_BIN).first
+	rm -rf "$$($(SWIFT) build $(RELEASE_FLAGS) $(SWIFT_FLAGS) --show-bin-path)" $(RELEASE_BIN)
+	$(MAKE) release
+	cmp $(RELEASE_BIN).first $(RELEASE_BIN) && rm -f $(RELEASE_BIN).first && echo "reproducible: same bytes"
+
+unit:
+	$(SWIFT) test $(SWIFT_FLAGS) --filter SwiftUnshareTests
+
+# swift-format ships with the toolchain (`swift format`); .swift-format holds the style.
+FORMAT_PATHS := Sources Tests Package.swift
+
+lint:
+	$(SWIFT) format lint --strict --recursive $(FORMAT_PATHS)
+
+format:
+	$(SWIFT) format format --in-place --recursive $(FORMAT_PATHS)
+
 # Needs root (it runs the commands as the unprivileged test user) and hyperfine.
 # The build's output goes to stderr: stdout is only the Markdown table.
 bench:
 	@$(MAKE) --no-print-directory release >&2
-	@sh scripts/bench.sh "$$($(SWIFT) build $(RELEASE_FLAGS) $(SWIFT_FLAGS) --show-bin-path)/swift-unshare"
+	@sh scripts/bench.sh $(RELEASE_BIN)

@@ -1,4 +1,4 @@
-// swift-tools-version:5.10
+// swift-tools-version:6.0
 import PackageDescription
 
 // No package dependencies: the toolchain only.
@@ -11,15 +11,26 @@ let package = Package(
     targets: [
         // The small C target: thin syscall wrappers and everything that runs
         // in a forked helper child (async-signal-safe only).
-        .target(name: "CUnshareSys"),
+        // Hardened as distributions build C: stack canaries, and checked
+        // string and memory calls (_FORTIFY_SOURCE needs optimisation: release only).
+        .target(name: "CUnshareSys", cSettings: [
+            .define("_FORTIFY_SOURCE", to: "2", .when(configuration: .release)),
+            .unsafeFlags(["-fstack-protector-strong"]),
+        ]),
         // Start-up trims for the static release link, and its name-service
-        // set-up (BENCHMARKS.md).
-        .target(name: "CStartup"),
+        // set-up (BENCHMARKS.md). Hardened as CUnshareSys.
+        .target(name: "CStartup", cSettings: [
+            .define("_FORTIFY_SOURCE", to: "2", .when(configuration: .release)),
+            .unsafeFlags(["-fstack-protector-strong"]),
+        ]),
         // Parsing, planning and executing. Glibc only: no Foundation, no Dispatch.
         .target(name: "SwiftUnshare", dependencies: ["CUnshareSys", "CStartup"]),
         // A thin main.
         .executableTarget(name: "swift-unshare", dependencies: ["SwiftUnshare"]),
+        // Test-only: drives the library's spawn API for the tests, as any user.
+        .executableTarget(name: "spawn-probe", dependencies: ["SwiftUnshare"], path: "Tests/SpawnProbe"),
         .testTarget(name: "SwiftUnshareTests", dependencies: ["SwiftUnshare"]),
         .testTarget(name: "IntegrationTests", dependencies: ["SwiftUnshare"]),
-    ]
+    ],
+    swiftLanguageModes: [.v6]
 )

@@ -1,48 +1,22 @@
 /// What getopt_long(3) yields for one option.
-public enum GetoptEvent<ID: Equatable>: Equatable {
+public enum GetoptEvent<ID: Equatable & Sendable>: Equatable {
     case option(ID, ByteString?)
     /// A usage error, in glibc's words (without the program name).
     case usageError(ByteString)
-}
-
-/// A long-option row for the engine, generic so podman mode can share it.
-public struct GetoptOption<ID: Equatable> {
-    public var id: ID
-    public var long: String
-    public var short: UInt8?
-    public var argument: ArgumentKind
-    public var shortTakesArgument: Bool
-    /// Wins an abbreviation it shares with options that are not preferred
-    /// (so prefixes that were unique before newer options came keep their meaning).
-    public var preferred: Bool
-    /// Matched only when spelled in full: never an abbreviation, never in an
-    /// ambiguity list (swift-unshare's own options leave util-linux's messages as they are).
-    public var exactOnly: Bool
-
-    public init(id: ID, long: String, short: UInt8?, argument: ArgumentKind, shortTakesArgument: Bool,
-                preferred: Bool = false, exactOnly: Bool = false) {
-        self.id = id
-        self.long = long
-        self.short = short
-        self.argument = argument
-        self.shortTakesArgument = shortTakesArgument
-        self.preferred = preferred
-        self.exactOnly = exactOnly
-    }
 }
 
 /// glibc getopt_long with a leading `+` in the short string: options are read
 /// in order and parsing stops at the first non-option word or after `--`.
 /// Messages are glibc's, byte for byte. One addition: when a prefix matches
 /// several options of which exactly one is `preferred`, that one wins.
-public struct GetoptLong<ID: Equatable> {
-    public let options: [GetoptOption<ID>]
+public struct GetoptLong<ID: Equatable & Sendable> {
+    public let options: [OptionSpec<ID>]
     public let args: [ByteString]
     /// Index of the next word to read; after the last event, the first operand.
     public private(set) var index: Int
-    private var clusterOffset = 0   // inside a short-option cluster: next byte to read
+    private var clusterOffset = 0  // inside a short-option cluster: next byte to read
 
-    public init(options: [GetoptOption<ID>], args: [ByteString]) {
+    public init(options: [OptionSpec<ID>], args: [ByteString]) {
         self.options = options
         self.args = args
         self.index = 1
@@ -55,7 +29,7 @@ public struct GetoptLong<ID: Equatable> {
         if clusterOffset > 0 { return nextShort() }
         guard index < args.count else { return nil }
         let word = args[index].bytes
-        if word.count < 2 || word[0] != Self.dash { return nil }   // "" , "-" and operands
+        if word.count < 2 || word[0] != Self.dash { return nil }  // "" , "-" and operands
         if word == [Self.dash, Self.dash] {
             index += 1
             return nil
@@ -78,7 +52,7 @@ public struct GetoptLong<ID: Equatable> {
             advanceIf(atEnd)
             return .option(spec.id, nil)
         }
-        if !atEnd {   // attached: -S0
+        if !atEnd {  // attached: -S0
             let value = ByteString(Array(word[clusterOffset...]))
             clusterOffset = 0
             index += 1
@@ -107,7 +81,7 @@ public struct GetoptLong<ID: Equatable> {
         let name = Array(text[..<(equals ?? text.count)])
         let attached = equals.map { ByteString(Array(text[($0 + 1)...])) }
 
-        var spec: GetoptOption<ID>?
+        var spec: OptionSpec<ID>?
         if let exact = options.first(where: { Array($0.long.utf8) == name }) {
             spec = exact
         } else {
@@ -135,17 +109,6 @@ public struct GetoptLong<ID: Equatable> {
             }
             index += 1
             return .option(spec.id, args[index - 1])
-        }
-    }
-}
-
-extension OptionTable {
-    /// unshare's table in the engine's form.
-    public static var unshareGetopt: [GetoptOption<OptionID>] {
-        unshare.map {
-            GetoptOption(id: $0.id, long: $0.long, short: $0.short, argument: $0.argument,
-                         shortTakesArgument: $0.shortTakesArgument, preferred: $0.inUtilLinux2381,
-                         exactOnly: $0.id == .explain)
         }
     }
 }

@@ -1,11 +1,9 @@
 /// --help and --version texts.
 public enum Help {
-    public static let version = "0.1.0"
-    /// The util-linux release whose unshare(1) this one follows.
-    public static let utilLinuxVersion = "2.43"
-
-    public static var versionText: ByteString {
-        "swift-unshare \(version) (compatible with util-linux unshare \(utilLinuxVersion))\n"
+    /// util-linux's `<name> from util-linux <version>` line, which scripts parse
+    /// (`awk '{print $4}'`), named as invoked, with our own version after it.
+    public static func versionText(program: ByteString) -> ByteString {
+        "\(program) from util-linux \(Version.utilLinux) (swift-unshare \(Version.swiftUnshare))\n"
     }
 
     /// The usage text: util-linux's, with the program named as invoked.

@@ -6,8 +6,8 @@ public enum NumberParsing {
     private static func isSpace(_ b: UInt8) -> Bool { b == 0x20 || (0x09...0x0d).contains(b) }
     private static func isDigit(_ b: UInt8) -> Bool { (0x30...0x39).contains(b) }
 
-    /// Base-10 unsigned 32-bit: leading blanks and "+" allowed as strtoul does,
-    /// nothing after the digits; "-" is out of range (EINVAL/ERANGE otherwise).
+    /// Base-10 unsigned 32-bit, as util-linux's strtoul_or_err reads it, but a
+    /// value above 32 bits is ERANGE instead of wrapping.
     public static func unsigned32(_ text: ByteString) -> Result<UInt32, Errno> {
         switch unsigned64(text) {
         case .success(let v): return v <= UInt64(UInt32.max) ? .success(UInt32(v)) : .failure(Errno(ERANGE))
@@ -15,45 +15,66 @@ public enum NumberParsing {
         }
     }
 
-    public static func unsigned64(_ text: ByteString) -> Result<UInt64, Errno> {
+    /// The parts strtol(3) reads: blanks, a sign, then the longest run of digits.
+    private struct Scan {
+        var negative = false
+        var digits: ArraySlice<UInt8> = []
+        var rest: ArraySlice<UInt8> = []
+        /// The digits' value, nil when it does not fit 64 bits.
+        var magnitude: UInt64? {
+            var value: UInt64 = 0
+            for b in digits {
+                let (m, o1) = value.multipliedReportingOverflow(by: 10)
+                let (s, o2) = m.addingReportingOverflow(UInt64(b - 0x30))
+                if o1 || o2 { return nil }
+                value = s
+            }
+            return value
+        }
+    }
+
+    private static func scan(_ text: ByteString) -> Scan {
         var bytes = text.bytes[...]
         while let b = bytes.first, isSpace(b) { bytes = bytes.dropFirst() }
-        if bytes.first == UInt8(ascii: "-") { return .failure(Errno(ERANGE)) }
-        if bytes.first == UInt8(ascii: "+") { bytes = bytes.dropFirst() }
-        guard !bytes.isEmpty, bytes.allSatisfy(isDigit) else { return .failure(Errno(EINVAL)) }
-        var value: UInt64 = 0
-        for b in bytes {
-            let (m, o1) = value.multipliedReportingOverflow(by: 10)
-            let (s, o2) = m.addingReportingOverflow(UInt64(b - 0x30))
-            if o1 || o2 { return .failure(Errno(ERANGE)) }
-            value = s
+        var result = Scan()
+        if let b = bytes.first, b == UInt8(ascii: "-") || b == UInt8(ascii: "+") {
+            result.negative = b == UInt8(ascii: "-")
+            bytes = bytes.dropFirst()
         }
+        let count = bytes.prefix(while: isDigit).count
+        result.digits = bytes.prefix(count)
+        result.rest = bytes.dropFirst(count)
+        return result
+    }
+
+    /// util-linux's ul_strtou64: strtoul's reading (blanks, a sign, digits)
+    /// where a negative value is ERANGE (checked before trailing bytes, so
+    /// `-5x` is ERANGE) and `-0` is 0; no digits or bytes after them is EINVAL.
+    public static func unsigned64(_ text: ByteString) -> Result<UInt64, Errno> {
+        let s = scan(text)
+        if s.digits.isEmpty { return .failure(Errno(EINVAL)) }
+        guard let value = s.magnitude else { return .failure(Errno(ERANGE)) }
+        if s.negative && value != 0 { return .failure(Errno(ERANGE)) }
+        if !s.rest.isEmpty { return .failure(Errno(EINVAL)) }
         return .success(value)
     }
 
-    /// Base-10 signed 64-bit (strtos64_or_err).
+    /// Base-10 signed 64-bit (util-linux's strtos64_or_err): out of range is
+    /// ERANGE even with bytes after the digits; no digits or trailing bytes is EINVAL.
     public static func signed64(_ text: ByteString) -> Result<Int64, Errno> {
-        var bytes = text.bytes[...]
-        while let b = bytes.first, isSpace(b) { bytes = bytes.dropFirst() }
-        var negative = false
-        if let b = bytes.first, b == UInt8(ascii: "-") || b == UInt8(ascii: "+") {
-            negative = b == UInt8(ascii: "-")
-            bytes = bytes.dropFirst()
-        }
-        guard !bytes.isEmpty, bytes.allSatisfy(isDigit) else { return .failure(Errno(EINVAL)) }
-        var magnitude: UInt64 = 0
-        for b in bytes {
-            let (m, o1) = magnitude.multipliedReportingOverflow(by: 10)
-            let (s, o2) = m.addingReportingOverflow(UInt64(b - 0x30))
-            if o1 || o2 { return .failure(Errno(ERANGE)) }
-            magnitude = s
-        }
-        if negative {
+        let s = scan(text)
+        if s.digits.isEmpty { return .failure(Errno(EINVAL)) }
+        guard let magnitude = s.magnitude else { return .failure(Errno(ERANGE)) }
+        let value: Int64
+        if s.negative {
             if magnitude > UInt64(Int64.max) + 1 { return .failure(Errno(ERANGE)) }
-            return .success(magnitude == UInt64(Int64.max) + 1 ? Int64.min : -Int64(magnitude))
+            value = magnitude == UInt64(Int64.max) + 1 ? Int64.min : -Int64(magnitude)
+        } else {
+            if magnitude > UInt64(Int64.max) { return .failure(Errno(ERANGE)) }
+            value = Int64(magnitude)
         }
-        if magnitude > UInt64(Int64.max) { return .failure(Errno(ERANGE)) }
-        return .success(Int64(magnitude))
+        if !s.rest.isEmpty { return .failure(Errno(EINVAL)) }
+        return .success(value)
     }
 
     /// A sscanf("%u") field: blanks, an optional "+", digits, fitting 32 bits.

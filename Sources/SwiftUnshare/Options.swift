@@ -36,7 +36,9 @@ public struct Options: Equatable, Sendable {
     public var monotonic: Int64?
     public var boottime: Int64?
     public var clearEnvironment = false
-    /// --whitelist-env: the names to keep (the last option given wins).
+    /// --whitelist-env: the names to keep, in the order they come out. util-linux
+    /// prepends each name to its list (every --whitelist-env adds to it), so the
+    /// variables come out in reverse order of the command line.
     public var keepEnvironment: [ByteString]?
     /// The program and its arguments (empty: the login shell).
     public var command: [ByteString] = []
@@ -69,7 +71,7 @@ extension Options {
     /// messages come out in the same order. Lookups (names, subordinate ids,
     /// /proc/self/*_map for `all`) happen here, and nothing else.
     public static func parse(_ args: [ByteString], context: SystemContext) -> Result<Invocation, Failure> {
-        var getopt = GetoptLong(options: OptionTable.unshareGetopt, args: args)
+        var getopt = GetoptLong(options: OptionTable.unshare, args: args)
         var o = Options()
         while let event = getopt.next() {
             switch event {
@@ -223,7 +225,8 @@ extension Options {
         case .explain:
             explain = true
         case .whitelistEnv:
-            keepEnvironment = arg.split(UInt8(ascii: ",")).filter { !$0.isEmpty }
+            let names = arg.split(UInt8(ascii: ",")).filter { !$0.isEmpty }
+            keepEnvironment = names.reversed() + (keepEnvironment ?? [])
         }
         return nil
     }
@@ -233,24 +236,28 @@ extension Options {
         e.rawValue == ERANGE ? .system("\(message): '\(arg)'", e) : Failure("\(message): '\(arg)'")
     }
 
-    /// A number, or a name looked up in passwd/group. A number that does not
-    /// fit 32 bits is refused rather than wrapped.
-    private static func lookupID(_ arg: ByteString, kind: String,
-                                 lookup: (ByteString) -> UInt32?) -> Result<UInt32, Failure> {
-        var digits = arg.bytes[...]
-        if let sign = digits.first, sign == UInt8(ascii: "+") || sign == UInt8(ascii: "-") { digits = digits.dropFirst() }
-        if !digits.isEmpty, digits.allSatisfy({ (0x30...0x39).contains($0) }) {
-            switch NumberParsing.unsigned32(arg) {
-            case .success(let v): return .success(v)
-            case .failure(let e): return .failure(.system("failed to parse \(kind) '\(arg)'", e))
-            }
+    /// A number (read as util-linux's ul_strtou64 reads it), or else a name
+    /// looked up in passwd/group. A negative or too large number is ERANGE;
+    /// 4294967295 is (uid_t)-1, which util-linux refuses as `Invalid argument`.
+    private static func lookupID(
+        _ arg: ByteString, kind: String,
+        lookup: (ByteString) -> UInt32?
+    ) -> Result<UInt32, Failure> {
+        switch NumberParsing.unsigned64(arg) {
+        case .success(let v):
+            if v > UInt64(UInt32.max) { return .failure(.system("failed to parse \(kind) '\(arg)'", Errno(ERANGE))) }
+            if v == UInt64(UInt32.max) { return .failure(.system("failed to parse \(kind) '\(arg)'", Errno(EINVAL))) }
+            return .success(UInt32(v))
+        case .failure(let e) where e.rawValue == ERANGE:
+            return .failure(.system("failed to parse \(kind) '\(arg)'", e))
+        case .failure:
+            if let id = lookup(arg) { return .success(id) }
+            return .failure(.system("failed to parse \(kind) '\(arg)'", Errno(EINVAL)))
         }
-        if let id = lookup(arg) { return .success(id) }
-        return .failure(.system("failed to parse \(kind) '\(arg)'", Errno(EINVAL)))
     }
 
     /// The ranges one --map-users/--map-groups value stands for.
-    private static func ranges(_ arg: ByteString, users: Bool, context: SystemContext) -> Result<[RequestedRange], Failure> {
+    static func ranges(_ arg: ByteString, users: Bool, context: SystemContext) -> Result<[RequestedRange], Failure> {
         let subidFile = users ? "/etc/subuid" : "/etc/subgid"
         switch arg {
         case "auto", "subids":

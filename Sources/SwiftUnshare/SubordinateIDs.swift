@@ -8,7 +8,8 @@ public enum SubordinateIDs {
 
     /// Every range of `user` in the file's text, in file order. A line matches by
     /// user name or by the user's numeric uid; lines without three fields are skipped.
-    /// A malformed number in a matching line is an error naming the file.
+    /// A malformed number in a matching line is an error in util-linux's words
+    /// (`failed to parse subid map: '<field>'`, with strerror when out of range).
     public static func ranges(in text: [UInt8], file: String, user: PasswdEntry, firstOnly: Bool = false)
         -> Result<[Entry], Failure>
     {
@@ -21,10 +22,10 @@ public enum SubordinateIDs {
             var values: [UInt32] = []
             for field in fields[1...2] {
                 let text = ByteString(Array(field))
-                guard case .success(let v) = NumberParsing.unsigned32(text) else {
-                    return .failure(Failure("failed to parse subid map in \(file): '\(text)'"))
+                switch NumberParsing.unsigned32(text) {
+                case .success(let v): values.append(v)
+                case .failure(let e): return .failure(Options.numberFailure("failed to parse subid map", text, e))
                 }
-                values.append(v)
             }
             found.append(Entry(start: values[0], count: values[1]))
             if firstOnly { break }
@@ -34,7 +35,8 @@ public enum SubordinateIDs {
 
     private static func isNumber(_ text: ByteString, equalTo uid: UInt32) -> Bool {
         guard !text.isEmpty, text.bytes.allSatisfy({ (0x30...0x39).contains($0) }),
-              case .success(let v) = NumberParsing.unsigned32(text) else { return false }
+            case .success(let v) = NumberParsing.unsigned32(text)
+        else { return false }
         return v == uid
     }
 
@@ -73,8 +75,9 @@ public enum SubordinateIDs {
         for line in text.split(separator: UInt8(ascii: "\n")) {
             let fields = line.split(whereSeparator: { $0 == 0x20 || $0 == 0x09 })
             guard fields.count >= 3,
-                  let start = NumberParsing.scanField(fields[0]),
-                  let count = NumberParsing.scanField(fields[2]) else { continue }
+                let start = NumberParsing.scanField(fields[0]),
+                let count = NumberParsing.scanField(fields[2])
+            else { continue }
             result.append(RequestedRange(inner: start, outer: start, count: count))
         }
         return .success(result)

@@ -14,6 +14,22 @@ public enum Mode: Equatable, Sendable {
         if args.count > 1 && args[1] == "--podman" { return .podman([args[0]] + args.dropFirst(2)) }
         return .unshare(args)
     }
+
+    /// A setuid or setgid install (real and effective ids differ) would let any
+    /// user act as the file's owner: refuse in one line, in the mode's dialect,
+    /// exit 1, before anything else.
+    public func refuseSetID() {
+        guard getuid() != geteuid() || getgid() != getegid() else { return }
+        let prefix: ByteString
+        switch self {
+        case .unshare(let args): prefix = args[0].basename
+        case .podman: prefix = "Error"
+        }
+        let line: ByteString = "\(prefix): refusing to run setuid or setgid "
+            + "(real and effective user or group ids differ); install it without the set-id bits\n"
+        _ = Sys.writeAll(2, line.bytes)
+        exit(1)
+    }
 }
 
 /// unshare(1): argv → Options → Plan → execute, errors in util-linux's words.
@@ -28,13 +44,18 @@ public enum Unshare {
         let program = (args.first ?? "swift-unshare").basename
         let context = LiveSystem()
         switch Options.parse(args, context: context) {
+        case .failure(let failure) where failure.tryHelp:
+            // glibc's getopt names the program as typed; the Try line, util-linux's, by its basename
+            _ = Sys.writeAll(2, ("\(args[0]): \(failure.message ?? "")\n"
+                + "Try '\(program) --help' for more information.\n").bytes)
+            exit(failure.exitCode)
         case .failure(let failure):
             fail(failure, program: program, hint: HintSituation(arguments: args, options: nil, plan: nil, failure: nil), facts: context)
         case .success(.help):
             writeOut(Help.usage(program: program), program: program)
             exit(0)
         case .success(.version):
-            writeOut(Help.versionText, program: program)
+            writeOut(Help.versionText(program: program), program: program)
             exit(0)
         case .success(.run(let options)):
             let pid = getpid()
@@ -79,9 +100,9 @@ public enum Unshare {
 
     /// Writes to stdout and checks the write, as util-linux's close_stdout():
     /// an error is `write error: <strerror>`, exit 1, except a closed pipe
-    /// (EPIPE, with SIGPIPE ignored), which is not an error.
+    /// (EPIPE, with SIGPIPE ignored) and a closed stdout (EBADF), which are not errors.
     static func writeOut(_ text: ByteString, program: ByteString) {
-        if case .failure(let e) = Sys.writeAll(1, text.bytes), e.rawValue != EPIPE {
+        if case .failure(let e) = Sys.writeAll(1, text.bytes), e.rawValue != EPIPE && e.rawValue != EBADF {
             fail(Failure(.writeError, e), program: program)
         }
     }

@@ -1,6 +1,8 @@
 import SwiftUnshare
 
-switch Mode.select(Unshare.commandLine()) {
+let mode = Mode.select(Unshare.commandLine())
+mode.refuseSetID()
+switch mode {
 case .unshare(let args): Unshare.main(args)
 case .podman(let args): PodmanUnshare.main(args)
 }

@@ -30,6 +30,13 @@ struct CompletionCase: CustomStringConvertible, Sendable {
         CompletionCase("swift-unshare -r --map-users=a", ["all", "auto"]),
         CompletionCase("swift-unshare --kill-child=", SignalNames.table.map(\.name)),
         CompletionCase("swift-unshare --kill-child=T", SignalNames.table.map(\.name).filter { $0.hasPrefix("T") }),
+        // with SIG when typed with it, lower case when typed so
+        CompletionCase("swift-unshare --kill-child=SIGK", ["SIGKILL"]),
+        CompletionCase("swift-unshare --kill-child=k", ["kill"]),
+        CompletionCase("swift-unshare --kill-child=sigt", ["sigterm", "sigtrap", "sigtstp", "sigttin", "sigttou"]),
+        // the value of an abbreviated option
+        CompletionCase("swift-unshare --prop ", modes),
+        CompletionCase("swift-unshare -r --setgr ", ["allow", "deny"]),
         // The program word: command names.
         CompletionCase("swift-unshare -r docs-fake-pr", [program]),
         CompletionCase("swift-unshare -r --map-users 0:100000:65536 docs-fake-pr", [program]),

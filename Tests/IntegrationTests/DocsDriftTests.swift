@@ -84,7 +84,7 @@ enum DocsText {
 struct DocsDriftTests {
     static let options = OptionTable.unshare
 
-    static func short(_ spec: OptionSpec) -> String? {
+    static func short(_ spec: OptionSpec<OptionID>) -> String? {
         spec.short.map { String(UnicodeScalar($0)) }
     }
 

@@ -5,6 +5,12 @@ import Testing
 /// --explain for real: the output pinned for each way of writing the maps and
 /// for podman mode, and proof that nothing is made and nothing runs.
 @Suite struct ExplainIntegrationTests {
+    /// A map line as the kernel prints it, without its newline (for the
+    /// tester's looked-up ids and ranges inside a multi-line expectation).
+    static func row(_ inner: UInt32, _ outer: UInt32, _ count: UInt32) -> String {
+        String(MapText.line(inner, outer, count).dropLast())
+    }
+
     /// The pid the helpers would act on differs per run: "newuidmap 1234" reads "newuidmap PID".
     static func normalized(_ o: Outcome) -> Outcome {
         var out = o.normalized
@@ -88,20 +94,20 @@ import Testing
 
     @Test(.enabled(if: Harness.testerReady, Harness.testerSkipReason))
     func newuidmapAndNewgidmap() throws {
-        let p = try #require(Runner.tester.passwd)
+        let p = try #require(Runner.tester.passwd), t = try #require(TestAccount.tester)
         let r = Self.explain(["--map-auto", "-r", "-fp", "--mount-proc", "--kill-child=TERM", "--forward-signals",
                               "--whitelist-env=PATH,HOME", "-T", "--monotonic=5", "id"], as: .tester)
         #expect(r == Outcome(stdout: """
             namespaces: mount pid user time
             uid_map:
-                     0       \(p.uid)          1
-                     1     100000      65536
+            \(Self.row(0, p.uid, 1))
+            \(Self.row(1, t.subuid.start, t.subuid.count))
             gid_map:
-                     0       \(p.gid)          1
-                     1     100000      65536
+            \(Self.row(0, p.gid, 1))
+            \(Self.row(1, t.subgid.start, t.subgid.count))
             maps: newuidmap and newgidmap, run by a helper forked before unshare once the namespace exists:
-              newuidmap PID 0 \(p.uid) 1 1 100000 65536
-              newgidmap PID 0 \(p.gid) 1 1 100000 65536
+              newuidmap PID 0 \(p.uid) 1 1 \(t.subuid.start) \(t.subuid.count)
+              newgidmap PID 0 \(p.gid) 1 1 \(t.subgid.start) \(t.subgid.count)
             setgroups: allow (left as the kernel starts it)
             steps:
               fork the map helper (it stays outside, to write the maps)
@@ -111,7 +117,7 @@ import Testing
               fork: the parent waits for the child and ends as it ends; the child gets signal 15 when the parent dies; SIGINT and SIGTERM are forwarded to the child; the child goes on
               make / and everything under it private (mount propagation)
               mount proc on /proc (nosuid, noexec, nodev)
-              clear the environment, keeping PATH, HOME
+              clear the environment, keeping HOME, PATH
               execute id (searched on PATH)
 
             """, stderr: "", ending: .exit(0)))
@@ -119,20 +125,20 @@ import Testing
 
     @Test(.enabled(if: Harness.testerReady, Harness.testerSkipReason))
     func podmanMode() throws {
-        let p = try #require(Runner.tester.passwd)
+        let p = try #require(Runner.tester.passwd), t = try #require(TestAccount.tester)
         let r = Harness.run([Harness.binDir + "/podman-unshare", "--explain", "id", "-u"], as: .tester,
                             extraEnv: ["XDG_RUNTIME_DIR": "/tmp/explain-runtime"])
         #expect(r == Outcome(stdout: """
             namespaces: user mount (made by a child forked first; the parent waits and ends as it ends)
             uid_map:
-                     0       \(p.uid)          1
-                     1     100000      65536
+            \(Self.row(0, p.uid, 1))
+            \(Self.row(1, t.subuid.start, t.subuid.count))
             gid_map:
-                     0       \(p.gid)          1
-                     1     100000      65536
+            \(Self.row(0, p.gid, 1))
+            \(Self.row(1, t.subgid.start, t.subgid.count))
             maps: newuidmap and newgidmap, run by a helper the child forks before unshare:
-              newuidmap CHILD 0 \(p.uid) 1 1 100000 65536
-              newgidmap CHILD 0 \(p.gid) 1 1 100000 65536
+              newuidmap CHILD 0 \(p.uid) 1 1 \(t.subuid.start) \(t.subuid.count)
+              newgidmap CHILD 0 \(p.gid) 1 1 \(t.subgid.start) \(t.subgid.count)
               (if either fails: the single mapping 0 \(p.uid) 1 / 0 \(p.gid) 1, written by the child, setgroups deny)
             setgroups: allow (left as the kernel starts it)
             environment:

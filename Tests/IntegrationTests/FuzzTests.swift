@@ -190,7 +190,7 @@ enum CompatFuzz {
     }
 }
 
-@Suite(.enabled(if: CompatRun.ready, CompatRun.skipReason))
+@Suite(.requiresRoot, .requiresProgram(Harness.perl, package: "perl-base"))
 struct FuzzTests {
     /// The generator itself is deterministic and stays inside its rules.
     @Test func vectorsAreReproducibleAndSafe() {
@@ -217,8 +217,7 @@ struct FuzzTests {
         CompatFuzz.noMountsLeft()
     }
 
-    @Test("as unshare-tester", .enabled(if: Harness.testerReady, Harness.testerSkipReason),
-          arguments: 0..<(CompatFuzz.testerVectors / CompatFuzz.chunk))
+    @Test("as unshare-tester", .requiresTester, arguments: 0..<(CompatFuzz.testerVectors / CompatFuzz.chunk))
     func asTester(_ chunk: Int) {
         for i in (chunk * CompatFuzz.chunk)..<((chunk + 1) * CompatFuzz.chunk) {
             CompatFuzz.check(i, seed: ~CompatFuzz.seed, as: .tester)

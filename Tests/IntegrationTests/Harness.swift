@@ -55,13 +55,27 @@ enum Harness {
         .deletingLastPathComponent().deletingLastPathComponent().path
 
     /// Tests that run as an unprivileged user need root (to switch to it), the
-    /// account with subordinate ranges, and newuidmap.
-    static let testerReady: Bool = isRoot && Runner.tester.passwd != nil && Runner.tester2.passwd != nil
-        && FileManager.default.isExecutableFile(atPath: "/usr/bin/newuidmap")
-    static let testerSkipReason: Comment =
-        "needs root and the unshare-tester accounts with /etc/subuid ranges: run scripts/test-setup.sh as root"
+    /// accounts with their subordinate ranges, and newuidmap.
+    static let testerProblem: String? = {
+        if !isRoot { return "needs root, to run commands as unshare-tester" }
+        if TestAccount.tester == nil || TestAccount.tester2 == nil {
+            return "needs the accounts unshare-tester (one range in /etc/subuid and /etc/subgid) and unshare-tester2 "
+                + "(two): run scripts/test-setup.sh as root"
+        }
+        if !FileManager.default.isExecutableFile(atPath: "/usr/bin/newuidmap") {
+            return "needs /usr/bin/newuidmap (Debian package uidmap): run scripts/test-setup.sh as root"
+        }
+        return nil
+    }()
+    static let testerReady = testerProblem == nil
+    static let testerSkipReason = Comment(rawValue: testerProblem ?? "")
     static let oracle = "/usr/bin/unshare"
     static let oracleReady = FileManager.default.isExecutableFile(atPath: oracle)
+    static let perl = "/usr/bin/perl"
+    /// util-linux's unshare to compare with, and perl to start it as `unshare`.
+    static let referenceReady = oracleReady && FileManager.default.isExecutableFile(atPath: perl)
+    static let referenceSkipReason =
+        "needs util-linux's unshare at /usr/bin/unshare (the reference) and /usr/bin/perl (which starts it as `unshare`)"
 
     /// The built binary: $SWIFT_UNSHARE_BIN, else beside the test bundle.
     static let builtBinary: String = {
@@ -77,14 +91,18 @@ enum Harness {
     /// A world-readable folder with the binary as `swift-unshare`, and links
     /// named `unshare` and `podman-unshare`, so every test user can run it and
     /// its messages can be compared with util-linux's under the same name.
+    /// Removed when the test process exits.
     static let binDir: String = {
         let dir = "/tmp/swift-unshare-tests-\(getpid())"
         try? FileManager.default.removeItem(atPath: dir)
         try! FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        Leftovers.removeAtExit(dir)
         chmod(dir, 0o755)
-        let target = dir + "/swift-unshare"
-        try! FileManager.default.copyItem(atPath: builtBinary, toPath: target)
-        chmod(target, 0o755)
+        // Written through a close-on-exec descriptor (as writeExecutable does): a
+        // process another test spawns meanwhile must not inherit it open for
+        // writing, or exec of the copy fails with ETXTBSY.
+        let binary = try! Data(contentsOf: URL(fileURLWithPath: builtBinary))
+        writeExecutable(dir + "/swift-unshare", binary)
         symlink("swift-unshare", dir + "/unshare")
         symlink("swift-unshare", dir + "/podman-unshare")
         return dir
@@ -93,8 +111,24 @@ enum Harness {
     static var ours: String { binDir + "/unshare" }
     static var swiftUnshare: String { binDir + "/swift-unshare" }
 
-    /// A scratch folder every test user can write to.
+    /// A scratch folder every test user can write to, for fixtures that live
+    /// as long as the test process: removed when it exits. A single test
+    /// uses `withScratch`.
     static func scratch(_ name: String = "t") -> String {
+        let dir = makeScratch(name)
+        Leftovers.removeAtExit(dir)
+        return dir
+    }
+
+    /// Runs `body` with a fresh scratch folder every test user can write to,
+    /// and removes the folder, whatever it holds, when `body` returns.
+    static func withScratch<R>(_ name: String, _ body: (String) throws -> R) rethrows -> R {
+        let dir = makeScratch(name)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        return try body(dir)
+    }
+
+    private static func makeScratch(_ name: String) -> String {
         let dir = "/tmp/swift-unshare-scratch-\(getpid())-\(name)-\(UInt32.random(in: 0...UInt32.max))"
         try! FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         chmod(dir, 0o1777)
@@ -175,10 +209,18 @@ extension Harness {
     /// process spawned meanwhile by a parallel test holds it open for writing
     /// (which would make exec fail with ETXTBSY).
     static func writeExecutable(_ path: String, _ text: String) {
+        writeExecutable(path, Data(text.utf8))
+    }
+
+    static func writeExecutable(_ path: String, _ bytes: Data) {
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o755)
         precondition(fd >= 0, "open \(path)")
-        let bytes = Array(text.utf8)
-        precondition(bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) } == bytes.count)
+        var written = 0
+        while written < bytes.count {
+            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + written, $0.count - written) }
+            precondition(n > 0 || (n < 0 && errno == EINTR), "write \(path)")
+            if n > 0 { written += n }
+        }
         close(fd)
         chmod(path, 0o755)
     }
@@ -224,8 +266,8 @@ extension Harness {
         } + [nil]
         let cEnv = env.sorted(by: { $0.key < $1.key }).map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer {
-            cArgs.forEach { $0?.deallocate() }
-            cEnv.forEach { free($0) }
+            for arg in cArgs { arg?.deallocate() }
+            for variable in cEnv { free(variable) }
         }
         var pid: pid_t = 0
         let rc = posix_spawnp(&pid, cArgs[0]!, &actions, &attr, cArgs, cEnv)

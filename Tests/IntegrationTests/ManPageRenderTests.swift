@@ -3,9 +3,7 @@ import Testing
 
 /// `man -l man/swift-unshare.1` renders without a single warning.
 @Suite struct ManPageRenderTests {
-    static let manAvailable = FileManager.default.isExecutableFile(atPath: "/usr/bin/man")
-
-    @Test(.enabled(if: manAvailable, "man is not installed (scripts/test-setup.sh installs man-db)"))
+    @Test(.requiresProgram("/usr/bin/man", package: "man-db"))
     func rendersWithoutWarnings() {
         let r = Harness.run(["man", "--warnings", "-l", Harness.repoRoot + "/man/swift-unshare.1"],
                             extraEnv: ["MANWIDTH": "80", "MAN_KEEP_FORMATTING": "0", "MANPAGER": "cat", "PAGER": "cat"])

@@ -4,59 +4,67 @@ import Testing
 
 /// Issue 4: persistence, proc, child lifetime, capabilities, time, environment.
 @Suite struct NamespaceLifetimeTests {
-    static func emptyFile(_ name: String) -> String {
-        let path = Harness.scratch(name) + "/ns"
-        FileManager.default.createFile(atPath: path, contents: Data())
-        return path
-    }
-
-    @Test(.enabled(if: Harness.isRoot, "needs root"))
-    func persistentUTSNamespace() {
-        let file = Self.emptyFile("uts")
-        let made = Harness.run([Harness.swiftUnshare, "--uts=\(file)", "hostname", "persisted-x"])
-        #expect(made == Outcome(stdout: "", stderr: "", ending: .exit(0)))
-        defer { umount(file) }
-        let seen = Harness.run(["nsenter", "--uts=\(file)", "hostname"])
-        #expect(seen == Outcome(stdout: "persisted-x\n", stderr: "", ending: .exit(0)))
-    }
-
-    @Test(.enabled(if: Harness.isRoot, "needs root"))
-    func persistentUserNamespaceThroughTheHelper() {
-        let file = Self.emptyFile("user")
-        let made = Harness.run([Harness.swiftUnshare, "--user=\(file)", "-r", "true"])
-        #expect(made == Outcome(stdout: "", stderr: "", ending: .exit(0)))
-        defer { umount(file) }
-        let seen = Harness.run(["nsenter", "--user=\(file)", "cat", "/proc/self/uid_map"])
-        #expect(seen == Outcome(stdout: "         0          0          1\n", stderr: "", ending: .exit(0)))
-    }
-
-    @Test(.enabled(if: Harness.isRoot, "needs root"))
-    func persistentPidNamespaceWithFork() {
-        let file = Self.emptyFile("pid")
-        let made = Harness.run([Harness.swiftUnshare, "--pid=\(file)", "--fork", "--mount-proc", "readlink", "/proc/self"])
-        #expect(made == Outcome(stdout: "1\n", stderr: "", ending: .exit(0)))
-        umount(file)
-    }
-
-    @Test(.enabled(if: Harness.isRoot && Harness.oracleReady, "needs root and /usr/bin/unshare"))
-    func bindOntoAMissingFileFailsLikeUtilLinux() {
-        let dir = Harness.scratch("missing")
-        for (ns, args) in [("uts", ["--uts=\(dir)/nope", "true"]), ("mnt", ["--mount=\(dir)/nope", "true"]),
-                           ("net", ["--net=\(dir)/nope", "-f", "true"])] {
-            let (ours, oracle) = Harness.both(args)
-            #expect(ours == oracle)
-            #expect(ours == Outcome(stdout: "", stderr: "unshare: mount /proc/PID/ns/\(ns) on \(dir)/nope failed: No such file or directory\n",
-                                    ending: .exit(1)))
+    /// Runs `body` with an empty file to bind a namespace onto, in a scratch
+    /// folder removed afterwards.
+    static func withEmptyFile(_ name: String, _ body: (String) throws -> Void) throws {
+        try Harness.withScratch(name) { dir in
+            let path = dir + "/ns"
+            try #require(FileManager.default.createFile(atPath: path, contents: Data()))
+            try body(path)
         }
     }
 
-    @Test(.enabled(if: Harness.testerReady, Harness.testerSkipReason))
+    @Test(.requiresRoot)
+    func persistentUTSNamespace() throws {
+        try Self.withEmptyFile("uts") { file in
+            let made = Harness.run([Harness.swiftUnshare, "--uts=\(file)", "hostname", "persisted-x"])
+            #expect(made == Outcome(stdout: "", stderr: "", ending: .exit(0)))
+            defer { umount(file) }
+            let seen = Harness.run(["nsenter", "--uts=\(file)", "hostname"])
+            #expect(seen == Outcome(stdout: "persisted-x\n", stderr: "", ending: .exit(0)))
+        }
+    }
+
+    @Test(.requiresRoot)
+    func persistentUserNamespaceThroughTheHelper() throws {
+        try Self.withEmptyFile("user") { file in
+            let made = Harness.run([Harness.swiftUnshare, "--user=\(file)", "-r", "true"])
+            #expect(made == Outcome(stdout: "", stderr: "", ending: .exit(0)))
+            defer { umount(file) }
+            let seen = Harness.run(["nsenter", "--user=\(file)", "cat", "/proc/self/uid_map"])
+            #expect(seen == Outcome(stdout: MapText.line(0, 0, 1), stderr: "", ending: .exit(0)))
+        }
+    }
+
+    @Test(.requiresRoot)
+    func persistentPidNamespaceWithFork() throws {
+        try Self.withEmptyFile("pid") { file in
+            let made = Harness.run([Harness.swiftUnshare, "--pid=\(file)", "--fork", "--mount-proc", "readlink", "/proc/self"])
+            #expect(made == Outcome(stdout: "1\n", stderr: "", ending: .exit(0)))
+            umount(file)
+        }
+    }
+
+    @Test(.requiresRoot, .requiresProgram(Harness.oracle, package: "util-linux"))
+    func bindOntoAMissingFileFailsLikeUtilLinux() {
+        Harness.withScratch("missing") { dir in
+            for (ns, args) in [("uts", ["--uts=\(dir)/nope", "true"]), ("mnt", ["--mount=\(dir)/nope", "true"]),
+                               ("net", ["--net=\(dir)/nope", "-f", "true"])] {
+                let (ours, oracle) = Harness.both(args)
+                #expect(ours == oracle)
+                #expect(ours == Outcome(stdout: "", stderr: "unshare: mount /proc/PID/ns/\(ns) on \(dir)/nope failed: No such file or directory\n",
+                                        ending: .exit(1)))
+            }
+        }
+    }
+
+    @Test(.requiresTester)
     func mountProcInAPidNamespaceAsUser() {
         let r = Harness.run([Harness.swiftUnshare, "-r", "-p", "-f", "--mount-proc", "readlink", "/proc/self"], as: .tester)
         #expect(r == Outcome(stdout: "1\n", stderr: "", ending: .exit(0)))
     }
 
-    @Test(.enabled(if: Harness.testerReady, Harness.testerSkipReason))
+    @Test(.requiresTester)
     func bootTimeOffset() {
         let r = Harness.run([Harness.swiftUnshare, "-r", "-T", "-f", "--boottime", "100000000", "cat", "/proc/uptime"],
                             as: .tester)
@@ -65,7 +73,7 @@ import Testing
         #expect(uptime > 100_000_000)
     }
 
-    @Test(.enabled(if: Harness.isRoot, "needs root"))
+    @Test(.requiresRoot)
     func timeOffsetsAreWrittenBoottimeThenMonotonic() {
         let r = Harness.run([Harness.swiftUnshare, "-T", "--monotonic=-5", "--boottime=7", "-f", "cat",
                              "/proc/self/timens_offsets"])
@@ -74,7 +82,7 @@ import Testing
     }
 
     /// SIGKILL to swift-unshare leaves nothing of the tree alive.
-    @Test(.enabled(if: Harness.testerReady, Harness.testerSkipReason))
+    @Test(.requiresTester)
     func killChildTakesTheWholeTreeDown() throws {
         // a duration no other test uses, so pgrep counts this tree only
         let sleep = "sleep 60.\(getpid())"
@@ -102,42 +110,55 @@ import Testing
         #expect(alive() == 0)
     }
 
-    static let trapper = """
-        trap 'exit 15' TERM
-        trap 'exit 2' INT
-        echo ready
-        i=0; while [ $i -lt 30 ]; do sleep 0.1; i=$((i+1)); done
-        exit 0
-        """
-
-    /// Runs `args` + a child that exits with the number of the signal it gets,
-    /// sends `signal` to swift-unshare once the child is ready, and returns how it ended.
-    static func signalled(_ args: [String], _ signal: Int32) throws -> Int32 {
-        let dir = Harness.scratch("sig")
-        Harness.writeExecutable(dir + "/trapper.sh", trapper)
-        let out = dir + "/out"
-        let pid = Harness.spawn([Harness.swiftUnshare] + args + ["sh", "-c", "exec sh \(dir)/trapper.sh > \(out)"])
-        var waited = 0
-        while ((try? String(contentsOfFile: out, encoding: .utf8)) ?? "").isEmpty && waited < 100 {
-            usleep(20_000)
-            waited += 1
+    /// Runs `args` + a child that exits 15 on SIGTERM and 2 on SIGINT, sends
+    /// `signal` to swift-unshare once the child is ready, and returns how it
+    /// ended. The child says it is ready through one named pipe and then waits,
+    /// in a background `head`, for a line on another: the test sends that line
+    /// only when the signal is to be held back (and so after checking it is),
+    /// else when the child has not ended by itself in 20 s (a failure).
+    static func signalled(_ args: [String], _ signal: Int32, heldBack: Bool) -> Ending {
+        Harness.withScratch("sig") { dir in
+            let ready = Fifo(dir + "/ready"), go = Fifo(dir + "/go")
+            let script = """
+                trap 'kill $! 2>/dev/null; exit 15' TERM
+                trap 'kill $! 2>/dev/null; exit 2' INT
+                head -n 1 \(go.path) > /dev/null &
+                echo ready > \(ready.path)
+                wait $!
+                """
+            let pid = Harness.spawn([Harness.swiftUnshare] + args + ["sh", "-c", script])
+            guard ready.readLine() == "ready" else {
+                // Nothing left behind: swift-unshare killed, the child let go (head sees the end of the file).
+                kill(pid, SIGKILL)
+                go.close()
+                _ = Harness.end(of: pid)
+                Issue.record("the child never said it was ready")
+                return .timedOut
+            }
+            kill(pid, signal)
+            if heldBack {
+                // blocked in swift-unshare while it waits: held there, not passed on
+                #expect(Harness.pendingSignals(of: pid).contains(signal))
+                #expect(Harness.blockedSignals(of: pid).contains(signal))
+                go.write("go")
+                return Harness.end(of: pid)
+            }
+            let ending = Harness.end(of: pid, timeout: 20)
+            if ending == .timedOut { go.write("go") }
+            return ending
         }
-        kill(pid, signal)
-        var status: Int32 = 0
-        waitpid(pid, &status, 0)
-        return status & 0x7f == 0 ? (status >> 8) & 0xff : -(status & 0x7f)
     }
 
-    @Test func forwardSignalsPassesSIGTERMToTheChild() throws {
-        #expect(try Self.signalled(["--forward-signals"], SIGTERM) == 15)
-        #expect(try Self.signalled(["--forward-signals"], SIGINT) == 2)
+    @Test func forwardSignalsPassesSIGTERMToTheChild() {
+        #expect(Self.signalled(["--forward-signals"], SIGTERM, heldBack: false) == .exit(15))
+        #expect(Self.signalled(["--forward-signals"], SIGINT, heldBack: false) == .exit(2))
     }
 
-    @Test func withoutForwardingTheSignalIsHeldBack() throws {
-        #expect(try Self.signalled(["-f"], SIGTERM) == 0)
+    @Test func withoutForwardingTheSignalIsHeldBack() {
+        #expect(Self.signalled(["-f"], SIGTERM, heldBack: true) == .exit(0))
     }
 
-    @Test(.enabled(if: Harness.testerReady, Harness.testerSkipReason))
+    @Test(.requiresTester)
     func keepCapsRaisesAmbient() {
         // every capability up to the kernel's last one: (1 << (cap_last_cap + 1)) - 1
         let last = Int((try? String(contentsOfFile: "/proc/sys/kernel/cap_last_cap", encoding: .utf8))?
@@ -154,22 +175,23 @@ import Testing
         #expect(cleared == Outcome(stdout: "", stderr: "", ending: .exit(0)))
         let kept = Harness.run([Harness.swiftUnshare, "--whitelist-env=FOO,NOPE,LANG", "/usr/bin/env"],
                                env: ["FOO": "1", "BAR": "2", "LANG": "C", "PATH": "/usr/bin:/bin"])
-        #expect(kept == Outcome(stdout: "FOO=1\nLANG=C\n", stderr: "", ending: .exit(0)))
+        #expect(kept == Outcome(stdout: "LANG=C\nFOO=1\n", stderr: "", ending: .exit(0)))   // reversed, as util-linux
     }
 
     @Test func loginShellWhenNoProgram() {
-        let dir = Harness.scratch("shell")
-        // dash, under another name, as a login shell: it reads $HOME/.profile, which prints $0.
-        symlink("/bin/dash", dir + "/myshell")
-        Harness.writeExecutable(dir + "/.profile", "echo \"$0\"; exit 0\n")
-        let r = Harness.run([Harness.swiftUnshare], extraEnv: ["SHELL": dir + "/myshell", "HOME": dir])
-        #expect(r == Outcome(stdout: "-myshell\n", stderr: "", ending: .exit(0)))
-        let missing = Harness.run([Harness.ours], extraEnv: ["SHELL": dir + "/nope"])
-        #expect(missing == Outcome(stdout: "", stderr: "unshare: failed to execute \(dir)/nope: No such file or directory\n",
-                                   ending: .exit(127)))
+        Harness.withScratch("shell") { dir in
+            // dash, under another name, as a login shell: it reads $HOME/.profile, which prints $0.
+            symlink("/bin/dash", dir + "/myshell")
+            Harness.writeExecutable(dir + "/.profile", "echo \"$0\"; exit 0\n")
+            let r = Harness.run([Harness.swiftUnshare], extraEnv: ["SHELL": dir + "/myshell", "HOME": dir])
+            #expect(r == Outcome(stdout: "-myshell\n", stderr: "", ending: .exit(0)))
+            let missing = Harness.run([Harness.ours], extraEnv: ["SHELL": dir + "/nope"])
+            #expect(missing == Outcome(stdout: "", stderr: "unshare: failed to execute \(dir)/nope: No such file or directory\n",
+                                       ending: .exit(127)))
+        }
     }
 
-    @Test(.enabled(if: Harness.isRoot, "needs root"))
+    @Test(.requiresRoot)
     func mountBinfmt() {
         let r = Harness.run([Harness.swiftUnshare, "-r", "-p", "--mount-binfmt", "-f", "cat",
                              "/proc/sys/fs/binfmt_misc/status"])
@@ -184,7 +206,7 @@ import Testing
 
     /// A new network namespace has only lo. /sys shows the namespace of whoever
     /// mounted it (util-linux behaves the same), so sysfs is mounted anew to look.
-    @Test(.enabled(if: Harness.testerReady, Harness.testerSkipReason))
+    @Test(.requiresTester)
     func networkNamespaceHasOnlyLoopback() {
         let r = Harness.run([Harness.swiftUnshare, "-r", "-n", "-m", "sh", "-c", "mount -t sysfs sysfs /sys && ls /sys/class/net"],
                             as: .tester)

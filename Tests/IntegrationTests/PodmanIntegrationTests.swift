@@ -101,6 +101,22 @@ final class PodmanBackground {
     }
 }
 
+/// The maps podman makes for `runner`: its own id at 0, then every
+/// subordinate range in file order, one after the other from 1.
+private func podmanLayout(_ runner: Runner, _ account: TestAccount?) -> String {
+    guard let account else { return "(no account \(runner))\n" }
+    func layout(_ id: UInt32, _ ranges: [SubIDRange]) -> String {
+        var inner: UInt32 = 1
+        var text = MapText.line(0, id, 1)
+        for range in ranges {
+            text += MapText.line(inner, range.start, range.count)
+            inner += range.count
+        }
+        return text
+    }
+    return layout(account.uid, account.subuids) + layout(account.gid, account.subgids)
+}
+
 /// Whether a process is gone (or a zombie nobody has reaped yet).
 private func podmanProcessGone(_ pid: Int32) -> Bool {
     guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return true }
@@ -131,14 +147,7 @@ private func podmanErrorLine(_ o: Outcome) -> String? {
     @Test(.enabled(if: PodmanOracle.ready, PodmanOracle.skipReason))
     func maps() {
         let r = compare(["cat", "/proc/self/uid_map", "/proc/self/gid_map", "/proc/self/setgroups"])
-        #expect(r.ours.stdout == """
-                     0       1001          1
-                     1     100000      65536
-                     0       1001          1
-                     1     100000      65536
-            allow
-
-            """)
+        #expect(r.ours.stdout == podmanLayout(.tester, TestAccount.tester) + "allow\n")
     }
 
     @Test(.enabled(if: PodmanOracle.ready, PodmanOracle.skipReason))
@@ -151,7 +160,8 @@ private func podmanErrorLine(_ o: Outcome) -> String? {
     func environment() {
         let r = compare(["sh", "-c", "env | grep CONTAINERS_ | sort"])
         #expect(r.ours.stdout.contains("_CONTAINERS_USERNS_CONFIGURED=done\n"))
-        #expect(r.ours.stdout.contains("CONTAINERS_GRAPHROOT=/home/unshare-tester/.local/share/containers/storage\n"))
+        let home = Runner.tester.passwd?.home ?? "?"
+        #expect(r.ours.stdout.contains("CONTAINERS_GRAPHROOT=\(home)/.local/share/containers/storage\n"))
     }
 
     @Test(.enabled(if: PodmanOracle.ready, PodmanOracle.skipReason))
@@ -208,7 +218,9 @@ private func podmanErrorLine(_ o: Outcome) -> String? {
             #expect(r.ending == .exit(0), "\(r)")
             owners.append(Harness.run(["stat", "-c", "%u:%g", file]).stdout)
         }
-        #expect(owners == ["100000:100000\n", "100000:100000\n"])
+        let t = try #require(TestAccount.tester)
+        let owner = "\(t.subuid.start):\(t.subgid.start)\n"
+        #expect(owners == [owner, owner])
     }
 
     @Test(.enabled(if: PodmanOracle.ready, PodmanOracle.skipReason))
@@ -227,16 +239,7 @@ private func podmanErrorLine(_ o: Outcome) -> String? {
     func everyRangeEndToEnd() {
         let r = Harness.run([podmanUnshare, "cat", "/proc/self/uid_map", "/proc/self/gid_map", "/proc/self/setgroups"],
                             as: .tester2)
-        #expect(r == Outcome(stdout: """
-                     0       1002          1
-                     1     200000       1000
-                  1001     300000       2000
-                     0       1002          1
-                     1     200000       1000
-                  1001     300000       2000
-            allow
-
-            """, stderr: "", ending: .exit(0)))
+        #expect(r == Outcome(stdout: podmanLayout(.tester2, TestAccount.tester2) + "allow\n", stderr: "", ending: .exit(0)))
     }
 
     @Test(.enabled(if: Harness.testerReady, Harness.testerSkipReason))
@@ -257,12 +260,10 @@ private func podmanErrorLine(_ o: Outcome) -> String? {
         #expect(inside.stdout != outside.stdout)
     }
 
-    private static let singleMaps = """
-                 0       1001          1
-                 0       1001          1
-        deny
-
-        """
+    private static var singleMaps: String {
+        let t = Runner.tester.passwd
+        return MapText.line(0, t?.uid ?? 0, 1) + MapText.line(0, t?.gid ?? 0, 1) + "deny\n"
+    }
 
     /// podman's log lines with their time stamp replaced by "T".
     static func untimed(_ stderr: String) -> String {
@@ -327,13 +328,14 @@ private func podmanErrorLine(_ o: Outcome) -> String? {
         chmod(dir + "/containers", 0o755)
         chmod(file, 0o644)
         let args = [podmanUnshare, "sh", "-c", "echo $CONTAINERS_GRAPHROOT $CONTAINERS_RUNROOT"]
+        let tester = try #require(Runner.tester.passwd)
         let r = Harness.run(args, as: .tester, extraEnv: ["XDG_CONFIG_HOME": dir])
-        #expect(r == Outcome(stdout: "/home/unshare-tester/g /tmp/r\n", stderr: "", ending: .exit(0)))
+        #expect(r == Outcome(stdout: "\(tester.home)/g /tmp/r\n", stderr: "", ending: .exit(0)))
 
         try "[storage\ngraphroot = \"/g\"\n".write(toFile: file, atomically: true, encoding: .utf8)
         chmod(file, 0o644)
         let bad = Harness.run(args, as: .tester, extraEnv: ["XDG_CONFIG_HOME": dir])
-        #expect(bad.stdout == "/home/unshare-tester/.local/share/containers/storage /tmp/podman-run-1001/containers\n")
+        #expect(bad.stdout == "\(tester.home)/.local/share/containers/storage /tmp/podman-run-\(tester.uid)/containers\n")
         #expect(bad.ending == .exit(0))
         #expect(bad.stderr.contains("Failed to read \(file) toml: line 1:"))
     }
@@ -397,7 +399,8 @@ private func podmanErrorLine(_ o: Outcome) -> String? {
                             as: .tester2, extraEnv: ["XDG_RUNTIME_DIR": runtime])
         // The working directory survives joining the pause process's mount namespace.
         let cwd = FileManager.default.currentDirectoryPath
-        #expect(r.stdout == "\(netID)\n0\n\(cwd)\n         0       1002          1\n\(runtime)/containers\n", "\(r)")
+        let uid = Runner.tester2.passwd?.uid ?? 0
+        #expect(r.stdout == "\(netID)\n0\n\(cwd)\n" + MapText.line(0, uid, 1) + "\(runtime)/containers\n", "\(r)")
         #expect(r.ending == .exit(0))
 
         // The pause process is there, but no namespace is bound on the path.

@@ -7,11 +7,10 @@ import Testing
 // EINVAL in a multi-threaded process, and the forked helpers run no Swift code.
 
 enum CompatELF {
-    static let readelf = ["/usr/bin/readelf", "/bin/readelf"].first { FileManager.default.isExecutableFile(atPath: $0) }
+    static let readelf = "/usr/bin/readelf"
 
     /// The DT_NEEDED entries of `binary`, in order.
     static func needed(_ binary: String) -> [String] {
-        guard let readelf else { return [] }
         let o = Harness.run([readelf, "-d", "-W", binary])
         return o.stdout.split(separator: "\n").compactMap { line in
             guard line.contains("(NEEDED)"), let open = line.firstIndex(of: "["), let close = line.lastIndex(of: "]")
@@ -28,7 +27,7 @@ enum CompatELF {
 }
 
 @Suite struct ProcessShapeTests {
-    @Test("links no Foundation and no Dispatch", .enabled(if: CompatELF.readelf != nil, "needs readelf (binutils)"))
+    @Test("links no Foundation and no Dispatch", .requiresProgram("/usr/bin/readelf", package: "binutils"))
     func noFoundationNoDispatch() {
         let libraries = CompatELF.needed(Harness.swiftUnshare)
         // The parse worked: the runtime and libc are there.
@@ -42,7 +41,7 @@ enum CompatELF {
     /// Transitively, too, no Foundation. (libdispatch itself does come in
     /// through the Swift runtime's libswift_Concurrency.so, which every Swift
     /// executable links; the thread checks below show it starts nothing.)
-    @Test("loads no Foundation, even indirectly", .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/ldd")))
+    @Test("loads no Foundation, even indirectly", .requiresProgram("/usr/bin/ldd", package: "libc-bin"))
     func noFoundationIndirectly() {
         let o = Harness.run(["/usr/bin/ldd", Harness.swiftUnshare])
         #expect(o.ending == .exit(0), "\(o)")
@@ -53,8 +52,8 @@ enum CompatELF {
 
     /// The parent swift-unshare, waiting for its child, has exactly one thread.
     /// (No -p here: in a new pid namespace the child's $PPID is 0.)
-    @Test("runs on one thread", .enabled(if: Harness.isRoot, "needs root: new namespaces other than user, root's own ids mapped"),
-          arguments: [
+    /// (Root: new namespaces other than user, root's own ids mapped.)
+    @Test("runs on one thread", .requiresRoot, arguments: [
         ["-f"], ["-r", "-f"], ["--kill-child"], ["--forward-signals"], ["-f", "-m", "-u", "-i", "-n", "-T", "-C"],
         ["-f", "--map-users=0:0:1", "--map-groups=0:0:1"],
     ] as [[String]])
@@ -64,7 +63,7 @@ enum CompatELF {
     }
 
     /// The same as an unprivileged user, with the newuidmap helpers at work.
-    @Test("runs on one thread as unshare-tester", .enabled(if: Harness.testerReady, Harness.testerSkipReason),
+    @Test("runs on one thread as unshare-tester", .requiresTester,
           arguments: [["-r", "-f"], ["-f", "--map-auto"], ["-r", "-f", "--map-auto"]] as [[String]])
     func oneThreadUnprivileged(_ flags: [String]) {
         let o = Harness.run([Harness.swiftUnshare] + flags + ["sh", "-c", "grep ^Threads: /proc/$PPID/status"],
@@ -74,7 +73,7 @@ enum CompatELF {
 
     /// unshare(CLONE_NEWUSER) fails with EINVAL in a process with more than one
     /// thread, even for root: succeeding is itself the proof.
-    @Test("can unshare a user namespace", .enabled(if: Harness.isRoot, "needs root"), arguments: [
+    @Test("can unshare a user namespace", .requiresRoot, arguments: [
         ["-U", "true"], ["-U", "-f", "true"], ["-r", "true"], ["--map-users=0:0:1", "true"], ["-U", "-m", "-p", "-f", "true"],
     ] as [[String]])
     func newUserNamespace(_ args: [String]) {

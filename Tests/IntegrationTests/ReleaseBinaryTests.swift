@@ -13,9 +13,10 @@ enum ReleaseBuild {
     static let built: Result<String, BuildFailure> = {
         if let path = ProcessInfo.processInfo.environment["SWIFT_UNSHARE_RELEASE_BIN"] { return .success(path) }
         let scratch = Harness.repoRoot + "/.build/release-binary-tests"
-        let r = Harness.run(["make", "-s", "-C", Harness.repoRoot, "release", "SWIFT_FLAGS=--scratch-path " + scratch],
+        let path = scratch + "/release-install/swift-unshare"   // not the RELEASE_BIN make install takes
+        let r = Harness.run(["make", "-s", "-C", Harness.repoRoot, "release", "SWIFT_FLAGS=--scratch-path " + scratch,
+                             "RELEASE_BIN=" + path],
                             env: ProcessInfo.processInfo.environment, timeout: 1800)
-        let path = scratch + "/release/swift-unshare"
         guard r.ending == .exit(0), FileManager.default.isExecutableFile(atPath: path) else {
             return .failure(BuildFailure(outcome: r))
         }

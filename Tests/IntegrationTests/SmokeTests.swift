@@ -1,7 +1,7 @@
 import Testing
 
 @Suite struct SmokeTests {
-    @Test(.enabled(if: Harness.isRoot, "needs root")) func mapRootUserAsRoot() {
+    @Test(.requiresRoot) func mapRootUserAsRoot() {
         let r = Harness.run([Harness.swiftUnshare, "-r", "sh", "-c", "id -u; cat /proc/self/uid_map"])
         #expect(r == Outcome(stdout: "0\n         0          0          1\n", stderr: "", ending: .exit(0)))
     }

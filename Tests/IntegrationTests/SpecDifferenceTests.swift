@@ -3,7 +3,7 @@ import Glibc
 import SwiftUnshare
 import Testing
 
-// Issue 2: where /work/shared/spec/unshare.md and Debian's util-linux 2.38.1
+// Issue 2: where the spec (docs/unshare.md) and Debian's util-linux 2.38.1
 // differ, the spec wins. Each case asserts our exact output against the
 // spec's texts; `was` records what 2.38.1 does instead (observed, for the
 // record, not asserted).
@@ -110,10 +110,10 @@ enum CompatSpecTable {
         .error(["--owner=1", "true"], "failed to parse owner", was: "unrecognized option"),
         .error(["--owner=1:2:3", "true"], "failed to parse owner", was: "unrecognized option"),
         // Version.
-        .ok(["-V"], "swift-unshare 0.1.0 (compatible with util-linux unshare 2.43)\n", was: "unshare from util-linux 2.38.1"),
-        .ok(["--version"], "swift-unshare 0.1.0 (compatible with util-linux unshare 2.43)\n",
+        .ok(["-V"], "unshare from util-linux 2.43 (swift-unshare \(Version.swiftUnshare))\n", was: "unshare from util-linux 2.38.1"),
+        .ok(["--version"], "unshare from util-linux 2.43 (swift-unshare \(Version.swiftUnshare))\n",
             was: "unshare from util-linux 2.38.1"),
-        .ok(["-rV"], "swift-unshare 0.1.0 (compatible with util-linux unshare 2.43)\n", was: "unshare from util-linux 2.38.1"),
+        .ok(["-rV"], "unshare from util-linux 2.43 (swift-unshare \(Version.swiftUnshare))\n", was: "unshare from util-linux 2.38.1"),
         // Newer options.
         .ok(["--clear-env", "env"], "", was: "unrecognized option '--clear-env'"),
         .ok(["--forward-signals", "sh", "-c", "exit 0"], "", was: "unrecognized option '--forward-signals'"),
@@ -121,7 +121,7 @@ enum CompatSpecTable {
     ]
 
     static var root: [CompatSpecCase] {
-        let m = CompatMaps.line
+        let m = MapText.line
         return parsing + [
             // SIGKILL of the child is simply re-sent.
             CompatSpecCase(args: ["-f", "sh", "-c", "kill -KILL $$"], expected: Outcome(stdout: "", stderr: "", ending: .signal(SIGKILL)),
@@ -145,9 +145,16 @@ enum CompatSpecTable {
         ]
     }
 
+    /// The cases for unshare-tester: every expected map is computed from the
+    /// account's ids and its subordinate range (outer start S, length N) on
+    /// this machine.
     static var tester: [CompatSpecCase] {
-        let m = CompatMaps.line
-        let u = CompatMaps.testerUID, g = CompatMaps.testerGID
+        guard let tester = TestAccount.tester else { return [] }
+        let m = MapText.line
+        let u = tester.uid, g = tester.gid
+        let (s, n) = (tester.subuid.start, tester.subuid.count)
+        let (sg, ng) = (tester.subgid.start, tester.subgid.count)
+        let auto = MapText.singleBesideAuto
         return parsing.map { var c = $0; c.runner = .tester; return c } + [
             CompatSpecCase(args: ["-r", "-f", "sh", "-c", "kill -KILL $$"], runner: .tester,
                            expected: Outcome(stdout: "", stderr: "", ending: .signal(SIGKILL)),
@@ -155,39 +162,34 @@ enum CompatSpecTable {
             .error(["-S", "0", "true"], "setuid() failed: Operation not permitted", was: "setuid failed: ...",
                    as: .tester),
             // `auto` keeps its full length (2.38.1 dropped one id).
-            .ok(["-r", "--map-auto", "cat", uidMap], m(0, u, 1) + m(1, 100000, 65536), was: "1 100000 65535", as: .tester),
-            .ok(["-r", "--map-auto", "cat", gidMap, setgroups], m(0, g, 1) + m(1, 100000, 65536) + "allow\n",
-                was: "1 100000 65535", as: .tester),
-            .ok(["-c", "--map-auto", "cat", uidMap], m(u, u, 1) + m(0, 100000, u) + m(u + 1, 100000 + u, 65536 - u),
-                was: "last line one shorter", as: .tester),
-            .ok(["-c", "--map-auto", "cat", gidMap], m(g, g, 1) + m(0, 100000, g) + m(g + 1, 100000 + g, 65536 - g),
-                was: "last line one shorter", as: .tester),
-            .ok(["--map-auto", "--map-user=5", "cat", uidMap], m(5, u, 1) + m(0, 100000, 5) + m(6, 100005, 65531),
-                was: "6 100005 65530", as: .tester),
-            .ok(["-r", "--map-users=auto", "cat", uidMap], m(0, u, 1) + m(1, 100000, 65536), was: "1 100000 65535",
-                as: .tester),
-            .ok(["-r", "--map-groups=auto", "cat", gidMap], m(0, g, 1) + m(1, 100000, 65536), was: "1 100000 65535",
-                as: .tester),
+            .ok(["-r", "--map-auto", "cat", uidMap], m(0, u, 1) + m(1, s, n), was: "1 S N-1", as: .tester),
+            .ok(["-r", "--map-auto", "cat", gidMap, setgroups], m(0, g, 1) + m(1, sg, ng) + "allow\n",
+                was: "1 S N-1", as: .tester),
+            .ok(["-c", "--map-auto", "cat", uidMap], auto(u, u, tester.subuid), was: "last line one shorter", as: .tester),
+            .ok(["-c", "--map-auto", "cat", gidMap], auto(g, g, tester.subgid), was: "last line one shorter", as: .tester),
+            .ok(["--map-auto", "--map-user=5", "cat", uidMap], auto(5, u, tester.subuid), was: "6 S+5 N-6", as: .tester),
+            .ok(["-r", "--map-users=auto", "cat", uidMap], m(0, u, 1) + m(1, s, n), was: "1 S N-1", as: .tester),
+            .ok(["-r", "--map-groups=auto", "cat", gidMap], m(0, g, 1) + m(1, sg, ng), was: "1 S N-1", as: .tester),
             // The spec's examples with inner:outer:count.
-            .ok(["-r", "--map-users=1:100000:1000", "cat", uidMap], m(0, u, 1) + m(1, 100000, 1000),
+            .ok(["-r", "--map-users=1:\(s):1000", "cat", uidMap], m(0, u, 1) + m(1, s, 1000),
                 was: "could not parse ID", as: .tester),
-            .ok(["-r", "--map-users=0:100000:1000", "cat", uidMap], m(0, u, 1) + m(1, 100000, 999),
+            .ok(["-r", "--map-users=0:\(s):1000", "cat", uidMap], m(0, u, 1) + m(1, s, 999),
                 was: "could not parse ID", as: .tester),
             // --map-users accumulates.
-            .ok(["--map-users=100000,0,1000", "--map-users=101000,1000,1000", "cat", uidMap],
-                m(0, 100000, 1000) + m(1000, 101000, 1000), was: "only the last range", as: .tester),
-            .ok(["--map-users=0:100000:10", "--map-users=10:100010:10", "--map-groups=0:100000:1", "cat", uidMap, gidMap],
-                m(0, 100000, 10) + m(10, 100010, 10) + m(0, 100000, 1), was: "could not parse ID", as: .tester),
+            .ok(["--map-users=\(s),0,1000", "--map-users=\(s + 1000),1000,1000", "cat", uidMap],
+                m(0, s, 1000) + m(1000, s + 1000, 1000), was: "only the last range", as: .tester),
+            .ok(["--map-users=0:\(s):10", "--map-users=10:\(s + 10):10", "--map-groups=0:\(sg):1", "cat", uidMap, gidMap],
+                m(0, s, 10) + m(10, s + 10, 10) + m(0, sg, 1), was: "could not parse ID", as: .tester),
             // --map-subids: the subordinate range mapped to itself.
-            .ok(["--map-subids", "cat", uidMap, gidMap], m(100000, 100000, 65536) + m(100000, 100000, 65536),
+            .ok(["--map-subids", "cat", uidMap, gidMap], m(s, s, n) + m(sg, sg, ng),
                 was: "unrecognized option '--map-subids'", as: .tester),
-            .ok(["-r", "--map-subids", "cat", uidMap], m(0, u, 1) + m(100000, 100000, 65536),
+            .ok(["-r", "--map-subids", "cat", uidMap], m(0, u, 1) + m(s, s, n),
                 was: "unrecognized option '--map-subids'", as: .tester),
         ]
     }
 }
 
-@Suite(.enabled(if: CompatRun.ready, CompatRun.skipReason))
+@Suite(.requiresRoot, .requiresReference)
 struct SpecDifferenceTests {
     static func check(_ c: CompatSpecCase) {
         let ours = CompatRun.ours(c.args, as: c.runner, extraEnv: c.env)
@@ -200,8 +202,7 @@ struct SpecDifferenceTests {
         Self.check(c)
     }
 
-    @Test("as unshare-tester: the spec's output", .enabled(if: Harness.testerReady, Harness.testerSkipReason),
-          arguments: CompatSpecTable.tester)
+    @Test("as unshare-tester: the spec's output", .requiresTester, arguments: CompatSpecTable.tester)
     func asTester(_ c: CompatSpecCase) {
         Self.check(c)
     }
@@ -239,14 +240,14 @@ struct SpecDifferenceTests {
         }
     }
 
-    /// The program name in every message is argv[0]'s basename, even for
-    /// getopt's messages (glibc would print argv[0] as given).
+    /// The program name in util-linux's messages is argv[0]'s basename; glibc
+    /// getopt's messages carry argv[0] as given, the Try line the basename.
     @Test func messagesNameTheBasename() {
         let viaPath = Harness.run([Harness.ours, "--bogus"])
-        #expect(viaPath == Outcome(stdout: "", stderr: "unshare: unrecognized option '--bogus'\n"
+        #expect(viaPath == Outcome(stdout: "", stderr: "\(Harness.ours): unrecognized option '--bogus'\n"
                                        + "Try 'unshare --help' for more information.\n", ending: .exit(1)))
         let asSwiftUnshare = Harness.run([Harness.swiftUnshare, "-x"])
-        #expect(asSwiftUnshare == Outcome(stdout: "", stderr: "swift-unshare: invalid option -- 'x'\n"
+        #expect(asSwiftUnshare == Outcome(stdout: "", stderr: "\(Harness.swiftUnshare): invalid option -- 'x'\n"
                                              + "Try 'swift-unshare --help' for more information.\n", ending: .exit(1)))
         let help = Harness.run([Harness.swiftUnshare, "--help"])
         #expect(help.stdout.hasPrefix("\nUsage:\n swift-unshare [options]"))
@@ -255,7 +256,7 @@ struct SpecDifferenceTests {
     /// A user namespace to persist is bound from outside by a helper (2.38.1
     /// binds from inside the new user namespace: "mount /proc/<pid>/ns/user on
     /// <file> failed: Operation not permitted").
-    @Test("persistent namespaces with a new user namespace", .enabled(if: Harness.isRoot, "needs root"), arguments: [
+    @Test("persistent namespaces with a new user namespace", arguments: [
         ["user", "user"], ["uts", "uts", "-U"], ["net", "net", "-r"], ["user", "user", "-r", "-f"],
     ] as [[String]])
     func persistWithUserNamespace(_ c: [String]) {
@@ -265,12 +266,19 @@ struct SpecDifferenceTests {
         #expect(result.mounted && result.newNamespace, "\(result)")
     }
 
-    /// --forward-signals: SIGTERM and SIGINT sent to unshare reach the child
-    /// (sent a moment after the child started: see the next test).
+    /// --forward-signals: SIGTERM and SIGINT sent to unshare reach the child.
+    /// The child sends the signal once unshare sleeps in its wait for it (the
+    /// next test covers the moment right after the fork); a background sleep,
+    /// stopped by the trap, bounds the wait should the signal never come.
     @Test("--forward-signals", arguments: [["TERM", "5"], ["INT", "6"]] as [[String]])
     func forwardSignals(_ c: [String]) {
         let (signal, code) = (c[0], c[1])
-        let script = "trap 'echo got-\(signal); exit \(code)' \(signal); sleep 0.2; kill -\(signal) $PPID; sleep 2 & wait"
+        let script = """
+            trap 'kill $! 2>/dev/null; echo got-\(signal); exit \(code)' \(signal)
+            while [ "$(cut -d ' ' -f 3 /proc/$PPID/stat)" != S ]; do :; done
+            kill -\(signal) $PPID
+            sleep 10 & wait $!
+            """
         let o = CompatRun.ours(["--forward-signals", "sh", "-c", script])
         #expect(o == Outcome(stdout: "got-\(signal)\n", stderr: "", ending: .exit(Int32(code)!)))
     }
@@ -282,7 +290,7 @@ struct SpecDifferenceTests {
     @Test func forwardSignalsRightAfterFork() {
         var lost: [Outcome] = []
         for _ in 0..<30 {
-            let script = "trap 'echo got-INT; exit 6' INT; kill -INT $PPID; sleep 0.1 & wait"
+            let script = "trap 'kill $! 2>/dev/null; echo got-INT; exit 6' INT; kill -INT $PPID; sleep 10 & wait $!"
             let o = CompatRun.ours(["--forward-signals", "sh", "-c", script])
             if o != Outcome(stdout: "got-INT\n", stderr: "", ending: .exit(6)) { lost.append(o) }
         }

@@ -1,10 +1,11 @@
 import Testing
+
 @testable import SwiftUnshare
 
 /// glibc getopt_long behaviour, event by event.
 @Suite struct GetoptTests {
     func events(_ words: [String]) -> (events: [GetoptEvent<OptionID>], operand: Int) {
-        var g = GetoptLong(options: OptionTable.unshareGetopt, args: (["unshare"] + words).map { ByteString($0) })
+        var g = GetoptLong(options: OptionTable.unshare, args: (["unshare"] + words).map { ByteString($0) })
         var list: [GetoptEvent<OptionID>] = []
         while let e = g.next() {
             list.append(e)
@@ -74,24 +75,36 @@ import Testing
         #expect(events(["--setu"]).events == [.usageError("option '--setuid' requires an argument")])
         #expect(events(["--fork=1"]).events == [.usageError("option '--fork' doesn't allow an argument")])
         #expect(events(["--fo=1"]).events == [.usageError("option '--fork' doesn't allow an argument")])
-        #expect(events(["--map"]).events == [.usageError(
-            "option '--map' is ambiguous; possibilities: '--map-user' '--map-users' '--map-group' '--map-groups' '--map-root-user' '--map-current-user' '--map-auto' '--map-subids'")])
-        #expect(events(["--map=1"]).events.first == .usageError(
-            "option '--map=1' is ambiguous; possibilities: '--map-user' '--map-users' '--map-group' '--map-groups' '--map-root-user' '--map-current-user' '--map-auto' '--map-subids'"))
-        #expect(events(["--s"]).events == [.usageError(
-            "option '--s' is ambiguous; possibilities: '--setgroups' '--setuid' '--setgid'")])
+        #expect(
+            events(["--map"]).events == [
+                .usageError(
+                    "option '--map' is ambiguous; possibilities: '--map-user' '--map-users' '--map-group' '--map-groups' '--map-root-user' '--map-current-user' '--map-auto' '--map-subids'"
+                )
+            ])
+        #expect(
+            events(["--map=1"]).events.first
+                == .usageError(
+                    "option '--map=1' is ambiguous; possibilities: '--map-user' '--map-users' '--map-group' '--map-groups' '--map-root-user' '--map-current-user' '--map-auto' '--map-subids'"
+                ))
+        #expect(
+            events(["--s"]).events == [
+                .usageError(
+                    "option '--s' is ambiguous; possibilities: '--setgroups' '--setuid' '--setgid'")
+            ])
     }
 
     @Test func emptyLongNameIsAmbiguousWithEveryOption() {
         // Every util-linux option; --explain (swift-unshare's own) is matched only in full.
-        let expected = "option '--=x' is ambiguous; possibilities:"
+        let expected =
+            "option '--=x' is ambiguous; possibilities:"
             + OptionTable.unshare.filter { $0.id != .explain }.map { " '--\($0.long)'" }.joined()
         #expect(events(["--=x"]).events == [.usageError(ByteString(expected))])
     }
 
     @Test func nonUTF8BytesPassThrough() {
-        var g = GetoptLong(options: OptionTable.unshareGetopt,
-                           args: ["unshare", ByteString([0x2d, 0xff]), ByteString([0x2d, 0x2d, 0x77, 0x64, 0x3d, 0xfe])])
+        var g = GetoptLong(
+            options: OptionTable.unshare,
+            args: ["unshare", ByteString([0x2d, 0xff]), ByteString([0x2d, 0x2d, 0x77, 0x64, 0x3d, 0xfe])])
         #expect(g.next() == .usageError(ByteString(Array("invalid option -- '".utf8) + [0xff] + Array("'".utf8))))
         #expect(g.next() == .option(.wd, ByteString([0xfe])))
     }

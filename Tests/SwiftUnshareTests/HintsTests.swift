@@ -81,7 +81,8 @@ func causes(_ words: [String], _ failure: FailedOperation?, _ facts: FakeFacts =
         #expect(causes(["--kill-child", "9"], nil) == [.optionalValueWithoutEquals])
         #expect(causes(["-r", "--mount-proc", "ls"], nil).isEmpty)
         #expect(causes(["--kill-child=9", "nothere"], .exec("nothere", Errno(ENOENT))).isEmpty)
-        #expect(causes(["--root", "/x", "nothere"], .exec("nothere", Errno(ENOENT))).isEmpty)   // a required value
+        // a required value
+        #expect(causes(["--root", "/x", "nothere"], .exec("nothere", Errno(ENOENT))).isEmpty)
         #expect(causes(["--kill-child", "9"], .unshare(Errno(EPERM))).isEmpty)
     }
 

@@ -1,7 +1,7 @@
 import Testing
 @testable import SwiftUnshare
 
-/// The merge rule of spec section 4, as a table.
+/// The merge rule of docs/unshare.md section 4, as a table.
 @Suite struct IDMapMergeTests {
     struct Case: CustomTestStringConvertible, Sendable {
         var name: String

@@ -1,5 +1,6 @@
 import Glibc
 import Testing
+
 @testable import SwiftUnshare
 
 /// Every option's effect on Options, and every bad value's exact message.
@@ -7,13 +8,20 @@ import Testing
     @Test func namespaceFlagsShortAndLong() {
         let all: [Namespace] = [.mount, .uts, .ipc, .net, .pid, .user, .cgroup, .time]
         #expect(options(["-muinpUCT"])?.namespaces == Set(all))
-        #expect(options(["--mount", "--uts", "--ipc", "--net", "--pid", "--user", "--cgroup", "--time"])?.namespaces == Set(all))
+        #expect(
+            options(["--mount", "--uts", "--ipc", "--net", "--pid", "--user", "--cgroup", "--time"])?.namespaces
+                == Set(all))
         #expect(options(["-m"])?.persist == [:])
     }
 
     @Test func persistentNamespaceFiles() {
-        let o = options(["--mount=/a", "--uts=/b", "--ipc=/c", "--net=/d", "--pid=/e", "--user=/f", "--cgroup=/g", "--time=/h"])
-        #expect(o?.persist == [.mount: "/a", .uts: "/b", .ipc: "/c", .net: "/d", .pid: "/e", .user: "/f", .cgroup: "/g", .time: "/h"])
+        let o = options([
+            "--mount=/a", "--uts=/b", "--ipc=/c", "--net=/d", "--pid=/e", "--user=/f", "--cgroup=/g", "--time=/h",
+        ])
+        #expect(
+            o?.persist == [
+                .mount: "/a", .uts: "/b", .ipc: "/c", .net: "/d", .pid: "/e", .user: "/f", .cgroup: "/g", .time: "/h",
+            ])
     }
 
     @Test func forkAndChildLifetime() {
@@ -64,9 +72,9 @@ import Testing
         #expect(o?.workingDirectory == "/w")
         #expect(o?.setuid == 5)
         #expect(o?.setgid == 7)
-        #expect(options(["-S", "1", "-S", "0"])?.setuid == 0)   // later wins
+        #expect(options(["-S", "1", "-S", "0"])?.setuid == 0)  // later wins
         #expect(options(["-S", " +5"])?.setuid == 5)
-        #expect(options(["-S", "4294967295"])?.setuid == 4294967295)
+        #expect(options(["-S", "4294967295"])?.setuid == 4_294_967_295)
     }
 
     @Test func numberErrors() {
@@ -74,12 +82,35 @@ import Testing
         #expect(failure(["-S", ""]) == Failure("failed to parse uid: ''"))
         #expect(failure(["-S", "5x"]) == Failure("failed to parse uid: '5x'"))
         #expect(failure(["-S", "-1"]) == Failure("failed to parse uid: '-1': Numerical result out of range"))
-        #expect(failure(["-S", "4294967296"]) == Failure("failed to parse uid: '4294967296': Numerical result out of range"))
-        #expect(failure(["-S", "99999999999999999999999"]) == Failure("failed to parse uid: '99999999999999999999999': Numerical result out of range"))
+        #expect(
+            failure(["-S", "4294967296"]) == Failure("failed to parse uid: '4294967296': Numerical result out of range")
+        )
+        #expect(
+            failure(["-S", "99999999999999999999999"])
+                == Failure("failed to parse uid: '99999999999999999999999': Numerical result out of range"))
         #expect(failure(["-G", "12x"]) == Failure("failed to parse gid: '12x'"))
+        // strtoul's reading: a sign without digits, or an option word as the
+        // value, is not a number (EINVAL); a negative number is ERANGE, even
+        // with bytes after it; -0 is 0; leading blanks are skipped.
+        #expect(failure(["-S", "-x"]) == Failure("failed to parse uid: '-x'"))
+        #expect(failure(["-S", "-"]) == Failure("failed to parse uid: '-'"))
+        #expect(failure(["-S", "--root"]) == Failure("failed to parse uid: '--root'"))
+        #expect(failure(["-S", "+"]) == Failure("failed to parse uid: '+'"))
+        #expect(failure(["-S", "-0x"]) == Failure("failed to parse uid: '-0x'"))
+        #expect(failure(["-S", "-5x"]) == Failure("failed to parse uid: '-5x': Numerical result out of range"))
+        #expect(failure(["-G", " -1"]) == Failure("failed to parse gid: ' -1': Numerical result out of range"))
+        #expect(options(["-S", "-0"])?.setuid == 0)
+        #expect(options(["-G", "\t7"])?.setgid == 7)
+        #expect(options(["-S", " \n\u{0B}\u{0C}\r 9"])?.setuid == 9)
+        #expect(
+            failure(["-T", "--monotonic", "99999999999999999999x"])
+                == Failure("failed to parse monotonic offset: '99999999999999999999x': Numerical result out of range"))
+        #expect(failure(["-T", "--monotonic", "-"]) == Failure("failed to parse monotonic offset: '-'"))
+        #expect(options(["-T", "--monotonic", " +3"])?.monotonic == 3)
         #expect(failure(["-T", "--monotonic", "x"]) == Failure("failed to parse monotonic offset: 'x'"))
         #expect(failure(["-T", "--boottime", "x"]) == Failure("failed to parse boottime offset: 'x'"))
-        #expect(failure(["-T", "--boottime", "9223372036854775808"])
+        #expect(
+            failure(["-T", "--boottime", "9223372036854775808"])
                 == Failure("failed to parse boottime offset: '9223372036854775808': Numerical result out of range"))
         #expect(options(["-T", "--boottime", "-9223372036854775808"])?.boottime == Int64.min)
         #expect(options(["-T", "--monotonic=-5"])?.monotonic == -5)
@@ -89,7 +120,7 @@ import Testing
         let text: ByteString = "options --monotonic and --boottime require unsharing of a time namespace (-T)"
         #expect(failure(["--monotonic=1"]) == Failure(text))
         #expect(failure(["--boottime=1", "true"]) == Failure(text))
-        #expect(options(["--boottime=1", "-T"])?.boottime == 1)   // checked after all options
+        #expect(options(["--boottime=1", "-T"])?.boottime == 1)  // checked after all options
     }
 
     @Test func singleMaps() {
@@ -106,20 +137,39 @@ import Testing
         #expect(options(["--map-group=users"])?.mapGroup == 100)
         #expect(options(["--map-group=9"])?.mapGroup == 9)
         #expect(failure(["--map-user=no_such_user"]) == Failure("failed to parse uid 'no_such_user': Invalid argument"))
-        #expect(failure(["--map-group=no_such_group"]) == Failure("failed to parse gid 'no_such_group': Invalid argument"))
-        #expect(failure(["--map-user=99999999999"]) == Failure("failed to parse uid '99999999999': Numerical result out of range"))
+        #expect(
+            failure(["--map-group=no_such_group"]) == Failure("failed to parse gid 'no_such_group': Invalid argument"))
+        #expect(
+            failure(["--map-user=99999999999"])
+                == Failure("failed to parse uid '99999999999': Numerical result out of range"))
         #expect(failure(["--map-user=-1"]) == Failure("failed to parse uid '-1': Numerical result out of range"))
+        // numbers as util-linux reads them: -0 is 0, blanks lead, (uid_t)-1 is refused
+        #expect(options(["--map-user=-0"])?.mapUser == 0)
+        #expect(options(["--map-user= 1"])?.mapUser == 1)
+        #expect(options(["--map-group=\t7"])?.mapGroup == 7)
+        #expect(failure(["--map-user=4294967295"]) == Failure("failed to parse uid '4294967295': Invalid argument"))
+        #expect(failure(["--map-group=4294967295"]) == Failure("failed to parse gid '4294967295': Invalid argument"))
+        #expect(
+            failure(["--map-group=4294967296"])
+                == Failure("failed to parse gid '4294967296': Numerical result out of range"))
+        #expect(failure(["--map-user=-x"]) == Failure("failed to parse uid '-x': Invalid argument"))
+        #expect(options(["--map-user=4294967294"])?.mapUser == 4_294_967_294)
     }
 
     @Test func rangeForms() {
         let o = options(["--map-users=0:100000:10", "--map-users=100000,10,5", "--map-groups=1:2:3"])
-        #expect(o?.userRanges == [RequestedRange(inner: 0, outer: 100000, count: 10),
-                                  RequestedRange(inner: 10, outer: 100000, count: 5)])
+        #expect(
+            o?.userRanges == [
+                RequestedRange(inner: 0, outer: 100000, count: 10),
+                RequestedRange(inner: 10, outer: 100000, count: 5),
+            ])
         #expect(o?.groupRanges == [RequestedRange(inner: 1, outer: 2, count: 3)])
         #expect(options(["--map-users=auto"])?.userRanges == [RequestedRange(inner: nil, outer: 100000, count: 65536)])
-        #expect(options(["--map-groups=auto"])?.groupRanges == [RequestedRange(inner: nil, outer: 200000, count: 65536)])
-        #expect(options(["--map-users=subids"])?.userRanges == [RequestedRange(inner: 100000, outer: 100000, count: 65536)])
-        #expect(options(["--map-users=all"])?.userRanges == [RequestedRange(inner: 0, outer: 0, count: 4294967295)])
+        #expect(
+            options(["--map-groups=auto"])?.groupRanges == [RequestedRange(inner: nil, outer: 200000, count: 65536)])
+        #expect(
+            options(["--map-users=subids"])?.userRanges == [RequestedRange(inner: 100000, outer: 100000, count: 65536)])
+        #expect(options(["--map-users=all"])?.userRanges == [RequestedRange(inner: 0, outer: 0, count: 4_294_967_295)])
         let auto = options(["--map-auto"])
         #expect(auto?.userRanges == [RequestedRange(inner: nil, outer: 100000, count: 65536)])
         #expect(auto?.groupRanges == [RequestedRange(inner: nil, outer: 200000, count: 65536)])
@@ -128,8 +178,10 @@ import Testing
         #expect(auto?.namespaces == [.user])
     }
 
-    @Test(arguments: ["1:2", "1:2:3:4", "a:b:c", "1,2", "-1:0:1", "4294967296:0:1", "0:0:4294967296", "", "1:2:3x",
-                      "1:2,3", "1::3", "auto2", "ALL"])
+    @Test(arguments: [
+        "1:2", "1:2:3:4", "a:b:c", "1,2", "-1:0:1", "4294967296:0:1", "0:0:4294967296", "", "1:2:3x",
+        "1:2,3", "1::3", "auto2", "ALL",
+    ])
     func invalidMappings(_ text: String) {
         #expect(failure(["--map-users=" + text]) == Failure("invalid mapping '\(ByteString(text))'"))
         #expect(failure(["--map-groups", text]) == Failure("invalid mapping '\(ByteString(text))'"))
@@ -144,7 +196,9 @@ import Testing
         #expect(failure(["--map-users=auto"], noLine) == Failure("no line matching user \"tester\" in /etc/subuid"))
         var noFile = FakeSystem()
         noFile.files["/etc/subgid"] = nil
-        #expect(failure(["--map-groups=subids"], noFile) == Failure("could not open '/etc/subgid': No such file or directory"))
+        #expect(
+            failure(["--map-groups=subids"], noFile)
+                == Failure("could not open '/etc/subgid': No such file or directory"))
         #expect(failure(["--map-auto"], noFile) == Failure("could not open '/etc/subgid': No such file or directory"))
     }
 
@@ -158,7 +212,10 @@ import Testing
 
     @Test func environmentOptions() {
         #expect(options(["--clear-env"])?.clearEnvironment == true)
-        #expect(options(["--whitelist-env=PATH,HOME,,TERM"])?.keepEnvironment == ["PATH", "HOME", "TERM"])
+        // util-linux prepends each name: the kept variables come out in reverse
+        // order, and every --whitelist-env adds to the list
+        #expect(options(["--whitelist-env=PATH,HOME,,TERM"])?.keepEnvironment == ["TERM", "HOME", "PATH"])
+        #expect(options(["--whitelist-env=A,B", "--whitelist-env=C"])?.keepEnvironment == ["C", "B", "A"])
         #expect(options(["--keep-caps"])?.keepCaps == true)
     }
 
@@ -181,7 +238,9 @@ import Testing
 
     @Test func usageFailuresCarryTheTryLine() {
         let f = failure(["-x"])!
-        #expect(f.rendered(program: "unshare") == "unshare: invalid option -- 'x'\nTry 'unshare --help' for more information.\n")
+        #expect(
+            f.rendered(program: "unshare")
+                == "unshare: invalid option -- 'x'\nTry 'unshare --help' for more information.\n")
         #expect(f.exitCode == 1)
         #expect(failure(["-S", "x"])!.rendered(program: "unshare") == "unshare: failed to parse uid: 'x'\n")
     }

@@ -11,7 +11,7 @@ import Testing
     }
 
     @Test func realtime() {
-        let min = SIGRTMIN(), max = SIGRTMAX()
+        let min = realtimeMinimum(), max = realtimeMaximum()
         #expect(SignalNames.number(for: "RTMIN+0") == min)
         #expect(SignalNames.number(for: "rtmin+1") == min + 1)
         #expect(SignalNames.number(for: "SIGRTMAX-2") == max - 2)
@@ -29,5 +29,5 @@ import Testing
     }
 }
 
-private func SIGRTMIN() -> Int32 { 34 }
-private func SIGRTMAX() -> Int32 { 64 }
+private func realtimeMinimum() -> Int32 { 34 }
+private func realtimeMaximum() -> Int32 { 64 }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import SwiftUnshare
 
 @Suite struct SubordinateIDsTests {
@@ -25,11 +26,19 @@ import Testing
         #expect(ranges("tester\ntester:5\n\n# comment\ntester:7:8\n") == .success([.init(start: 7, count: 8)]))
     }
 
-    @Test func malformedNumbersNameTheFile() {
-        #expect(ranges("tester:abc:10\n") == .failure(Failure("failed to parse subid map in /etc/subuid: 'abc'")))
-        #expect(ranges("tester:1:99999999999\n")
-                == .failure(Failure("failed to parse subid map in /etc/subuid: '99999999999'")))
-        #expect(ranges("tester:1:2:3\n") == .failure(Failure("failed to parse subid map in /etc/subuid: '2:3'")))
+    @Test func malformedNumbersInUtilLinuxWords() {
+        #expect(ranges("tester:abc:10\n") == .failure(Failure("failed to parse subid map: 'abc'")))
+        #expect(
+            ranges("tester:1:99999999999\n")
+                == .failure(Failure("failed to parse subid map: '99999999999': Numerical result out of range")))
+        #expect(
+            ranges("tester:-1:10\n")
+                == .failure(Failure("failed to parse subid map: '-1': Numerical result out of range")))
+        #expect(ranges("tester:1:2:3\n") == .failure(Failure("failed to parse subid map: '2:3'")))
+        #expect(ranges("tester:1:\n") == .failure(Failure("failed to parse subid map: ''")))
+        // strtoul's reading: blanks, a sign, "-0"
+        #expect(ranges("tester: 7:+8\n") == .success([.init(start: 7, count: 8)]))
+        #expect(ranges("tester:-0:8\n") == .success([.init(start: 0, count: 8)]))
         // lines of other users are not read
         #expect(ranges("other:abc:10\ntester:1:2\n") == .success([.init(start: 1, count: 2)]))
     }
@@ -37,7 +46,10 @@ import Testing
     @Test func kernelMapLines() {
         var system = FakeSystem()
         system.files["/proc/self/uid_map"] = "         0       1001          1\n         1     100000      65536\n"
-        #expect(SubordinateIDs.kernelMap(file: "/proc/self/uid_map", context: system)
-                == .success([RequestedRange(inner: 0, outer: 0, count: 1), RequestedRange(inner: 1, outer: 1, count: 65536)]))
+        #expect(
+            SubordinateIDs.kernelMap(file: "/proc/self/uid_map", context: system)
+                == .success([
+                    RequestedRange(inner: 0, outer: 0, count: 1), RequestedRange(inner: 1, outer: 1, count: 65536),
+                ]))
     }
 }

@@ -1,7 +1,8 @@
 # fish completion for swift-unshare(1) and podman-unshare (its podman mode).
 #
 # Signal names for --kill-child= are offered without the SIG prefix (HUP, INT,
-# ..., as `kill -l` prints them); swift-unshare accepts them with or without it.
+# ..., as `kill -l` prints them), with it once the word starts with SIG, and in
+# lower case when the word is typed in lower case (swift-unshare takes any case).
 # Once the program word is reached, completion is handed to that program's own
 # (__fish_complete_subcommand).
 #
@@ -109,12 +110,32 @@ function __swift_unshare_attached -a option kind
     set -l value (string replace -- "--$option=" "" $cur)
     switch $kind
         case signal
-            printf '%s\n' --$option=$__swift_unshare_signals
+            set -l names $__swift_unshare_signals
+            string match -qi -- 'SIG*' $value; and set names SIG$names
+            string match -qr -- '[a-z]' $value; and set names (string lower -- $names)
+            printf '%s\n' --$option=$names
         case file
             __fish_complete_path "$value" | string replace -r -- '^' "--$option="
         case directory
             __fish_complete_directories "$value" | string replace -r -- '^' "--$option="
     end
+end
+
+# True when the word before the cursor is an unambiguous abbreviation of
+# --$option (fish itself completes a value only after the full name).
+function __swift_unshare_abbreviates -a option
+    set -l prev (commandline -opc)[-1]
+    string match -q -- '--*' $prev; or return 1
+    string match -q -- '*=*' $prev; and return 1
+    set -l name (string sub -s 3 -- $prev)
+    test -n "$name"; and test "$name" != "$option"; or return 1
+    string match -q -- "$name*" $option; or return 1
+    set -l found
+    for o in $__swift_unshare_longs_required $__swift_unshare_longs_other
+        test "$o" = "$name"; and return 1
+        string match -q -- "$name*" $o; and set -a found $o
+    end
+    test (count $found) = 1
 end
 
 set -l unshare -c swift-unshare -n __swift_unshare_unshare_options
@@ -168,6 +189,17 @@ complete $unshare -l boottime -x -d 'set clock boottime offset (seconds) in time
 complete $unshare -l clear-env -d 'do not inherit environment variables'
 complete $unshare -l whitelist-env -x -a '(__fish_complete_list , "set -nx")' -d 'clear environment except for specified variables'
 complete $unshare -l explain -d 'print what would be done, do nothing'
+
+# The values of an abbreviated option: `--prop <TAB>` as `--propagation <TAB>`.
+set -l abbreviates '__swift_unshare_unshare_options; and __swift_unshare_abbreviates'
+complete -c swift-unshare -x -n "$abbreviates propagation" -a 'slave shared private unchanged'
+complete -c swift-unshare -x -n "$abbreviates setgroups" -a 'allow deny'
+complete -c swift-unshare -x -n "$abbreviates map-users" -a 'auto subids all'
+complete -c swift-unshare -x -n "$abbreviates map-groups" -a 'auto subids all'
+complete -c swift-unshare -x -n "$abbreviates map-user" -a '(__fish_complete_users)'
+complete -c swift-unshare -x -n "$abbreviates map-group" -a '(__fish_complete_groups)'
+complete -c swift-unshare -x -n "$abbreviates root" -a '(__fish_complete_directories)'
+complete -c swift-unshare -x -n "$abbreviates wd" -a '(__fish_complete_directories)'
 
 complete $unshare -s h -l help -d 'display help'
 complete $unshare -s V -l version -d 'display version'

@@ -155,4 +155,7 @@ int cu_wait_helper(struct cu_helper_handle *_Nonnull h, int *_Nonnull status,
 
 #include "CUnshareFacts.h"
 
+/* The library's spawn path (its own header). */
+#include "cu_spawn.h"
+
 #endif

@@ -1,0 +1,248 @@
+/*
+ * The child side of the SwiftUnshare library's spawn (see cu_spawn.h and
+ * docs/library.md): everything from clone to exec.
+ *
+ * Rule for this whole file: it runs between clone and exec in a copy of a
+ * possibly multi-threaded process, so it is async-signal-safe: raw system
+ * calls on buffers prepared before the clone, no malloc, no stdio, no locks,
+ * no Swift.
+ */
+#define _GNU_SOURCE
+#include "spawn_child.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+/* The kernel's struct sigaction on x86_64 and arm64 (both have sa_restorer). */
+struct kernel_sigaction {
+    void (*handler)(int);
+    unsigned long flags;
+    void (*restorer)(void);
+    uint64_t mask;
+};
+
+static void write_record(int fd, int step, int err, int index)
+{
+    struct cu_spawn_report r = { .step = step, .err = err, .index = index };
+    ssize_t n;
+    do {
+        n = write(fd, &r, sizeof(r));
+    } while (n < 0 && errno == EINTR);
+}
+
+/* Report a failed step and end; exec failures end as a shell would (127/126). */
+static void __attribute__((noreturn)) fail(int fd, int step, int err, int index)
+{
+    write_record(fd, step, err, index);
+    _exit(step == CU_SPAWN_STEP_EXEC ? (err == ENOENT ? 127 : 126) : 1);
+}
+
+static int write_all(int fd, const char *buf, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = write(fd, buf, len);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        buf += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+/* close_range(2), or one close(2) at a time on kernels before 5.9. */
+static void close_span(unsigned int from, unsigned int to)
+{
+    if (from > to)
+        return;
+    if (syscall(SYS_close_range, from, to, 0) == 0)
+        return;
+    struct rlimit rl;
+    unsigned int max = 65536;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < max)
+        max = (unsigned int)rl.rlim_cur;
+    for (unsigned int fd = from; fd <= to && fd < max; fd++)
+        close((int)fd);
+}
+
+/* Close every descriptor from 3 up except those in keep[] (the pipes of this
+ * spawn and the caller's stdio sources): whatever another thread had open at
+ * the moment of the clone is gone at once, so its pipes see end of file. */
+static void close_others(int *keep, int n)
+{
+    for (int i = 1; i < n; i++) {          /* insertion sort, n <= 6 */
+        int v = keep[i], j = i - 1;
+        while (j >= 0 && keep[j] > v) {
+            keep[j + 1] = keep[j];
+            j--;
+        }
+        keep[j + 1] = v;
+    }
+    unsigned int from = 3;
+    for (int i = 0; i < n; i++) {
+        if (keep[i] < (int)from)
+            continue;
+        close_span(from, (unsigned int)keep[i] - 1);
+        from = (unsigned int)keep[i] + 1;
+    }
+    close_span(from, ~0U);
+}
+
+/* execvp(3)'s rules over the prepared candidates: go on past ENOENT-like
+ * failures, remember EACCES, retry a file without #! through /bin/sh, stop at
+ * any other error. Returns the errno to report. */
+static int exec_candidates(const struct cu_spawn_attr *a)
+{
+    int got_eacces = 0, last = ENOENT;
+    size_t argc = 0;
+    while (a->argv[argc])
+        argc++;
+    for (char *const *p = a->paths; *p; p++) {
+        execve(*p, a->argv, a->envp);
+        if (errno == ENOEXEC) {
+            a->sh_argv[0] = (char *)"/bin/sh";
+            a->sh_argv[1] = *p;
+            for (size_t i = 1; i <= argc; i++)
+                a->sh_argv[i + 1] = a->argv[i];   /* copies the final NULL too */
+            execve("/bin/sh", a->sh_argv, a->envp);
+        }
+        switch (errno) {
+        case EACCES:
+            got_eacces = 1;
+            /* fallthrough */
+        case ENOENT: case ESTALE: case ENOTDIR: case ENODEV: case ETIMEDOUT:
+            last = errno;
+            continue;
+        default:
+            return errno;
+        }
+    }
+    return got_eacces ? EACCES : last;
+}
+
+void cu_spawn_child_main(const struct cu_spawn_attr *a, int report_w, int release_r, int unshare_flags)
+{
+    /* 1. Only this spawn's descriptors survive the clone. */
+    int keep[6], n = 0;
+    keep[n++] = report_w;
+    if (release_r >= 0)
+        keep[n++] = release_r;
+    if (a->parent_pidfd >= 0)
+        keep[n++] = a->parent_pidfd;
+    for (int i = 0; i < 3; i++)
+        if (a->stdio[i] >= 3)
+            keep[n++] = a->stdio[i];
+    close_others(keep, n);
+
+    /* 2. Every signal to its default while the mask (set by the parent) is still
+     * full, so no handler of the caller's ever runs in this process and no
+     * "ignored" crosses exec. glibc refuses its two internal signals (32, 33):
+     * those go through the system call itself. */
+    for (int sig = 1; sig < _NSIG; sig++) {
+        if (sig == SIGKILL || sig == SIGSTOP)
+            continue;
+        struct sigaction sa;
+        memset(&sa, 0, sizeof(sa));
+        sa.sa_handler = SIG_DFL;
+        if (sigaction(sig, &sa, NULL) != 0 && errno == EINVAL) {
+            struct kernel_sigaction ksa;
+            memset(&ksa, 0, sizeof(ksa));
+            ksa.handler = SIG_DFL;
+            syscall(SYS_rt_sigaction, sig, &ksa, NULL, sizeof(ksa.mask));
+        }
+    }
+
+    /* 3. Kill on parent death; then make sure the parent did not die before
+     * prctl (the signal would never come). In a new PID namespace getppid()
+     * says 0, so the parent is asked through its pidfd. */
+    if (a->pdeath_signal) {
+        if (prctl(PR_SET_PDEATHSIG, a->pdeath_signal, 0, 0, 0) != 0)
+            fail(report_w, CU_SPAWN_STEP_PDEATHSIG, errno, 0);
+        if (a->parent_pidfd >= 0) {
+            struct pollfd p = { .fd = a->parent_pidfd, .events = POLLIN };
+            if (poll(&p, 1, 0) != 0)
+                _exit(1);
+        } else {
+            pid_t parent = getppid();   /* 0 in a new PID namespace: cannot tell */
+            if (parent != 0 && parent != a->parent_pid)
+                _exit(1);
+        }
+    }
+
+    /* 4. Maps written from outside: wait for the parent's word. */
+    if (release_r >= 0) {
+        char go = 0;
+        ssize_t got;
+        do {
+            got = read(release_r, &go, 1);
+        } while (got < 0 && errno == EINTR);
+        if (got != 1 || go != 1)
+            _exit(1);   /* the parent gave up and reports why */
+        close(release_r);
+    }
+
+    /* 5. Own maps and setgroups, in the order given. */
+    for (size_t i = 0; i < a->write_count; i++) {
+        const struct cu_spawn_write *w = &a->writes[i];
+        int fd = open(w->path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0) {
+            if (w->ignore_missing && errno == ENOENT)
+                continue;
+            fail(report_w, CU_SPAWN_STEP_OPEN, errno, (int)i);
+        }
+        if (write_all(fd, w->text, w->len) != 0)
+            fail(report_w, CU_SPAWN_STEP_WRITE, errno, (int)i);
+        close(fd);
+    }
+
+    /* 6. What clone could not create (the time namespace under clone(2)). */
+    if (unshare_flags && unshare(unshare_flags) != 0)
+        fail(report_w, CU_SPAWN_STEP_UNSHARE, errno, 0);
+    if (a->propagation && mount("none", "/", NULL, a->propagation, NULL) != 0)
+        fail(report_w, CU_SPAWN_STEP_PROPAGATION, errno, 0);
+
+    /* 7. Standard descriptors: copy every source above 2 first, so that any
+     * permutation (stdout to 0, stdin to 1) comes out right. */
+    int high[3] = { -1, -1, -1 };
+    for (int i = 0; i < 3; i++) {
+        if (a->stdio[i] < 0)
+            continue;
+        high[i] = fcntl(a->stdio[i], F_DUPFD_CLOEXEC, 3);
+        if (high[i] < 0)
+            fail(report_w, CU_SPAWN_STEP_STDIO, errno, i);
+    }
+    for (int i = 0; i < 3; i++) {
+        if (high[i] >= 0 && dup2(high[i], i) < 0)
+            fail(report_w, CU_SPAWN_STEP_STDIO, errno, i);
+    }
+    /* 8. Nothing above 2 crosses exec; the report pipe stays open until then. */
+    if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) != 0) {
+        if (report_w > 3)
+            close_span(3, (unsigned int)report_w - 1);
+        close_span((unsigned int)report_w + 1, ~0U);
+    }
+
+    if (a->workdir && chdir(a->workdir) != 0)
+        fail(report_w, CU_SPAWN_STEP_CHDIR, errno, 0);
+
+    /* 9. An empty mask, then exec. */
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    fail(report_w, CU_SPAWN_STEP_EXEC, exec_candidates(a), 0);
+}

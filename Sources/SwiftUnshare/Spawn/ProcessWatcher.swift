@@ -1,0 +1,112 @@
+import CUnshareSys
+import Glibc
+
+/// The library's one background thread, started the first time it is needed
+/// (the CLI never needs it): it polls the pidfds of programs someone awaits,
+/// reaps each that ends and resumes its task; and it runs the clones that ask
+/// for kill on parent death, since that signal follows the cloning thread and
+/// this thread lives as long as the process. All its signals stay blocked.
+final class ProcessWatcher: @unchecked Sendable {
+    static let shared = ProcessWatcher()
+
+    typealias Waiter = CheckedContinuation<Result<ProcessEnding, Errno>, Never>
+
+    private struct State {
+        var started = false
+        var waiters: [Int32: (process: UnsharedProcess, continuations: [Waiter])] = [:]
+        var jobs: [@Sendable () -> Void] = []
+    }
+
+    private let state = Locked(State())
+    /// Wakes the thread: its read end is non-blocking and drained on every turn.
+    private let wakeRead: Int32
+    private let wakeWrite: Int32
+
+    private init() {
+        var fds: [Int32] = [-1, -1]
+        precondition(cu_spawn_pipe(&fds, 1) == 0, "SwiftUnshare: cannot create the waiter's pipe")
+        wakeRead = fds[0]
+        wakeWrite = fds[1]
+    }
+
+    /// Resumes `continuation` with the ending of `process` (recorded in it first).
+    func watch(_ process: UnsharedProcess, _ continuation: Waiter) {
+        state.withLock { s in
+            s.waiters[process.pidfd, default: (process, [])].continuations.append(continuation)
+            startIfNeeded(&s)
+        }
+        wake()
+    }
+
+    /// Runs `body` on the watcher thread and returns its result.
+    func onThread(_ body: @escaping @Sendable () -> Bool) -> Bool {
+        let done = Semaphore()
+        let result = Locked(false)
+        state.withLock { s in
+            s.jobs.append {
+                let r = body()
+                result.withLock { $0 = r }
+                done.signal()
+            }
+            startIfNeeded(&s)
+        }
+        wake()
+        done.wait()
+        return result.withLock { $0 }
+    }
+
+    private func wake() {
+        var byte: UInt8 = 1
+        _ = write(wakeWrite, &byte, 1)   // a full pipe already means "awake"
+    }
+
+    private func startIfNeeded(_ s: inout State) {
+        if s.started { return }
+        var thread = pthread_t()
+        let rc = pthread_create(&thread, nil, { _ in
+            ProcessWatcher.shared.loop()
+        }, nil)
+        precondition(rc == 0, "SwiftUnshare: cannot start the waiter thread")
+        pthread_detach(thread)
+        s.started = true
+    }
+
+    private func loop() -> Never {
+        _ = cu_spawn_block_signals()
+        while true {
+            let (jobs, watched) = state.withLock { s -> ([@Sendable () -> Void], [Int32]) in
+                let jobs = s.jobs
+                s.jobs = []
+                return (jobs, Array(s.waiters.keys))
+            }
+            for job in jobs { job() }
+            var fds = [pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0)]
+                + watched.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
+            if poll(&fds, nfds_t(fds.count), -1) < 0 { continue }   // EINTR cannot come (all blocked)
+            var byte = [UInt8](repeating: 0, count: 64)
+            while read(wakeRead, &byte, byte.count) > 0 {}
+            for p in fds.dropFirst() where p.revents != 0 { reap(p.fd) }
+        }
+    }
+
+    /// The pidfd is readable: reap without blocking and resume the waiters,
+    /// once this thread holds no reference to the process (its pidfd closes
+    /// with the caller's last reference, not with ours).
+    private func reap(_ pidfd: Int32) {
+        guard let (waiters, result) = collect(pidfd) else { return }
+        waiters.forEach { $0.resume(returning: result) }
+    }
+
+    private func collect(_ pidfd: Int32) -> ([Waiter], Result<ProcessEnding, Errno>)? {
+        guard let process = state.withLock({ $0.waiters[pidfd]?.process }) else { return nil }
+        var exited: Int32 = 0, value: Int32 = 0
+        let result: Result<ProcessEnding, Errno>
+        switch valueOrErrno({ cu_spawn_wait(pidfd, process.pid, 1, &exited, &value) }) {
+        case .success(0): return nil   // not yet: poll again
+        case .success: result = .success(process.record(exited != 0 ? .exited(value) : .signaled(value)))
+        case .failure(let e): result = .failure(e)
+        }
+        let waiters = state.withLock { $0.waiters.removeValue(forKey: pidfd)?.continuations } ?? []
+        return (waiters, result)
+    }
+}

@@ -1,0 +1,77 @@
+import Glibc
+
+/// A file the child writes itself once its namespaces exist.
+struct ChildWrite: Equatable {
+    var path: ByteString
+    var text: ByteString
+    var ignoreMissing: Bool
+}
+
+/// What a spawn will do, decided before anything is done: the CLI's own
+/// option resolution and plan builder (Options, IDMapMerge, Plan.build) run
+/// on the command's description, so the strategy, the merged maps and the
+/// order of the child's writes are the CLI's.
+struct SpawnPlan: Equatable {
+    var strategy: MapStrategy
+    var namespaces: Set<Namespace>
+    /// Maps written from outside (privileged write or newuidmap/newgidmap).
+    var uidMap: [IDRange]?
+    var gidMap: [IDRange]?
+    /// The child's own writes, in the CLI's order (uid_map, setgroups, gid_map, setgroups).
+    var childWrites: [ChildWrite]
+    /// Mount flags for "/" in a new mount namespace (0: unchanged).
+    var propagation: UInt
+
+    static func resolve(_ command: UnshareCommand, context: SystemContext) -> Result<SpawnPlan, Failure> {
+        var o = Options()
+        o.namespaces = command.namespaces
+        let m = command.idMapping
+        if !m.isEmpty { o.namespaces.insert(.user) }
+        o.mapUser = m.user
+        o.mapGroup = m.group
+        for (sources, users) in [(m.userRanges, true), (m.groupRanges, false)] {
+            for source in sources {
+                let resolved: Result<[RequestedRange], Failure>
+                switch source {
+                case .range(let inner, let outer, let count):
+                    resolved = .success([RequestedRange(inner: inner, outer: outer, count: count)])
+                case .auto: resolved = Options.ranges("auto", users: users, context: context)
+                case .subids: resolved = Options.ranges("subids", users: users, context: context)
+                case .all: resolved = Options.ranges("all", users: users, context: context)
+                }
+                switch resolved {
+                case .failure(let f): return .failure(f)
+                case .success(let list):
+                    if users { o.userRanges += list } else { o.groupRanges += list }
+                }
+            }
+        }
+        o.setgroups = command.setgroups
+        o.propagation = command.propagation
+        o.command = [command.executable]
+
+        let plan: Plan
+        switch Plan.build(o, context: context, pid: getpid()) {
+        case .failure(let f): return .failure(f)
+        case .success(let p): plan = p
+        }
+        var writes: [ChildWrite] = []
+        var propagation: UInt = 0
+        for step in plan.steps {
+            switch step {
+            case .writeUIDMap(let id):
+                writes.append(ChildWrite(path: "/proc/self/uid_map", text: "\(id.inner) \(id.outer) 1", ignoreMissing: false))
+            case .writeGIDMap(let id):
+                writes.append(ChildWrite(path: "/proc/self/gid_map", text: "\(id.inner) \(id.outer) 1", ignoreMissing: false))
+            case .writeSetgroups(let mode):
+                writes.append(ChildWrite(path: "/proc/self/setgroups", text: ByteString(mode.rawValue), ignoreMissing: true))
+            case .setPropagation(let mode):
+                propagation = Executor<LiveSystemCalls>.flags(mode)
+            default:
+                break   // unshare, helpers and exec are the spawn's own
+            }
+        }
+        return .success(SpawnPlan(strategy: plan.strategy, namespaces: o.namespaces, uidMap: plan.uidMap,
+                                  gidMap: plan.gidMap, childWrites: writes, propagation: propagation))
+    }
+}

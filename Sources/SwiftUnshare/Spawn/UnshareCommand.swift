@@ -1,0 +1,100 @@
+import Glibc
+
+/// Where a standard descriptor (0, 1 or 2) of a spawned program comes from.
+public enum StandardIO: Equatable, Sendable {
+    /// The caller's own descriptor of the same number.
+    case inherit
+    /// This descriptor of the caller (it stays open in the caller; the child gets a copy).
+    case fd(Int32)
+}
+
+/// One range request of a user or group map: what `--map-users` / `--map-groups` take.
+public enum IDRangeSource: Equatable, Sendable {
+    /// `inner:outer:count`: `count` ids from `inner` inside are those from `outer` outside.
+    case range(inner: UInt32, outer: UInt32, count: UInt32)
+    /// The caller's first /etc/subuid (/etc/subgid) range, from inner id 0.
+    case auto
+    /// The caller's first /etc/subuid (/etc/subgid) range, mapped to itself.
+    case subids
+    /// Every range of the caller's own /proc/self/uid_map (gid_map), mapped to itself.
+    case all
+}
+
+/// The id maps of a new user namespace, as unshare(1)'s options describe them.
+/// A single id and ranges are merged exactly as the CLI merges them
+/// (docs/library.md); resolution happens at spawn time.
+public struct IDMapping: Equatable, Sendable {
+    /// `--map-user`: this uid inside is the caller's effective uid.
+    public var user: UInt32?
+    /// `--map-group`: this gid inside is the caller's effective gid.
+    public var group: UInt32?
+    /// `--map-users`, in order.
+    public var userRanges: [IDRangeSource]
+    /// `--map-groups`, in order.
+    public var groupRanges: [IDRangeSource]
+
+    public init(user: UInt32? = nil, group: UInt32? = nil,
+                userRanges: [IDRangeSource] = [], groupRanges: [IDRangeSource] = []) {
+        self.user = user
+        self.group = group
+        self.userRanges = userRanges
+        self.groupRanges = groupRanges
+    }
+
+    /// No map: a new user namespace (if asked for) in which the program is 65534.
+    public static var none: IDMapping { IDMapping() }
+    /// `--map-root-user`: root inside is the caller outside.
+    public static var root: IDMapping { IDMapping(user: 0, group: 0) }
+    /// `--map-current-user`: the caller's ids, the same inside and out.
+    public static var current: IDMapping { IDMapping(user: geteuid(), group: getegid()) }
+    /// `--map-auto`: the caller's first subordinate ranges, from id 0.
+    public static var auto: IDMapping { IDMapping(userRanges: [.auto], groupRanges: [.auto]) }
+    /// `--map-subids`: the caller's first subordinate ranges, mapped to themselves.
+    public static var subids: IDMapping { IDMapping(userRanges: [.subids], groupRanges: [.subids]) }
+
+    /// Both descriptions at once (`-r --map-auto` is `.root + .auto`): the
+    /// right-hand single ids win, the ranges of both are kept in order.
+    public static func + (lhs: IDMapping, rhs: IDMapping) -> IDMapping {
+        IDMapping(user: rhs.user ?? lhs.user, group: rhs.group ?? lhs.group,
+                  userRanges: lhs.userRanges + rhs.userRanges, groupRanges: lhs.groupRanges + rhs.groupRanges)
+    }
+
+    public var isEmpty: Bool { self == .none }
+}
+
+/// A program to start in new namespaces: the library form of an unshare(1)
+/// command line, for threaded programs (docs/library.md).
+public struct UnshareCommand: Equatable, Sendable {
+    /// A name looked up in `PATH` as execvp(3) does, or a path (with a slash).
+    public var executable: ByteString
+    /// The arguments after argv[0].
+    public var arguments: [ByteString]
+    /// argv[0]; nil: `executable`.
+    public var argv0: ByteString?
+    /// The environment, `NAME=value` each; nil: the caller's. Its `PATH` is
+    /// the one the executable is looked up in.
+    public var environment: [ByteString]?
+    /// The child's working directory; nil: the caller's.
+    public var workingDirectory: ByteString?
+    public var standardInput: StandardIO = .inherit
+    public var standardOutput: StandardIO = .inherit
+    public var standardError: StandardIO = .inherit
+    /// The namespaces to create; a non-empty `idMapping` adds `.user`.
+    public var namespaces: Set<Namespace> = []
+    public var idMapping: IDMapping = .none
+    /// `--setgroups`: written after the maps, as the CLI does.
+    public var setgroups: SetgroupsMode?
+    /// `--propagation` for a new mount namespace (private by default, as the CLI).
+    public var propagation: Propagation = .private
+    /// Kill on parent death: the signal the program gets when the calling
+    /// process ends (PR_SET_PDEATHSIG, tied to a thread that lives as long as
+    /// the process). nil: the program outlives the caller.
+    public var parentDeathSignal: Int32?
+    /// Tests only: clone(2) and pidfd_open(2) instead of clone3(2).
+    public var _forceCloneFallback = false
+
+    public init(_ executable: ByteString, arguments: [ByteString] = []) {
+        self.executable = executable
+        self.arguments = arguments
+    }
+}

@@ -1,0 +1,92 @@
+import CUnshareSys
+import Glibc
+
+/// How a spawned program ended.
+public enum ProcessEnding: Equatable, Sendable, CustomStringConvertible {
+    case exited(Int32)
+    case signaled(Int32)
+
+    /// The status a shell reports: the exit status, or 128 + the signal.
+    public var shellStatus: Int32 {
+        switch self {
+        case .exited(let code): return code
+        case .signaled(let signal): return 128 + signal
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .exited(let code): return "exited \(code)"
+        case .signaled(let signal): return "killed by signal \(signal)"
+        }
+    }
+}
+
+/// A program started by `UnshareCommand.spawn()`: its pid, a pidfd that
+/// names it without any pid-reuse race, waiting and signals. Wait for it
+/// (once, from one place) or it stays a zombie until the caller exits; the
+/// pidfd is closed when this object goes away.
+public final class UnsharedProcess: Sendable {
+    /// The pid, as the caller sees it (in a new PID namespace the program is 1 inside).
+    public let pid: pid_t
+    /// The pidfd (close-on-exec), or -1 on kernels without pidfds.
+    public let pidfd: Int32
+    /// How its id maps were written.
+    public let strategy: MapStrategy
+    private let ending = Locked<ProcessEnding?>(nil)
+
+    init(pid: pid_t, pidfd: Int32, strategy: MapStrategy) {
+        self.pid = pid
+        self.pidfd = pidfd
+        self.strategy = strategy
+    }
+
+    deinit {
+        if pidfd >= 0 { close(pidfd) }
+    }
+
+    /// Blocks the calling thread until the program ends, and reaps it
+    /// (waitid(2) on the pidfd). Returns the same ending when called again.
+    public func waitBlocking() throws(Errno) -> ProcessEnding {
+        if let done = ending.withLock({ $0 }) { return done }
+        var exited: Int32 = 0, value: Int32 = 0
+        if case .failure(let e) = valueOrErrno({ cu_spawn_wait(pidfd, pid, 0, &exited, &value) }) {
+            if let done = ending.withLock({ $0 }) { return done }
+            throw e
+        }
+        return record(exited != 0 ? .exited(value) : .signaled(value))
+    }
+
+    /// Suspends until the program ends, without holding a thread of the
+    /// cooperative pool: the library's waiter thread polls the pidfd, reaps
+    /// the program and resumes this task. Needs pidfds (Linux 5.3); not
+    /// cancellable (send a signal to end the program instead).
+    public func wait() async throws(Errno) -> ProcessEnding {
+        if let done = ending.withLock({ $0 }) { return done }
+        guard pidfd >= 0 else { throw Errno(ENOSYS) }
+        let result = await withCheckedContinuation { (c: CheckedContinuation<Result<ProcessEnding, Errno>, Never>) in
+            ProcessWatcher.shared.watch(self, c)
+        }
+        switch result {
+        case .success(let e): return e
+        case .failure(let e):
+            if let done = ending.withLock({ $0 }) { return done }
+            throw e
+        }
+    }
+
+    /// Sends `signal` through the pidfd: never to another process that took
+    /// the pid. ESRCH once the program has been reaped.
+    public func send(signal: Int32) throws(Errno) {
+        if ending.withLock({ $0 }) != nil { throw Errno(ESRCH) }
+        if case .failure(let e) = nothingOrErrno({ cu_spawn_signal(pidfd, pid, signal) }) { throw e }
+    }
+
+    /// Keeps the first ending seen (a second waiter gets the same).
+    func record(_ e: ProcessEnding) -> ProcessEnding {
+        ending.withLock { value in
+            if value == nil { value = e }
+            return value!
+        }
+    }
+}
