@@ -15,7 +15,7 @@ enum Getent {
         guard !key.isEmpty, let path = candidates.first(where: { access($0, X_OK) == 0 }) else { return nil }
         var fds: [Int32] = [-1, -1]
         guard pipe(&fds) == 0 else { return nil }
-        for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }   // the child keeps only its dup on fd 1
+        for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }  // the child keeps only its dup on fd 1
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -45,15 +45,17 @@ enum Getent {
     /// A passwd entry from getent's line `name:password:uid:gid:gecos:home:shell`.
     static func passwd(_ key: ByteString) -> PasswdEntry? {
         guard let f = lookup("passwd", key), f.count >= 7,
-              case .success(let uid) = NumberParsing.unsigned32(f[2]),
-              case .success(let gid) = NumberParsing.unsigned32(f[3]) else { return nil }
+            case .success(let uid) = NumberParsing.unsigned32(f[2]),
+            case .success(let gid) = NumberParsing.unsigned32(f[3])
+        else { return nil }
         return PasswdEntry(name: f[0], uid: uid, gid: gid, home: f[5], shell: f[6])
     }
 
     /// A group id from getent's line `name:password:gid:members`.
     static func groupID(_ name: ByteString) -> UInt32? {
         guard let f = lookup("group", name), f.count >= 3,
-              case .success(let gid) = NumberParsing.unsigned32(f[2]) else { return nil }
+            case .success(let gid) = NumberParsing.unsigned32(f[2])
+        else { return nil }
         return gid
     }
 }

@@ -29,13 +29,15 @@ public struct LiveSystem: SystemContext {
     public func user(id: UInt32) -> PasswdEntry? {
         if let entry = last.entry, entry.uid == id { return entry }
         let filesOnly = cs_nss_files_only() != 0
-        let entry = Self.lookupPasswd({ getpwuid_r(id, &$0, $1, $2, &$3) }) ?? (filesOnly ? Getent.passwd("\(id)") : nil)
+        let entry =
+            Self.lookupPasswd({ getpwuid_r(id, &$0, $1, $2, &$3) }) ?? (filesOnly ? Getent.passwd("\(id)") : nil)
         if entry != nil { last.entry = entry }
         return entry
     }
 
     private static func lookupPasswd(
-        _ call: (inout Glibc.passwd, UnsafeMutablePointer<CChar>, Int, inout UnsafeMutablePointer<Glibc.passwd>?) -> Int32
+        _ call: (inout Glibc.passwd, UnsafeMutablePointer<CChar>, Int, inout UnsafeMutablePointer<Glibc.passwd>?) ->
+            Int32
     ) -> PasswdEntry? {
         var size = 1024
         while size <= 1 << 20 {
@@ -44,11 +46,15 @@ public struct LiveSystem: SystemContext {
             let buffer = UnsafeMutablePointer<CChar>.allocate(capacity: size)
             defer { buffer.deallocate() }
             let rc = call(&entry, buffer, size, &result)
-            if rc == ERANGE { size *= 4; continue }
+            if rc == ERANGE {
+                size *= 4
+                continue
+            }
             guard rc == 0, result != nil else { return nil }
-            return PasswdEntry(name: ByteString(cString: entry.pw_name), uid: entry.pw_uid, gid: entry.pw_gid,
-                               home: entry.pw_dir.map { ByteString(cString: $0) } ?? "/",
-                               shell: entry.pw_shell.map { ByteString(cString: $0) } ?? "")
+            return PasswdEntry(
+                name: ByteString(cString: entry.pw_name), uid: entry.pw_uid, gid: entry.pw_gid,
+                home: entry.pw_dir.map { ByteString(cString: $0) } ?? "/",
+                shell: entry.pw_shell.map { ByteString(cString: $0) } ?? "")
         }
         return nil
     }
@@ -67,7 +73,10 @@ public struct LiveSystem: SystemContext {
             let buffer = UnsafeMutablePointer<CChar>.allocate(capacity: size)
             defer { buffer.deallocate() }
             let rc = name.withCString { getgrnam_r($0, &entry, buffer, size, &result) }
-            if rc == ERANGE { size *= 4; continue }
+            if rc == ERANGE {
+                size *= 4
+                continue
+            }
             guard rc == 0, result != nil else { return nil }
             return entry.gr_gid
         }

@@ -13,10 +13,13 @@ enum ReleaseBuild {
     static let built: Result<String, BuildFailure> = {
         if let path = ProcessInfo.processInfo.environment["SWIFT_UNSHARE_RELEASE_BIN"] { return .success(path) }
         let scratch = Harness.repoRoot + "/.build/release-binary-tests"
-        let path = scratch + "/release-install/swift-unshare"   // not the RELEASE_BIN make install takes
-        let r = Harness.run(["make", "-s", "-C", Harness.repoRoot, "release", "SWIFT_FLAGS=--scratch-path " + scratch,
-                             "RELEASE_BIN=" + path],
-                            env: ProcessInfo.processInfo.environment, timeout: 1800)
+        let path = scratch + "/release-install/swift-unshare"  // not the RELEASE_BIN make install takes
+        let r = Harness.run(
+            [
+                "make", "-s", "-C", Harness.repoRoot, "release", "SWIFT_FLAGS=--scratch-path " + scratch,
+                "RELEASE_BIN=" + path,
+            ],
+            env: ProcessInfo.processInfo.environment, timeout: 1800)
         guard r.ending == .exit(0), FileManager.default.isExecutableFile(atPath: path) else {
             return .failure(BuildFailure(outcome: r))
         }
@@ -75,36 +78,45 @@ struct ReleaseBinaryTests {
     func staticAndStripped() throws {
         let path = try ReleaseBuild.built.get()
         let dynamic = Harness.run(["readelf", "-d", path])
-        #expect(dynamic == Outcome(stdout: "\nThere is no dynamic section in this file.\n", stderr: "", ending: .exit(0)))
+        #expect(
+            dynamic == Outcome(stdout: "\nThere is no dynamic section in this file.\n", stderr: "", ending: .exit(0)))
         let sections = Harness.run(["readelf", "-S", "-W", path])
         #expect(sections.ending == .exit(0))
         #expect(sections.stdout.contains(" .text "))
         for name in [" .symtab ", " .debug_info ", " .interp "] { #expect(!sections.stdout.contains(name), "\(name)") }
     }
 
-    @Test("--map-user and --map-group take names, as util-linux resolves them",
-          .enabled(if: Harness.isRoot && Harness.testerReady && Harness.oracleReady, Harness.testerSkipReason))
+    @Test(
+        "--map-user and --map-group take names, as util-linux resolves them",
+        .enabled(if: Harness.isRoot && Harness.testerReady && Harness.oracleReady, Harness.testerSkipReason))
     func mapUserAndGroupByName() throws {
         let uid = try #require(Runner.tester.passwd).uid
         let gid = try #require(getgrnam(Runner.tester.rawValue)).pointee.gr_gid
-        let args = ["--map-user=\(Runner.tester.rawValue)", "--map-group=\(Runner.tester.rawValue)",
-                    "cat", "/proc/self/uid_map", "/proc/self/gid_map"]
+        let args = [
+            "--map-user=\(Runner.tester.rawValue)", "--map-group=\(Runner.tester.rawValue)",
+            "cat", "/proc/self/uid_map", "/proc/self/gid_map",
+        ]
         let ours = try ReleaseBuild.withCopy { Harness.run([$0 + "/swift-unshare"] + args) }
         #expect(ours == Outcome(stdout: Self.line(uid, 0, 1) + Self.line(gid, 0, 1), stderr: "", ending: .exit(0)))
         #expect(ours == Harness.run([Harness.oracle] + args))
     }
 
-    @Test("--map-group takes a name that only the group file has",
-          .enabled(if: Harness.isRoot && getgrnam("adm") != nil && getpwnam("adm") == nil,
-                   "needs root and a group adm that is no user's name"))
+    @Test(
+        "--map-group takes a name that only the group file has",
+        .enabled(
+            if: Harness.isRoot && getgrnam("adm") != nil && getpwnam("adm") == nil,
+            "needs root and a group adm that is no user's name"))
     func mapGroupByGroupOnlyName() throws {
         let gid = try #require(getgrnam("adm")).pointee.gr_gid
-        let r = try ReleaseBuild.withCopy { Harness.run([$0 + "/swift-unshare", "--map-group=adm", "cat", "/proc/self/gid_map"]) }
+        let r = try ReleaseBuild.withCopy {
+            Harness.run([$0 + "/swift-unshare", "--map-group=adm", "cat", "/proc/self/gid_map"])
+        }
         #expect(r == Outcome(stdout: Self.line(gid, 0, 1), stderr: "", ending: .exit(0)))
     }
 
-    @Test("a name no service knows is refused with one line, exactly as the debug build does",
-          arguments: ["--map-user=swift-unshare-no-such-user", "--map-group=swift-unshare-no-such-group"])
+    @Test(
+        "a name no service knows is refused with one line, exactly as the debug build does",
+        arguments: ["--map-user=swift-unshare-no-such-user", "--map-group=swift-unshare-no-such-group"])
     func unknownNamesFailCleanly(option: String) throws {
         let r = try ReleaseBuild.withCopy { Harness.run([$0 + "/swift-unshare", option, "true"]) }
         let name = String(option.split(separator: "=")[1])
@@ -114,18 +126,21 @@ struct ReleaseBinaryTests {
         #expect(r == Harness.run([Harness.swiftUnshare, option, "true"]), "the debug build's exact outcome")
     }
 
-    @Test("--map-auto finds the caller's name for /etc/subuid and /etc/subgid",
-          .enabled(if: Harness.testerReady, Harness.testerSkipReason))
+    @Test(
+        "--map-auto finds the caller's name for /etc/subuid and /etc/subgid",
+        .enabled(if: Harness.testerReady, Harness.testerSkipReason))
     func mapAutoFindsTheName() throws {
         let r = try ReleaseBuild.withCopy {
-            Harness.run([$0 + "/swift-unshare", "-r", "--map-auto", "cat", "/proc/self/uid_map", "/proc/self/gid_map"],
-                        as: .tester)
+            Harness.run(
+                [$0 + "/swift-unshare", "-r", "--map-auto", "cat", "/proc/self/uid_map", "/proc/self/gid_map"],
+                as: .tester)
         }
         #expect(r == Outcome(stdout: try Self.expectedMaps(), stderr: "", ending: .exit(0)))
     }
 
-    @Test("podman-unshare finds the caller's name for /etc/subuid and /etc/subgid",
-          .enabled(if: Harness.testerReady, Harness.testerSkipReason))
+    @Test(
+        "podman-unshare finds the caller's name for /etc/subuid and /etc/subgid",
+        .enabled(if: Harness.testerReady, Harness.testerSkipReason))
     func podmanModeFindsTheName() throws {
         let r = try ReleaseBuild.withCopy {
             Harness.run([$0 + "/podman-unshare", "cat", "/proc/self/uid_map", "/proc/self/gid_map"], as: .tester)
