@@ -58,10 +58,7 @@ endif
 # no debug info (-gnone: its clang module signatures differ from build to build)
 # and no hash of each module's LLVM IR (-disable-incremental-llvm-codegen: the
 # IR, though not the code made from it, differs from build to build).
-RELEASE_FLAGS := -c release -Xswiftc -static-executable -Xswiftc -gnone \
-	-Xswiftc -Xfrontend -Xswiftc -disable-incremental-llvm-codegen \
-	-Xswiftc -Xfrontend -Xswiftc -disable-concrete-type-metadata-mangled-name-accessors \
-	-Xlinker -s -Xlinker -z -Xlinker relro -Xlinker -z -Xlinker now
+RELEASE_FLAGS := -c release -Xswiftc -static-executable -Xswiftc -gnone -Xswiftc -Xfrontend -Xswiftc -disable-incremental-llvm-codegen -Xswiftc -Xfrontend -Xswiftc -disable-concrete-type-metadata-mangled-name-accessors -Xlinker -s -Xlinker -z -Xlinker relro -Xlinker -z -Xlinker now
 # Where `make release` leaves the binary that `make install` installs.
 RELEASE_BIN := .build/release-install/swift-unshare
 
