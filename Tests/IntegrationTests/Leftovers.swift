@@ -21,7 +21,7 @@ enum Leftovers {
     /// running (another test run) keeps its folders.
     static func removeStale() {
         let prefixes = ["swift-unshare-tests-", "swift-unshare-scratch-", "swift-unshare-out-",
-                        "swift-unshare-podman-bg-", "_tmp_swift-unshare-scratch-"]
+                        "swift-unshare-podman-bg-", "swift-unshare-release-tests-", "_tmp_swift-unshare-scratch-"]
         for name in (try? FileManager.default.contentsOfDirectory(atPath: "/tmp")) ?? [] {
             guard let prefix = prefixes.first(where: { name.hasPrefix($0) }),
                 let pid = pid_t(name.dropFirst(prefix.count).prefix(while: \.isNumber)), pid > 0, pid != getpid()

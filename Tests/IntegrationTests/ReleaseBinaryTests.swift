@@ -32,7 +32,6 @@ enum ReleaseBuild {
     }
 
     static let haveMake = ["/usr/bin/make", "/bin/make"].contains { FileManager.default.isExecutableFile(atPath: $0) }
-    static let makeSkipReason: Comment = "needs make (and swift on PATH) to build the release binary"
 
     /// Runs `body` with a world-readable folder holding a copy of the binary as
     /// `swift-unshare` and its `podman-unshare` link; removes the folder after.
@@ -70,7 +69,7 @@ enum ReleaseBuild {
     }
 }
 
-@Suite(.enabled(if: ReleaseBuild.haveMake, ReleaseBuild.makeSkipReason))
+@Suite(.requiresReleaseBuild)
 struct ReleaseBinaryTests {
     static var line: (UInt32, UInt32, UInt32) -> String { IDMapIntegrationTests.line }
 
@@ -88,7 +87,7 @@ struct ReleaseBinaryTests {
 
     @Test(
         "--map-user and --map-group take names, as util-linux resolves them",
-        .enabled(if: Harness.isRoot && Harness.testerReady && Harness.oracleReady, Harness.testerSkipReason))
+        .requiresTester, .requiresProgram(Harness.oracle, package: "util-linux"))
     func mapUserAndGroupByName() throws {
         let uid = try #require(Runner.tester.passwd).uid
         let gid = try #require(getgrnam(Runner.tester.rawValue)).pointee.gr_gid
@@ -103,9 +102,7 @@ struct ReleaseBinaryTests {
 
     @Test(
         "--map-group takes a name that only the group file has",
-        .enabled(
-            if: Harness.isRoot && getgrnam("adm") != nil && getpwnam("adm") == nil,
-            "needs root and a group adm that is no user's name"))
+        .requiresRoot, .requires("needs a group adm that is no user's name") { getgrnam("adm") != nil && getpwnam("adm") == nil })
     func mapGroupByGroupOnlyName() throws {
         let gid = try #require(getgrnam("adm")).pointee.gr_gid
         let r = try ReleaseBuild.withCopy {
@@ -128,7 +125,7 @@ struct ReleaseBinaryTests {
 
     @Test(
         "--map-auto finds the caller's name for /etc/subuid and /etc/subgid",
-        .enabled(if: Harness.testerReady, Harness.testerSkipReason))
+        .requiresTester)
     func mapAutoFindsTheName() throws {
         let r = try ReleaseBuild.withCopy {
             Harness.run(
@@ -140,7 +137,7 @@ struct ReleaseBinaryTests {
 
     @Test(
         "podman-unshare finds the caller's name for /etc/subuid and /etc/subgid",
-        .enabled(if: Harness.testerReady, Harness.testerSkipReason))
+        .requiresTester)
     func podmanModeFindsTheName() throws {
         let r = try ReleaseBuild.withCopy {
             Harness.run([$0 + "/podman-unshare", "cat", "/proc/self/uid_map", "/proc/self/gid_map"], as: .tester)

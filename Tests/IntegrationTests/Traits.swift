@@ -58,6 +58,14 @@ extension Trait where Self == Requirement {
         Requirement(reason: "needs the account \(name)") { getpwnam(name) != nil }
     }
 
+    /// The release binary: $SWIFT_UNSHARE_RELEASE_BIN, or make (and swift on
+    /// PATH) to build it with the Makefile's flags.
+    static var requiresReleaseBuild: Self {
+        Requirement(reason: "needs make (and swift on PATH) to build the release binary, or SWIFT_UNSHARE_RELEASE_BIN") {
+            ProcessInfo.processInfo.environment["SWIFT_UNSHARE_RELEASE_BIN"] != nil || ReleaseBuild.haveMake
+        }
+    }
+
     /// Anything else, with the reason shown when it does not hold.
     static func requires(_ reason: String, _ isMet: @escaping @Sendable () -> Bool) -> Self {
         Requirement(reason: reason, isMet: isMet)
