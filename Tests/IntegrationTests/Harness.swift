@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import Synchronization
 import Testing
 
 /// How a process ended.
@@ -214,14 +215,22 @@ enum Harness {
 }
 
 extension Harness {
-    /// Writes an executable file through a close-on-exec descriptor, so that no
-    /// process spawned meanwhile by a parallel test holds it open for writing
-    /// (which would make exec fail with ETXTBSY).
+    /// Writes an executable file so that no process spawned meanwhile by a
+    /// parallel test holds it open for writing (which would make exec fail
+    /// with ETXTBSY). Close-on-exec is not enough: a child between its fork
+    /// and its exec still has the descriptor. So writing and `trySpawn` (whose
+    /// posix_spawnp returns once the child has exec'd) exclude each other.
     static func writeExecutable(_ path: String, _ text: String) {
         writeExecutable(path, Data(text.utf8))
     }
 
+    static let writingExecutable = Mutex(())
+
     static func writeExecutable(_ path: String, _ bytes: Data) {
+        writingExecutable.withLock { _ in writeExecutableUnlocked(path, bytes) }
+    }
+
+    private static func writeExecutableUnlocked(_ path: String, _ bytes: Data) {
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o755)
         precondition(fd >= 0, "open \(path)")
         var written = 0
@@ -297,7 +306,7 @@ extension Harness {
             for variable in cEnv { free(variable) }
         }
         var pid: pid_t = 0
-        let rc = posix_spawnp(&pid, cArgs[0]!, &actions, &attr, cArgs, cEnv)
+        let rc = writingExecutable.withLock { _ in posix_spawnp(&pid, cArgs[0]!, &actions, &attr, cArgs, cEnv) }
         if rc != 0 { return .failure(SpawnFailure(code: rc)) }
         return .success(pid)
     }

@@ -14,12 +14,14 @@ enum ReleaseBuild {
         if let path = ProcessInfo.processInfo.environment["SWIFT_UNSHARE_RELEASE_BIN"] { return .success(path) }
         let scratch = Harness.repoRoot + "/.build/release-binary-tests"
         let path = scratch + "/release-install/swift-unshare"  // not the RELEASE_BIN make install takes
+        // TMPDIR under the scratch path: SwiftPM leaves its lock files there, not in /tmp.
+        try? FileManager.default.createDirectory(atPath: scratch + "/tmp", withIntermediateDirectories: true)
         let r = Harness.run(
             [
                 "make", "-s", "-C", Harness.repoRoot, "release", "SWIFT_FLAGS=--scratch-path " + scratch,
                 "RELEASE_BIN=" + path,
             ],
-            env: ProcessInfo.processInfo.environment, timeout: 1800)
+            env: ProcessInfo.processInfo.environment.merging(["TMPDIR": scratch + "/tmp"]) { $1 }, timeout: 1800)
         guard r.ending == .exit(0), FileManager.default.isExecutableFile(atPath: path) else {
             return .failure(BuildFailure(outcome: r))
         }
@@ -46,16 +48,10 @@ enum ReleaseBuild {
         return try body(dir)
     }
 
-    /// Copies through a close-on-exec descriptor: a parallel test's child
-    /// must not inherit it open for writing (exec would fail with ETXTBSY).
+    /// Copies as Harness.writeExecutable does: a parallel test's child must
+    /// not hold it open for writing (exec would fail with ETXTBSY).
     static func copyExecutable(_ source: String, to target: String) throws {
-        let data = try Data(contentsOf: URL(fileURLWithPath: source))
-        let fd = open(target, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o755)
-        guard fd >= 0 else { throw CocoaError(.fileWriteUnknown) }
-        defer { close(fd) }
-        let written = data.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        guard written == data.count else { throw CocoaError(.fileWriteUnknown) }
-        fchmod(fd, 0o755)
+        Harness.writeExecutable(target, try Data(contentsOf: URL(fileURLWithPath: source)))
     }
 
     /// The first range of `user` in /etc/subuid or /etc/subgid.
