@@ -138,7 +138,14 @@ struct ReleaseBinaryTests {
         let r = try ReleaseBuild.withCopy {
             Harness.run([$0 + "/podman-unshare", "cat", "/proc/self/uid_map", "/proc/self/gid_map"], as: .tester)
         }
-        #expect(r == Outcome(stdout: try Self.expectedMaps(), stderr: "", ending: .exit(0)))
+        let maps = try Self.expectedMaps()
+        #expect(r.ending == .exit(0) && r.stdout == maps, "\(r)")
+        // Podman's one warning when this call makes the pause process (the
+        // pause process is the tester's, shared with other runs) and / is not
+        // a shared mount; nothing else.
+        let warning = #"level=warning msg="\"/\" is not a shared mount, this could cause issues or missing mounts with rootless containers""#
+        let stderr = r.stderr.replacingOccurrences(of: #"^time="[^"]*" "#, with: "", options: .regularExpression)
+        #expect(stderr == "" || stderr == warning + "\n", "\(r)")
     }
 
     /// The tester as root inside, its whole first subordinate range behind it.
