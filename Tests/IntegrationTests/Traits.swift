@@ -59,10 +59,15 @@ extension Trait where Self == Requirement {
     }
 
     /// The release binary: $SWIFT_UNSHARE_RELEASE_BIN, or make (and swift on
-    /// PATH) to build it with the Makefile's flags.
+    /// PATH) to build it with the Makefile's flags into .build, which the user
+    /// running the tests must be able to write.
     static var requiresReleaseBuild: Self {
-        Requirement(reason: "needs make (and swift on PATH) to build the release binary, or SWIFT_UNSHARE_RELEASE_BIN") {
-            ProcessInfo.processInfo.environment["SWIFT_UNSHARE_RELEASE_BIN"] != nil || ReleaseBuild.haveMake
+        Requirement(
+            reason: "needs SWIFT_UNSHARE_RELEASE_BIN, or make (and swift on PATH) and a writable .build "
+                + "to build the release binary"
+        ) {
+            ProcessInfo.processInfo.environment["SWIFT_UNSHARE_RELEASE_BIN"] != nil
+                || (ReleaseBuild.haveMake && access(Harness.repoRoot + "/.build", W_OK) == 0)
         }
     }
 
