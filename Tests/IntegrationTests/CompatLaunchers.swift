@@ -18,11 +18,6 @@ enum CompatRun {
     /// @ARGV: working directory, binary, arguments.
     private static let launcher = #"chdir(shift) or exit 97; my $p = shift; exec {$p} "unshare", @ARGV; exit 98"#
 
-    /// Root (to switch users), util-linux, perl: new suites say
-    /// `.requiresRoot, .requiresReference` instead.
-    static let ready = Harness.isRoot && Harness.referenceReady
-    static let skipReason: Comment = "needs root, /usr/bin/unshare (util-linux) and /usr/bin/perl"
-
     static func run(_ binary: String, _ args: [String], as runner: Runner = .root, cwd: String? = nil,
                     extraEnv: [String: String] = [:], timeout: Double = 20) -> Outcome {
         runBytes(binary, args.map { Array($0.utf8) }, as: runner, cwd: cwd, extraEnv: extraEnv, timeout: timeout)

@@ -2,8 +2,8 @@ import Foundation
 import Glibc
 import Testing
 
-// Issue 2: the argument vectors where util-linux 2.38.1 and the spec agree,
-// each run by ours and by util-linux (CompatibilityTests.swift).
+// Issue 2: the argument vectors where util-linux 2.38.1 and the spec
+// (docs/unshare.md) agree, each run by ours and by util-linux (CompatibilityTests.swift).
 
 enum CompatTable {
     static let uidMap = "/proc/self/uid_map", gidMap = "/proc/self/gid_map", setgroups = "/proc/self/setgroups"

@@ -84,7 +84,6 @@ enum CompletionShell {
     }
 
     static var hasFish: Bool { path(of: "fish") != nil }
-    static var hasBashCompletion: Bool { FileManager.default.fileExists(atPath: bashCompletion) }
 
     /// A fresh directory with bin/docs-fake-prog and private config/data dirs.
     static func sandbox() throws -> URL {
@@ -268,8 +267,7 @@ enum CompletionShell {
 
 @Suite("Completions: bash, zsh and fish complete swift-unshare the same way")
 struct CompletionTests {
-    @Test("bash, with bash-completion", .enabled(if: CompletionShell.hasBashCompletion,
-                                                  "bash-completion is not installed (\(CompletionShell.bashCompletion))"),
+    @Test("bash, with bash-completion", .requiresFile(CompletionShell.bashCompletion, package: "bash-completion"),
           arguments: CompletionCase.common + CompletionCase.handOver)
     func bashWithBashCompletion(_ c: CompletionCase) throws {
         let candidates = try CompletionShell.bash(c.line, withBashCompletion: true)
@@ -282,14 +280,14 @@ struct CompletionTests {
         #expect(candidates == c.expected)
     }
 
-    @Test("zsh", .enabled(if: CompletionShell.hasZshWithZpty, "zsh (with its zsh/zpty module) is not installed"),
+    @Test("zsh", .requires("needs zsh with its zsh/zpty module (Debian package zsh)") { CompletionShell.hasZshWithZpty },
           arguments: CompletionCase.common + CompletionCase.handOver)
     func zsh(_ c: CompletionCase) throws {
         let candidates = try CompletionShell.zsh(c.line)
         #expect(candidates == c.expected)
     }
 
-    @Test("fish", .enabled(if: CompletionShell.hasFish, "fish is not installed"),
+    @Test("fish", .requires("needs fish (Debian package fish)") { CompletionShell.hasFish },
           arguments: CompletionCase.common + CompletionCase.handOver)
     func fish(_ c: CompletionCase) throws {
         let candidates = try CompletionShell.fish(c.line)

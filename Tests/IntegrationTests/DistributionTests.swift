@@ -38,8 +38,6 @@ private enum Repo {
         }
         return paths.sorted()
     }
-
-    static let manAvailable = FileManager.default.isExecutableFile(atPath: "/usr/bin/man")
 }
 
 @Suite("Distribution: version, licence, man pages")
@@ -74,7 +72,7 @@ struct VersionAndDocsTests {
         #expect(text.split(separator: "\n", omittingEmptySubsequences: false).count >= 200)
     }
 
-    @Test("both man pages render without a warning", .enabled(if: Repo.manAvailable, "man is not installed"))
+    @Test("both man pages render without a warning", .requiresProgram("/usr/bin/man", package: "man-db"))
     func manPagesRender() {
         for page in ["man/swift-unshare.1", "man/podman-unshare.1"] {
             let r = Repo.rendered(page)
@@ -93,7 +91,7 @@ struct VersionAndDocsTests {
 
     @Test(
         "swift-unshare.1: util-linux's examples, SEE ALSO, bugs, authors, copyright, the differences",
-        .enabled(if: Repo.manAvailable, "man is not installed"))
+        .requiresProgram("/usr/bin/man", package: "man-db"))
     func manPageSections() {
         let text = Repo.rendered("man/swift-unshare.1").text
         func section(_ name: String) -> String {
@@ -134,7 +132,7 @@ struct VersionAndDocsTests {
 
     @Test(
         "the --map-users=all example works as shown (as root)",
-        .enabled(if: Harness.isRoot, "the example runs as root"))
+        .requiresRoot)
     func mapUsersAllExample() throws {
         let ownMap = try String(contentsOfFile: "/proc/self/uid_map", encoding: .utf8)
         let r = Harness.run([Harness.swiftUnshare, "--map-users=all", "--map-groups=all", "cat", "/proc/self/uid_map"])
@@ -154,8 +152,6 @@ struct VersionAndDocsTests {
 
 @Suite("Distribution: make install, uninstall, test, clean")
 struct InstallTests {
-    static let makeReady = FileManager.default.isExecutableFile(atPath: "/usr/bin/make")
-
     static var fishDirForUsr: String {
         let r = Harness.run(["pkg-config", "--variable", "completionsdir", "fish"])
         let dir = r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -164,7 +160,7 @@ struct InstallTests {
 
     @Test(
         "PREFIX=/usr: the files where Debian's shells and man look, without swift on PATH; uninstall leaves nothing",
-        .enabled(if: makeReady, "make is not installed"))
+        .requiresProgram("/usr/bin/make", package: "make"))
     func installUsr() throws {
         let stage = Harness.scratch("stage")
         defer { try? FileManager.default.removeItem(atPath: stage) }
@@ -194,7 +190,7 @@ struct InstallTests {
 
     @Test(
         "PREFIX=/usr/local: zsh's site-functions; uninstall keeps the directories that were there before",
-        .enabled(if: makeReady, "make is not installed"))
+        .requiresProgram("/usr/bin/make", package: "make"))
     func installLocalKeepsExistingDirectories() throws {
         let stage = Harness.scratch("stage")
         defer { try? FileManager.default.removeItem(atPath: stage) }
@@ -218,7 +214,7 @@ struct InstallTests {
 
     @Test(
         "ZSHDIR and FISHDIR override; an install without `make release` says what to do",
-        .enabled(if: makeReady, "make is not installed"))
+        .requiresProgram("/usr/bin/make", package: "make"))
     func overridesAndMissingRelease() throws {
         let stage = Harness.scratch("stage")
         defer { try? FileManager.default.removeItem(atPath: stage) }
@@ -238,7 +234,7 @@ struct InstallTests {
 
     @Test(
         "make test is make check; make clean cleans; release flags harden and reproduce",
-        .enabled(if: makeReady, "make is not installed"))
+        .requiresProgram("/usr/bin/make", package: "make"))
     func targetsAndFlags() throws {
         let test = Repo.make(["-n", "test"]).stdout
         let check = Repo.make(["-n", "check"]).stdout

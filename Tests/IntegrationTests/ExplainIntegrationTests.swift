@@ -23,7 +23,7 @@ import Testing
         normalized(Harness.run([Harness.ours, "--explain"] + args, as: runner))
     }
 
-    @Test(.enabled(if: Harness.isRoot, "needs root"))
+    @Test(.requiresRoot)
     func noMapsAtAll() {
         #expect(Self.explain(["-U", "-u", "true"]) == Outcome(stdout: """
             namespaces: uts user
@@ -38,7 +38,7 @@ import Testing
             """, stderr: "", ending: .exit(0)))
     }
 
-    @Test(.enabled(if: Harness.isRoot, "needs root"))
+    @Test(.requiresRoot)
     func selfWritten() {
         #expect(Self.explain(["-r", "--mount-proc", "--clear-env", "sh", "-c", "touch /tmp/F"]) == Outcome(stdout: """
             namespaces: mount user
@@ -61,7 +61,7 @@ import Testing
             """, stderr: "", ending: .exit(0)))
     }
 
-    @Test(.enabled(if: Harness.isRoot, "needs root"))
+    @Test(.requiresRoot)
     func parentWritten() {
         let r = Self.explain(["--map-users=0:100000:10", "--map-groups=0:100000:10", "-f", "--mount=/tmp/persist-x",
                               "--keep-caps", "-S", "0", "-G", "0", "--root=/", "--wd=/tmp", "true"])
@@ -92,7 +92,7 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: "/tmp/persist-x"))
     }
 
-    @Test(.enabled(if: Harness.testerReady, Harness.testerSkipReason))
+    @Test(.requiresTester)
     func newuidmapAndNewgidmap() throws {
         let p = try #require(Runner.tester.passwd), t = try #require(TestAccount.tester)
         let r = Self.explain(["--map-auto", "-r", "-fp", "--mount-proc", "--kill-child=TERM", "--forward-signals",
@@ -123,7 +123,7 @@ import Testing
             """, stderr: "", ending: .exit(0)))
     }
 
-    @Test(.enabled(if: Harness.testerReady, Harness.testerSkipReason))
+    @Test(.requiresTester)
     func podmanMode() throws {
         let p = try #require(Runner.tester.passwd), t = try #require(TestAccount.tester)
         let r = Harness.run([Harness.binDir + "/podman-unshare", "--explain", "id", "-u"], as: .tester,
@@ -153,7 +153,7 @@ import Testing
             """, stderr: "", ending: .exit(0)))
     }
 
-    @Test(.enabled(if: Harness.isRoot, "needs root"))
+    @Test(.requiresRoot)
     func anInvalidPlanGivesUtilLinuxsMessageAndStatus() {
         #expect(Self.explain(["--map-group=0", "--setgroups=allow", "true"]) == Outcome(stdout: "",
             stderr: "unshare: options --setgroups=allow and --map-group are mutually exclusive\n", ending: .exit(1)))
@@ -161,7 +161,7 @@ import Testing
             stderr: "unshare: unsupported propagation mode: x\n", ending: .exit(1)))
     }
 
-    @Test(.enabled(if: Harness.testerReady, Harness.testerSkipReason))
+    @Test(.requiresTester)
     func predictedHintsGoToStderrWithoutATerminal() {
         let r = Self.explain(["-pr", "--kill-child", "9"], as: .tester)
         #expect(r.ending == .exit(0))
@@ -175,11 +175,9 @@ import Testing
             """, "\(m)")
     }
 
-    static let straceReady = Harness.testerReady && FileManager.default.isExecutableFile(atPath: "/usr/bin/strace")
-
     /// Under strace: the one execve of the binary itself, and no fork, clone,
     /// unshare, setns or mount; the file the program would create is not there.
-    @Test(.enabled(if: straceReady, "needs root, the unshare-tester accounts and strace"),
+    @Test(.requiresTester, .requiresProgram("/usr/bin/strace", package: "strace"),
           arguments: [["--map-auto", "-r", "-fp", "--mount-proc"], ["-r", "--mount=/tmp/explain-persist"]])
     func nothingIsMadeAndNothingRuns(_ options: [String]) throws {
         let dir = Harness.scratch("explain")

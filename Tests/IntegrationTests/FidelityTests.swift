@@ -17,7 +17,7 @@ struct FidelityTests {
 
     @Test(
         "glibc's getopt messages name argv[0] as typed; the Try line uses the basename",
-        .enabled(if: Harness.oracleReady, "needs /usr/bin/unshare (util-linux)"))
+        .requiresProgram(Harness.oracle, package: "util-linux"))
     func getoptMessagesNameArgv0AsTyped() {
         for args in [["--bogus"], ["-Z"], ["-S"], ["--setuid"], ["--fork=1"], ["--map"]] {
             let ours = Harness.run([Harness.ours] + args)  // a full path to a file named `unshare`
@@ -42,9 +42,9 @@ struct FidelityTests {
 
     @Test(
         "numbers are read as strtoul reads them",
-        .enabled(if: CompatRun.ready, CompatRun.skipReason))
+        .requiresRoot, .requiresReference)
     func numbersAsStrtoul() {
-        // where 2.38.1 agrees with the spec: compare byte for byte
+        // where 2.38.1 agrees with the spec (docs/unshare.md): compare byte for byte
         let agreeing: [[String]] = [
             ["-S", "-x", "true"], ["-S", "-", "true"], ["-S", "--root", "true"], ["-G", "-x", "true"],
             ["-S", "-0", "-G", "-0", "id", "-u"], ["-S", " 0", "-G", "\t0", "id", "-g"],
@@ -85,7 +85,7 @@ struct FidelityTests {
 
     @Test(
         "--help and --version with stdout closed exit 0, as util-linux's close_stdout",
-        .enabled(if: Harness.oracleReady, "needs /usr/bin/unshare (util-linux)"))
+        .requiresProgram(Harness.oracle, package: "util-linux"))
     func closedStdout() {
         let script = #""$0" --help >&-; echo "help $?"; "$0" --version >&-; echo "version $?""#
         let expected = Outcome(stdout: "help 0\nversion 0\n", stderr: "", ending: .exit(0))
@@ -135,7 +135,7 @@ struct FidelityTests {
 /// A copy of the binary installed setuid or setgid root by mistake.
 @Suite(
     "Fidelity: a set-id install is refused",
-    .enabled(if: Harness.testerReady, Harness.testerSkipReason))
+    .requiresTester)
 struct SetIDGuardTests {
     static let refusal =
         "refusing to run setuid or setgid (real and effective user or group ids differ); "

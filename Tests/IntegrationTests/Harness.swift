@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import Synchronization
 import Testing
 
 /// How a process ended.
@@ -93,6 +94,7 @@ enum Harness {
     /// its messages can be compared with util-linux's under the same name.
     /// Removed when the test process exits.
     static let binDir: String = {
+        Leftovers.removeStale()
         let dir = "/tmp/swift-unshare-tests-\(getpid())"
         try? FileManager.default.removeItem(atPath: dir)
         try! FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
@@ -169,7 +171,15 @@ enum Harness {
             unlink(outPath)
             unlink(errPath)
         }
-        let pid = launch(full, env: env, stdout: outPath, stderr: errPath)
+        // A spawn that fails is this run's outcome (exit 127, as a shell says),
+        // not a crash of the test process, which would skip every cleanup.
+        let pid: pid_t
+        switch trySpawn(full, env: env, stdout: outPath, stderr: errPath) {
+        case .success(let p): pid = p
+        case .failure(let e):
+            return Outcome(stdout: "", stderr: "posix_spawnp \(String(decoding: full[0], as: UTF8.self)): \(e)\n",
+                           ending: .exit(127))
+        }
 
         var status: Int32 = 0
         let deadline = Date().addingTimeInterval(timeout)
@@ -205,14 +215,22 @@ enum Harness {
 }
 
 extension Harness {
-    /// Writes an executable file through a close-on-exec descriptor, so that no
-    /// process spawned meanwhile by a parallel test holds it open for writing
-    /// (which would make exec fail with ETXTBSY).
+    /// Writes an executable file so that no process spawned meanwhile by a
+    /// parallel test holds it open for writing (which would make exec fail
+    /// with ETXTBSY). Close-on-exec is not enough: a child between its fork
+    /// and its exec still has the descriptor. So writing and `trySpawn` (whose
+    /// posix_spawnp returns once the child has exec'd) exclude each other.
     static func writeExecutable(_ path: String, _ text: String) {
         writeExecutable(path, Data(text.utf8))
     }
 
+    static let writingExecutable = Mutex(())
+
     static func writeExecutable(_ path: String, _ bytes: Data) {
+        writingExecutable.withLock { _ in writeExecutableUnlocked(path, bytes) }
+    }
+
+    private static func writeExecutableUnlocked(_ path: String, _ bytes: Data) {
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o755)
         precondition(fd >= 0, "open \(path)")
         var written = 0
@@ -237,6 +255,20 @@ extension Harness {
     /// files (nil: inherited), an empty signal mask and default dispositions.
     static func launch(_ argv: [[UInt8]], env: [String: String], stdout: String?, stderr: String?,
                        newProcessGroup: Bool = true) -> pid_t {
+        switch trySpawn(argv, env: env, stdout: stdout, stderr: stderr, newProcessGroup: newProcessGroup) {
+        case .success(let pid): return pid
+        case .failure(let e): preconditionFailure("posix_spawnp \(String(decoding: argv[0], as: UTF8.self)): \(e)")
+        }
+    }
+
+    /// glibc's posix_spawn_file_actions_addclosefrom_np (2.34 and later), which
+    /// the Glibc module does not show to Swift.
+    private static let addCloseFrom: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32)? =
+        dlsym(nil, "posix_spawn_file_actions_addclosefrom_np").map { unsafeBitCast($0, to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32).self) }
+
+    /// `launch`, returning the failure instead of stopping the test process.
+    static func trySpawn(_ argv: [[UInt8]], env: [String: String], stdout: String?, stderr: String?,
+                         newProcessGroup: Bool = true) -> Result<pid_t, SpawnFailure> {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -245,6 +277,10 @@ extension Harness {
         func flags(_ path: String) -> Int32 { path.hasPrefix("/dev/") ? O_WRONLY : O_WRONLY | O_CREAT | O_TRUNC }
         if let stdout { posix_spawn_file_actions_addopen(&actions, 1, stdout, flags(stdout), 0o644) }
         if let stderr { posix_spawn_file_actions_addopen(&actions, 2, stderr, flags(stderr), 0o644) }
+        // Only 0, 1 and 2: a descriptor a parallel test holds open without
+        // close-on-exec (a pipe, a file being written) must not reach the child,
+        // where it shows in /proc/self/fd or makes an exec fail with ETXTBSY.
+        if let closeFrom = Self.addCloseFrom { _ = closeFrom(&actions, 3) }
         var attr = posix_spawnattr_t()
         posix_spawnattr_init(&attr)
         defer { posix_spawnattr_destroy(&attr) }
@@ -270,8 +306,14 @@ extension Harness {
             for variable in cEnv { free(variable) }
         }
         var pid: pid_t = 0
-        let rc = posix_spawnp(&pid, cArgs[0]!, &actions, &attr, cArgs, cEnv)
-        precondition(rc == 0, "posix_spawnp \(String(decoding: argv[0], as: UTF8.self)): \(rc)")
-        return pid
+        let rc = writingExecutable.withLock { _ in posix_spawnp(&pid, cArgs[0]!, &actions, &attr, cArgs, cEnv) }
+        if rc != 0 { return .failure(SpawnFailure(code: rc)) }
+        return .success(pid)
     }
+}
+
+/// posix_spawnp's error number, shown as strerror words.
+struct SpawnFailure: Error, CustomStringConvertible {
+    let code: Int32
+    var description: String { String(cString: strerror(code)) }
 }

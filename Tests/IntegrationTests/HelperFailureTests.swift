@@ -17,7 +17,7 @@ import Testing
         Harness.run([program, "-r", "--map-auto"] + args, as: .tester, extraEnv: ["PATH": "\(dir):/usr/bin:/bin"])
     }
 
-    @Test(.enabled(if: Harness.testerReady, Harness.testerSkipReason))
+    @Test(.requiresTester)
     func bothRefusedPrintsOnlyNewuidmapsMessage() {
         let dir = fakes([
             "newuidmap": "echo 'newuidmap: refused (uid)' >&2\nexit 1\n",
@@ -31,7 +31,7 @@ import Testing
         }
     }
 
-    @Test(.enabled(if: Harness.testerReady, Harness.testerSkipReason))
+    @Test(.requiresTester)
     func newgidmapsMessageFollowsNewuidmapsWords() {
         // newgidmap speaks and fails first (newuidmap waits on a FIFO for it),
         // then newuidmap speaks and succeeds: printed in util-linux's order.
@@ -55,7 +55,7 @@ import Testing
         }
     }
 
-    @Test(.enabled(if: Harness.testerReady, Harness.testerSkipReason))
+    @Test(.requiresTester)
     func aHelperKilledBySignalIsNamedAndTheProgramNeverRuns() {
         let dir = fakes(["newuidmap": "kill -SEGV $$\n"])
         defer { try? FileManager.default.removeItem(atPath: dir) }

@@ -5,10 +5,8 @@ import Testing
 /// The failure hints for real: each cause this machine can produce, run with
 /// stderr on a terminal (script(1) gives the command a pty); and the same
 /// failures without a terminal keep util-linux's exact bytes.
-@Suite struct HintIntegrationTests {
-    static let scriptReady = FileManager.default.isExecutableFile(atPath: "/usr/bin/script")
-    static let ready = Harness.testerReady && scriptReady
-    static let skipReason: Comment = "needs root, the unshare-tester accounts (scripts/test-setup.sh) and script(1)"
+@Suite(.requiresTester, .requiresProgram("/usr/bin/script", package: "bsdutils"))
+struct HintIntegrationTests {
 
     static func quoted(_ word: String) -> String { "'" + word.replacingOccurrences(of: "'", with: #"'\''"#) + "'" }
 
@@ -29,7 +27,7 @@ import Testing
 
     static let prefix = "unshare: hint: "
 
-    @Test(.enabled(if: ready, skipReason))
+    @Test
     func anOptionalValueWithoutEquals() {
         let r = Self.onTerminal([Harness.ours, "--kill-child", "9"])
         #expect(r == Outcome(stdout: """
@@ -41,7 +39,7 @@ import Testing
         #expect(m.stdout.hasSuffix("\(Self.prefix)--mount takes a value only as --mount=/nonexistent-x: '/nonexistent-x' was taken for the program\n"), "\(m)")
     }
 
-    @Test(.enabled(if: ready && Harness.oracleReady, skipReason))
+    @Test(.requiresProgram(Harness.oracle, package: "util-linux"))
     func withoutATerminalTheBytesAreUtilLinuxs() {
         let (ours, oracle) = Harness.both(["--kill-child", "9"])
         #expect(ours == oracle)
@@ -50,7 +48,7 @@ import Testing
         #expect(mOurs == mOracle && mOurs.stderr == "unshare: unshare failed: Operation not permitted\n", "\(mOurs)")
     }
 
-    @Test(.enabled(if: ready, skipReason))
+    @Test
     func aNamespaceWithoutAUserNamespaceAsAUser() {
         let r = Self.onTerminal([Harness.ours, "-m", "true"], as: "unshare-tester")
         #expect(r == Outcome(stdout: """
@@ -60,7 +58,7 @@ import Testing
             """, stderr: "", ending: .exit(1)))
     }
 
-    @Test(.enabled(if: ready, skipReason))
+    @Test
     func maxUserNamespacesIsZero() {
         // The limit is per user namespace: set to 0 inside a new one, nothing outside changes.
         let r = Self.onTerminal([Harness.ours, "-r", "sh", "-c",
@@ -72,7 +70,7 @@ import Testing
             """, stderr: "", ending: .exit(1)))
     }
 
-    @Test(.enabled(if: ready, skipReason))
+    @Test
     func nestedTooDeep() {
         let r = Self.onTerminal(Array(repeating: [Harness.ours, "-r"], count: 40).flatMap { $0 } + ["true"])
         let lines = r.stdout.split(separator: "\n", omittingEmptySubsequences: false)
@@ -81,7 +79,7 @@ import Testing
         #expect(r.ending == .exit(1))
     }
 
-    @Test(.enabled(if: ready, skipReason))
+    @Test
     func noNewPrivsStopsTheSetuidHelper() {
         let r = Self.onTerminal([Harness.ours, "--map-auto", "true"], as: "unshare-tester", noNewPrivs: true)
         #expect(r.stdout.contains("newuidmap: write to uid_map failed: Operation not permitted\n"), "\(r)")
@@ -89,7 +87,7 @@ import Testing
         #expect(r.ending == .exit(1))
     }
 
-    @Test(.enabled(if: ready, skipReason))
+    @Test
     func theHelpersAreMissing() {
         let r = Self.onTerminal([Harness.ours, "--map-auto", "true"], as: "unshare-tester", path: "/nonexistent")
         let lines = r.stdout.split(separator: "\n").map(String.init)
@@ -99,7 +97,7 @@ import Testing
                           "\(Self.prefix)\(tool) is not installed (or not on PATH): install the package uidmap"])
     }
 
-    @Test(.enabled(if: ready, skipReason))
+    @Test
     func theHelpersAreNotSetuid() throws {
         let dir = Harness.scratch("helpers")
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -112,7 +110,7 @@ import Testing
         #expect(r.stdout.hasSuffix("\(Self.prefix)\(dir)/newuidmap is neither setuid root nor given file capabilities, so it cannot write the map: chmod u+s \(dir)/newuidmap (or setcap cap_setuid+ep \(dir)/newuidmap), as the package uidmap installs it\n"), "\(r)")
     }
 
-    @Test(.enabled(if: ready && getpwnam("nobody") != nil, skipReason))
+    @Test(.requiresUser("nobody"))
     func noSubordinateIDsForTheUser() {
         let r = Self.onTerminal([Harness.ours, "--map-auto", "true"], as: "nobody")
         #expect(r == Outcome(stdout: """
@@ -122,7 +120,7 @@ import Testing
             """, stderr: "", ending: .exit(1)))
     }
 
-    @Test(.enabled(if: ready, skipReason))
+    @Test
     func aRangeHoldingTheCallersOwnUID() throws {
         let uid = try #require(Runner.tester.passwd).uid
         let r = Self.onTerminal([Harness.ours, "--map-users=0:\(uid):10", "true"], as: "unshare-tester")
@@ -133,7 +131,7 @@ import Testing
             """, stderr: "", ending: .exit(1)))
     }
 
-    @Test(.enabled(if: ready, skipReason))
+    @Test
     func overlappingRanges() {
         let r = Self.onTerminal([Harness.ours, "--map-users=0:100000:10", "--map-users=5:100005:10", "true"], as: "unshare-tester")
         #expect(r == Outcome(stdout: """

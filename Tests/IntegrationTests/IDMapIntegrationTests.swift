@@ -54,7 +54,7 @@ import Testing
         let colon = Harness.run([Harness.swiftUnshare, "-r", "--map-users=1:\(s):10", "--map-users=20:\(s + 10):5",
                                  "cat", "/proc/self/uid_map"], as: .tester)
         #expect(colon.stdout == Self.line(0, u, 1) + Self.line(1, s, 10) + Self.line(20, s + 10, 5))
-        // 2.38.1 keeps only the last --map-users; the spec accumulates them
+        // 2.38.1 keeps only the last --map-users; the spec (docs/unshare.md) accumulates them
         let two = Harness.run([Harness.swiftUnshare, "-r", "--map-users=\(s),1,10", "--map-users=\(s + 10),11,10",
                                "cat", "/proc/self/uid_map"], as: .tester)
         #expect(two.stdout == Self.line(0, u, 1) + Self.line(1, s, 10) + Self.line(11, s + 10, 10))

@@ -11,7 +11,6 @@ import Testing
     static func line(_ inner: UInt32, _ outer: UInt32, _ count: UInt32) -> String {
         IDMapIntegrationTests.line(inner, outer, count)
     }
-    static let rootReason: Comment = "needs root"
 
     /// spawn-probe, copied where every test user can run it.
     static let probe: String = {
@@ -19,8 +18,8 @@ import Testing
             .appendingPathComponent("spawn-probe").path
         let target = Harness.binDir + "/spawn-probe"
         try? FileManager.default.removeItem(atPath: target)
-        try! FileManager.default.copyItem(atPath: built, toPath: target)
-        chmod(target, 0o755)
+        // (through a close-on-exec descriptor: see writeExecutable)
+        Harness.writeExecutable(target, try! Data(contentsOf: URL(fileURLWithPath: built)))
         return target
     }()
 
@@ -61,7 +60,7 @@ import Testing
 
     // MARK: The three strategies, as root (in this process)
 
-    @Test(.enabled(if: Harness.isRoot, rootReason))
+    @Test(.requiresRoot)
     func singleIDsAreWrittenByTheChild() async throws {
         var c = Self.cat("/proc/self/uid_map", "/proc/self/gid_map", "/proc/self/setgroups")
         c.idMapping = IDMapping(user: 1000, group: 2000)
@@ -71,7 +70,7 @@ import Testing
         #expect(strategy == .selfWrite)
     }
 
-    @Test(.enabled(if: Harness.isRoot, rootReason))
+    @Test(.requiresRoot)
     func rangesAreWrittenByTheParentWhenRoot() async throws {
         var c = Self.cat("/proc/self/uid_map", "/proc/self/gid_map", "/proc/self/setgroups")
         c.idMapping = .root + IDMapping(userRanges: [.range(inner: 1, outer: 100000, count: 65536)],
@@ -83,7 +82,7 @@ import Testing
         #expect(strategy == .privilegedHelper)
     }
 
-    @Test(.enabled(if: Harness.isRoot, rootReason))
+    @Test(.requiresRoot)
     func userNamespaceWithoutMaps() async throws {
         var c = Self.cat("/proc/self/uid_map")
         c.namespaces = [.user]
@@ -95,7 +94,7 @@ import Testing
 
     /// The program is pid 1 of a new PID namespace, through clone3 and through
     /// the clone(2) + pidfd_open fallback; the time namespace too.
-    @Test(.enabled(if: Harness.isRoot, rootReason), arguments: [false, true])
+    @Test(.requiresRoot, arguments: [false, true])
     func pidAndTimeNamespacesBothClonePaths(fallback: Bool) async throws {
         var c = UnshareCommand("sh", arguments: ["-c", "echo $$; readlink /proc/self/ns/time"])
         c.namespaces = [.pid, .time]
@@ -110,7 +109,7 @@ import Testing
 
     /// Only 0, 1, 2 and the listing's own descriptor reach the program, however
     /// many this process has open; stdin and stdout may swap places.
-    @Test(.enabled(if: Harness.isRoot, rootReason))
+    @Test(.requiresRoot)
     func onlyStandardDescriptorsReachTheProgram() async throws {
         var held: [Int32] = []
         for _ in 0..<8 { held.append(open("/dev/null", O_RDONLY)) }   // not close-on-exec on purpose
@@ -169,7 +168,7 @@ import Testing
 
     /// A child that waits on a pipe we hold: killed by SIGTERM (SIGKILL when it
     /// is pid 1 of its own PID namespace, where SIGTERM is ignored).
-    @Test(.enabled(if: Harness.isRoot, rootReason), arguments: [false, true])
+    @Test(.requiresRoot, arguments: [false, true])
     func childKilledBySignal(ownPIDNamespace: Bool) async throws {
         var fds: [Int32] = [-1, -1]
         #expect(cu_spawn_pipe(&fds, 0) == 0)
@@ -208,13 +207,13 @@ import Testing
 
     // MARK: Many threads at once
 
-    @Test(.enabled(if: Harness.isRoot, rootReason))
+    @Test(.requiresRoot)
     func concurrentSpawnsAsRoot() {
         let r = Harness.run([Self.probe, "stress", "32", "20"], timeout: 300)
         #expect(r == Outcome(stdout: "ok\n", stderr: "", ending: .exit(0)))
     }
 
-    @Test(.enabled(if: Harness.testerReady, Harness.testerSkipReason))
+    @Test(.requiresTester)
     func concurrentSpawnsAsTester() {
         let r = Harness.run([Self.probe, "stress", "32", "20"], as: .tester, timeout: 300)
         #expect(r == Outcome(stdout: "ok\n", stderr: "", ending: .exit(0)))
@@ -228,7 +227,7 @@ import Testing
         return (p.uid, p.gid, s, g)
     }
 
-    @Test(.enabled(if: Harness.testerReady, Harness.testerSkipReason))
+    @Test(.requiresTester)
     func testerSingleIDsWrittenByTheChild() throws {
         let t = try #require(Self.tester)
         let r = Harness.run([Self.probe, "run", "root", "--", "cat", "/proc/self/uid_map", "/proc/self/gid_map",
@@ -237,7 +236,7 @@ import Testing
                              + "strategy: selfWrite\nending: exited 0\n", stderr: "", ending: .exit(0)))
     }
 
-    @Test(.enabled(if: Harness.testerReady, Harness.testerSkipReason))
+    @Test(.requiresTester)
     func testerRangesThroughNewuidmap() throws {
         let t = try #require(Self.tester)
         let r = Harness.run([Self.probe, "run", "root", "auto", "--", "cat", "/proc/self/uid_map", "/proc/self/gid_map"],
@@ -247,7 +246,7 @@ import Testing
                              + "strategy: newIDMapHelpers\nending: exited 0\n", stderr: "", ending: .exit(0)))
     }
 
-    @Test(.enabled(if: Harness.testerReady, Harness.testerSkipReason))
+    @Test(.requiresTester)
     func testerFailingHelperIsOneError() throws {
         let dir = Harness.scratch("fakemap")
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -263,7 +262,7 @@ import Testing
                                    stderr: "", ending: .exit(3)))
     }
 
-    @Test(.enabled(if: Harness.testerReady, Harness.testerSkipReason))
+    @Test(.requiresTester)
     func testerNamespaceWithoutUserNamespaceIsRefused() {
         let r = Harness.run([Self.probe, "run", "ns=net", "--", "true"], as: .tester)
         #expect(r == Outcome(stdout: "error: clone 1 unshare failed: Operation not permitted\n", stderr: "",
@@ -275,10 +274,10 @@ import Testing
     /// The probe spawns `cat` (waiting forever) with kill on parent death from a
     /// thread that ends at once, checks it survived that, prints its pid, and is
     /// killed by us: the child must end too.
-    @Test(.enabled(if: Harness.isRoot, rootReason))
+    @Test(.requiresRoot)
     func killOnParentDeathAsRoot() throws { try Self.killOnParentDeath(runner: .root) }
 
-    @Test(.enabled(if: Harness.testerReady, Harness.testerSkipReason))
+    @Test(.requiresTester)
     func killOnParentDeathAsTester() throws { try Self.killOnParentDeath(runner: .tester) }
 
     static func killOnParentDeath(runner: Runner) throws {
@@ -316,7 +315,7 @@ import Testing
 
     /// The first ```swift block of the README's "Library" section, built in a
     /// scratch package that depends on this one by path, run as the tester.
-    @Test(.enabled(if: Harness.testerReady, Harness.testerSkipReason))
+    @Test(.requiresTester)
     func readmeExampleBuildsAndRuns() throws {
         let readme = try String(contentsOfFile: Harness.repoRoot + "/README.md", encoding: .utf8)
         let section = try #require(readme.range(of: "\n## Library\n"))
@@ -343,8 +342,11 @@ import Testing
         try code.write(toFile: dir + "/Sources/example/main.swift", atomically: true, encoding: .utf8)
 
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        // TMPDIR inside the scratch folder: SwiftPM puts its lock files there
+        // (named after the package path), and they go with the folder.
+        try FileManager.default.createDirectory(atPath: dir + "/tmp", withIntermediateDirectories: true)
         let build = Harness.run(["swift", "build", "--package-path", dir, "--scratch-path", dir + "/.build"],
-                                extraEnv: ["PATH": path, "HOME": NSHomeDirectory()], timeout: 1200)
+                                extraEnv: ["PATH": path, "HOME": NSHomeDirectory(), "TMPDIR": dir + "/tmp"], timeout: 1200)
         try #require(build.ending == .exit(0), "\(build)")
         let t = try #require(Self.tester)
         let r = Harness.run([dir + "/.build/debug/example"], as: .tester)

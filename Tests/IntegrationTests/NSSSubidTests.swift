@@ -17,9 +17,6 @@ import Testing
     static let extraUID = (start: 500000, count: 1000)
     static let extraGID = (start: 600000, count: 2000)
 
-    static let ready: Bool = Harness.testerReady && FileManager.default.fileExists(atPath: libraryDir + "/libsubid.so.4")
-        && FileManager.default.isExecutableFile(atPath: "/usr/bin/cc")
-    static let skipReason: Comment = "needs root, the unshare-tester account, libsubid.so.4 (package libsubid4) and cc"
 
     /// The module, in C: shadow 4.13 looks up shadow_subid_has_range,
     /// shadow_subid_list_owner_ranges and shadow_subid_find_subid_owners (later
@@ -126,7 +123,8 @@ import Testing
         s.split(separator: "\n").map { $0.split(separator: " ").joined(separator: " ") }.joined(separator: "\n")
     }
 
-    @Test(.enabled(if: ready, skipReason))
+    @Test(.requiresTester, .requiresFile(libraryDir + "/libsubid.so.4", package: "libsubid4"),
+          .requiresProgram("/usr/bin/cc", package: "gcc"))
     func aRangeFromTheModuleReachesTheMapsThroughNewuidmap() throws {
         let uid = try #require(Runner.tester.passwd).uid, gid = try #require(Runner.tester.passwd).gid
         // The tester's own lines in /etc/subuid and /etc/subgid, as this machine has them.
@@ -145,17 +143,17 @@ import Testing
         }
         let a = try #require(auto), p = try #require(podman), u = try #require(ungated)
         #expect(a.ending == .exit(0) && a.stderr == "", "\(a)")
-        #expect(Self.squeezed(a.stdout) == "0 500000 1000\n0 600000 2000", "\(a)")
+        #expect(Self.squeezed(a.stdout) == "0 \(Self.extraUID.start) \(Self.extraUID.count)\n0 \(Self.extraGID.start) \(Self.extraGID.count)", "\(a)")
         // (podman's warning when / is not a shared mount, as it logs it making the namespace)
         let warning = #"level=warning msg="\"/\" is not a shared mount, this could cause issues or missing mounts with rootless containers""#
         #expect(p.ending == .exit(0) && (p.stderr == "" || p.stderr.hasSuffix(warning + "\n")), "\(p)")
         #expect(Self.squeezed(p.stdout) == """
             0 \(uid) 1
-            1 500000 1000
-            1001 \(t.subuid.start) \(t.subuid.count)
+            1 \(Self.extraUID.start) \(Self.extraUID.count)
+            \(1 + Self.extraUID.count) \(t.subuid.start) \(t.subuid.count)
             0 \(gid) 1
-            1 600000 2000
-            2001 \(t.subgid.start) \(t.subgid.count)
+            1 \(Self.extraGID.start) \(Self.extraGID.count)
+            \(1 + Self.extraGID.count) \(t.subgid.start) \(t.subgid.count)
             """, "\(p)")
         // Without the gate the module answers what /etc/subuid says.
         #expect(Self.squeezed(u.stdout) == "0 \(t.subuid.start) \(t.subuid.count)", "\(u)")

@@ -5,7 +5,7 @@ import Testing
 /// scripts/test-setup.sh, on copies of /etc/subuid and /etc/subgid (SUBUID and
 /// SUBGID point it at them): it says what it changes first, picks ranges that
 /// overlap no other line, keeps good ones, and does nothing the second time.
-@Suite("scripts/test-setup.sh", .enabled(if: Harness.testerReady, Harness.testerSkipReason))
+@Suite("scripts/test-setup.sh", .requiresTester)
 struct TestSetupTests {
     static let script = Harness.repoRoot + "/scripts/test-setup.sh"
 

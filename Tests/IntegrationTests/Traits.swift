@@ -44,6 +44,37 @@ extension Trait where Self == Requirement {
             FileManager.default.isExecutableFile(atPath: path)
         }
     }
+
+    /// A file the test reads or links with (a library, a shell's completion
+    /// framework), from the Debian package `package`.
+    static func requiresFile(_ path: String, package: String) -> Self {
+        Requirement(reason: "needs \(path) (Debian package \(package); scripts/test-setup.sh installs the test tools)") {
+            FileManager.default.fileExists(atPath: path)
+        }
+    }
+
+    /// An account the test runs a command as.
+    static func requiresUser(_ name: String) -> Self {
+        Requirement(reason: "needs the account \(name)") { getpwnam(name) != nil }
+    }
+
+    /// The release binary: $SWIFT_UNSHARE_RELEASE_BIN, or make (and swift on
+    /// PATH) to build it with the Makefile's flags into .build, which the user
+    /// running the tests must be able to write.
+    static var requiresReleaseBuild: Self {
+        Requirement(
+            reason: "needs SWIFT_UNSHARE_RELEASE_BIN, or make (and swift on PATH) and a writable .build "
+                + "to build the release binary"
+        ) {
+            ProcessInfo.processInfo.environment["SWIFT_UNSHARE_RELEASE_BIN"] != nil
+                || (ReleaseBuild.haveMake && access(Harness.repoRoot + "/.build", W_OK) == 0)
+        }
+    }
+
+    /// Anything else, with the reason shown when it does not hold.
+    static func requires(_ reason: String, _ isMet: @escaping @Sendable () -> Bool) -> Self {
+        Requirement(reason: reason, isMet: isMet)
+    }
 }
 
 /// The skips of this run, printed by reason when the test process exits

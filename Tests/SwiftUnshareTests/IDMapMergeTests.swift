@@ -16,7 +16,7 @@ import Testing
     }
 
     static let cases: [Case] = [
-        // The spec's examples: euid 1001, subuid 1001:100000:65536.
+        // The examples in docs/unshare.md: euid 1001, subuid 1001:100000:65536.
         Case(name: "-r --map-auto", single: SingleID(inner: 0, outer: 1001), ranges: [r(nil, 100000, 65536)],
              expected: ["0 1001 1", "1 100000 65536"]),
         Case(name: "-c --map-auto", single: SingleID(inner: 1001, outer: 1001), ranges: [r(nil, 100000, 65536)],
