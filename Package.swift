@@ -17,8 +17,14 @@ let package = Package(
             .define("_FORTIFY_SOURCE", to: "2", .when(configuration: .release)),
             .unsafeFlags(["-fstack-protector-strong"]),
         ]),
+        // Start-up trims for the static release link, and its name-service
+        // set-up (BENCHMARKS.md). Hardened as CUnshareSys.
+        .target(name: "CStartup", cSettings: [
+            .define("_FORTIFY_SOURCE", to: "2", .when(configuration: .release)),
+            .unsafeFlags(["-fstack-protector-strong"]),
+        ]),
         // Parsing, planning and executing. Glibc only: no Foundation, no Dispatch.
-        .target(name: "SwiftUnshare", dependencies: ["CUnshareSys"]),
+        .target(name: "SwiftUnshare", dependencies: ["CUnshareSys", "CStartup"]),
         // A thin main.
         .executableTarget(name: "swift-unshare", dependencies: ["SwiftUnshare"]),
         // Test-only: drives the library's spawn API for the tests, as any user.

@@ -1,32 +1,168 @@
 #!/bin/sh
-# Start-up and run cost of swift-unshare against util-linux unshare (and podman
-# unshare against podman-unshare), measured with hyperfine. Speed is measured
-# here, never by a timed test. Usage: scripts/bench.sh [runs]   (as root)
+# swift-unshare against util-linux unshare and podman unshare, as the
+# unprivileged test user, from one run: hyperfine medians and their ratios,
+# peak RSS, and shadow's time-to-unshare race. Prints a Markdown table to
+# paste into BENCHMARKS.md. Speed is measured here, never by a timed test.
+#
+#   make bench                                  (builds the release binary first)
+#   sh scripts/bench.sh [BINARY]                (as root; default .build/release/swift-unshare)
+#
+# Environment: RUNS (hyperfine runs per fast command, default 300),
+# PODMAN_RUNS (default 30), ROUNDS (hyperfine calls they are split into, each
+# timing both commands, default 5), RSS_RUNS (default 9), RACES (default 30),
+# BENCH_USER (default unshare-tester: an account with an /etc/subuid range,
+# as scripts/test-setup.sh creates).
 set -eu
-cd "$(dirname "$0")/.."
-runs=${1:-300}
-command -v hyperfine >/dev/null || { echo "bench: install hyperfine (apt-get install hyperfine)" >&2; exit 1; }
 
-swift build -c release --static-swift-stdlib >/dev/null
+bin=${1:-.build/release/swift-unshare}
+runs=${RUNS:-300}
+podman_runs=${PODMAN_RUNS:-30}
+rounds=${ROUNDS:-5}
+rss_runs=${RSS_RUNS:-9}
+races=${RACES:-30}
+user=${BENCH_USER:-unshare-tester}
+
+die() { echo "bench: $*" >&2; exit 1; }
+[ "$(id -u)" = 0 ] || die "run as root (the commands run as $user through runuser)"
+command -v hyperfine >/dev/null || die "hyperfine is missing: apt-get install -y hyperfine"
+[ -x /usr/bin/time ] || die "/usr/bin/time is missing: apt-get install -y time"
+[ -x /usr/bin/unshare ] || die "/usr/bin/unshare (util-linux) is missing"
+command -v newuidmap >/dev/null || die "newuidmap is missing: apt-get install -y uidmap"
+[ -x "$bin" ] || die "no binary at $bin: run make release (or make bench)"
+uid=$(id -u "$user" 2>/dev/null) || die "no user $user: run scripts/test-setup.sh"
+home=$(getent passwd "$user" | cut -d: -f6)
+start=$(awk -F: -v u="$user" '$1 == u { print $2; exit }' /etc/subuid)
+[ -n "$start" ] || die "$user has no range in /etc/subuid: run scripts/test-setup.sh"
+have_podman=false; command -v podman >/dev/null && have_podman=true
+have_bwrap=false; command -v bwrap >/dev/null && have_bwrap=true
+
+# The binary as make install puts it: a copy, with the podman-unshare link.
 dir=$(mktemp -d /tmp/swift-unshare-bench.XXXXXX)
 trap 'rm -rf "$dir"' EXIT
 chmod 755 "$dir"
-install -m 755 .build/release/swift-unshare "$dir/swift-unshare"
+install -m 755 "$bin" "$dir/swift-unshare"
 ln -s swift-unshare "$dir/podman-unshare"
+mkdir "$dir/out"
+chown "$user" "$dir/out"
+ours=$dir/swift-unshare
 
-echo "== as $(id -un)"
-hyperfine -N --warmup 20 --runs "$runs" \
-    "/usr/bin/unshare -V" "$dir/swift-unshare -V" \
-    "/usr/bin/unshare -r true" "$dir/swift-unshare -r true"
+# Run as the test user, with a plain login-like environment.
+as_user() {
+    runuser -u "$user" -- env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+        HOME="$home" USER="$user" LOGNAME="$user" LANG=C "$@"
+}
 
-if [ "$(id -u)" = 0 ] && getent passwd unshare-tester >/dev/null; then
-    as="setpriv --reuid=unshare-tester --regid=unshare-tester --init-groups --"
-    echo "== as unshare-tester (with /etc/subuid ranges)"
-    hyperfine -N --warmup 10 --runs "$runs" \
-        "$as /usr/bin/unshare -r true" "$as $dir/swift-unshare -r true" \
-        "$as /usr/bin/unshare -r --map-auto true" "$as $dir/swift-unshare -r --map-auto true"
-    if command -v podman >/dev/null; then
-        hyperfine -N --warmup 3 --runs 30 \
-            "$as env HOME=/home/unshare-tester podman unshare true" "$as $dir/podman-unshare true"
-    fi
+# Every time (seconds) hyperfine recorded in a JSON export, as "<command number> <time>".
+all_times() {
+    awk '/"command":/ { n++ } /"times": \[/ { inside = 1; next }
+         inside && /\]/ { inside = 0; next } inside { gsub(/[ ,]/, ""); print n, $0 }' "$1"
+}
+
+# The median of the times of command number $1 in file $2.
+median_of() {
+    awk -v n="$1" '$1 == n { print $2 }' "$2" | sort -g |
+        awk '{ v[NR] = $1 } END { print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'
+}
+
+# Times a reference command and ours, in `rounds` alternating hyperfine runs of
+# n/rounds each (a machine whose load drifts then weighs on both alike), and
+# sets ref_med and our_med: the medians of all their times (seconds).
+pair() {
+    n=$1; shift
+    per=$(( (n + rounds - 1) / rounds ))
+    : >"$dir/times"
+    r=0
+    while [ "$r" -lt "$rounds" ]; do
+        json=$dir/out/pair.json
+        tries=0
+        # Another session's tests on a shared machine can upset one run (podman's
+        # pause process stopped, say): a round is tried three times, then the bench stops.
+        until as_user hyperfine -N --style none --warmup 5 --runs "$per" --export-json "$json" "$1" "$2" \
+            >"$dir/hyperfine.out" 2>&1; do
+            tries=$((tries + 1))
+            [ "$tries" -lt 3 ] || die "'$1' or '$2' failed three times: $(tail -n 3 "$dir/hyperfine.out")"
+            echo "bench: '$1' or '$2' failed; trying that round again" >&2
+        done
+        all_times "$json" >>"$dir/times"
+        r=$((r + 1))
+    done
+    ref_med=$(median_of 1 "$dir/times")
+    our_med=$(median_of 2 "$dir/times")
+}
+
+# Median peak RSS (kB) of a command over rss_runs runs.
+rss() {
+    i=0
+    : >"$dir/rss"
+    while [ "$i" -lt "$rss_runs" ]; do
+        # shellcheck disable=SC2086
+        as_user /usr/bin/time -f %M -o "$dir/out/rss1" $1 >/dev/null 2>&1 || true
+        tail -n 1 "$dir/out/rss1" >>"$dir/rss"
+        i=$((i + 1))
+    done
+    sort -n "$dir/rss" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
+}
+
+# shadow's test: newuidmap must find the process already in its new user namespace.
+race() {
+    as_user sh -c '
+        won=0 i=0
+        while [ "$i" -lt "$4" ]; do
+            "$1" -U sleep 10 & p=$!
+            if newuidmap "$p" 0 "$2" 1 1 "$3" 1000 2>/dev/null; then won=$((won + 1)); fi
+            kill "$p" 2>/dev/null; wait "$p" 2>/dev/null || true
+            i=$((i + 1))
+        done
+        echo "$won"' race "$1" "$uid" "$start" "$races"
+}
+
+ms() { awk -v s="$1" 'BEGIN { printf "%.2f ms", s * 1000 }'; }
+mb() { awk -v k="$1" 'BEGIN { printf "%.1f MB", k / 1024 }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f×", a / b }'; }
+verdict() { awk -v a="$1" -v b="$2" -v t="$3" 'BEGIN { print (a / b <= t ? "met" : "missed") }'; }
+
+rows=$dir/rows
+: >"$rows"
+row() {   # label reference-cmd our-cmd runs time-target rss-target
+    pair "$4" "$2" "$3"
+    r_rss=$(rss "$2"); o_rss=$(rss "$3")
+    t_target=$5; m_target=$6
+    t_col="$(ratio "$our_med" "$ref_med")"
+    [ "$t_target" = - ] || t_col="$t_col (≤ ${t_target}×: $(verdict "$our_med" "$ref_med" "$t_target"))"
+    m_col="$(ratio "$o_rss" "$r_rss")"
+    [ "$m_target" = - ] || m_col="$m_col (≤ ${m_target}×: $(verdict "$o_rss" "$r_rss" "$m_target"))"
+    printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$1" "$(ms "$ref_med")" "$(ms "$our_med")" "$t_col" \
+        "$(mb "$r_rss")" "$(mb "$o_rss")" "$m_col" >>"$rows"
+}
+
+echo "bench: as $user (uid $uid, subuid $start); $runs runs each, podman $podman_runs" >&2
+row '`-r true`' "/usr/bin/unshare -r true" "$ours -r true" "$runs" 0.80 2.0
+row '`-r --map-auto true`' "/usr/bin/unshare -r --map-auto true" "$ours -r --map-auto true" "$runs" 0.65 -
+row '`-rfp --mount-proc true`' "/usr/bin/unshare -rfp --mount-proc true" "$ours -rfp --mount-proc true" "$runs" - -
+if $have_podman; then
+    as_user podman unshare true >/dev/null 2>&1   # podman's pause process up, as users have it
+    row '`podman unshare true` / `podman-unshare true`' "podman unshare true" "$dir/podman-unshare true" \
+        "$podman_runs" 0.04 -
+else
+    echo '| `podman unshare true` | podman not installed (apt-get install -y podman) | | | | | |' >>"$rows"
 fi
+if $have_bwrap; then
+    bw="bwrap --unshare-user --uid 0 --gid 0 --bind / / true"
+    row "\`$bw\` (reference) / ours \`-r true\`" "$bw" "$ours -r true" "$runs" - -
+else
+    echo '| `bwrap` (reference) | not installed (apt-get install -y bubblewrap) | | | | | |' >>"$rows"
+fi
+race_ref=$(race /usr/bin/unshare)
+race_ours=$(race "$ours")
+race_target=$((races * 28 / 30))   # the target: 28 of 30
+
+cat <<EOF
+Run $(date -u '+%Y-%m-%d %H:%M UTC'): $(nproc) CPUs ($(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)), kernel $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg); as $user.
+Binary: $(wc -c <"$bin" | tr -d ' ') bytes, $(file -b "$bin" | cut -d, -f1-2 | tr -d '\n'). util-linux $(/usr/bin/unshare -V | awk '{ print $NF }')$($have_podman && podman --version | awk '{ printf ", podman %s", $NF }').
+Medians of $runs hyperfine runs ($podman_runs for podman) in $rounds alternating rounds; peak RSS is the median of $rss_runs runs of \`/usr/bin/time -f %M\`.
+
+| command | util-linux / podman / bwrap | swift-unshare | time ratio | peak RSS, theirs | peak RSS, ours | RSS ratio |
+|---|---|---|---|---|---|---|
+$(cat "$rows")
+| shadow race: \`unshare -U sleep 10 & newuidmap \$! 0 $uid 1 1 $start 1000\` | won $race_ref of $races | won $race_ours of $races | (≥ $race_target: $([ "$race_ours" -ge "$race_target" ] && echo met || echo missed)) | | | |
+EOF

@@ -58,6 +58,15 @@ public struct ByteString: Hashable, Sendable, ExpressibleByStringLiteral,
         }
         public mutating func appendLiteral(_ literal: String) { bytes += literal.utf8 }
         public mutating func appendInterpolation(_ value: ByteString) { bytes += value.bytes }
+        public mutating func appendInterpolation(_ value: String) { bytes += value.utf8 }
+        // Numbers and described values are rendered through their static
+        // conformances: String(describing:) would search the program's
+        // protocol conformances at run time, the largest single cost of a
+        // start (see BENCHMARKS.md).
+        public mutating func appendInterpolation<T: BinaryInteger>(_ value: T) { bytes += String(value).utf8 }
+        public mutating func appendInterpolation<T: CustomStringConvertible>(_ value: T) {
+            bytes += value.description.utf8
+        }
         public mutating func appendInterpolation<T>(_ value: T) { bytes += String(describing: value).utf8 }
     }
 

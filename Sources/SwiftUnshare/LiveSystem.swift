@@ -1,23 +1,43 @@
+import CStartup
 import Glibc
 
 /// The real system, read through glibc: passwd and group through NSS, files
 /// with open/read. Only what parsing and planning are allowed to read.
+/// In the static release binary glibc serves passwd and group from the /etc
+/// files only, and a miss is asked of getent(1) (see Getent.swift).
 public struct LiveSystem: SystemContext {
     public let euid: UInt32 = geteuid()
     public let egid: UInt32 = getegid()
 
+    /// The last passwd entry found by uid: --map-auto asks for the caller's
+    /// entry once for /etc/subuid and again for /etc/subgid.
+    private final class LastEntry {
+        var entry: PasswdEntry?
+    }
+    private let last = LastEntry()
+
     public init() {}
 
     public func user(named name: ByteString) -> PasswdEntry? {
-        name.withCString { n in Self.lookupPasswd { getpwnam_r(n, &$0, $1, $2, &$3) } }
+        let filesOnly = cs_nss_files_only() != 0
+        if let entry = name.withCString({ n in Self.lookupPasswd { getpwnam_r(n, &$0, $1, $2, &$3) } }) {
+            return entry
+        }
+        return filesOnly ? Getent.passwd(name) : nil
     }
 
     public func user(id: UInt32) -> PasswdEntry? {
-        Self.lookupPasswd { getpwuid_r(id, &$0, $1, $2, &$3) }
+        if let entry = last.entry, entry.uid == id { return entry }
+        let filesOnly = cs_nss_files_only() != 0
+        let entry =
+            Self.lookupPasswd({ getpwuid_r(id, &$0, $1, $2, &$3) }) ?? (filesOnly ? Getent.passwd("\(id)") : nil)
+        if entry != nil { last.entry = entry }
+        return entry
     }
 
     private static func lookupPasswd(
-        _ call: (inout Glibc.passwd, UnsafeMutablePointer<CChar>, Int, inout UnsafeMutablePointer<Glibc.passwd>?) -> Int32
+        _ call: (inout Glibc.passwd, UnsafeMutablePointer<CChar>, Int, inout UnsafeMutablePointer<Glibc.passwd>?) ->
+            Int32
     ) -> PasswdEntry? {
         var size = 1024
         while size <= 1 << 20 {
@@ -26,16 +46,26 @@ public struct LiveSystem: SystemContext {
             let buffer = UnsafeMutablePointer<CChar>.allocate(capacity: size)
             defer { buffer.deallocate() }
             let rc = call(&entry, buffer, size, &result)
-            if rc == ERANGE { size *= 4; continue }
+            if rc == ERANGE {
+                size *= 4
+                continue
+            }
             guard rc == 0, result != nil else { return nil }
-            return PasswdEntry(name: ByteString(cString: entry.pw_name), uid: entry.pw_uid, gid: entry.pw_gid,
-                               home: entry.pw_dir.map { ByteString(cString: $0) } ?? "/",
-                               shell: entry.pw_shell.map { ByteString(cString: $0) } ?? "")
+            return PasswdEntry(
+                name: ByteString(cString: entry.pw_name), uid: entry.pw_uid, gid: entry.pw_gid,
+                home: entry.pw_dir.map { ByteString(cString: $0) } ?? "/",
+                shell: entry.pw_shell.map { ByteString(cString: $0) } ?? "")
         }
         return nil
     }
 
     public func groupID(named name: ByteString) -> UInt32? {
+        let filesOnly = cs_nss_files_only() != 0
+        if let gid = Self.lookupGroup(name) { return gid }
+        return filesOnly ? Getent.groupID(name) : nil
+    }
+
+    private static func lookupGroup(_ name: ByteString) -> UInt32? {
         var size = 1024
         while size <= 1 << 20 {
             var entry = group()
@@ -43,7 +73,10 @@ public struct LiveSystem: SystemContext {
             let buffer = UnsafeMutablePointer<CChar>.allocate(capacity: size)
             defer { buffer.deallocate() }
             let rc = name.withCString { getgrnam_r($0, &entry, buffer, size, &result) }
-            if rc == ERANGE { size *= 4; continue }
+            if rc == ERANGE {
+                size *= 4
+                continue
+            }
             guard rc == 0, result != nil else { return nil }
             return entry.gr_gid
         }
