@@ -6,7 +6,7 @@ let package = Package(
     name: "swift-unshare",
     products: [
         .executable(name: "swift-unshare", targets: ["swift-unshare"]),
-        .library(name: "SwiftUnshare", targets: ["SwiftUnshare"]),
+        .library(name: "SwiftUnshare", targets: ["SwiftUnshare", "SwiftUnshareAsync"]),
     ],
     targets: [
         // The small C target: thin syscall wrappers and everything that runs
@@ -17,20 +17,25 @@ let package = Package(
             .define("_FORTIFY_SOURCE", to: "2", .when(configuration: .release)),
             .unsafeFlags(["-fstack-protector-strong"]),
         ]),
-        // Start-up trims for the static release link, and its name-service
-        // set-up (BENCHMARKS.md). Hardened as CUnshareSys.
+        // Start-up trims for the static release link (BENCHMARKS.md): linked
+        // into the swift-unshare executable only, never into library users'
+        // programs. Hardened as CUnshareSys.
         .target(name: "CStartup", cSettings: [
             .define("_FORTIFY_SOURCE", to: "2", .when(configuration: .release)),
             .unsafeFlags(["-fstack-protector-strong"]),
         ]),
         // Parsing, planning and executing. Glibc only: no Foundation, no Dispatch.
-        .target(name: "SwiftUnshare", dependencies: ["CUnshareSys", "CStartup"]),
+        .target(name: "SwiftUnshare", dependencies: ["CUnshareSys"]),
+        // The library's `async` wait, kept out of the module the CLI links, so
+        // that no concurrency runtime or libdispatch start-up reaches the CLI.
+        .target(name: "SwiftUnshareAsync", dependencies: ["SwiftUnshare"]),
         // A thin main.
-        .executableTarget(name: "swift-unshare", dependencies: ["SwiftUnshare"]),
+        .executableTarget(name: "swift-unshare", dependencies: ["SwiftUnshare", "CStartup"]),
         // Test-only: drives the library's spawn API for the tests, as any user.
-        .executableTarget(name: "spawn-probe", dependencies: ["SwiftUnshare"], path: "Tests/SpawnProbe"),
+        .executableTarget(
+            name: "spawn-probe", dependencies: ["SwiftUnshare", "SwiftUnshareAsync"], path: "Tests/SpawnProbe"),
         .testTarget(name: "SwiftUnshareTests", dependencies: ["SwiftUnshare"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["SwiftUnshare"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["SwiftUnshare", "SwiftUnshareAsync"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,5 +1,7 @@
 /*
- * Start-up trims for the fully static release binary (BENCHMARKS.md).
+ * Start-up trims for the fully static release binary (BENCHMARKS.md),
+ * linked into the swift-unshare executable only (never into a library user's
+ * program, whose runtime set-up is its own business).
  *
  * The Swift runtime archive (libswiftCore.a) carries two pieces whose static
  * initialisers run before main in every program they are linked into:
@@ -24,7 +26,6 @@
  */
 #include "CStartup.h"
 
-#include <nss.h>
 #include <stddef.h>
 
 /* ---- argv, as glibc passes it to initialisers ---- */
@@ -68,21 +69,4 @@ __attribute__((weak)) struct {
 __attribute__((weak, swiftcall)) _Bool _swift_backtrace_isThunkFunction(const char *name) {
     (void)name;
     return 0;
-}
-
-/* ---- name services ---- */
-
-extern char _DYNAMIC[] __attribute__((weak));
-
-int cs_is_static(void) { return _DYNAMIC == NULL; }
-
-int cs_nss_files_only(void) {
-    static int done;
-    if (!cs_is_static()) return 0;
-    if (!done) {
-        __nss_configure_lookup("passwd", "files");
-        __nss_configure_lookup("group", "files");
-        done = 1;
-    }
-    return 1;
 }

@@ -1,4 +1,4 @@
-import CStartup
+import CUnshareSys
 import Glibc
 
 /// The real system, read through glibc: passwd and group through NSS, files
@@ -19,7 +19,7 @@ public struct LiveSystem: SystemContext {
     public init() {}
 
     public func user(named name: ByteString) -> PasswdEntry? {
-        let filesOnly = cs_nss_files_only() != 0
+        let filesOnly = cu_nss_files_only() != 0
         if let entry = name.withCString({ n in Self.lookupPasswd { getpwnam_r(n, &$0, $1, $2, &$3) } }) {
             return entry
         }
@@ -28,7 +28,7 @@ public struct LiveSystem: SystemContext {
 
     public func user(id: UInt32) -> PasswdEntry? {
         if let entry = last.entry, entry.uid == id { return entry }
-        let filesOnly = cs_nss_files_only() != 0
+        let filesOnly = cu_nss_files_only() != 0
         let entry =
             Self.lookupPasswd({ getpwuid_r(id, &$0, $1, $2, &$3) }) ?? (filesOnly ? Getent.passwd("\(id)") : nil)
         if entry != nil { last.entry = entry }
@@ -60,7 +60,7 @@ public struct LiveSystem: SystemContext {
     }
 
     public func groupID(named name: ByteString) -> UInt32? {
-        let filesOnly = cs_nss_files_only() != 0
+        let filesOnly = cu_nss_files_only() != 0
         if let gid = Self.lookupGroup(name) { return gid }
         return filesOnly ? Getent.groupID(name) : nil
     }

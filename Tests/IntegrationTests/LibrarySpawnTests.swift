@@ -2,6 +2,7 @@ import CUnshareSys
 import Foundation
 import Glibc
 import SwiftUnshare
+import SwiftUnshareAsync
 import Testing
 
 /// Issue 14: the library's spawn API, in this (threaded) test process as root,

@@ -19,6 +19,7 @@
 import CUnshareSys
 import Glibc
 import SwiftUnshare
+import SwiftUnshareAsync
 
 func say(_ text: String) {
     let bytes = Array((text + "\n").utf8)

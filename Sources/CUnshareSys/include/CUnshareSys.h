@@ -160,4 +160,14 @@ int cu_wait_helper(struct cu_helper_handle *_Nonnull h, int *_Nonnull status,
 /* The library's spawn path (its own header). */
 #include "cu_spawn.h"
 
+/* 1 when this program is a fully static executable (no dynamic loader). */
+int cu_is_static(void);
+
+/*
+ * In a static executable: passwd and group lookups read the /etc files only
+ * (glibc's built-in service), set up once; returns 1. In a dynamic one: does
+ * nothing and returns 0 (every service of nsswitch.conf works there). nss.c.
+ */
+int cu_nss_files_only(void);
+
 #endif

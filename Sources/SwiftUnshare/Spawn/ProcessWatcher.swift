@@ -9,7 +9,9 @@ import Glibc
 final class ProcessWatcher: @unchecked Sendable {
     static let shared = ProcessWatcher()
 
-    typealias Waiter = CheckedContinuation<Result<ProcessEnding, Errno>, Never>
+    /// Called once, on this thread, with the ending (no Swift concurrency here:
+    /// the CLI links this module, and SwiftUnshareAsync wraps it in `async`).
+    typealias Waiter = @Sendable (Result<ProcessEnding, Errno>) -> Void
 
     private struct State {
         var started = false
@@ -29,10 +31,10 @@ final class ProcessWatcher: @unchecked Sendable {
         wakeWrite = fds[1]
     }
 
-    /// Resumes `continuation` with the ending of `process` (recorded in it first).
-    func watch(_ process: UnsharedProcess, _ continuation: Waiter) {
+    /// Calls `waiter` with the ending of `process` (recorded in it first).
+    func watch(_ process: UnsharedProcess, _ waiter: @escaping Waiter) {
         state.withLock { s in
-            s.waiters[process.pidfd, default: (process, [])].continuations.append(continuation)
+            s.waiters[process.pidfd, default: (process, [])].continuations.append(waiter)
             startIfNeeded(&s)
         }
         wake()
@@ -94,7 +96,7 @@ final class ProcessWatcher: @unchecked Sendable {
     /// with the caller's last reference, not with ours).
     private func reap(_ pidfd: Int32) {
         guard let (waiters, result) = collect(pidfd) else { return }
-        waiters.forEach { $0.resume(returning: result) }
+        for waiter in waiters { waiter(result) }
     }
 
     private func collect(_ pidfd: Int32) -> ([Waiter], Result<ProcessEnding, Errno>)? {

@@ -57,21 +57,16 @@ public final class UnsharedProcess: Sendable {
         return record(exited != 0 ? .exited(value) : .signaled(value))
     }
 
-    /// Suspends until the program ends, without holding a thread of the
-    /// cooperative pool: the library's waiter thread polls the pidfd, reaps
-    /// the program and resumes this task. Needs pidfds (Linux 5.3); not
-    /// cancellable (send a signal to end the program instead).
-    public func wait() async throws(Errno) -> ProcessEnding {
-        if let done = ending.withLock({ $0 }) { return done }
-        guard pidfd >= 0 else { throw Errno(ENOSYS) }
-        let result = await withCheckedContinuation { (c: CheckedContinuation<Result<ProcessEnding, Errno>, Never>) in
-            ProcessWatcher.shared.watch(self, c)
-        }
-        switch result {
-        case .success(let e): return e
-        case .failure(let e):
-            if let done = ending.withLock({ $0 }) { return done }
-            throw e
+    /// Calls `body` once, on the library's waiter thread, when the program
+    /// ends (reaped there): the building block of `wait() async` in the
+    /// SwiftUnshareAsync module. Needs pidfds (Linux 5.3).
+    public func onEnd(_ body: @escaping @Sendable (Result<ProcessEnding, Errno>) -> Void) {
+        if let done = ending.withLock({ $0 }) { return body(.success(done)) }
+        guard pidfd >= 0 else { return body(.failure(Errno(ENOSYS))) }
+        let ending = self.ending   // not self: the pidfd closes with the caller's last reference
+        ProcessWatcher.shared.watch(self) { result in
+            if case .failure = result, let done = ending.withLock({ $0 }) { return body(.success(done)) }
+            body(result)
         }
     }
 
