@@ -167,6 +167,16 @@ void cu_spawn_child_main(const struct cu_spawn_attr *a, int report_w, int releas
         }
     }
 
+    /* 2b. Signals the program is to start with ignored (a daemon's choice). */
+    for (int sig = 1; sig <= 64 && sig < _NSIG; sig++) {
+        if (!(a->ignored_signals & (1ULL << (sig - 1))) || sig == SIGKILL || sig == SIGSTOP)
+            continue;
+        struct sigaction sa;
+        memset(&sa, 0, sizeof(sa));
+        sa.sa_handler = SIG_IGN;
+        sigaction(sig, &sa, NULL);
+    }
+
     /* 3. Kill on parent death; then make sure the parent did not die before
      * prctl (the signal would never come). In a new PID namespace getppid()
      * says 0, so the parent is asked through its pidfd. */
@@ -240,9 +250,15 @@ void cu_spawn_child_main(const struct cu_spawn_attr *a, int report_w, int releas
     if (a->workdir && chdir(a->workdir) != 0)
         fail(report_w, CU_SPAWN_STEP_CHDIR, errno, 0);
 
-    /* 9. An empty mask, then exec. */
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, NULL);
+    /* 9. A session of its own when asked; the mask asked for (empty by
+     * default), then exec. */
+    if (a->new_session && setsid() < 0)
+        fail(report_w, CU_SPAWN_STEP_SESSION, errno, 0);
+    sigset_t mask;
+    sigemptyset(&mask);
+    for (int sig = 1; sig <= 64 && sig < _NSIG; sig++)
+        if (a->blocked_signals & (1ULL << (sig - 1)))
+            sigaddset(&mask, sig);
+    sigprocmask(SIG_SETMASK, &mask, NULL);
     fail(report_w, CU_SPAWN_STEP_EXEC, exec_candidates(a), 0);
 }

@@ -15,7 +15,7 @@ enum PodmanOracle {
         return probe.ending == .exit(0)
     }()
 
-    static let skipReason: Comment =
+    static let skipReason =
         "needs Debian's podman at /usr/bin/podman working for unshare-tester (`podman unshare true`), and the unshare-tester accounts: run scripts/test-setup.sh as root"
 
     /// `podman unshare ARGS` as `runner`; the pause process podman leaves
@@ -38,6 +38,13 @@ enum PodmanOracle {
                 kill(pid, SIGKILL)
             }
         }
+    }
+}
+
+extension Trait where Self == Requirement {
+    /// podman itself, working for the tester account (PodmanOracle.ready).
+    static var requiresPodman: Self {
+        Requirement(reason: PodmanOracle.skipReason) { PodmanOracle.ready }
     }
 }
 
@@ -149,7 +156,7 @@ private func podmanErrorLine(_ o: Outcome) -> String? {
         return (ours, podman)
     }
 
-    @Test(.enabled(if: PodmanOracle.ready, PodmanOracle.skipReason))
+    @Test(.requiresPodman)
     func maps() {
         // A runtime dir of its own: the maps are those of a namespace made now,
         // not of a pause process another run made earlier.
@@ -161,13 +168,13 @@ private func podmanErrorLine(_ o: Outcome) -> String? {
         #expect(r.ours.stdout == podmanLayout(.tester, TestAccount.tester) + "allow\n")
     }
 
-    @Test(.enabled(if: PodmanOracle.ready, PodmanOracle.skipReason))
+    @Test(.requiresPodman)
     func idInside() {
         let r = compare(["id"])
         #expect(r.ours.stdout == "uid=0(root) gid=0(root) groups=0(root)\n")
     }
 
-    @Test(.enabled(if: PodmanOracle.ready, PodmanOracle.skipReason))
+    @Test(.requiresPodman)
     func environment() {
         let r = compare(["sh", "-c", "env | grep CONTAINERS_ | sort"])
         #expect(r.ours.stdout.contains("_CONTAINERS_USERNS_CONFIGURED=done\n"))
@@ -175,7 +182,7 @@ private func podmanErrorLine(_ o: Outcome) -> String? {
         #expect(r.ours.stdout.contains("CONTAINERS_GRAPHROOT=\(home)/.local/share/containers/storage\n"))
     }
 
-    @Test(.enabled(if: PodmanOracle.ready, PodmanOracle.skipReason))
+    @Test(.requiresPodman)
     func exitStatuses() {
         #expect(compare(["false"]).ours.ending == .exit(1))
         #expect(compare(["sh", "-c", "exit 42"]).ours.ending == .exit(42))
@@ -188,7 +195,7 @@ private func podmanErrorLine(_ o: Outcome) -> String? {
         }
     }
 
-    @Test(.enabled(if: PodmanOracle.ready, PodmanOracle.skipReason))
+    @Test(.requiresPodman)
     func podmansOwnErrors() {
         for args in [["--foo"], ["--foo=bar", "id"], ["-x"], ["--rootless-netns=xyz"], ["--help=3"], []] {
             let r = compare(args)  // no $SHELL in the harness's environment for the last one
@@ -206,7 +213,7 @@ private func podmanErrorLine(_ o: Outcome) -> String? {
         }
     }
 
-    @Test(.enabled(if: PodmanOracle.ready && Harness.isRoot, PodmanOracle.skipReason))
+    @Test(.requiresRoot, .requiresPodman)
     func refusedForRoot() {
         let ours = Harness.run([podmanUnshare, "true"])
         let podman = Harness.run([PodmanOracle.path, "unshare", "true"])
@@ -216,7 +223,7 @@ private func podmanErrorLine(_ o: Outcome) -> String? {
         #expect(podmanErrorLine(ours) == podmanErrorLine(podman))
     }
 
-    @Test(.enabled(if: PodmanOracle.ready, PodmanOracle.skipReason))
+    @Test(.requiresPodman)
     func chownToASubordinateID() throws {
         let dir = Harness.scratch("podman-chown")
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -234,7 +241,7 @@ private func podmanErrorLine(_ o: Outcome) -> String? {
         #expect(owners == [owner, owner])
     }
 
-    @Test(.enabled(if: PodmanOracle.ready, PodmanOracle.skipReason))
+    @Test(.requiresPodman)
     func nestedCallsRunInPlace() {
         let ours = Harness.run(
             [podmanUnshare, podmanUnshare, "sh", "-c", "cat /proc/self/uid_map; env | grep CONTAINERS_ | sort"],
@@ -250,7 +257,7 @@ private func podmanErrorLine(_ o: Outcome) -> String? {
 }
 
 @Suite struct PodmanUnshareTests {
-    @Test(.enabled(if: Harness.testerReady, Harness.testerSkipReason))
+    @Test(.requiresTester)
     func everyRangeEndToEnd() {
         let r = Harness.run(
             [podmanUnshare, "cat", "/proc/self/uid_map", "/proc/self/gid_map", "/proc/self/setgroups"],
@@ -263,7 +270,7 @@ private func podmanErrorLine(_ o: Outcome) -> String? {
         )
     }
 
-    @Test(.enabled(if: Harness.testerReady, Harness.testerSkipReason))
+    @Test(.requiresTester)
     func byTheDashDashPodmanSwitchToo() {
         let r = Harness.run([Harness.swiftUnshare, "--podman", "id", "-u"], as: .tester)
         #expect(r.stdout == "0\n" && r.ending == .exit(0), "\(r)")
@@ -272,7 +279,7 @@ private func podmanErrorLine(_ o: Outcome) -> String? {
         #expect(bad.ending == .exit(125))
     }
 
-    @Test(.enabled(if: Harness.testerReady, Harness.testerSkipReason))
+    @Test(.requiresTester)
     func aNewMountNamespace() {
         let outside = Harness.run(["readlink", "/proc/self/ns/mnt"], as: .tester)
         let inside = Harness.run([podmanUnshare, "readlink", "/proc/self/ns/mnt"], as: .tester)
@@ -281,7 +288,7 @@ private func podmanErrorLine(_ o: Outcome) -> String? {
         #expect(inside.stdout != outside.stdout)
     }
 
-    @Test(.enabled(if: Harness.testerReady, Harness.testerSkipReason))
+    @Test(.requiresTester)
     func storageConfOverridesAndMalformedFiles() throws {
         let dir = Harness.scratch("podman-conf")
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -301,7 +308,7 @@ private func podmanErrorLine(_ o: Outcome) -> String? {
 
     /// Go's exec gives the command default dispositions and an empty mask,
     /// whatever podman-unshare inherited (here SIGINT and SIGQUIT ignored).
-    @Test(.enabled(if: Harness.testerReady, Harness.testerSkipReason))
+    @Test(.requiresTester)
     func theCommandStartsWithDefaultSignals() {
         let r = Harness.run(
             ["sh", "-c", "trap '' INT QUIT; exec \(podmanUnshare) grep -E '^Sig(Ign|Blk)' /proc/self/status"],
@@ -311,7 +318,7 @@ private func podmanErrorLine(_ o: Outcome) -> String? {
     }
 
     @Test(
-        .enabled(if: Harness.testerReady, Harness.testerSkipReason),
+        .requiresTester,
         arguments: [(SIGTERM, "TERM", Int32(3)), (SIGHUP, "HUP", 4), (SIGINT, "INT", 5)])
     func signalsAreForwarded(signal: Int32, name: String, status: Int32) {
         let p = PodmanBackground(
@@ -326,7 +333,7 @@ private func podmanErrorLine(_ o: Outcome) -> String? {
         #expect(p.output == "ready\ngot-\(name)\n")
     }
 
-    @Test(.enabled(if: Harness.testerReady, Harness.testerSkipReason))
+    @Test(.requiresTester)
     func theCommandDiesWithPodmanUnshare() throws {
         let p = PodmanBackground([podmanUnshare, "sh", "-c", "echo ready $$; exec sleep 30"], as: .tester)
         #expect(p.waitFor("\n"))

@@ -64,9 +64,7 @@ private func untimed(_ s: String) -> String {
 }
 
 @Suite(.serialized) struct PodmanPauseProcessTests {
-    static var ready: Bool { PodmanOracle.ready }
-
-    @Test(.enabled(if: ready, PodmanOracle.skipReason))
+    @Test(.requiresPodman)
     func madeWhenAbsentThenSharedWithPodman() throws {
         let box = PodmanSandbox()
         defer { box.finish() }
@@ -91,7 +89,7 @@ private func untimed(_ s: String) -> String {
         #expect(box.run([PodmanOracle.path, "unshare", "ls", dir]).stdout == "x\n")
     }
 
-    @Test(.enabled(if: ready, PodmanOracle.skipReason))
+    @Test(.requiresPodman)
     func podmansPauseProcessIsJoinedAndAStaleOneIgnored() throws {
         let box = PodmanSandbox()
         defer { box.finish() }
@@ -111,7 +109,7 @@ private func untimed(_ s: String) -> String {
     /// podman 4.3.1 when a pause process must be made and newuidmap fails:
     /// its log lines and exit status 1 (time stamps and pids aside).
     @Test(
-        .enabled(if: ready, PodmanOracle.skipReason),
+        .requiresPodman,
         arguments: ["#!/bin/sh\necho 'newuidmap: refused by the test' >&2\nexit 1\n", "#!/bin/sh\nkill -SEGV $$\n"])
     func failingNewuidmapIsPodmansError(script: String) throws {
         let fake = Harness.scratch("podman-fake-newuidmap")
@@ -141,7 +139,7 @@ private func untimed(_ s: String) -> String {
                 #"cannot set up namespace using \"\#(fake)/newuidmap\": should have setuid or have filecaps setuid: "#))
     }
 
-    @Test(.enabled(if: ready, PodmanOracle.skipReason))
+    @Test(.requiresPodman)
     func missingNewuidmapIsPodmansError() throws {
         let bin = Harness.scratch("podman-no-newuidmap")
         defer { try? FileManager.default.removeItem(atPath: bin) }
@@ -156,7 +154,7 @@ private func untimed(_ s: String) -> String {
                     + "\n"))
     }
 
-    @Test(.enabled(if: ready, PodmanOracle.skipReason))
+    @Test(.requiresPodman)
     func noRangesGiveTheWarningAndTheSingleMapping() {
         let box = PodmanSandbox()
         defer { box.finish() }
@@ -187,18 +185,19 @@ private func untimed(_ s: String) -> String {
     }
 }
 
-@Suite(.serialized) struct PodmanRootlessNetnsTests {
-    static var ready: Bool {
-        var st = stat()
-        return PodmanOracle.ready && stat("/dev/net/tun", &st) == 0 && st.st_mode & 0o006 == 0o006
-            && FileManager.default.isExecutableFile(atPath: "/usr/bin/slirp4netns")
+extension Trait where Self == Requirement {
+    /// /dev/net/tun usable by the tester account (test-setup.sh sets mode 0666).
+    static var requiresTun: Self {
+        Requirement(reason: "needs /dev/net/tun mode 0666: run scripts/test-setup.sh as root") {
+            var st = stat()
+            return stat("/dev/net/tun", &st) == 0 && st.st_mode & 0o006 == 0o006
+        }
     }
+}
 
+@Suite(.serialized) struct PodmanRootlessNetnsTests {
     @Test(
-        .enabled(
-            if: ready,
-            "needs podman working for unshare-tester, slirp4netns and /dev/net/tun mode 0666: run scripts/test-setup.sh as root"
-        ))
+        .requiresPodman, .requiresProgram("/usr/bin/slirp4netns", package: "slirp4netns"), .requiresTun)
     func madeWithTap0ThenSharedWithPodman() throws {
         let box = PodmanSandbox()
         defer { box.finish() }
@@ -219,7 +218,7 @@ private func untimed(_ s: String) -> String {
 
 @Suite struct PodmanStorageConfErrorTests {
     @Test(
-        .enabled(if: PodmanOracle.ready, PodmanOracle.skipReason),
+        .requiresPodman,
         arguments: [
             "[storage\ngraphroot = \"/g\"\n", "[storage]\n\ngraphroot = 3\n", "\n\na = 1\na = 2\n",
             "[storage]\nx = \"a\n", "a = [1 2]\n",
@@ -240,7 +239,7 @@ private func untimed(_ s: String) -> String {
     }
 
     /// Hostile files: deep nesting and random bytes never crash it (exit 0 or 1, one report).
-    @Test(.enabled(if: Harness.testerReady, Harness.testerSkipReason))
+    @Test(.requiresTester)
     func fuzzNeverCrashes() throws {
         let box = PodmanSandbox()
         defer { box.finish() }

@@ -28,6 +28,25 @@ import Testing
                 == "failed to execute newuidmap: no such file or directory")
     }
 
+    /// podman's own failures are the same value: its `Error:` line and help
+    /// hint, its exit status, and what it prints first (stdout, log lines).
+    @Test func podmansOwnFailuresAreTheSameValue() {
+        let usage = Failure.podman("unknown flag: --x", seeHelp: true)
+        #expect(usage.exitCode == 125)
+        #expect(usage.podmanRendered(command: "podman-unshare")
+                == "Error: unknown flag: --x\nSee 'podman-unshare --help'\n")
+        let logged = Failure.podman(
+            nil, exitCode: 1, log: [PodmanLogLine(.error, "bad")], stdout: "Failed to read f bad\n")
+        #expect(logged.podmanRendered(command: "p") == "")
+        #expect(logged.podmanOutput?.stdout == "Failed to read f bad\n")
+        #expect(logged != Failure.podmanLogged([PodmanLogLine(.error, "bad")]))
+        #expect(Failure.podman("x") != Failure.podman("x", seeHelp: true))
+        // A core failure told as podman tells it: Go's errno words, status 125.
+        let core = Failure(.call("fork"), Errno(EAGAIN)).asPodman
+        #expect(core == Failure.podman("fork failed: resource temporarily unavailable"))
+        #expect(core.podmanRendered(command: "p") == "Error: fork failed: resource temporarily unavailable\n")
+    }
+
     @Test func pureLayerMessagesCompareByWhatTheySay() {
         #expect(Failure.system("failed to parse uid: '-1'", Errno(ERANGE))
                 == Failure("failed to parse uid: '-1': Numerical result out of range"))

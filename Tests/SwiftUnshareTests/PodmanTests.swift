@@ -29,14 +29,14 @@ struct PodmanFakeSystem: PodmanSystemContext {
     func ownerAndMode(of path: ByteString) -> (uid: UInt32, mode: UInt32)? { dirs[path] }
 }
 
-private func conf(_ text: String) -> Result<StorageConf.Roots, StorageConf.Malformed> {
+private func conf(_ text: String) -> Result<StorageConf.Roots, Failure> {
     StorageConf.parse(Array(text.utf8))
 }
 
 private func podmanPlan(
     _ system: PodmanFakeSystem, args: [ByteString] = ["id"],
     rootlessNetns: Bool = false
-) -> Result<PodmanPlan, PodmanError> {
+) -> Result<PodmanPlan, Failure> {
     PodmanPlan.build(PodmanOptions(rootlessNetns: rootlessNetns, command: args), context: system)
 }
 
@@ -114,7 +114,7 @@ private func env(_ p: PodmanPlan, _ name: ByteString) -> ByteString? {
     /// podman 4.3.1's own words and lines for these files (seen with `podman unshare true`).
     @Test func malformedFilesAreReportedInPodmansWords() {
         func error(_ text: String) -> String? {
-            if case .failure(let m) = conf(text) { return m.description }
+            if case .failure(let m) = conf(text) { return m.message?.description ?? "" }
             return nil
         }
         #expect(
@@ -170,7 +170,7 @@ private func env(_ p: PodmanPlan, _ name: ByteString) -> ByteString? {
         )
         #expect(error("a = \"x") == #"toml: line 0 (last key "a"): unexpected EOF; expected '"'"#)
         if case .failure(let m) = StorageConf.parse(Array("a = 1\n".utf8) + [0xff, 0x0a]) {
-            #expect(m.description == "toml: line 2: invalid UTF-8 byte: 0xff")
+            #expect(m.message?.description == "toml: line 2: invalid UTF-8 byte: 0xff")
         } else {
             Issue.record("invalid UTF-8 accepted")
         }
@@ -184,7 +184,7 @@ private func env(_ p: PodmanPlan, _ name: ByteString) -> ByteString? {
         let open = "a = " + String(repeating: "[", count: depth)
         #expect(
             conf(open)
-                == .failure(StorageConf.Malformed(line: 0, lastKey: "a", reason: "unexpected EOF; expected value")))
+                == .failure(StorageConf.malformed(line: 0, lastKey: "a", reason: "unexpected EOF; expected value")))
         let tables = "a = " + String(repeating: "{b=", count: depth) + "1" + String(repeating: "}", count: depth) + "\n"
         #expect(conf(tables) == .success(StorageConf.Roots()))
     }
@@ -205,12 +205,12 @@ private func env(_ p: PodmanPlan, _ name: ByteString) -> ByteString? {
 }
 
 @Suite struct PodmanArgumentTests {
-    private func parse(_ words: [ByteString]) -> Result<PodmanInvocation, PodmanError> {
+    private func parse(_ words: [ByteString]) -> Result<PodmanInvocation, Failure> {
         PodmanOptions.parse(["podman-unshare"] + words)
     }
 
-    private func usage(_ message: ByteString) -> Result<PodmanInvocation, PodmanError> {
-        .failure(PodmanError(message, seeHelp: true))
+    private func usage(_ message: ByteString) -> Result<PodmanInvocation, Failure> {
+        .failure(Failure.podman(message, seeHelp: true))
     }
 
     @Test func optionsStopAtTheFirstNonOption() {
@@ -259,7 +259,7 @@ private func env(_ p: PodmanPlan, _ name: ByteString) -> ByteString? {
         #expect(parse(["--=x"]) == usage("bad flag syntax: --=x"))
         #expect(parse(["---x"]) == usage("bad flag syntax: ---x"))
         #expect(
-            PodmanError("unknown flag: --foo", seeHelp: true).rendered(command: "podman-unshare")
+            Failure.podman("unknown flag: --foo", seeHelp: true).podmanRendered(command: "podman-unshare")
                 == "Error: unknown flag: --foo\nSee 'podman-unshare --help'\n")
     }
 
@@ -297,7 +297,7 @@ private func env(_ p: PodmanPlan, _ name: ByteString) -> ByteString? {
 
     @Test func lookPathLikeGo() {
         let executables: Set<ByteString> = ["/usr/bin/id", "/opt/x/tool", "rel/tool2"]
-        func look(_ name: ByteString, _ path: ByteString?) -> Result<ByteString, PodmanError> {
+        func look(_ name: ByteString, _ path: ByteString?) -> Result<ByteString, Failure> {
             GoExec.lookPath(name, path: path, isExecutableFile: { executables.contains($0) })
         }
         #expect(look("id", "/bin:/usr/bin") == .success("/usr/bin/id"))
@@ -306,13 +306,13 @@ private func env(_ p: PodmanPlan, _ name: ByteString) -> ByteString? {
         #expect(look("x/y", nil) == .success("x/y"))
         #expect(
             look("nope", "/usr/bin")
-                == .failure(PodmanError(#"exec: "nope": executable file not found in $PATH"#, exitCode: 127)))
+                == .failure(Failure.podman(#"exec: "nope": executable file not found in $PATH"#, exitCode: 127)))
         #expect(
-            look("id", nil) == .failure(PodmanError(#"exec: "id": executable file not found in $PATH"#, exitCode: 127)))
+            look("id", nil) == .failure(Failure.podman(#"exec: "id": executable file not found in $PATH"#, exitCode: 127)))
         #expect(
             look("tool2", "rel")
-                == .failure(PodmanError(#"exec: "tool2": cannot run executable found relative to current directory"#)))
-        #expect(look("", "/usr/bin") == .failure(PodmanError("exec: no command")))
+                == .failure(Failure.podman(#"exec: "tool2": cannot run executable found relative to current directory"#)))
+        #expect(look("", "/usr/bin") == .failure(Failure.podman("exec: no command")))
     }
 
     @Test func logLines() {
@@ -501,7 +501,7 @@ private func env(_ p: PodmanPlan, _ name: ByteString) -> ByteString? {
         #expect(
             podmanPlan(s)
                 == .failure(
-                    PodmanError(
+                    Failure.podman(
                         nil, exitCode: 1, log: [PodmanLogLine(.error, reason)],
                         stdout: "Failed to read /home/tester/.config/containers/storage.conf " + reason + "\n")))
     }
@@ -509,10 +509,10 @@ private func env(_ p: PodmanPlan, _ name: ByteString) -> ByteString? {
     @Test func podmansOwnErrors() {
         var root = PodmanFakeSystem()
         root.euid = 0
-        #expect(podmanPlan(root) == .failure(PodmanError("please use unshare with rootless")))
+        #expect(podmanPlan(root) == .failure(Failure.podman("please use unshare with rootless")))
         var noShell = PodmanFakeSystem()
         noShell.env["SHELL"] = nil
-        #expect(podmanPlan(noShell, args: []) == .failure(PodmanError("no command specified and no $SHELL specified")))
+        #expect(podmanPlan(noShell, args: []) == .failure(Failure.podman("no command specified and no $SHELL specified")))
         guard case .success(let p) = podmanPlan(PodmanFakeSystem(), args: []) else {
             Issue.record("no plan")
             return

@@ -28,6 +28,7 @@ enum cu_spawn_step {
     CU_SPAWN_STEP_CLOSE_FDS = 7,
     CU_SPAWN_STEP_CHDIR = 8,
     CU_SPAWN_STEP_EXEC = 9,
+    CU_SPAWN_STEP_SESSION = 10,      /* setsid(2) */
 };
 
 /* One failure, as the child reports it. */
@@ -65,6 +66,9 @@ struct cu_spawn_attr {
     int parent_pidfd;           /* pidfd of the caller's process (kill on parent death), or -1 */
     pid_t parent_pid;           /* the caller's pid, for kernels without pidfds */
     int force_fallback;         /* tests: clone(2) + pidfd_open even where clone3 exists */
+    int new_session;            /* 1: setsid(2) before exec */
+    uint64_t ignored_signals;   /* bit (s - 1): signal s is SIG_IGN across exec */
+    uint64_t blocked_signals;   /* bit (s - 1): signal s is in the mask the program starts with */
 };
 
 /* A started child, in the parent. */

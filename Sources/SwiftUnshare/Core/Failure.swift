@@ -2,7 +2,9 @@
 /// it acted on), the errno if a call failed, the exit status, and an optional
 /// hint line. One value, rendered in two dialects: util-linux's
 /// (`unshare: <text>[: strerror]` + "Try" line for usage errors) and
-/// podman's (`Error: <text>[: go errno text]`).
+/// podman's (`Error: <text>[: go errno text]`, plus what podman prints before
+/// it: see `Operation.podman` and Podman/PodmanFailure.swift). The only error
+/// type of the CLI; the library's `SpawnError` is this value plus the stage.
 public struct Failure: Error, Sendable {
     public var operation: Operation
     public var errno: Errno?
@@ -59,6 +61,7 @@ public struct Failure: Error, Sendable {
     /// podman's dialect: the text of `Error: <text>`, with Go's errno words
     /// (`errnoText` is GoText.errnoText in podman mode).
     public func podmanText(errnoText: (Int32) -> String) -> ByteString {
+        if case .podman(let output) = operation { return output.message ?? "" }
         guard let text = operation.text else {
             if case .helperExited(_, let status) = operation {
                 return "newuidmap or newgidmap exited with status \(status)"
@@ -74,7 +77,7 @@ extension Failure: Equatable {
     /// Equal when they say the same thing: the same text, status and lines.
     public static func == (a: Failure, b: Failure) -> Bool {
         a.message == b.message && a.exitCode == b.exitCode && a.tryHelp == b.tryHelp && a.hint == b.hint
-            && (a.message != nil || a.operation == b.operation)
+            && (a.message != nil || a.operation == b.operation) && a.podmanOutput == b.podmanOutput
     }
 }
 
@@ -107,6 +110,8 @@ extension Failure {
         /// The fork parent could not end as its child did.
         case childExit
         case writeError
+        /// One of podman's own failures, in podman's words (podman mode).
+        case podman(PodmanOutput)
 
         /// util-linux's words, or nil when the helper already printed its own.
         public var text: ByteString? {
@@ -128,6 +133,7 @@ extension Failure {
             case .helperKilled(let tool, let signal): return "\(tool): terminated by signal \(signal)"
             case .childExit: return "child exit failed"
             case .writeError: return "write error"
+            case .podman(let output): return output.message
             }
         }
     }

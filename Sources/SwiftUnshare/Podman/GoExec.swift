@@ -11,8 +11,8 @@ public enum GoExec {
     public static func lookPath(
         _ name: ByteString, path: ByteString?,
         isExecutableFile: (ByteString) -> Bool
-    ) -> Result<ByteString, PodmanError> {
-        if name.isEmpty { return .failure(PodmanError("exec: no command")) }
+    ) -> Result<ByteString, Failure> {
+        if name.isEmpty { return .failure(Failure.podman("exec: no command")) }
         if name.bytes.contains(UInt8(ascii: "/")) { return .success(name) }
         let dirs = (path ?? "").isEmpty ? [] : (path ?? "").split(UInt8(ascii: ":"))
         for dir in dirs {
@@ -20,13 +20,13 @@ public enum GoExec {
             if isExecutableFile(candidate) {
                 if !candidate.hasPrefix("/") {
                     return .failure(
-                        PodmanError(
+                        Failure.podman(
                             "exec: \(GoText.quote(name)): cannot run executable found relative to current directory"))
                 }
                 return .success(candidate)
             }
         }
-        return .failure(PodmanError("exec: \(GoText.quote(name)): executable file not found in $PATH", exitCode: 127))
+        return .failure(Failure.podman("exec: \(GoText.quote(name)): executable file not found in $PATH", exitCode: 127))
     }
 
     public static func isExecutableFile(_ path: ByteString) -> Bool {
@@ -50,9 +50,9 @@ public enum GoExec {
     }
 
     /// The error podman prints when the command could not be started, and its exit status.
-    public static func startFailure(_ program: ByteString, errno e: Int32) -> PodmanError {
+    public static func startFailure(_ program: ByteString, errno e: Int32) -> Failure {
         let code: Int32 = e == ENOENT ? 127 : (e == EACCES || e == EPERM ? 126 : 125)
-        return PodmanError("fork/exec \(program): \(GoText.errnoText(e))", exitCode: code)
+        return Failure.podman("fork/exec \(program): \(GoText.errnoText(e))", exitCode: code)
     }
 
     /// os.ProcessState.String(): "exit status N", "signal: killed",

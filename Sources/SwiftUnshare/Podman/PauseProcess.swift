@@ -62,26 +62,26 @@ enum PauseProcess {
     }
 
     /// Enters the namespaces and becomes root there, in `cwd`, as podman's re-exec does.
-    static func join(_ fds: (user: Int32, mnt: Int32), cwd: ByteString) -> Result<Void, PodmanError> {
+    static func join(_ fds: (user: Int32, mnt: Int32), cwd: ByteString) -> Result<Void, Failure> {
         defer {
             Sys.close(fds.user)
             Sys.close(fds.mnt)
         }
         if case .failure = Sys.setns(fds.user, cu_CLONE_NEWUSER) {
-            return .failure(PodmanError("cannot set user namespace"))
+            return .failure(Failure.podman("cannot set user namespace"))
         }
         if case .failure = Sys.setns(fds.mnt, cu_CLONE_NEWNS) {
-            return .failure(PodmanError("cannot set mnt namespace"))
+            return .failure(Failure.podman("cannot set mnt namespace"))
         }
         return becomeRoot(cwd: cwd)
     }
 
-    static func becomeRoot(cwd: ByteString) -> Result<Void, PodmanError> {
+    static func becomeRoot(cwd: ByteString) -> Result<Void, Failure> {
         if case .failure(let e) = Sys.becomeRoot() {
-            return .failure(PodmanError("cannot setresuid: \(GoText.errnoText(e.rawValue))"))
+            return .failure(Failure.podman("cannot setresuid: \(GoText.errnoText(e.rawValue))"))
         }
         if case .failure(let e) = Sys.chdir(cwd) {
-            return .failure(PodmanError("cannot chdir to \(cwd): \(GoText.errnoText(e.rawValue))"))
+            return .failure(Failure.podman("cannot chdir to \(cwd): \(GoText.errnoText(e.rawValue))"))
         }
         return .success(())
     }

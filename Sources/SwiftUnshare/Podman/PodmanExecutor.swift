@@ -25,11 +25,11 @@ struct PodmanExecutor {
     private func enterPodmansNamespaces(
         pidFile: ByteString, create: PodmanUserNamespace,
         cwd: ByteString
-    ) -> Result<Void, PodmanError> {
+    ) -> Result<Void, Failure> {
         if let fds = PauseProcess.find(pidFile: pidFile) { return PauseProcess.join(fds, cwd: cwd) }
         let tmpDir = GoText.cleanPath(pidFile + "/..")
         if case .failure(let e) = PodmanIO.mkdirAll(tmpDir, mode: 0o700) {
-            return .failure(PodmanError("mkdir \(tmpDir): \(GoText.errnoText(e.rawValue))"))
+            return .failure(Failure.podman("mkdir \(tmpDir): \(GoText.errnoText(e.rawValue))"))
         }
         if case .failure(let e) = create.make(uid: getuid(), gid: getgid()) { return .failure(e) }
         if case .failure(let e) = PauseProcess.becomeRoot(cwd: cwd) { return .failure(e) }
@@ -45,7 +45,7 @@ struct PodmanExecutor {
             } else {
                 reason = "cannot start the pause process"
             }
-            return .failure(.logged([PodmanUserNamespace.internalStatus("setting up the process: \(reason)")]))
+            return .failure(.podmanLogged([PodmanUserNamespace.internalStatus("setting up the process: \(reason)")]))
         }
     }
 
@@ -60,7 +60,7 @@ struct PodmanExecutor {
         }
         let report: (read: Int32, write: Int32)
         switch Sys.pipe() {
-        case .failure(let e): Self.die(Self.system("pipe", e))
+        case .failure(let e): Self.die(Failure.podmanSystem("pipe", e))
         case .success(let p): report = p
         }
         var command = cu_command(
@@ -71,7 +71,7 @@ struct PodmanExecutor {
         let sys = LiveSystemCalls()
         let child: Int32
         switch ForkAndWait.fork(.init([SIGHUP, SIGINT, SIGTERM], forward: true, childDefaults: true), sys) {
-        case .failure(let f): Self.die(PodmanError(f.podmanText(errnoText: GoText.errnoText)))
+        case .failure(let f): Self.die(f.asPodman)
         case .success(.child): cu_exec_command(&command)
         case .success(.parent(let pid)): child = pid
         }
@@ -87,11 +87,7 @@ struct PodmanExecutor {
         exit(ForkAndWait.podmanExitCode(ending))
     }
 
-    static func system(_ what: ByteString, _ e: Errno) -> PodmanError {
-        PodmanError("\(what): \(GoText.errnoText(e.rawValue))")
-    }
-
-    static func die(_ error: PodmanError) -> Never {
+    static func die(_ error: Failure) -> Never {
         PodmanUnshare.report(error, command: "")
         exit(error.exitCode)
     }

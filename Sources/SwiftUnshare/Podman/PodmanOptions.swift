@@ -21,45 +21,9 @@ public enum PodmanInvocation: Equatable, Sendable {
     case help
 }
 
-/// One of podman's own errors: printed as `Error: <message>` (and, for a
-/// command-line error, cobra's `See '<command> --help'` line), exit status 125
-/// unless told otherwise. Some of podman's failures print other things first
-/// (`stdout`, then logrus lines on stderr) and have no `Error:` line (nil message).
-public struct PodmanError: Error, Equatable, Sendable {
-    public var message: ByteString?
-    public var exitCode: Int32
-    public var seeHelp: Bool
-    public var log: [PodmanLogLine]
-    public var stdout: ByteString
-
-    public init(
-        _ message: ByteString?, exitCode: Int32 = 125, seeHelp: Bool = false,
-        log: [PodmanLogLine] = [], stdout: ByteString = ""
-    ) {
-        self.message = message
-        self.exitCode = exitCode
-        self.seeHelp = seeHelp
-        self.log = log
-        self.stdout = stdout
-    }
-
-    /// A failure podman logs with logrus and ends with exit status 1.
-    public static func logged(_ lines: [PodmanLogLine]) -> PodmanError {
-        PodmanError(nil, exitCode: 1, log: lines)
-    }
-
-    /// The `Error:` text on stderr (empty without a message); `command` names the program in the help hint.
-    public func rendered(command: ByteString) -> ByteString {
-        guard let message else { return "" }
-        var text: ByteString = "Error: \(message)\n"
-        if seeHelp { text = text + "See '\(command) --help'\n" }
-        return text
-    }
-}
-
 extension PodmanOptions {
     /// Parses `args` (args[0] is the program name).
-    public static func parse(_ args: [ByteString]) -> Result<PodmanInvocation, PodmanError> {
+    public static func parse(_ args: [ByteString]) -> Result<PodmanInvocation, Failure> {
         var options = PodmanOptions()
         var help = false
         var index = 1
@@ -112,12 +76,12 @@ extension PodmanOptions {
         return .success(.run(options))
     }
 
-    private static func usage(_ message: ByteString) -> PodmanError {
-        PodmanError(message, seeHelp: true)
+    private static func usage(_ message: ByteString) -> Failure {
+        Failure.podman(message, seeHelp: true)
     }
 
     /// strconv.ParseBool, with pflag's message for a bad value.
-    static func parseBool(_ value: ByteString, flag: String) -> Result<Bool, PodmanError> {
+    static func parseBool(_ value: ByteString, flag: String) -> Result<Bool, Failure> {
         switch value.description {
         case "1", "t", "T", "TRUE", "true", "True": return .success(true)
         case "0", "f", "F", "FALSE", "false", "False": return .success(false)

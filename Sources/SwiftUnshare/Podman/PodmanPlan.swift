@@ -65,11 +65,11 @@ public struct PodmanPlan: Equatable, Sendable {
 
 extension PodmanPlan {
     /// Decides everything from the options, reading only through `context`.
-    public static func build(_ o: PodmanOptions, context: PodmanSystemContext) -> Result<PodmanPlan, PodmanError> {
+    public static func build(_ o: PodmanOptions, context: PodmanSystemContext) -> Result<PodmanPlan, Failure> {
         let configured = PodmanStorage.nonEmpty(context.environment("_CONTAINERS_USERNS_CONFIGURED")) != nil
         let nested = context.euid == 0 && configured
         if context.euid == 0 && !nested {
-            return .failure(PodmanError("please use unshare with rootless"))
+            return .failure(Failure.podman("please use unshare with rootless"))
         }
 
         // podman's rootless ids: the caller's, or, nested, the ones the outer call recorded.
@@ -92,7 +92,7 @@ extension PodmanPlan {
         var command = o.command
         if command.isEmpty {
             guard let shell = context.environment("SHELL") else {
-                return .failure(PodmanError("no command specified and no $SHELL specified"))
+                return .failure(Failure.podman("no command specified and no $SHELL specified"))
             }
             command = [shell]
         }

@@ -56,7 +56,7 @@ public enum PodmanStorage {
     /// Graph root and run root: storage.conf's values (with $VARIABLES expanded,
     /// as podman does) over the rootless defaults. A file that exists but cannot
     /// be read or parsed is podman's error: its words on stdout, logged, exit 1.
-    public static func locations(context: PodmanSystemContext, rootlessUID: UInt32) -> Result<Locations, PodmanError> {
+    public static func locations(context: PodmanSystemContext, rootlessUID: UInt32) -> Result<Locations, Failure> {
         let runtimeDir = runtimeDirectory(context: context, rootlessUID: rootlessUID)
         let dataHome =
             nonEmpty(context.environment("XDG_DATA_HOME"))
@@ -73,7 +73,7 @@ public enum PodmanStorage {
         case .success(let text):
             switch StorageConf.parse(text) {
             case .failure(let malformed):
-                return .failure(unreadable(path, reason: ByteString(malformed.description)))
+                return .failure(unreadable(path, reason: malformed.message ?? ""))
             case .success(let roots):
                 let lookup = { (name: ByteString) in context.environment(name.description) }
                 if let g = roots.graphroot { locations.graphroot = GoText.expandEnv(g, lookup: lookup) }
@@ -84,8 +84,8 @@ public enum PodmanStorage {
     }
 
     /// containers/storage's report of a storage.conf it cannot use.
-    static func unreadable(_ path: ByteString, reason: ByteString) -> PodmanError {
-        PodmanError(
+    static func unreadable(_ path: ByteString, reason: ByteString) -> Failure {
+        Failure.podman(
             nil, exitCode: 1, log: [PodmanLogLine(.error, reason)],
             stdout: "Failed to read \(path) \(reason)\n")
     }

@@ -13,7 +13,7 @@ public enum PodmanUnshare {
             fail(error, command: command)
         case .success(.help):
             if case .failure(let e) = PodmanIO.write(1, PodmanHelp.text(command: command)) {
-                fail(PodmanError("write error: \(GoText.errnoText(e.rawValue))"), command: command)
+                fail(Failure.podman("write error: \(GoText.errnoText(e.rawValue))"), command: command)
             }
             exit(0)
         case .success(.run(let options)):
@@ -22,28 +22,30 @@ public enum PodmanUnshare {
                 fail(error, command: command)
             case .success(let plan) where options.explain:
                 if case .failure(let e) = PodmanIO.write(1, PodmanExplain.render(plan)) {
-                    fail(PodmanError("write error: \(GoText.errnoText(e.rawValue))"), command: command)
+                    fail(Failure.podman("write error: \(GoText.errnoText(e.rawValue))"), command: command)
                 }
                 exit(0)
             case .success(let plan):
                 // setns(2) of a user namespace and unshare(2) need a single thread.
                 if let failure = SingleThread.check() {
-                    fail(PodmanError(failure.podmanText(errnoText: GoText.errnoText)), command: command)
+                    fail(failure.asPodman, command: command)
                 }
                 PodmanExecutor(plan: plan).run()
             }
         }
     }
 
-    static func fail(_ error: PodmanError, command: ByteString) -> Never {
+    static func fail(_ error: Failure, command: ByteString) -> Never {
         report(error, command: command)
         exit(error.exitCode)
     }
 
     /// podman's output for a failure: its stdout text, its log lines, its `Error:` line.
-    static func report(_ error: PodmanError, command: ByteString) {
-        if !error.stdout.isEmpty { PodmanIO.write(1, error.stdout) }
-        PodmanLog.emit(error.log)
-        PodmanIO.write(2, error.rendered(command: command))
+    static func report(_ error: Failure, command: ByteString) {
+        if let output = error.podmanOutput {
+            if !output.stdout.isEmpty { PodmanIO.write(1, output.stdout) }
+            PodmanLog.emit(output.log)
+        }
+        PodmanIO.write(2, error.podmanRendered(command: command))
     }
 }

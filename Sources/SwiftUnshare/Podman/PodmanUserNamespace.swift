@@ -17,7 +17,7 @@ extension PodmanUserNamespace {
     }
 
     /// Makes the namespaces and moves this process into them; logs podman's messages.
-    func make(uid: UInt32, gid: UInt32) -> Result<Void, PodmanError> {
+    func make(uid: UInt32, gid: UInt32) -> Result<Void, Failure> {
         PodmanLog.emit(PauseProcess.sharedRootWarning() + messages)
         switch maps {
         case .single(let uid, let gid):
@@ -28,13 +28,13 @@ extension PodmanUserNamespace {
         }
     }
 
-    private func unshareUserAndMount() -> PodmanError? {
+    private func unshareUserAndMount() -> Failure? {
         guard case .failure(let e) = Sys.unshare(cu_CLONE_NEWUSER | cu_CLONE_NEWNS) else { return nil }
         PodmanIO.write(2, "cannot clone: \(e)\n")
-        return .logged([Self.internalStatus("cannot re-exec process")])
+        return .podmanLogged([Self.internalStatus("cannot re-exec process")])
     }
 
-    private func writeSingleMaps(uid: UInt32, gid: UInt32) -> Result<Void, PodmanError> {
+    private func writeSingleMaps(uid: UInt32, gid: UInt32) -> Result<Void, Failure> {
         for (file, text, what) in [
             ("/proc/self/setgroups", "deny\n", "setgroups file"),
             ("/proc/self/uid_map", "0 \(uid) 1\n", "uid_map"),
@@ -42,7 +42,7 @@ extension PodmanUserNamespace {
         ] {
             if case .failure(let e) = PodmanIO.writeFile(ByteString(file), ByteString(text)) {
                 return .failure(
-                    .logged([Self.internalStatus("cannot write \(what): open \(file): \(GoText.errnoText(e.rawValue))")]
+                    .podmanLogged([Self.internalStatus("cannot write \(what): open \(file): \(GoText.errnoText(e.rawValue))")]
                     ))
             }
         }
@@ -59,7 +59,7 @@ extension PodmanUserNamespace {
     }
 
     private func makeWithTools(uidLines: [PodmanIDMaps.Line], gidLines: [PodmanIDMaps.Line]) -> Result<
-        Void, PodmanError
+        Void, Failure
     > {
         let pid = getpid()
         let pathVar = getenv("PATH").map { ByteString(cString: $0) }
@@ -79,7 +79,7 @@ extension PodmanUserNamespace {
         }
         // podman stops at the first tool it cannot run; the ones before it run.
         let runnable = tools.prefix(while: { $0.problem == nil })
-        if runnable.isEmpty { return .failure(.logged([Self.internalStatus(tools[0].problem ?? "")])) }
+        if runnable.isEmpty { return .failure(.podmanLogged([Self.internalStatus(tools[0].problem ?? "")])) }
 
         let devnull = (try? Sys.open("/dev/null", O_RDWR | O_CLOEXEC).get()) ?? -1
         defer { if devnull >= 0 { Sys.close(devnull) } }
@@ -94,7 +94,7 @@ extension PodmanUserNamespace {
             gid: spec(runnable.count > 1 ? runnable[1] : nil),
             envp: CArrays.array(GoExec.environment(adding: [])), devnull: devnull)
         guard case .success(var handle) = Sys.spawnMapRunner(&runner) else {
-            return .failure(.logged([Self.internalStatus("cannot re-exec process")]))
+            return .failure(.podmanLogged([Self.internalStatus("cannot re-exec process")]))
         }
         if let e = unshareUserAndMount() {
             Sys.close(handle.release_fd)
@@ -103,7 +103,7 @@ extension PodmanUserNamespace {
             return .failure(e)
         }
         _ = cu_release_map_runner(&handle)
-        var failure: PodmanError?
+        var failure: Failure?
         for tool in runnable {
             guard let (record, output) = PodmanIO.readCaptured(handle.report_fd) else { break }
             if record.exec_err == 0 && record.status == 0 { continue }
@@ -114,13 +114,13 @@ extension PodmanUserNamespace {
         _ = Sys.wait(handle.pid)
         if let failure { return .failure(failure) }
         if runnable.count < tools.count, let problem = tools[runnable.count].problem {
-            return .failure(.logged([Self.internalStatus(problem)]))
+            return .failure(.podmanLogged([Self.internalStatus(problem)]))
         }
         return .success(())
     }
 
     /// podman's two log lines for a tool that failed.
-    private func toolFailure(_ tool: Tool, record: cu_captured, output: [UInt8]) -> PodmanError {
+    private func toolFailure(_ tool: Tool, record: cu_captured, output: [UInt8]) -> Failure {
         let path = tool.path ?? tool.name
         var lines = [PodmanLogLine(.error, "running `" + ByteString.join(tool.argv, " ") + "`: " + ByteString(output))]
         var reason: ByteString = "cannot set up namespace using \(GoText.quote(path))"
@@ -139,6 +139,6 @@ extension PodmanUserNamespace {
             record.exec_err != 0
             ? "fork/exec \(path): \(GoText.errnoText(record.exec_err))" : GoExec.stateText(record.status)
         lines.append(Self.internalStatus(reason + ": " + cause))
-        return .logged(lines)
+        return .podmanLogged(lines)
     }
 }

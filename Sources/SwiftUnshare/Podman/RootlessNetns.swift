@@ -29,17 +29,17 @@ public struct RootlessNetnsPlan: Equatable, Sendable {
 /// the command then runs in it, in a new mount namespace where /run and
 /// /var/lib/cni are podman's copies for the namespace (RootlessNetns+Mounts).
 enum RootlessNetns {
-    static func enter(_ p: RootlessNetnsPlan) -> Result<Void, PodmanError> {
+    static func enter(_ p: RootlessNetnsPlan) -> Result<Void, Failure> {
         if case .failure(let e) = PodmanIO.mkdirAll(p.tmpDir, mode: 0o700) {
             return .failure(
-                PodmanError("failed to get rootless-netns lockfile: mkdir \(p.tmpDir): \(GoText.errnoText(e.rawValue))")
+                Failure.podman("failed to get rootless-netns lockfile: mkdir \(p.tmpDir): \(GoText.errnoText(e.rawValue))")
             )
         }
         let lock: Int32
         switch Sys.create(p.lockFile, O_RDWR, 0o644) {
         case .failure(let e):
             return .failure(
-                PodmanError(
+                Failure.podman(
                     "failed to get rootless-netns lockfile: open \(p.lockFile): \(GoText.errnoText(e.rawValue))"))
         case .success(let fd): lock = fd
         }
@@ -51,10 +51,10 @@ enum RootlessNetns {
     }
 
     /// Under the lock: the namespace, made when it is not there.
-    private static func prepare(_ p: RootlessNetnsPlan) -> Result<Void, PodmanError> {
+    private static func prepare(_ p: RootlessNetnsPlan) -> Result<Void, Failure> {
         if case .failure(let e) = PodmanIO.mkdirAll(p.dir, mode: 0o700) {
             return .failure(
-                PodmanError(
+                Failure.podman(
                     "could not create rootless-netns directory: mkdir \(p.dir): \(GoText.errnoText(e.rawValue))"))
         }
         if !isNamespace(p.path) {
@@ -75,8 +75,8 @@ enum RootlessNetns {
         return cu_is_namespace_fd(fd) == 1
     }
 
-    private static func create(_ p: RootlessNetnsPlan) -> Result<Void, PodmanError> {
-        let fail = { (what: ByteString) in PodmanError("creating rootless network namespace: \(what)") }
+    private static func create(_ p: RootlessNetnsPlan) -> Result<Void, Failure> {
+        let fail = { (what: ByteString) in Failure.podman("creating rootless network namespace: \(what)") }
         if case .failure(let e) = PodmanIO.mkdirAll(p.nsDir, mode: 0o755) {
             return .failure(fail("mkdir \(p.nsDir): \(GoText.errnoText(e.rawValue))"))
         }
@@ -108,37 +108,37 @@ enum RootlessNetns {
         }
         if case .failure(let e) = PodmanIO.createFile(p.inDir("resolv.conf"), Slirp4netns.resolvConf(), mode: 0o644) {
             return .failure(
-                PodmanError(
+                Failure.podman(
                     "failed to create rootless netns resolv.conf: open \(p.inDir("resolv.conf")): \(GoText.errnoText(e.rawValue))"
                 ))
         }
         for (sub, what) in [("var/lib/cni", "var"), ("run", "run"), ("run/systemd", "systemd")] {
             if case .failure(let e) = PodmanIO.mkdirAll(p.inDir(ByteString(sub)), mode: 0o700) {
                 return .failure(
-                    PodmanError("could not create rootless-netns \(what) directory: \(GoText.errnoText(e.rawValue))"))
+                    Failure.podman("could not create rootless-netns \(what) directory: \(GoText.errnoText(e.rawValue))"))
             }
         }
         if case .failure(let e) = PodmanIO.mkdirAll(GoText.joinPath(p.dir, p.nsDir), mode: 0o700) {
             return .failure(
-                PodmanError("could not create rootless-netns netns directory: \(GoText.errnoText(e.rawValue))"))
+                Failure.podman("could not create rootless-netns netns directory: \(GoText.errnoText(e.rawValue))"))
         }
         return .success(())
     }
 
     /// Into the network namespace, then a new mount namespace with podman's binds.
-    private static func enterNamespace(_ p: RootlessNetnsPlan) -> Result<Void, PodmanError> {
+    private static func enterNamespace(_ p: RootlessNetnsPlan) -> Result<Void, Failure> {
         let joined = Sys.open(p.path, O_RDONLY | O_CLOEXEC).flatMap { fd in
             defer { Sys.close(fd) }
             return Sys.setns(fd, cu_CLONE_NEWNET)
         }
         if case .failure(let e) = joined {
             return .failure(
-                PodmanError(
+                Failure.podman(
                     "getting rootless network namespace: failed to Statfs \"\(p.path)\": \(GoText.errnoText(e.rawValue))"
                 ))
         }
         if case .failure(let e) = Sys.unshare(cu_CLONE_NEWNS) {
-            return .failure(PodmanError("cannot create a new mount namespace: \(GoText.errnoText(e.rawValue))"))
+            return .failure(Failure.podman("cannot create a new mount namespace: \(GoText.errnoText(e.rawValue))"))
         }
         return RootlessNetnsMounts.apply(p)
     }

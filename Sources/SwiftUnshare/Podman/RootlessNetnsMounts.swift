@@ -6,10 +6,10 @@ import Glibc
 /// kept, the namespace's resolv.conf over /etc/resolv.conf (or over its
 /// target under /run), podman's /var/lib/cni, and podman's /run.
 enum RootlessNetnsMounts {
-    static func apply(_ p: RootlessNetnsPlan) -> Result<Void, PodmanError> {
-        func bind(_ source: ByteString, _ target: ByteString, _ flags: UInt, _ what: ByteString) -> PodmanError? {
+    static func apply(_ p: RootlessNetnsPlan) -> Result<Void, Failure> {
+        func bind(_ source: ByteString, _ target: ByteString, _ flags: UInt, _ what: ByteString) -> Failure? {
             guard case .failure(let e) = Sys.mount(source, target, "none", flags) else { return nil }
-            return PodmanError("\(what): \(GoText.errnoText(e.rawValue))")
+            return Failure.podman("\(what): \(GoText.errnoText(e.rawValue))")
         }
         let shared = cu_MS_BIND | cu_MS_SHARED | cu_MS_REC
         if let e = bind(
@@ -33,7 +33,7 @@ enum RootlessNetnsMounts {
             let target = p.inDir("/run/systemd/resolve")
             if case .failure(let e) = Sys.mount("", target, "tmpfs", cu_MS_NOEXEC | cu_MS_NOSUID | cu_MS_NODEV) {
                 return .failure(
-                    PodmanError(
+                    Failure.podman(
                         "failed to mount tmpfs on \(GoText.quote(target)) for rootless netns: \(GoText.errnoText(e.rawValue))"
                     ))
             }
@@ -45,7 +45,7 @@ enum RootlessNetnsMounts {
             }
             if case .failure(let e) = made {
                 return .failure(
-                    PodmanError("failed to create rootless-netns resolv.conf file: \(GoText.errnoText(e.rawValue))"))
+                    Failure.podman("failed to create rootless-netns resolv.conf file: \(GoText.errnoText(e.rawValue))"))
             }
         }
         if let e = bind(
@@ -63,7 +63,7 @@ enum RootlessNetnsMounts {
             varTarget = GoText.cleanPath(varTarget + "/..")
             if varTarget == "/" { break }
         }
-        guard let varDir else { return .failure(PodmanError("failed to stat /var directory")) }
+        guard let varDir else { return .failure(Failure.podman("failed to stat /var directory")) }
         if let e = bind(varDir, varTarget, cu_MS_BIND, "failed to mount \(varTarget) for rootless netns") {
             return .failure(e)
         }
@@ -75,7 +75,7 @@ enum RootlessNetnsMounts {
 
     /// /etc/resolv.conf with its symlinks followed one component at a time,
     /// stopping at the first target under /run/ (podman's walk).
-    static func resolvConfTarget() -> Result<ByteString, PodmanError> {
+    static func resolvConfTarget() -> Result<ByteString, Failure> {
         var path = Array("/etc/resolv.conf".utf8)
         var links = 0
         var i = 1
@@ -89,7 +89,7 @@ enum RootlessNetnsMounts {
             switch Sys.stat(prefix, followLinks: false) {
             case .failure(let e):
                 return .failure(
-                    PodmanError("failed to stat resolv.conf path: lstat \(prefix): \(GoText.errnoText(e.rawValue))"))
+                    Failure.podman("failed to stat resolv.conf path: lstat \(prefix): \(GoText.errnoText(e.rawValue))"))
             case .success(let s): st = s
             }
             guard st.st_mode & S_IFMT == S_IFLNK else {
@@ -100,7 +100,7 @@ enum RootlessNetnsMounts {
             switch Sys.readlink(prefix) {
             case .failure(let e):
                 return .failure(
-                    PodmanError(
+                    Failure.podman(
                         "failed to read resolv.conf symlink: readlink \(prefix): \(GoText.errnoText(e.rawValue))"))
             case .success(let l): link = l
             }
@@ -113,7 +113,7 @@ enum RootlessNetnsMounts {
             path = joined.bytes
             i = 1
             if joined.hasPrefix("/run/") { break }
-            if links == 255 { return .failure(PodmanError("too many symlinks while resolving /etc/resolv.conf")) }
+            if links == 255 { return .failure(Failure.podman("too many symlinks while resolving /etc/resolv.conf")) }
         }
         return .success(ByteString(path))
     }

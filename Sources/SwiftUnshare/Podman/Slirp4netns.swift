@@ -6,7 +6,7 @@ import Glibc
 /// <path> tap0`, its own process group and (sandboxed) mount namespace, its
 /// output in a log file that is unlinked at once, ready when it writes on fd 3.
 enum Slirp4netns {
-    static func start(_ p: RootlessNetnsPlan) -> Result<pid_t, PodmanError> {
+    static func start(_ p: RootlessNetnsPlan) -> Result<pid_t, Failure> {
         let pathVar = getenv("PATH").map { ByteString(cString: $0) }
         let program: ByteString
         switch GoExec.lookPath("slirp4netns", path: pathVar, isExecutableFile: GoExec.isExecutableFile) {
@@ -21,19 +21,19 @@ enum Slirp4netns {
         let text: [UInt8]
         switch Sys.runCaptured(program, [program, "--help"], envp: envp, devnull: devnull) {
         case .failure(let e):
-            return .failure(PodmanError("checking slirp4netns binary \(program): \(GoText.errnoText(e.rawValue))"))
+            return .failure(Failure.podman("checking slirp4netns binary \(program): \(GoText.errnoText(e.rawValue))"))
         case .success(let (captured, output)):
             guard captured.exec_err == 0 && captured.status == 0 else {
                 let cause: ByteString =
                     captured.exec_err != 0
                     ? "fork/exec \(program): \(GoText.errnoText(captured.exec_err))" : GoExec.stateText(captured.status)
                 let inner: ByteString = "slirp4netns \(GoText.quote(ByteString(output))): \(cause)"
-                return .failure(PodmanError("checking slirp4netns binary \(program): \(GoText.quote(inner)): \(inner)"))
+                return .failure(Failure.podman("checking slirp4netns binary \(program): \(GoText.quote(inner)): \(inner)"))
             }
             text = output
         }
         func has(_ flag: String) -> Bool { text.containsSequence(Array(flag.utf8)) }
-        guard has("--enable-ipv6") else { return .failure(PodmanError("enable_ipv6 not supported")) }
+        guard has("--enable-ipv6") else { return .failure(Failure.podman("enable_ipv6 not supported")) }
         var args: [ByteString] = [program]
         if has("--disable-host-loopback") { args.append("--disable-host-loopback") }
         if has("--mtu") { args.append("--mtu=65520") }
@@ -44,7 +44,7 @@ enum Slirp4netns {
 
         let sync: (read: Int32, write: Int32)
         switch Sys.pipe() {
-        case .failure(let e): return .failure(PodmanError("failed to open pipe: \(GoText.errnoText(e.rawValue))"))
+        case .failure(let e): return .failure(Failure.podman("failed to open pipe: \(GoText.errnoText(e.rawValue))"))
         case .success(let fds): sync = fds
         }
         defer {
@@ -56,7 +56,7 @@ enum Slirp4netns {
         switch Sys.create(logPath, O_RDWR | O_TRUNC, 0o666) {
         case .failure(let e):
             return .failure(
-                PodmanError(
+                Failure.podman(
                     "failed to open slirp4netns log file \(logPath): open \(logPath): \(GoText.errnoText(e.rawValue))"))
         case .success(let fd): log = fd
         }
@@ -69,13 +69,13 @@ enum Slirp4netns {
         let pid: pid_t
         switch Sys.spawnDetached(&spec) {
         case .failure(let e):
-            return .failure(PodmanError("failed to start slirp4netns process: \(GoText.errnoText(e.rawValue))"))
+            return .failure(Failure.podman("failed to start slirp4netns process: \(GoText.errnoText(e.rawValue))"))
         case .success(let child): pid = child
         }
         if case .failure(let e) = PodmanIO.createFile(p.inDir("rootless-netns-slirp4netns.pid"), "\(pid)", mode: 0o700)
         {
             return .failure(
-                PodmanError("unable to write rootless-netns slirp4netns pid file: \(GoText.errnoText(e.rawValue))"))
+                Failure.podman("unable to write rootless-netns slirp4netns pid file: \(GoText.errnoText(e.rawValue))"))
         }
         return waitReady(pid, program: program, sync: sync.read, log: log)
     }
@@ -83,27 +83,27 @@ enum Slirp4netns {
     /// podman's waitForSync: a byte on the pipe; if none within a second and
     /// the process has ended, its log is the error.
     private static func waitReady(_ pid: pid_t, program: ByteString, sync: Int32, log: Int32)
-        -> Result<pid_t, PodmanError>
+        -> Result<pid_t, Failure>
     {
         while true {
             if case .success(true) = Sys.readable(sync, milliseconds: 1000) {
                 if PodmanIO.read(sync, count: 1).count == 1 { return .success(pid) }
-                return .failure(PodmanError("failed to read from \(program) sync pipe: EOF"))
+                return .failure(Failure.podman("failed to read from \(program) sync pipe: EOF"))
             }
             let status: Int32
             switch Sys.poll(child: pid) {
             case .failure(let e):
                 return .failure(
-                    PodmanError("failed to read \(program) process status: \(GoText.errnoText(e.rawValue))"))
+                    Failure.podman("failed to read \(program) process status: \(GoText.errnoText(e.rawValue))"))
             case .success(nil): continue
             case .success(let s?): status = s
             }
             if cu_wifexited(status) != 0 {
                 lseek(log, 0, SEEK_SET)
                 let content = PodmanIO.read(log, count: 1 << 20)
-                return .failure(PodmanError("\(program) failed: \(GoText.quote(ByteString(content)))"))
+                return .failure(Failure.podman("\(program) failed: \(GoText.quote(ByteString(content)))"))
             }
-            return .failure(PodmanError("\(program) killed by signal"))
+            return .failure(Failure.podman("\(program) killed by signal"))
         }
     }
 

@@ -14,15 +14,13 @@ public enum StorageConf {
         }
     }
 
-    /// The library's ParseError text: `toml: line N (last key "k"): message`.
-    public struct Malformed: Error, Equatable, Sendable, CustomStringConvertible {
-        public var line: Int
-        public var lastKey: String
-        public var reason: String
-        public var description: String {
-            lastKey.isEmpty
-                ? "toml: line \(line): \(reason)" : "toml: line \(line) (last key \"\(lastKey)\"): \(reason)"
-        }
+    /// The library's ParseError text, `toml: line N (last key "k"): message`,
+    /// as a failure (PodmanStorage reports it as podman does).
+    public static func malformed(line: Int, lastKey: String, reason: String) -> Failure {
+        Failure(
+            ByteString(
+                lastKey.isEmpty
+                    ? "toml: line \(line): \(reason)" : "toml: line \(line) (last key \"\(lastKey)\"): \(reason)"))
     }
 
     /// The [storage] keys that are strings in containers/storage's configuration.
@@ -30,12 +28,12 @@ public enum StorageConf {
 
     /// The `[storage]` graphroot and runroot of a storage.conf text (nil when
     /// absent; empty strings count as absent, as podman ignores them).
-    public static func parse(_ text: [UInt8]) -> Result<Roots, Malformed> {
+    public static func parse(_ text: [UInt8]) -> Result<Roots, Failure> {
         var input = text
         if input.starts(with: [0xff, 0xfe]) || input.starts(with: [0xfe, 0xff]) { input.removeFirst(2) }
         if input.prefix(6).contains(0) {
             return .failure(
-                Malformed(
+                malformed(
                     line: 1, lastKey: "",
                     reason: "files cannot contain NULL bytes; probably using UTF-16; TOML files must be UTF-8"))
         }
@@ -46,7 +44,7 @@ public enum StorageConf {
         case .success: break
         }
         if let f = lexFailure {
-            return .failure(Malformed(line: f.line, lastKey: parser.current, reason: f.message))
+            return .failure(malformed(line: f.line, lastKey: parser.current, reason: f.message))
         }
         var roots = Roots()
         for key in stringKeys {
@@ -54,7 +52,7 @@ public enum StorageConf {
             guard case .string(let s) = found.value else {
                 if case .other(let type) = found.value {
                     return .failure(
-                        Malformed(
+                        malformed(
                             line: found.line, lastKey: key,
                             reason: "incompatible types: TOML value has type \(type); destination has type string"))
                 }
@@ -93,11 +91,11 @@ struct TOMLParser {
         return context.joined(separator: ".") + "." + currentKey
     }
 
-    private func fail(_ line: Int, _ reason: String) -> StorageConf.Malformed {
-        StorageConf.Malformed(line: line, lastKey: current, reason: reason)
+    private func fail(_ line: Int, _ reason: String) -> Failure {
+        StorageConf.malformed(line: line, lastKey: current, reason: reason)
     }
 
-    mutating func run() -> Result<Void, StorageConf.Malformed> {
+    mutating func run() -> Result<Void, Failure> {
         while index < items.count {
             let item = items[index]
             index += 1
@@ -154,7 +152,7 @@ struct TOMLParser {
         return key
     }
 
-    private mutating func addContext(_ key: [String], array: Bool, line: Int) -> StorageConf.Malformed? {
+    private mutating func addContext(_ key: [String], array: Bool, line: Int) -> Failure? {
         context = []
         for name in key.dropLast() {
             let path = (context + [name]).joined(separator: ".")

@@ -15,7 +15,8 @@ struct TOMLLexer {
         var line: Int
     }
 
-    struct Failure: Error {
+    /// Where and why lexing stopped (StorageConf turns it into a Failure).
+    struct Stop: Error {
         var line: Int
         var message: String
     }
@@ -37,15 +38,15 @@ struct TOMLLexer {
     init(_ input: [UInt8]) { self.input = input }
 
     /// Every item up to the end of the input, or the first error.
-    static func lex(_ input: [UInt8]) -> ([Item], Failure?) {
+    static func lex(_ input: [UInt8]) -> ([Item], Stop?) {
         var lexer = TOMLLexer(input)
         do {
             try lexer.run()
             return (lexer.items, nil)
-        } catch let f as Failure {
+        } catch let f as Stop {
             return (lexer.items, f)
         } catch {
-            return (lexer.items, Failure(line: lexer.line, message: "unreadable"))
+            return (lexer.items, Stop(line: lexer.line, message: "unreadable"))
         }
     }
 
@@ -58,11 +59,11 @@ struct TOMLLexer {
         }
         if input[pos] == 0x0a { line += 1 }
         guard let (r, w) = Self.decode(input, at: pos) else {
-            throw Failure(line: line, message: "invalid UTF-8 byte: 0x\(hex2(input[pos]))")
+            throw Stop(line: line, message: "invalid UTF-8 byte: 0x\(hex2(input[pos]))")
         }
         let lone = r == 0x0d && (pos == input.count - 1 || input[pos + 1] != 0x0a)
         if ((r < 0x20 && r != 0x09 && r != 0x0a && r != 0x0d) || r == 0x7f) || lone {
-            throw Failure(line: line, message: "TOML files cannot contain control characters: '0x\(hex2(UInt8(r)))'")
+            throw Stop(line: line, message: "TOML files cannot contain control characters: '0x\(hex2(UInt8(r)))'")
         }
         widths.append(w)
         if widths.count > 4 { widths.removeFirst() }
@@ -107,8 +108,8 @@ struct TOMLLexer {
         }
     }
 
-    func fail(_ message: String, previousLine: Bool = false) -> Failure {
-        Failure(line: atEOF || previousLine ? line - 1 : line, message: message)
+    func fail(_ message: String, previousLine: Bool = false) -> Stop {
+        Stop(line: atEOF || previousLine ? line - 1 : line, message: message)
     }
 
     static func quoted(_ r: UInt32) -> String {

@@ -43,7 +43,8 @@ struct IDMapperRun {
             stdio: (-1, -1, pipe[1]), workdir: nil,
             paths: arena.array(CArrays.pathCandidates(tool, path: path)), argv: arena.array(argv),
             sh_argv: arena.slots(argv.count + 2), envp: arena.array(Spawner.callerEnvironment()),
-            pdeath_signal: 0, parent_pidfd: -1, parent_pid: getpid(), force_fallback: 0)
+            pdeath_signal: 0, parent_pidfd: -1, parent_pid: getpid(), force_fallback: 0,
+            new_session: 0, ignored_signals: 0, blocked_signals: 0)
         var handle = cu_spawn_handle(pid: 0, pidfd: -1, release_fd: -1, report_fd: -1)
         let started = nothingOrErrno(retryOnInterrupt: false) { cu_spawn_start(&attr, &handle) }
         close(pipe[1])

@@ -1,5 +1,8 @@
-/// Why a spawn failed: the stage, the map strategy that was chosen, and the
-/// failure in util-linux's words (the same `Failure` the CLI prints).
+/// Why a spawn failed: the core's one error value (`Failure`, the same value
+/// the CLI prints, in util-linux's words) with two facts a library caller
+/// branches on: the stage it failed at and the map strategy that was chosen.
+/// Not a second hierarchy: every message, errno and exit status is the
+/// `Failure`'s.
 public struct SpawnError: Error, Equatable, Sendable, CustomStringConvertible {
     public enum Stage: Equatable, Sendable {
         /// The description itself (maps, setgroups, /etc/subuid): nothing was started.

@@ -23,6 +23,10 @@ struct SpawnPlan: Equatable {
     var propagation: UInt
 
     static func resolve(_ command: UnshareCommand, context: SystemContext) -> Result<SpawnPlan, Failure> {
+        for signal in command.ignoredSignals.union(command.blockedSignals).sorted()
+        where !(1...64).contains(signal) || signal == SIGKILL || signal == SIGSTOP {
+            return .failure(Failure("invalid signal number \(signal): not a signal that can be ignored or blocked"))
+        }
         var o = Options()
         o.namespaces = command.namespaces
         let m = command.idMapping

@@ -55,7 +55,9 @@ struct Spawner {
             argv: arena.array(argv), sh_argv: arena.slots(argv.count + 2), envp: arena.array(environment),
             pdeath_signal: command.parentDeathSignal ?? 0,
             parent_pidfd: command.parentDeathSignal == nil ? -1 : cu_spawn_own_pidfd(),
-            parent_pid: getpid(), force_fallback: command._forceCloneFallback ? 1 : 0))
+            parent_pid: getpid(), force_fallback: command._forceCloneFallback ? 1 : 0,
+            new_session: command.newSession ? 1 : 0, ignored_signals: Self.bits(command.ignoredSignals),
+            blocked_signals: Self.bits(command.blockedSignals)))
         defer { if call.attr.parent_pidfd >= 0 { close(call.attr.parent_pidfd) } }
 
         // Kill on parent death follows the thread that cloned: clone on one
@@ -95,6 +97,12 @@ struct Spawner {
         return UnsharedProcess(pid: pid, pidfd: handle.pidfd, strategy: plan.strategy)
     }
 
+    /// Signals 1...64 as the C side's bit set (bit s - 1 for signal s); the
+    /// request was checked (SpawnPlan) before this.
+    static func bits(_ signals: Set<Int32>) -> UInt64 {
+        signals.reduce(0) { $0 | ((1...64).contains($1) ? UInt64(1) << UInt64($1 - 1) : 0) }
+    }
+
     /// The child's failed step in util-linux's words.
     func childFailure(_ r: cu_spawn_report) -> SpawnError {
         let e = Errno(r.err)
@@ -108,6 +116,7 @@ struct Spawner {
         case CU_SPAWN_STEP_PROPAGATION.rawValue:
             return .system(.setup, s, "cannot change root filesystem propagation", e)
         case CU_SPAWN_STEP_STDIO.rawValue: return .system(.setup, s, "cannot set up descriptor \(r.index)", e)
+        case CU_SPAWN_STEP_SESSION.rawValue: return .system(.setup, s, "setsid failed", e)
         case CU_SPAWN_STEP_CHDIR.rawValue:
             return .system(.setup, s, "cannot change directory to \(command.workingDirectory ?? "")", e)
         case CU_SPAWN_STEP_EXEC.rawValue:

@@ -90,6 +90,15 @@ public struct UnshareCommand: Equatable, Sendable {
     /// process ends (PR_SET_PDEATHSIG, tied to a thread that lives as long as
     /// the process). nil: the program outlives the caller.
     public var parentDeathSignal: Int32?
+    /// setsid(2) before exec: the program leads a session (and process group)
+    /// of its own, with no controlling terminal, as a daemon does; a terminal's
+    /// ^C no longer reaches it.
+    public var newSession = false
+    /// Signals (1...64) the program starts with ignored (SIG_IGN survives
+    /// exec); every other signal starts at its default action.
+    public var ignoredSignals: Set<Int32> = []
+    /// Signals (1...64) blocked in the mask the program starts with (default: an empty mask).
+    public var blockedSignals: Set<Int32> = []
     /// Tests only: clone(2) and pidfd_open(2) instead of clone3(2).
     public var _forceCloneFallback = false
 

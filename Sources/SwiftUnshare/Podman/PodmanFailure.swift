@@ -1,0 +1,64 @@
+/// podman's dialect of the one error value (Core/Failure.swift). podman
+/// prints `Error: <message>` on stderr (and, for a command-line error, cobra's
+/// `See '<command> --help'` line) and exits 125 unless told otherwise; some of
+/// its failures print other things first (text on stdout, then logrus lines
+/// on stderr) and have no `Error:` line at all.
+public struct PodmanOutput: Equatable, Sendable {
+    /// The text after `Error: `; nil: no `Error:` line.
+    public var message: ByteString?
+    /// cobra's `See '<command> --help'` line follows the message.
+    public var seeHelp: Bool
+    /// logrus lines, printed on stderr before the message.
+    public var log: [PodmanLogLine]
+    /// Text printed on stdout before anything else.
+    public var stdout: ByteString
+
+    public init(_ message: ByteString?, seeHelp: Bool = false, log: [PodmanLogLine] = [], stdout: ByteString = "") {
+        self.message = message
+        self.seeHelp = seeHelp
+        self.log = log
+        self.stdout = stdout
+    }
+}
+
+extension Failure {
+    /// One of podman's own failures: `Error: <message>`, exit status 125 unless told otherwise.
+    public static func podman(
+        _ message: ByteString?, exitCode: Int32 = 125, seeHelp: Bool = false,
+        log: [PodmanLogLine] = [], stdout: ByteString = ""
+    ) -> Failure {
+        Failure(.podman(PodmanOutput(message, seeHelp: seeHelp, log: log, stdout: stdout)), exitCode: exitCode)
+    }
+
+    /// A failure podman logs with logrus and ends with exit status 1.
+    public static func podmanLogged(_ lines: [PodmanLogLine]) -> Failure {
+        .podman(nil, exitCode: 1, log: lines)
+    }
+
+    /// `<what>: <Go's errno words>`, podman's exit status 125.
+    static func podmanSystem(_ what: ByteString, _ e: Errno) -> Failure {
+        .podman("\(what): \(GoText.errnoText(e.rawValue))")
+    }
+
+    /// A core failure (a typed call, the fork) told as podman tells it: its
+    /// words with Go's errno text, exit status 125.
+    public var asPodman: Failure {
+        if podmanOutput != nil { return self }
+        return .podman(podmanText(errnoText: GoText.errnoText))
+    }
+
+    /// What podman prints beyond the message, when this is one of podman's own failures.
+    public var podmanOutput: PodmanOutput? {
+        if case .podman(let output) = operation { return output }
+        return nil
+    }
+
+    /// The `Error:` text on stderr (empty without a message); `command` names the program in the help hint.
+    public func podmanRendered(command: ByteString) -> ByteString {
+        let output = podmanOutput ?? PodmanOutput(podmanText(errnoText: GoText.errnoText))
+        guard let message = output.message else { return "" }
+        var text: ByteString = "Error: \(message)\n"
+        if output.seeHelp { text = text + "See '\(command) --help'\n" }
+        return text
+    }
+}
