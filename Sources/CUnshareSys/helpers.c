@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * The helper children swift-unshare forks before unshare(2). They stay in the
  * original namespaces and act on their parent (the "target") from outside
@@ -19,6 +20,7 @@
  */
 #define _GNU_SOURCE
 #include "CUnshareSys.h"
+#include "child_io.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -29,26 +31,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* write(2) until done; EINTR is retried. 0 or -1/errno. */
-static int write_all(int fd, const char *buf, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = write(fd, buf, len);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            return -1;
-        }
-        buf += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
 static void report(int fd, int step, int err, int index)
 {
     struct cu_report r = { .step = step, .err = err, .index = index };
-    (void)write_all(fd, (const char *)&r, sizeof(r));
+    (void)cu_write_all(fd, (const char *)&r, sizeof(r));
 }
 
 /* In the helper, right after fork: see the safety properties above. */
@@ -98,7 +84,7 @@ static void write_map(int dirfd, const char *name, const char *text, size_t len,
         report(report_fd, open_step, errno, 0);
         _exit(1);
     }
-    if (write_all(fd, text, len) != 0) {
+    if (cu_write_all(fd, text, len) != 0) {
         report(report_fd, open_step + 1, errno, 0);
         _exit(1);
     }
@@ -226,7 +212,7 @@ int cu_spawn_bind_helper(const struct cu_bind_helper *h, struct cu_helper_handle
 int cu_release_helper(struct cu_helper_handle *h)
 {
     char byte = 1;
-    int rc = write_all(h->release_fd, &byte, 1);
+    int rc = cu_write_all(h->release_fd, &byte, 1);
     int e = errno;
     close(h->release_fd);
     h->release_fd = -1;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * Name services in a fully static swift-unshare (BENCHMARKS.md, README).
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * Signal masks and forwarding for the one fork-and-wait path of both modes
  * (Core/ForkAndWait.swift).

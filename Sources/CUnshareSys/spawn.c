@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * The parent side of the SwiftUnshare library's spawn (see cu_spawn.h and
  * docs/library.md): pipes, the clone itself, releasing the child, reading its

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * The child side of the SwiftUnshare library's spawn (see cu_spawn.h and
  * docs/library.md): everything from clone to exec.
@@ -9,6 +10,7 @@
  */
 #define _GNU_SOURCE
 #include "spawn_child.h"
+#include "child_io.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -50,36 +52,6 @@ static void __attribute__((noreturn)) fail(int fd, int step, int err, int index)
     _exit(step == CU_SPAWN_STEP_EXEC ? (err == ENOENT ? 127 : 126) : 1);
 }
 
-static int write_all(int fd, const char *buf, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = write(fd, buf, len);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            return -1;
-        }
-        buf += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
-/* close_range(2), or one close(2) at a time on kernels before 5.9. */
-static void close_span(unsigned int from, unsigned int to)
-{
-    if (from > to)
-        return;
-    if (syscall(SYS_close_range, from, to, 0) == 0)
-        return;
-    struct rlimit rl;
-    unsigned int max = 65536;
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < max)
-        max = (unsigned int)rl.rlim_cur;
-    for (unsigned int fd = from; fd <= to && fd < max; fd++)
-        close((int)fd);
-}
-
 /* Close every descriptor from 3 up except those in keep[] (the pipes of this
  * spawn and the caller's stdio sources): whatever another thread had open at
  * the moment of the clone is gone at once, so its pipes see end of file. */
@@ -97,10 +69,10 @@ static void close_others(int *keep, int n)
     for (int i = 0; i < n; i++) {
         if (keep[i] < (int)from)
             continue;
-        close_span(from, (unsigned int)keep[i] - 1);
+        cu_close_span(from, (unsigned int)keep[i] - 1);
         from = (unsigned int)keep[i] + 1;
     }
-    close_span(from, ~0U);
+    cu_close_span(from, ~0U);
 }
 
 /* execvp(3)'s rules over the prepared candidates: go on past ENOENT-like
@@ -215,7 +187,7 @@ void cu_spawn_child_main(const struct cu_spawn_attr *a, int report_w, int releas
                 continue;
             fail(report_w, CU_SPAWN_STEP_OPEN, errno, (int)i);
         }
-        if (write_all(fd, w->text, w->len) != 0)
+        if (cu_write_all(fd, w->text, w->len) != 0)
             fail(report_w, CU_SPAWN_STEP_WRITE, errno, (int)i);
         close(fd);
     }
@@ -243,8 +215,8 @@ void cu_spawn_child_main(const struct cu_spawn_attr *a, int report_w, int releas
     /* 8. Nothing above 2 crosses exec; the report pipe stays open until then. */
     if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) != 0) {
         if (report_w > 3)
-            close_span(3, (unsigned int)report_w - 1);
-        close_span((unsigned int)report_w + 1, ~0U);
+            cu_close_span(3, (unsigned int)report_w - 1);
+        cu_close_span((unsigned int)report_w + 1, ~0U);
     }
 
     if (a->workdir && chdir(a->workdir) != 0)

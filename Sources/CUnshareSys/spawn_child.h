@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* Shared by spawn.c and spawn_child.c only (not part of the module). */
 #ifndef CU_SPAWN_CHILD_H
 #define CU_SPAWN_CHILD_H

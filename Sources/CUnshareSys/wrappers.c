@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * CUnshareSys: one-line wrappers for what Swift cannot import (macros,
  * variadic calls, functions behind _GNU_SOURCE). Each returns what the

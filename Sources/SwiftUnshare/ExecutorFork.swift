@@ -1,7 +1,8 @@
+// SPDX-License-Identifier: Apache-2.0
 import CUnshareSys
 import Glibc
 
-/// -f/--fork, --kill-child and --forward-signals (spec section 2 and step 8),
+/// -f/--fork, --kill-child and --forward-signals (docs/unshare.md section 2 and step 8),
 /// and the persistence binds.
 extension Executor {
     /// --fork: the parent persists namespaces, waits, and ends as the child
@@ -19,12 +20,14 @@ extension Executor {
         case .failure(let f):
             return .failure(f)
         case .success(.child):
-            if let helper = bindHelper {   // only the parent may release it
+            if let helper = bindHelper {  // only the parent may release it
                 sys.close(helper.handle.releaseFD)
                 bindHelper = nil
             }
             if let signal = killChild {
-                if case .failure(let e) = sys.setParentDeathSignal(signal) { return .failure(Failure(.call("prctl"), e)) }
+                if case .failure(let e) = sys.setParentDeathSignal(signal) {
+                    return .failure(Failure(.call("prctl"), e))
+                }
                 // The parent may have died before prctl: then nobody wants our status.
                 switch sys.pidfdEnded(parentPidfd) {
                 case .failure(let e): return .failure(Failure(.call("poll parent pidfd"), e))

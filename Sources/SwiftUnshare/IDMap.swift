@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// One line of a uid_map or gid_map: `inner outer count`.
 public struct IDRange: Equatable, Sendable, CustomStringConvertible {
     public var inner: UInt32
@@ -50,7 +51,7 @@ public struct SingleID: Equatable, Sendable {
 }
 
 public enum IDMapMerge {
-    /// The merge rule (spec section 4): the single id comes first and has
+    /// The merge rule (docs/unshare.md section 4): the single id comes first and has
     /// priority. An `auto` range starts at inner 0 at full length; any other range
     /// that contains the single outer or inner id (top bound inclusive) loses its
     /// topmost id; then each range is split around the single id, on both sides,
@@ -75,12 +76,19 @@ public enum IDMapMerge {
             innerStart = 0
         }
         guard let single else {
-            return count == 0 ? [] : [IDRange(inner: UInt32(truncatingIfNeeded: innerStart),
-                                              outer: range.outer, count: range.count)]
+            return count == 0
+                ? []
+                : [
+                    IDRange(
+                        inner: UInt32(truncatingIfNeeded: innerStart),
+                        outer: range.outer, count: range.count)
+                ]
         }
-        let outer = UInt64(single.outer), inner = UInt64(single.inner)
+        let outer = UInt64(single.outer)
+        let inner = UInt64(single.inner)
         if range.inner != nil, count > 0,
-           (outer >= outerStart && outer <= outerStart + count) || (inner >= innerStart && inner <= innerStart + count) {
+            (outer >= outerStart && outer <= outerStart + count) || (inner >= innerStart && inner <= innerStart + count)
+        {
             count -= 1
         }
         let outerOffset = min(outer > outerStart ? outer - outerStart : 0, count)
@@ -88,18 +96,23 @@ public enum IDMapMerge {
 
         var pieces: [(inner: UInt64, outer: UInt64, count: UInt64)] = []
         let lo = (inner: innerStart, outer: outerStart, count: min(innerOffset, outerOffset))
-        var mid = (inner: lo.inner + lo.count, outer: lo.outer + lo.count,
-                   count: max(innerOffset, outerOffset) - min(innerOffset, outerOffset))
+        var mid = (
+            inner: lo.inner + lo.count, outer: lo.outer + lo.count,
+            count: max(innerOffset, outerOffset) - min(innerOffset, outerOffset)
+        )
         if mid.outer == outer { mid.outer += 1 }
         if mid.inner == inner { mid.inner += 1 }
-        var hi = (inner: mid.inner + mid.count, outer: mid.outer + mid.count,
-                  count: count - lo.count - mid.count)
+        var hi = (
+            inner: mid.inner + mid.count, outer: mid.outer + mid.count,
+            count: count - lo.count - mid.count
+        )
         if hi.outer == outer { hi.outer += 1 }
         if hi.inner == inner { hi.inner += 1 }
         pieces = [lo, mid, hi]
         return pieces.filter { $0.count > 0 }.map {
-            IDRange(inner: UInt32(truncatingIfNeeded: $0.inner), outer: UInt32(truncatingIfNeeded: $0.outer),
-                    count: UInt32(truncatingIfNeeded: $0.count))
+            IDRange(
+                inner: UInt32(truncatingIfNeeded: $0.inner), outer: UInt32(truncatingIfNeeded: $0.outer),
+                count: UInt32(truncatingIfNeeded: $0.count))
         }
     }
 }

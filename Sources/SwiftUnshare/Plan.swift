@@ -1,4 +1,5 @@
-/// How id maps get written (spec section 4).
+// SPDX-License-Identifier: Apache-2.0
+/// How id maps get written (docs/unshare.md section 4).
 public enum MapStrategy: Equatable, Sendable {
     /// No map at all: plain -U, or no user namespace (the program sees 65534).
     case none
@@ -30,7 +31,7 @@ public enum TimeClock: Equatable, Sendable {
     public var clockID: Int32 { self == .monotonic ? 1 : 7 }
 }
 
-/// One effect, in the order the kernel needs (spec section 3).
+/// One effect, in the order the kernel needs (docs/unshare.md section 3).
 public enum Step: Equatable, Sendable {
     /// Fork the helper that binds the namespaces onto these files once released.
     case startBindHelper([PersistTarget])

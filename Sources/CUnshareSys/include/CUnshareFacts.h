@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #ifndef CUNSHARE_FACTS_H
 #define CUNSHARE_FACTS_H
 

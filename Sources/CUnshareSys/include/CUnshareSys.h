@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * CUnshareSys: the small C part of swift-unshare.
  *

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * podman mode's children (pause.c): podman's pause process, the
  * newuidmap/newgidmap runs whose output podman logs, the command itself, and

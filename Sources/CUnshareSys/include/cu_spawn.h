@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * cu_spawn: everything between clone and exec for the SwiftUnshare library's
  * spawn API (docs/library.md).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import Glibc
 
 /// The few Go formatting rules podman's messages are made of, so that
@@ -97,9 +98,11 @@ public enum GoText {
         }
     }
 
-    /// One UTF-8 sequence at `i`: (scalar, length), or nil when invalid.
-    private static func decodeUTF8(_ b: [UInt8], at i: Int) -> (UInt32, Int)? {
+    /// One UTF-8 sequence at `i`: (scalar, length), or nil when invalid (Go's
+    /// utf8.DecodeRune rules: no overlong forms, no surrogates). Also the TOML reader's.
+    static func decodeUTF8(_ b: [UInt8], at i: Int) -> (UInt32, Int)? {
         let c = b[i]
+        if c < 0x80 { return (UInt32(c), 1) }
         let length: Int
         var scalar: UInt32
         switch c {

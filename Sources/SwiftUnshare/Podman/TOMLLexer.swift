@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// A TOML lexer with the states, messages and line counting of the TOML
 /// library podman 4.3.1 reads storage.conf with, so that a malformed file is
 /// reported on the same line in the same words. Iterative: nesting depth costs
@@ -134,30 +135,7 @@ struct TOMLLexer {
     }
 
     static func decode(_ b: [UInt8], at i: Int) -> (UInt32, Int)? {
-        let c = b[i]
-        if c < 0x80 { return (UInt32(c), 1) }
-        let length: Int
-        var scalar: UInt32
-        switch c {
-        case 0xc2...0xdf:
-            length = 2
-            scalar = UInt32(c & 0x1f)
-        case 0xe0...0xef:
-            length = 3
-            scalar = UInt32(c & 0x0f)
-        case 0xf0...0xf4:
-            length = 4
-            scalar = UInt32(c & 0x07)
-        default: return nil
-        }
-        guard i + length <= b.count else { return nil }
-        for j in 1..<length {
-            guard b[i + j] & 0xc0 == 0x80 else { return nil }
-            scalar = scalar << 6 | UInt32(b[i + j] & 0x3f)
-        }
-        let minimum: UInt32 = length == 2 ? 0x80 : (length == 3 ? 0x800 : 0x10000)
-        guard scalar >= minimum, scalar <= 0x10ffff, !(0xd800...0xdfff).contains(scalar) else { return nil }
-        return (scalar, length)
+        GoText.decodeUTF8(b, at: i)
     }
 
     static func isBare(_ r: UInt32) -> Bool {

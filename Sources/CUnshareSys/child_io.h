@@ -1,0 +1,29 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * Small async-signal-safe pieces shared by the C files whose code runs in a
+ * forked or cloned child (helpers.c, pause.c, podman_tools.c, podman_calls.c,
+ * spawn_child.c). Private to this target: Swift does not see this header.
+ */
+#ifndef CU_CHILD_IO_H
+#define CU_CHILD_IO_H
+
+#include <sys/types.h>
+
+/* write(2) until all of buf is written; EINTR is retried. 0, or -1 with errno. */
+int cu_write_all(int fd, const void *buf, size_t len);
+
+/* read(2) until len bytes, end of file or an error; EINTR is retried. The count read. */
+ssize_t cu_read_full(int fd, void *buf, size_t len);
+
+/* waitpid(2) for pid, EINTR retried. */
+pid_t cu_wait_retry(pid_t pid, int *status);
+
+/* Closes descriptors from..to: close_range(2), or one close(2) at a time on
+   kernels before 5.9 (up to the descriptor limit). */
+void cu_close_span(unsigned int from, unsigned int to);
+
+/* Every signal back to its default action (glibc's own two real-time signals
+   too, through the raw system call), and an empty mask. */
+void cu_default_all_signals(void);
+
+#endif
