@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # swift-unshare: build, test and install.
 #
 #   make                  debug build
@@ -112,6 +113,7 @@ uninstall:
 	sh scripts/install-dirs.sh --remove "$(DESTDIR)" "$(CREATED_DIRS)"
 
 check:
+	$(SWIFT) format lint --strict --recursive $(FORMAT_PATHS)
 	sh scripts/test-setup.sh
 	$(SWIFT) build $(SWIFT_FLAGS)
 	$(SWIFT) test $(SWIFT_FLAGS)

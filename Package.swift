@@ -1,4 +1,5 @@
 // swift-tools-version:6.0
+// SPDX-License-Identifier: Apache-2.0
 import PackageDescription
 
 // No package dependencies: the toolchain only.
@@ -13,17 +14,21 @@ let package = Package(
         // in a forked helper child (async-signal-safe only).
         // Hardened as distributions build C: stack canaries, and checked
         // string and memory calls (_FORTIFY_SOURCE needs optimisation: release only).
-        .target(name: "CUnshareSys", cSettings: [
-            .define("_FORTIFY_SOURCE", to: "2", .when(configuration: .release)),
-            .unsafeFlags(["-fstack-protector-strong"]),
-        ]),
+        .target(
+            name: "CUnshareSys",
+            cSettings: [
+                .define("_FORTIFY_SOURCE", to: "2", .when(configuration: .release)),
+                .unsafeFlags(["-fstack-protector-strong"]),
+            ]),
         // Start-up trims for the static release link (BENCHMARKS.md): linked
         // into the swift-unshare executable only, never into library users'
         // programs. Hardened as CUnshareSys.
-        .target(name: "CStartup", cSettings: [
-            .define("_FORTIFY_SOURCE", to: "2", .when(configuration: .release)),
-            .unsafeFlags(["-fstack-protector-strong"]),
-        ]),
+        .target(
+            name: "CStartup",
+            cSettings: [
+                .define("_FORTIFY_SOURCE", to: "2", .when(configuration: .release)),
+                .unsafeFlags(["-fstack-protector-strong"]),
+            ]),
         // Parsing, planning and executing. Glibc only: no Foundation, no Dispatch.
         .target(name: "SwiftUnshare", dependencies: ["CUnshareSys"]),
         // The library's `async` wait, kept out of the module the CLI links, so

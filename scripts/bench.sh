@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # swift-unshare against util-linux unshare and podman unshare, as the
 # unprivileged test user, from one run: hyperfine medians and their ratios,
 # peak RSS, and shadow's time-to-unshare race. Prints a Markdown table to

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # The directories `make install` needs, and only those it made itself.
 #
 #   install-dirs.sh DESTDIR LIST DIR...       create each DIR (and missing parents)

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Podman mode's part of the test setup (called at the end of test-setup.sh).
 # Idempotent; changes only what it names, and says so.
 #

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Prepares this machine for swift-unshare's integration tests. Idempotent.
 #
 #   sh scripts/test-setup.sh             as root: say what will change, then change it

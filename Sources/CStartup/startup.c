@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * Start-up trims for the fully static release binary (BENCHMARKS.md),
  * linked into the swift-unshare executable only (never into a library user's

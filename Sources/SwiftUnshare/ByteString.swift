@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// Bytes as they came from argv or a file: paths and names on Linux are not
 /// always UTF-8, and swift-unshare must pass them on and print them unchanged.
 public struct ByteString: Hashable, Sendable, ExpressibleByStringLiteral,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import CUnshareSys
 import Glibc
 
@@ -21,7 +22,7 @@ public struct Executor<System: SystemCalls> {
     /// Runs every step. Ends by exec (never returns), by the fork parent's
     /// end (`.exit`, or a signal raised on itself), or with a failure.
     public mutating func run() -> Ending {
-        _ = sys.defaultSignal(SIGCHLD)   // clear an inherited SIG_IGN, or waitpid fails
+        _ = sys.defaultSignal(SIGCHLD)  // clear an inherited SIG_IGN, or waitpid fails
         for step in plan.steps {
             if let ending = perform(step) { return ending }
         }
@@ -49,7 +50,8 @@ public struct Executor<System: SystemCalls> {
             return IDMapHelpers.release(mapHelpers, sys).map(Ending.failure)
         case .setTimeOffset(let clock, let seconds):
             let path: ByteString = "/proc/self/timens_offsets"
-            return write(path, "\(clock.clockID) \(seconds) 0", open: .openTimeOffsets(path), write: .writeTimeOffsets(path))
+            return write(
+                path, "\(clock.clockID) \(seconds) 0", open: .openTimeOffsets(path), write: .writeTimeOffsets(path))
         case .fork(let killChild, let forwardSignals, let persist):
             return forkAndWait(killChild: killChild, forwardSignals: forwardSignals, persist: persist)
         case .persist(let action):
@@ -114,8 +116,10 @@ public struct Executor<System: SystemCalls> {
     }
 
     /// A /proc file written in one go; util-linux's "cannot open" / "write failed" by default.
-    private func write(_ path: ByteString, _ text: ByteString, ignoreMissing: Bool = false, in dirfd: Int32? = nil,
-                       open: Failure.Operation? = nil, write: Failure.Operation? = nil) -> Ending? {
+    private func write(
+        _ path: ByteString, _ text: ByteString, ignoreMissing: Bool = false, in dirfd: Int32? = nil,
+        open: Failure.Operation? = nil, write: Failure.Operation? = nil
+    ) -> Ending? {
         switch ProcFiles.write(path, text, ignoreMissing: ignoreMissing, in: dirfd, sys) {
         case .success: return nil
         case .failure(.open(let e)): return .failure(Failure(open ?? .openFile(path), e))

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// What getopt_long(3) yields for one option.
 public enum GetoptEvent<ID: Equatable & Sendable>: Equatable {
     case option(ID, ByteString?)

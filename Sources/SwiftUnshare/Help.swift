@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// --help and --version texts.
 public enum Help {
     /// util-linux's `<name> from util-linux <version>` line, which scripts parse

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import Glibc
 
 /// shadow's libsubid, loaded with dlopen only when nsswitch.conf names a
@@ -8,7 +9,8 @@ import Glibc
 /// The array is the caller's: released with subid_free() where the library has
 /// it (shadow 4.14 and later), else with free(), as the 4.13 header says.
 enum Libsubid {
-    private typealias GetRanges = @convention(c) (UnsafePointer<CChar>?, UnsafeMutablePointer<UnsafeMutableRawPointer?>?) -> Int32
+    private typealias GetRanges =
+        @convention(c) (UnsafePointer<CChar>?, UnsafeMutablePointer<UnsafeMutableRawPointer?>?) -> Int32
     private typealias Release = @convention(c) (UnsafeMutableRawPointer?) -> Void
 
     static func ranges(owner: ByteString, users: Bool) -> SubordinateIDs.LibsubidAnswer {
@@ -32,15 +34,17 @@ enum Libsubid {
             }
         }
         guard let array else { return .ranges([]) }
-        let word = MemoryLayout<UInt>.stride   // unsigned long
+        let word = MemoryLayout<UInt>.stride  // unsigned long
         var entries: [SubordinateIDs.Entry] = []
         for i in 0..<Int(count) {
             let start = array.load(fromByteOffset: 2 * i * word, as: UInt.self)
             let length = array.load(fromByteOffset: (2 * i + 1) * word, as: UInt.self)
             // A range that does not fit 32-bit ids is clipped, or skipped if it starts beyond them.
             guard start <= UInt(UInt32.max) else { continue }
-            entries.append(SubordinateIDs.Entry(start: UInt32(start),
-                                                count: UInt32(min(length, UInt(UInt32.max) - start))))
+            entries.append(
+                SubordinateIDs.Entry(
+                    start: UInt32(start),
+                    count: UInt32(min(length, UInt(UInt32.max) - start))))
         }
         return .ranges(entries)
     }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import CUnshareSys
 
 /// The namespace kinds, in the order util-linux binds persistent ones.

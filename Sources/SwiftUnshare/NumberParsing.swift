@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import Glibc
 
 /// Number parsing with util-linux's rules (strtoul_or_err and friends), but

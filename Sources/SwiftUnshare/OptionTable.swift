@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// Whether a long option takes an argument (getopt_long's has_arg).
 public enum ArgumentKind: Sendable, Equatable {
     case none

@@ -1,19 +1,24 @@
+// SPDX-License-Identifier: Apache-2.0
 extension Plan {
     /// Decides every step from the options, with no effect on the system.
     /// `pid` is the caller's pid (for util-linux's texts that name /proc/<pid>).
     public static func build(_ o: Options, context: SystemContext, pid: Int32) -> Result<Plan, Failure> {
-        var mapUser = o.mapUser, mapGroup = o.mapGroup
-        var uidMap: [IDRange]?, gidMap: [IDRange]?
+        var mapUser = o.mapUser
+        var mapGroup = o.mapGroup
+        var uidMap: [IDRange]?
+        var gidMap: [IDRange]?
         // A single id joins the ranges when there are ranges, or with --owner.
         if !o.userRanges.isEmpty || (mapUser != nil && o.owner != nil) {
-            let lines = IDMapMerge.merge(single: mapUser.map { SingleID(inner: $0, outer: context.euid) },
-                                         ranges: o.userRanges)
+            let lines = IDMapMerge.merge(
+                single: mapUser.map { SingleID(inner: $0, outer: context.euid) },
+                ranges: o.userRanges)
             uidMap = lines.isEmpty ? nil : lines
             mapUser = nil
         }
         if !o.groupRanges.isEmpty || (mapGroup != nil && o.owner != nil) {
-            let lines = IDMapMerge.merge(single: mapGroup.map { SingleID(inner: $0, outer: context.egid) },
-                                         ranges: o.groupRanges)
+            let lines = IDMapMerge.merge(
+                single: mapGroup.map { SingleID(inner: $0, outer: context.egid) },
+                ranges: o.groupRanges)
             gidMap = lines.isEmpty ? nil : lines
             mapGroup = nil
         }
@@ -38,7 +43,8 @@ extension Plan {
         let persistTargets = Namespace.allCases.compactMap { ns in
             o.persist[ns].map { PersistTarget(namespace: ns, file: $0) }
         }
-        let persistViaHelper = !persistTargets.isEmpty
+        let persistViaHelper =
+            !persistTargets.isEmpty
             && (o.namespaces.contains(.mount) || o.namespaces.contains(.user))
         let persistAction: PersistAction? =
             persistTargets.isEmpty ? nil : (persistViaHelper ? .releaseHelper : .bindDirectly(persistTargets))
@@ -46,8 +52,10 @@ extension Plan {
         var steps: [Step] = []
         if persistViaHelper { steps.append(.startBindHelper(persistTargets)) }
         if uidMap != nil || gidMap != nil {
-            steps.append(.startMapHelper(strategy == .privilegedHelper
-                ? .privileged(uid: uidMap, gid: gidMap) : .newIDMap(uid: uidMap, gid: gidMap)))
+            steps.append(
+                .startMapHelper(
+                    strategy == .privilegedHelper
+                        ? .privileged(uid: uidMap, gid: gidMap) : .newIDMap(uid: uidMap, gid: gidMap)))
         }
         if let owner = o.owner { steps.append(.becomeOwner(owner)) }
         steps.append(.unshare(o.namespaces))

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import CUnshareSys
 import Glibc
 
@@ -16,7 +17,9 @@ public enum SignalNames {
 
     /// The signal number for `name`, or nil: case-insensitive, "SIG" optional,
     /// "RTMIN+n", "RTMAX-n" and "RTn" for real-time signals. Numbers alone are refused.
-    public static func number(for name: ByteString, rtmin: Int32 = cu_sigrtmin(), rtmax: Int32 = cu_sigrtmax()) -> Int32? {
+    public static func number(for name: ByteString, rtmin: Int32 = cu_sigrtmin(), rtmax: Int32 = cu_sigrtmax())
+        -> Int32?
+    {
         var rest = Array(name.bytes.map(upper))[...]
         if rest.starts(with: Array("SIG".utf8)) { rest = rest.dropFirst(3) }
         if rest.starts(with: Array("RT".utf8)) {

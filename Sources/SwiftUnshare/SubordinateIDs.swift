@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// Subordinate id ranges from /etc/subuid and /etc/subgid (subuid(5)), as
 /// util-linux reads them for `auto` and `subids`, and every range for podman mode.
 public enum SubordinateIDs {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// Subordinate ids from NSS (docs in the man page, SUBORDINATE IDS): when
 /// /etc/nsswitch.conf names a `subid:` module other than `files`, the ranges come
 /// from shadow's libsubid (which loads `libsubid_<module>.so`), as podman does;
@@ -45,8 +46,10 @@ extension SubordinateIDs {
 
     /// The caller's ranges through libsubid: by user name, then (when that finds
     /// none) by the uid as a number, as podman asks. A failure names the module.
-    public static func nssRanges(module: ByteString, user: PasswdEntry, users: Bool,
-                                 context: SystemContext) -> Result<[Entry], Failure> {
+    public static func nssRanges(
+        module: ByteString, user: PasswdEntry, users: Bool,
+        context: SystemContext
+    ) -> Result<[Entry], Failure> {
         var answer = context.libsubidRanges(owner: user.name, users: users)
         if answer == .ranges([]) && user.name != "\(user.uid)" {
             answer = context.libsubidRanges(owner: "\(user.uid)", users: users)
@@ -56,7 +59,9 @@ extension SubordinateIDs {
         case .ranges(let list):
             return .success(list)
         case .failed:
-            return .failure(Failure("cannot read subordinate \(kind)s of \"\(user.name)\" from NSS module \"\(module)\" (libsubid)"))
+            return .failure(
+                Failure("cannot read subordinate \(kind)s of \"\(user.name)\" from NSS module \"\(module)\" (libsubid)")
+            )
         case .unavailable(let why):
             return .failure(Failure("subid: \(module) in \(nsswitchFile) needs libsubid.so.4: \(why)"))
         }
@@ -64,12 +69,15 @@ extension SubordinateIDs {
 
     /// The caller's first range from NSS, or util-linux's no-match message in
     /// this source's words.
-    static func nssFirstRange(module: ByteString, user: PasswdEntry, users: Bool,
-                              context: SystemContext) -> Result<Entry, Failure> {
+    static func nssFirstRange(
+        module: ByteString, user: PasswdEntry, users: Bool,
+        context: SystemContext
+    ) -> Result<Entry, Failure> {
         nssRanges(module: module, user: user, users: users, context: context).flatMap { list in
             guard let first = list.first else {
                 let kind = users ? "uid" : "gid"
-                return .failure(Failure("no subordinate \(kind) range for user \"\(user.name)\" from NSS module \"\(module)\""))
+                return .failure(
+                    Failure("no subordinate \(kind) range for user \"\(user.name)\" from NSS module \"\(module)\""))
             }
             return .success(first)
         }

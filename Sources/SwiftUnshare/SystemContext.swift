@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// What parsing and planning may read from the system, and nothing more:
 /// the caller's ids, passwd and group entries, and whole small files
 /// (/etc/subuid, /etc/subgid, /proc/self/uid_map). Tests pass plain values.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import Glibc
 
 /// Which program the command line asks for.
@@ -9,7 +10,7 @@ public enum Mode: Equatable, Sendable {
     case podman([ByteString])
 
     public static func select(_ arguments: [ByteString]) -> Mode {
-        let args = arguments.isEmpty ? ["swift-unshare"] : arguments   // execve() may pass argc 0
+        let args = arguments.isEmpty ? ["swift-unshare"] : arguments  // execve() may pass argc 0
         if args[0].basename == "podman-unshare" { return .podman(args) }
         if args.count > 1 && args[1] == "--podman" { return .podman([args[0]] + args.dropFirst(2)) }
         return .unshare(args)
@@ -25,7 +26,8 @@ public enum Mode: Equatable, Sendable {
         case .unshare(let args): prefix = args[0].basename
         case .podman: prefix = "Error"
         }
-        let line: ByteString = "\(prefix): refusing to run setuid or setgid "
+        let line: ByteString =
+            "\(prefix): refusing to run setuid or setgid "
             + "(real and effective user or group ids differ); install it without the set-id bits\n"
         _ = Sys.writeAll(2, line.bytes)
         exit(1)
@@ -46,11 +48,15 @@ public enum Unshare {
         switch Options.parse(args, context: context) {
         case .failure(let failure) where failure.tryHelp:
             // glibc's getopt names the program as typed; the Try line, util-linux's, by its basename
-            _ = Sys.writeAll(2, ("\(args[0]): \(failure.message ?? "")\n"
-                + "Try '\(program) --help' for more information.\n").bytes)
+            _ = Sys.writeAll(
+                2,
+                ("\(args[0]): \(failure.message ?? "")\n"
+                    + "Try '\(program) --help' for more information.\n").bytes)
             exit(failure.exitCode)
         case .failure(let failure):
-            fail(failure, program: program, hint: HintSituation(arguments: args, options: nil, plan: nil, failure: nil), facts: context)
+            fail(
+                failure, program: program, hint: HintSituation(arguments: args, options: nil, plan: nil, failure: nil),
+                facts: context)
         case .success(.help):
             writeOut(Help.usage(program: program), program: program)
             exit(0)
@@ -87,8 +93,10 @@ public enum Unshare {
     /// util-linux's message; then, when stderr is a terminal (or with --explain),
     /// the failure's hint line naming the cause (scripts keep util-linux's exact bytes).
     /// `facts` is the context read before any namespace was made (the ids are the caller's).
-    static func fail(_ failure: Failure, program: ByteString, hint situation: HintSituation? = nil,
-                     facts: LiveSystem = LiveSystem(), always: Bool = false) -> Never {
+    static func fail(
+        _ failure: Failure, program: ByteString, hint situation: HintSituation? = nil,
+        facts: LiveSystem = LiveSystem(), always: Bool = false
+    ) -> Never {
         var failure = failure
         if var situation, always || isatty(2) == 1 {
             situation.failure = FailedOperation(failure)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// Version numbers. `swiftUnshare` is written from the VERSION file by
 /// `make version`; a test checks that it, VERSION and the man pages agree.
 public enum Version {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import SwiftUnshare
 
 /// `async` waiting lives in a module of its own: the CLI links SwiftUnshare

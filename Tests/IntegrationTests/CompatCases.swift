@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import Foundation
 import Glibc
 import Testing
@@ -25,14 +26,16 @@ struct CompatCase: Sendable, CustomTestStringConvertible {
 
     /// A usage error: glibc's message and the "Try" line, exit 1.
     static func usage(_ args: [String], _ message: String) -> CompatCase {
-        CompatCase(args: args, ending: .exit(1), stdout: "",
-                   stderr: "unshare: \(message)\nTry 'unshare --help' for more information.\n")
+        CompatCase(
+            args: args, ending: .exit(1), stdout: "",
+            stderr: "unshare: \(message)\nTry 'unshare --help' for more information.\n")
     }
 
     /// An error of unshare's own: one line, exit 1 (126/127 for exec failures).
     static func error(_ args: [String], _ message: String, exit code: Int32 = 1, path: String? = nil) -> CompatCase {
-        CompatCase(args: args, ending: .exit(code), stdout: "", stderr: "unshare: \(message)\n",
-                   env: path.map { ["PATH": $0] } ?? [:])
+        CompatCase(
+            args: args, ending: .exit(code), stdout: "", stderr: "unshare: \(message)\n",
+            env: path.map { ["PATH": $0] } ?? [:])
     }
 
     /// Success with nothing on stderr; `stdout` when it is known exactly.
@@ -40,8 +43,10 @@ struct CompatCase: Sendable, CustomTestStringConvertible {
         CompatCase(args: args, ending: .exit(0), stdout: stdout, stderr: "", env: path.map { ["PATH": $0] } ?? [:])
     }
 
-    static func ends(_ args: [String], _ ending: Ending, stdout: String? = nil, stderr: String? = nil,
-                     env: [String: String] = [:]) -> CompatCase {
+    static func ends(
+        _ args: [String], _ ending: Ending, stdout: String? = nil, stderr: String? = nil,
+        env: [String: String] = [:]
+    ) -> CompatCase {
         CompatCase(args: args, ending: ending, stdout: stdout, stderr: stderr, env: env)
     }
 }
@@ -51,10 +56,13 @@ struct CompatCase: Sendable, CustomTestStringConvertible {
 enum CompatSanity {
     /// Signals that mean a crash (a Swift trap is SIGILL or SIGTRAP).
     static let crashSignals: Set<Int32> = [SIGILL, SIGTRAP, SIGABRT, SIGBUS, SIGFPE, SIGSEGV, SIGSYS]
-    static let crashTexts = ["Fatal error", "Backtrace", "Stack dump", "Current stack trace", "Illegal instruction",
-                             "Segmentation fault", "💣"]
+    static let crashTexts = [
+        "Fatal error", "Backtrace", "Stack dump", "Current stack trace", "Illegal instruction",
+        "Segmentation fault", "💣",
+    ]
 
-    static func check(_ o: Outcome, allowing expected: Ending? = nil, sourceLocation: SourceLocation = #_sourceLocation) {
+    static func check(_ o: Outcome, allowing expected: Ending? = nil, sourceLocation: SourceLocation = #_sourceLocation)
+    {
         #expect(o.ending != .timedOut, "timed out", sourceLocation: sourceLocation)
         if case .signal(let s) = o.ending, expected != o.ending {
             #expect(!crashSignals.contains(s), "crashed with signal \(s)\n\(o)", sourceLocation: sourceLocation)

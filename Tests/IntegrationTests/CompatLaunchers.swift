@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import Foundation
 import Glibc
 import Testing
@@ -18,16 +19,22 @@ enum CompatRun {
     /// @ARGV: working directory, binary, arguments.
     private static let launcher = #"chdir(shift) or exit 97; my $p = shift; exec {$p} "unshare", @ARGV; exit 98"#
 
-    static func run(_ binary: String, _ args: [String], as runner: Runner = .root, cwd: String? = nil,
-                    extraEnv: [String: String] = [:], timeout: Double = 20) -> Outcome {
+    static func run(
+        _ binary: String, _ args: [String], as runner: Runner = .root, cwd: String? = nil,
+        extraEnv: [String: String] = [:], timeout: Double = 20
+    ) -> Outcome {
         runBytes(binary, args.map { Array($0.utf8) }, as: runner, cwd: cwd, extraEnv: extraEnv, timeout: timeout)
     }
 
-    static func runBytes(_ binary: String, _ args: [[UInt8]], as runner: Runner = .root, cwd: String? = nil,
-                         extraEnv: [String: String] = [:], timeout: Double = 20) -> Outcome {
+    static func runBytes(
+        _ binary: String, _ args: [[UInt8]], as runner: Runner = .root, cwd: String? = nil,
+        extraEnv: [String: String] = [:], timeout: Double = 20
+    ) -> Outcome {
         let head = [perl, "-e", launcher, "--", cwd ?? CompatFixtures.workDir, binary].map { Array($0.utf8) }
-        return Harness.runBytes(head + args, as: runner, env: Harness.environment(for: runner, extra: extraEnv),
-                                timeout: timeout).normalized
+        return Harness.runBytes(
+            head + args, as: runner, env: Harness.environment(for: runner, extra: extraEnv),
+            timeout: timeout
+        ).normalized
     }
 
     /// The same launcher, first ignoring the signals named in `ignore` (as
@@ -39,10 +46,14 @@ enum CompatRun {
         chdir(shift) or exit 97; my $p = shift; exec {$p} "unshare", @ARGV; exit 98
         """#
 
-    static func runWithSignals(_ binary: String, _ args: [String], ignore: [String], block: [Int32],
-                               as runner: Runner = .root) -> Outcome {
-        let head = [perl, "-e", signalLauncher, "--", ignore.joined(separator: ","),
-                    block.map(String.init).joined(separator: ","), CompatFixtures.workDir, binary]
+    static func runWithSignals(
+        _ binary: String, _ args: [String], ignore: [String], block: [Int32],
+        as runner: Runner = .root
+    ) -> Outcome {
+        let head = [
+            perl, "-e", signalLauncher, "--", ignore.joined(separator: ","),
+            block.map(String.init).joined(separator: ","), CompatFixtures.workDir, binary,
+        ]
         return Harness.run(head + args, as: runner, timeout: 20).normalized
     }
 
@@ -71,8 +82,9 @@ enum CompatStdout {
         """#
 
     static func run(_ binary: String, _ args: [String], stdout target: Target) -> Outcome {
-        Harness.run([CompatRun.perl, "-e", launcher, "--", target.rawValue, CompatFixtures.workDir, binary] + args,
-                    timeout: 20)
+        Harness.run(
+            [CompatRun.perl, "-e", launcher, "--", target.rawValue, CompatFixtures.workDir, binary] + args,
+            timeout: 20)
     }
 }
 
@@ -84,11 +96,11 @@ enum CompatFixtures {
 
     /// PATH-search fixtures: `foo` in each folder is something else.
     struct PathDirs: Sendable {
-        let noExec: String      // foo: a readable file without execute permission
-        let empty: String       // no foo
-        let exec: String        // foo: an executable script
-        let directory: String   // foo: a directory
-        let noShebang: String   // foo: executable text without #! (execvp runs it with /bin/sh)
+        let noExec: String  // foo: a readable file without execute permission
+        let empty: String  // no foo
+        let exec: String  // foo: an executable script
+        let directory: String  // foo: a directory
+        let noShebang: String  // foo: executable text without #! (execvp runs it with /bin/sh)
     }
 
     static let path: PathDirs = {
@@ -105,8 +117,9 @@ enum CompatFixtures {
             Harness.writeExecutable(path, text)
             chmod(path, mode)
         }
-        let dirs = PathDirs(noExec: dir("noexec"), empty: dir("empty"), exec: dir("exec"),
-                            directory: dir("directory"), noShebang: dir("noshebang"))
+        let dirs = PathDirs(
+            noExec: dir("noexec"), empty: dir("empty"), exec: dir("exec"),
+            directory: dir("directory"), noShebang: dir("noshebang"))
         file(dirs.noExec + "/foo", "#!/bin/sh\necho should-not-run\n", mode: 0o644)
         file(dirs.exec + "/foo", "#!/bin/sh\necho from-exec \"$@\"\n", mode: 0o755)
         _ = dir("directory/foo")
@@ -140,7 +153,9 @@ enum CompatPersist {
         /// nsenter into the file lands in the namespace the file shows (nil: not tried).
         var entered: Bool?
 
-        var description: String { "\(outcome)\nmounted: \(mounted), new namespace: \(newNamespace), entered: \(String(describing: entered))" }
+        var description: String {
+            "\(outcome)\nmounted: \(mounted), new namespace: \(newNamespace), entered: \(String(describing: entered))"
+        }
     }
 
     static let nsenter = "/usr/bin/nsenter"
@@ -156,9 +171,13 @@ enum CompatPersist {
         }
         let outcome = CompatRun.run(binary, ["--\(ns)=\(file)"] + extra + ["true"], as: runner)
         let mountinfo = (try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)) ?? ""
-        let mounted = mountinfo.split(separator: "\n").contains { $0.split(separator: " ").dropFirst(4).first.map(String.init) == file }
-        var st = stat(), own = stat()
-        let newNamespace = mounted && stat(file, &st) == 0 && stat("/proc/self/ns/\(link)", &own) == 0 && st.st_ino != own.st_ino
+        let mounted = mountinfo.split(separator: "\n").contains {
+            $0.split(separator: " ").dropFirst(4).first.map(String.init) == file
+        }
+        var st = stat()
+        var own = stat()
+        let newNamespace =
+            mounted && stat(file, &st) == 0 && stat("/proc/self/ns/\(link)", &own) == 0 && st.st_ino != own.st_ino
         var entered: Bool?
         if mounted && link != "pid" && link != "user" && FileManager.default.isExecutableFile(atPath: nsenter) {
             let o = Harness.run([nsenter, "--\(ns)=\(file)", "readlink", "/proc/self/ns/\(link)"])

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import Foundation
 import Glibc
 import Testing
@@ -88,17 +89,24 @@ enum CompatTable {
         .error(["--monotonic", "x", "true"], "failed to parse monotonic offset: 'x'"),
         .error(["--monotonic=", "true"], "failed to parse monotonic offset: ''"),
         .error(["--boottime", "x", "true"], "failed to parse boottime offset: 'x'"),
-        .error(["-T", "--boottime=999999999999999999999", "true"],
-               "failed to parse boottime offset: '999999999999999999999': Numerical result out of range"),
-        .error(["-T", "--monotonic=-999999999999999999999", "true"],
-               "failed to parse monotonic offset: '-999999999999999999999': Numerical result out of range"),
-        .error(["-r", "--setgroups=allow", "true"], "options --setgroups=allow and --map-group are mutually exclusive"),
-        .error(["--setgroups=allow", "--map-group=0", "true"],
-               "options --setgroups=allow and --map-group are mutually exclusive"),
+        .error(
+            ["-T", "--boottime=999999999999999999999", "true"],
+            "failed to parse boottime offset: '999999999999999999999': Numerical result out of range"),
+        .error(
+            ["-T", "--monotonic=-999999999999999999999", "true"],
+            "failed to parse monotonic offset: '-999999999999999999999': Numerical result out of range"),
+        .error(
+            ["-r", "--setgroups=allow", "true"], "options --setgroups=allow and --map-group are mutually exclusive"),
+        .error(
+            ["--setgroups=allow", "--map-group=0", "true"],
+            "options --setgroups=allow and --map-group are mutually exclusive"),
         // Exec failures: 127 for ENOENT, 126 otherwise.
         .error([noSuchProgram], "failed to execute \(noSuchProgram): No such file or directory", exit: 127),
-        .error([noSuchProgram, "-r", "--bogus"], "failed to execute \(noSuchProgram): No such file or directory", exit: 127),
-        .error(["/nonexistent/program"], "failed to execute /nonexistent/program: No such file or directory", exit: 127),
+        .error(
+            [noSuchProgram, "-r", "--bogus"], "failed to execute \(noSuchProgram): No such file or directory", exit: 127
+        ),
+        .error(
+            ["/nonexistent/program"], "failed to execute /nonexistent/program: No such file or directory", exit: 127),
         .error(["./foo"], "failed to execute ./foo: No such file or directory", exit: 127),
         .error([""], "failed to execute : No such file or directory", exit: 127),
         .error(["-"], "failed to execute -: No such file or directory", exit: 127),
@@ -132,17 +140,23 @@ enum CompatTable {
     static var loginShell: [CompatCase] {
         let home = CompatFixtures.shellHome
         return [
-            .ends([], .exit(0), stdout: "profile: -myshell\n", stderr: "",
-                  env: ["HOME": home, "SHELL": home + "/myshell"]),
-            .ends(["-r"], .exit(0), stdout: "profile: -myshell\n", stderr: "",
-                  env: ["HOME": home, "SHELL": home + "/myshell"]),
-            .ends(["-f", "--"], .exit(0), stdout: "profile: -myshell\n", stderr: "",
-                  env: ["HOME": home, "SHELL": home + "/myshell"]),
-            .ends([], .exit(127), stdout: "", stderr: "unshare: failed to execute /nonexistent/sh: No such file or directory\n",
-                  env: ["HOME": home, "SHELL": "/nonexistent/sh"]),
+            .ends(
+                [], .exit(0), stdout: "profile: -myshell\n", stderr: "",
+                env: ["HOME": home, "SHELL": home + "/myshell"]),
+            .ends(
+                ["-r"], .exit(0), stdout: "profile: -myshell\n", stderr: "",
+                env: ["HOME": home, "SHELL": home + "/myshell"]),
+            .ends(
+                ["-f", "--"], .exit(0), stdout: "profile: -myshell\n", stderr: "",
+                env: ["HOME": home, "SHELL": home + "/myshell"]),
+            .ends(
+                [], .exit(127), stdout: "",
+                stderr: "unshare: failed to execute /nonexistent/sh: No such file or directory\n",
+                env: ["HOME": home, "SHELL": "/nonexistent/sh"]),
             // execv, not execvp: a bare name is not searched in PATH.
-            .ends([], .exit(127), stdout: "", stderr: "unshare: failed to execute myshell: No such file or directory\n",
-                  env: ["HOME": home, "SHELL": "myshell", "PATH": home + ":/usr/bin:/bin"]),
+            .ends(
+                [], .exit(127), stdout: "", stderr: "unshare: failed to execute myshell: No such file or directory\n",
+                env: ["HOME": home, "SHELL": "myshell", "PATH": home + ":/usr/bin:/bin"]),
         ]
     }
 
@@ -164,8 +178,9 @@ enum CompatTable {
             .ok(["foo", "y"], "no-shebang y\n", path: p.noShebang),
             .ok(["-r", "foo", "x"], "from-exec x\n", path: CompatFixtures.searchPath(p.empty, p.exec)),
             .error(["-r", "foo"], denied, exit: 126, path: CompatFixtures.searchPath(p.noExec, p.empty)),
-            .error([p.noExec + "/foo"], "failed to execute \(p.noExec)/foo: Permission denied", exit: 126,
-                   path: p.exec),
+            .error(
+                [p.noExec + "/foo"], "failed to execute \(p.noExec)/foo: Permission denied", exit: 126,
+                path: p.exec),
         ]
     }
 
@@ -261,44 +276,57 @@ enum CompatTable {
             .ok(["--root", "/", "pwd"], "/\n"),
             .ok(["-w", "/tmp", "pwd"], "/tmp\n"),
             .ok(["--wd=/tmp", "pwd"], "/tmp\n"),
-            .error(["-R", "/nonexistent", "pwd"], "cannot change root directory to '/nonexistent': No such file or directory"),
+            .error(
+                ["-R", "/nonexistent", "pwd"],
+                "cannot change root directory to '/nonexistent': No such file or directory"),
             // Other namespaces.
             .ok(["-fp", "sh", "-c", "echo $$"], "1\n"),
             .ok(["-fp", "--mount-proc", "readlink", "/proc/self"], "1\n"),
             .ok(["--mount-proc", "-fp", "readlink", "/proc/self"], "1\n"),
-            .error(["--mount-proc=/nonexistent", "-f", "true"], "mount /nonexistent failed: No such file or directory"),
+            .error(
+                ["--mount-proc=/nonexistent", "-f", "true"], "mount /nonexistent failed: No such file or directory"),
             .ok(["-u", "sh", "-c", "hostname swift-unshare-test; hostname"], "swift-unshare-test\n"),
             .ok(["-n", "sh", "-c", "wc -l < /proc/net/dev"], "3\n"),
             .ok(["-i", "true"], ""),
             .ok(["-C", "true"], ""),
-            .ok(["-T", "--monotonic=86400", "--boottime=-5", "cat", "/proc/self/timens_offsets"],
+            .ok(
+                ["-T", "--monotonic=86400", "--boottime=-5", "cat", "/proc/self/timens_offsets"],
                 "monotonic       86400         0\nboottime           -5         0\n"),
             .ok(["-T", "--monotonic", "-1", "true"], ""),
-            .ok(["-T", "--monotonic=+5", "--monotonic= 7", "cat", "/proc/self/timens_offsets"],
+            .ok(
+                ["-T", "--monotonic=+5", "--monotonic= 7", "cat", "/proc/self/timens_offsets"],
                 "monotonic           7         0\nboottime            0         0\n"),
-            .error(["-T", "--monotonic=9223372036854775807", "true"],
-                   "failed to write to /proc/self/timens_offsets: Numerical result out of range"),
+            .error(
+                ["-T", "--monotonic=9223372036854775807", "true"],
+                "failed to write to /proc/self/timens_offsets: Numerical result out of range"),
             .ok(["-m", "--propagation", "shared", "findmnt", "-no", "PROPAGATION", "/"], "shared\n"),
             .ok(["-m", "--propagation", "private", "findmnt", "-no", "PROPAGATION", "/"], "private\n"),
             .ok(["-m", "findmnt", "-no", "PROPAGATION", "/"], "private\n"),
             .ok(["-m", "--propagation", "slave", "findmnt", "-no", "PROPAGATION", "/"]),
             .ok(["-m", "--propagation", "unchanged", "findmnt", "-no", "PROPAGATION", "/"]),
             // Persistent namespaces onto files that are not there (nothing persists).
-            .error(["--mount=/nonexistent/f", "true"],
-                   "mount /proc/PID/ns/mnt on /nonexistent/f failed: No such file or directory"),
+            .error(
+                ["--mount=/nonexistent/f", "true"],
+                "mount /proc/PID/ns/mnt on /nonexistent/f failed: No such file or directory"),
             .error(["--mount=", "true"], "mount /proc/PID/ns/mnt on  failed: No such file or directory"),
-            .error(["--uts=/nonexistent/f", "true"],
-                   "mount /proc/PID/ns/uts on /nonexistent/f failed: No such file or directory"),
-            .error(["--ipc=/nonexistent/f", "true"],
-                   "mount /proc/PID/ns/ipc on /nonexistent/f failed: No such file or directory"),
-            .error(["--net=/nonexistent/f", "true"],
-                   "mount /proc/PID/ns/net on /nonexistent/f failed: No such file or directory"),
-            .error(["--pid=/nonexistent/f", "-f", "true"],
-                   "mount /proc/PID/ns/pid_for_children on /nonexistent/f failed: No such file or directory"),
-            .error(["--user=/nonexistent/f", "true"],
-                   "mount /proc/PID/ns/user on /nonexistent/f failed: No such file or directory"),
-            .error(["--cgroup=/nonexistent/f", "true"],
-                   "mount /proc/PID/ns/cgroup on /nonexistent/f failed: No such file or directory"),
+            .error(
+                ["--uts=/nonexistent/f", "true"],
+                "mount /proc/PID/ns/uts on /nonexistent/f failed: No such file or directory"),
+            .error(
+                ["--ipc=/nonexistent/f", "true"],
+                "mount /proc/PID/ns/ipc on /nonexistent/f failed: No such file or directory"),
+            .error(
+                ["--net=/nonexistent/f", "true"],
+                "mount /proc/PID/ns/net on /nonexistent/f failed: No such file or directory"),
+            .error(
+                ["--pid=/nonexistent/f", "-f", "true"],
+                "mount /proc/PID/ns/pid_for_children on /nonexistent/f failed: No such file or directory"),
+            .error(
+                ["--user=/nonexistent/f", "true"],
+                "mount /proc/PID/ns/user on /nonexistent/f failed: No such file or directory"),
+            .error(
+                ["--cgroup=/nonexistent/f", "true"],
+                "mount /proc/PID/ns/cgroup on /nonexistent/f failed: No such file or directory"),
         ] + rootNamingTheTester
     }
 
@@ -316,7 +344,8 @@ enum CompatTable {
     static var tester: [CompatCase] {
         guard let tester = TestAccount.tester, let other = TestAccount.tester2 else { return [] }
         let m = MapText.line
-        let u = tester.uid, g = tester.gid
+        let u = tester.uid
+        let g = tester.gid
         // The tester's ranges (outer start S, length N) and one it does not own.
         let (s, n) = (tester.subuid.start, tester.subuid.count)
         let (sg, ng) = (tester.subgid.start, tester.subgid.count)
@@ -362,16 +391,20 @@ enum CompatTable {
             .ok(["--map-users=\(s),0,1000", "-r", "cat", uidMap], m(0, u, 1) + m(1, s, 999)),
             .ok(["--map-users=\(s),0,1000", "cat", uidMap, gidMap], m(0, s, 1000)),
             .ok(["--map-users=\(s),0,\(c)", "-c", "cat", uidMap], m(u, u, 1) + m(0, s, c)),
-            .ok(["--map-users=\(s),0,1000", "--map-groups=\(sg),0,1000", "cat", uidMap, gidMap, setgroups],
+            .ok(
+                ["--map-users=\(s),0,1000", "--map-groups=\(sg),0,1000", "cat", uidMap, gidMap, setgroups],
                 m(0, s, 1000) + m(0, sg, 1000) + "allow\n"),
-            .ok(["-r", "--map-groups=\(sg),1,10", "cat", uidMap, gidMap, setgroups],
+            .ok(
+                ["-r", "--map-groups=\(sg),1,10", "cat", uidMap, gidMap, setgroups],
                 m(0, u, 1) + m(0, g, 1) + m(1, sg, 10) + "allow\n"),
             .ok(["--map-users=\(s),0,\(n)", "--setgroups=deny", "cat", uidMap, setgroups], m(0, s, n) + "deny\n"),
             // One id more than the range holds; a range someone else owns.
-            .ends(["--map-users=\(s),0,\(n + 1)", "true"], .exit(1), stdout: "",
-                  stderr: "newuidmap: uid range [0-\(n + 1)) -> [\(s)-\(s + n + 1)) not allowed\n"),
-            .ends(["--map-users=\(notOwned),0,1000", "true"], .exit(1), stdout: "",
-                  stderr: "newuidmap: uid range [0-1000) -> [\(notOwned)-\(notOwned + 1000)) not allowed\n"),
+            .ends(
+                ["--map-users=\(s),0,\(n + 1)", "true"], .exit(1), stdout: "",
+                stderr: "newuidmap: uid range [0-\(n + 1)) -> [\(s)-\(s + n + 1)) not allowed\n"),
+            .ends(
+                ["--map-users=\(notOwned),0,1000", "true"], .exit(1), stdout: "",
+                stderr: "newuidmap: uid range [0-1000) -> [\(notOwned)-\(notOwned + 1000)) not allowed\n"),
             // auto ranges with no single id: the same in 2.38.1 and the spec.
             .ok(["--map-auto", "cat", uidMap, gidMap, setgroups], m(0, s, n) + m(0, sg, ng) + "allow\n"),
             .ok(["--map-users=auto", "--map-groups=auto", "cat", uidMap, gidMap], m(0, s, n) + m(0, sg, ng)),
@@ -381,7 +414,8 @@ enum CompatTable {
             .ok(["-r", "-u", "sh", "-c", "hostname swift-unshare-test; hostname"], "swift-unshare-test\n"),
             .ok(["-r", "-n", "sh", "-c", "wc -l < /proc/net/dev"], "3\n"),
             .ok(["-r", "-i", "-C", "true"], ""),
-            .ok(["-r", "-T", "--monotonic=5", "--boottime=-3", "cat", "/proc/self/timens_offsets"],
+            .ok(
+                ["-r", "-T", "--monotonic=5", "--boottime=-3", "cat", "/proc/self/timens_offsets"],
                 "monotonic           5         0\nboottime           -3         0\n"),
             .ok(["-r", "-m", "--propagation", "slave", "true"], ""),
             .ok(["--map-auto", "sh", "-c", "ls /proc/$$/fd"]),

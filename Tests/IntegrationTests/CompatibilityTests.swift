@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import Foundation
 import Glibc
 import Testing
@@ -35,10 +36,14 @@ struct CompatibilityTests {
 
     /// A persistent namespace: bound onto the file from outside when a mount
     /// namespace is new too (a helper), directly otherwise.
-    @Test("persistent namespaces", arguments: [
-        ["uts", "uts"], ["ipc", "ipc"], ["net", "net"], ["cgroup", "cgroup"], ["mount", "mnt"], ["time", "time", "--monotonic=7"],
-        ["pid", "pid", "-f"], ["uts", "uts", "-m"], ["net", "net", "--mount-proc", "-f", "-p"], ["ipc", "ipc", "-m", "-f"],
-    ] as [[String]])
+    @Test(
+        "persistent namespaces",
+        arguments: [
+            ["uts", "uts"], ["ipc", "ipc"], ["net", "net"], ["cgroup", "cgroup"], ["mount", "mnt"],
+            ["time", "time", "--monotonic=7"],
+            ["pid", "pid", "-f"], ["uts", "uts", "-m"], ["net", "net", "--mount-proc", "-f", "-p"],
+            ["ipc", "ipc", "-m", "-f"],
+        ] as [[String]])
     func persist(_ c: [String]) {
         let (ns, link, extra) = (c[0], c[1], Array(c.dropFirst(2)))
         let ours = CompatPersist.run(Harness.swiftUnshare, ns: ns, link: link, extra: extra)
@@ -59,9 +64,11 @@ struct CompatibilityTests {
     /// it the sending of the signal), runs one more program (whose fork waits
     /// for that to be over; the trap runs when it ends), and only then says
     /// it lived on.
-    @Test("--kill-child signals the child when unshare dies", arguments: [
-        ["--kill-child=USR1"], ["--kill-child=usr1"], ["--kill-child=SIGUSR1"], ["-f"],
-    ] as [[String]])
+    @Test(
+        "--kill-child signals the child when unshare dies",
+        arguments: [
+            ["--kill-child=USR1"], ["--kill-child=usr1"], ["--kill-child=SIGUSR1"], ["-f"],
+        ] as [[String]])
     func killChild(_ flags: [String]) throws {
         let expectSignal = flags != ["-f"]
         func attempt(_ binary: String) -> (Outcome, String?) {
@@ -76,7 +83,8 @@ struct CompatibilityTests {
             let o = CompatRun.run(binary, flags + ["sh", "-c", script])
             return (o, report.readLine())
         }
-        let ours = attempt(Harness.swiftUnshare), oracle = attempt(Harness.oracle)
+        let ours = attempt(Harness.swiftUnshare)
+        let oracle = attempt(Harness.oracle)
         #expect(ours.0 == Outcome(stdout: "", stderr: "", ending: .signal(SIGKILL)), "\(ours.0)")
         #expect(oracle.0 == ours.0)
         #expect(ours.1 == (expectSignal ? "got-usr1" : "lived-on"))
@@ -95,19 +103,22 @@ struct CompatibilityTests {
 
     /// close_stdout(): a write error names errno ("write error: No space left
     /// on device"), exit 1.
-    @Test("--help to a full disk",
-          arguments: [["--help"], ["-V"]] as [[String]])
+    @Test(
+        "--help to a full disk",
+        arguments: [["--help"], ["-V"]] as [[String]])
     func helpToFullDisk(_ args: [String]) {
         let ours = CompatStdout.run(Harness.swiftUnshare, args, stdout: .full)
         let oracle = CompatStdout.run(Harness.oracle, args, stdout: .full)
         #expect(ours == oracle, "=== ours:\n\(ours)\n=== util-linux:\n\(oracle)")
-        #expect(ours == Outcome(stdout: "", stderr: "unshare: write error: No space left on device\n", ending: .exit(1)))
+        #expect(
+            ours == Outcome(stdout: "", stderr: "unshare: write error: No space left on device\n", ending: .exit(1)))
     }
 
     /// close_stdout() ignores EPIPE: with SIGPIPE ignored, --help into a
     /// closed pipe is silent and exits 0.
-    @Test("--help into a closed pipe, SIGPIPE ignored",
-          arguments: [["--help"], ["-V"]] as [[String]])
+    @Test(
+        "--help into a closed pipe, SIGPIPE ignored",
+        arguments: [["--help"], ["-V"]] as [[String]])
     func helpIntoClosedPipeIgnoringSIGPIPE(_ args: [String]) {
         let ours = CompatStdout.run(Harness.swiftUnshare, args, stdout: .closedPipeIgnoringSIGPIPE)
         let oracle = CompatStdout.run(Harness.oracle, args, stdout: .closedPipeIgnoringSIGPIPE)
@@ -117,18 +128,20 @@ struct CompatibilityTests {
 
     /// Bytes that are not UTF-8, in options and values: getopt and unshare
     /// print them back as they are.
-    @Test("non-UTF-8 arguments", arguments: [
-        [Array("-".utf8) + [0xff]],
-        [Array("-r".utf8) + [0xfe, 0x41]],
-        [Array("--".utf8) + [0xff, 0xfe]],
-        [Array("--bogus=".utf8) + [0xc3, 0x28]],
-        [Array("-S".utf8), [0xff]],
-        [Array("--propagation".utf8), [0xe2, 0x82]],
-        [Array("--kill-child=".utf8) + [0xff]],
-        [Array("--setgroups=".utf8) + [0x80]],
-        [[0xff, 0xfe]],
-        [Array("--".utf8), [0x80]],
-    ] as [[[UInt8]]])
+    @Test(
+        "non-UTF-8 arguments",
+        arguments: [
+            [Array("-".utf8) + [0xff]],
+            [Array("-r".utf8) + [0xfe, 0x41]],
+            [Array("--".utf8) + [0xff, 0xfe]],
+            [Array("--bogus=".utf8) + [0xc3, 0x28]],
+            [Array("-S".utf8), [0xff]],
+            [Array("--propagation".utf8), [0xe2, 0x82]],
+            [Array("--kill-child=".utf8) + [0xff]],
+            [Array("--setgroups=".utf8) + [0x80]],
+            [[0xff, 0xfe]],
+            [Array("--".utf8), [0x80]],
+        ] as [[[UInt8]]])
     func nonUTF8(_ args: [[UInt8]]) {
         let ours = CompatRun.runBytes(Harness.swiftUnshare, args)
         let oracle = CompatRun.runBytes(Harness.oracle, args)
@@ -140,12 +153,15 @@ struct CompatibilityTests {
 
     /// Ignored signals and the blocked mask pass through unshare to the
     /// program, with or without --fork; only SIGCHLD's disposition is reset.
-    @Test("inherited signal dispositions and mask", arguments: [
-        [], ["-f"], ["--kill-child"], ["-r", "-f"], ["-r"],
-    ] as [[String]])
+    @Test(
+        "inherited signal dispositions and mask",
+        arguments: [
+            [], ["-f"], ["--kill-child"], ["-r", "-f"], ["-r"],
+        ] as [[String]])
     func inheritedSignals(_ flags: [String]) {
         let args = flags + ["grep", "^Sig[BI]", "/proc/self/status"]
-        let ignore = ["INT", "TERM", "HUP", "PIPE", "CHLD"], block = [SIGINT, SIGTERM, SIGUSR1, SIGCHLD]
+        let ignore = ["INT", "TERM", "HUP", "PIPE", "CHLD"]
+        let block = [SIGINT, SIGTERM, SIGUSR1, SIGCHLD]
         let ours = CompatRun.runWithSignals(Harness.swiftUnshare, args, ignore: ignore, block: block)
         let oracle = CompatRun.runWithSignals(Harness.oracle, args, ignore: ignore, block: block)
         #expect(ours == oracle, "\(args)\n=== ours:\n\(ours)\n=== util-linux:\n\(oracle)")
@@ -170,8 +186,9 @@ struct CompatibilityTests {
         try Self.checkNamespace(c)
     }
 
-    @Test("every namespace flag gives a new namespace, as unshare-tester", .requiresTester,
-          arguments: CompatNamespaceCase.all(as: .tester))
+    @Test(
+        "every namespace flag gives a new namespace, as unshare-tester", .requiresTester,
+        arguments: CompatNamespaceCase.all(as: .tester))
     func namespaceFlagAsTester(_ c: CompatNamespaceCase) throws {
         try Self.checkNamespace(c)
     }
@@ -183,7 +200,9 @@ struct CompatibilityTests {
         let parent = String(decoding: buffer[..<n], as: UTF8.self) + "\n"
         let kind = c.link.hasPrefix("pid") ? "pid" : c.link.hasPrefix("time") ? "time" : c.link
         let args = c.args + ["readlink", "/proc/self/ns/\(c.link)"]
-        for (who, outcome) in [("ours", CompatRun.ours(args, as: c.runner)), ("util-linux", CompatRun.oracle(args, as: c.runner))] {
+        for (who, outcome) in [
+            ("ours", CompatRun.ours(args, as: c.runner)), ("util-linux", CompatRun.oracle(args, as: c.runner)),
+        ] {
             CompatSanity.check(outcome)
             #expect(outcome.ending == .exit(0), "\(who): \(outcome)")
             #expect(outcome.stderr == "", "\(who): \(outcome)")

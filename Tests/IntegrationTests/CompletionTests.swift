@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import Foundation
 import SwiftUnshare
 import Testing
@@ -80,7 +81,8 @@ enum CompletionShell {
 
     static var hasZshWithZpty: Bool {
         guard let zsh = path(of: "zsh") else { return false }
-        return (try? run(zsh, ["-f", "-c", "zmodload zsh/zpty"], in: FileManager.default.temporaryDirectory))?.status == 0
+        return (try? run(zsh, ["-f", "-c", "zmodload zsh/zpty"], in: FileManager.default.temporaryDirectory))?.status
+            == 0
     }
 
     static var hasFish: Bool { path(of: "fish") != nil }
@@ -92,7 +94,8 @@ enum CompletionShell {
         let bin = dir.appendingPathComponent("bin")
         try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
         for sub in ["config", "data", "cache"] {
-            try FileManager.default.createDirectory(at: dir.appendingPathComponent(sub), withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                at: dir.appendingPathComponent(sub), withIntermediateDirectories: true)
         }
         let program = bin.appendingPathComponent(CompletionCase.program)
         try "#!/bin/sh\n".write(to: program, atomically: true, encoding: .utf8)
@@ -108,8 +111,10 @@ enum CompletionShell {
 
     /// Runs `executable` with output to files (no pipe to fill up), killing it
     /// after `timeout` seconds.
-    static func run(_ executable: String, _ arguments: [String], in dir: URL,
-                    timeout: TimeInterval = 60) throws -> Result {
+    static func run(
+        _ executable: String, _ arguments: [String], in dir: URL,
+        timeout: TimeInterval = 60
+    ) throws -> Result {
         let id = UUID().uuidString
         let outURL = dir.appendingPathComponent("out-\(id)")
         let errURL = dir.appendingPathComponent("err-\(id)")
@@ -144,9 +149,10 @@ enum CompletionShell {
             Issue.record("\(executable) \(arguments) timed out after \(timeout)s")
         }
         process.waitUntilExit()
-        return Result(status: process.terminationStatus,
-                      stdout: (try? String(contentsOf: outURL, encoding: .utf8)) ?? "",
-                      stderr: (try? String(contentsOf: errURL, encoding: .utf8)) ?? "")
+        return Result(
+            status: process.terminationStatus,
+            stdout: (try? String(contentsOf: outURL, encoding: .utf8)) ?? "",
+            stderr: (try? String(contentsOf: errURL, encoding: .utf8)) ?? "")
     }
 
     static func candidates(_ output: String) -> [String] {
@@ -249,12 +255,14 @@ enum CompletionShell {
         let dir = try sandbox()
         defer { try? FileManager.default.removeItem(at: dir) }
         let file = DocsRepo.root.appendingPathComponent(DocsRepo.fish).path
-        let result = try run(path(of: "fish") ?? "fish",
-                             ["-c", "source $argv[1]; and complete -C $argv[2]", file, line], in: dir)
+        let result = try run(
+            path(of: "fish") ?? "fish",
+            ["-c", "source $argv[1]; and complete -C $argv[2]", file, line], in: dir)
         #expect(result.status == 0, "fish: \(result.stderr)")
         // "candidate<TAB>description"; for `--opt=value` fish repeats `--opt=`.
         let current = line.split(separator: " ", omittingEmptySubsequences: false).last.map(String.init) ?? ""
-        let attached = current.hasPrefix("--") && current.contains("=")
+        let attached =
+            current.hasPrefix("--") && current.contains("=")
             ? String(current[...current.firstIndex(of: "=")!]) : nil
         let names = result.stdout.split(separator: "\n").map { entry -> String in
             let candidate = String(entry.split(separator: "\t", maxSplits: 1).first ?? "")
@@ -267,8 +275,9 @@ enum CompletionShell {
 
 @Suite("Completions: bash, zsh and fish complete swift-unshare the same way")
 struct CompletionTests {
-    @Test("bash, with bash-completion", .requiresFile(CompletionShell.bashCompletion, package: "bash-completion"),
-          arguments: CompletionCase.common + CompletionCase.handOver)
+    @Test(
+        "bash, with bash-completion", .requiresFile(CompletionShell.bashCompletion, package: "bash-completion"),
+        arguments: CompletionCase.common + CompletionCase.handOver)
     func bashWithBashCompletion(_ c: CompletionCase) throws {
         let candidates = try CompletionShell.bash(c.line, withBashCompletion: true)
         #expect(candidates == c.expected)
@@ -280,15 +289,17 @@ struct CompletionTests {
         #expect(candidates == c.expected)
     }
 
-    @Test("zsh", .requires("needs zsh with its zsh/zpty module (Debian package zsh)") { CompletionShell.hasZshWithZpty },
-          arguments: CompletionCase.common + CompletionCase.handOver)
+    @Test(
+        "zsh", .requires("needs zsh with its zsh/zpty module (Debian package zsh)") { CompletionShell.hasZshWithZpty },
+        arguments: CompletionCase.common + CompletionCase.handOver)
     func zsh(_ c: CompletionCase) throws {
         let candidates = try CompletionShell.zsh(c.line)
         #expect(candidates == c.expected)
     }
 
-    @Test("fish", .requires("needs fish (Debian package fish)") { CompletionShell.hasFish },
-          arguments: CompletionCase.common + CompletionCase.handOver)
+    @Test(
+        "fish", .requires("needs fish (Debian package fish)") { CompletionShell.hasFish },
+        arguments: CompletionCase.common + CompletionCase.handOver)
     func fish(_ c: CompletionCase) throws {
         let candidates = try CompletionShell.fish(c.line)
         #expect(candidates == c.expected)
@@ -305,9 +316,14 @@ struct CompletionTests {
         let dir = try CompletionShell.sandbox()
         defer { try? FileManager.default.removeItem(at: dir) }
         let file = DocsRepo.root.appendingPathComponent(DocsRepo.bash).path
-        let result = try CompletionShell.run(CompletionShell.path(of: "bash") ?? "/bin/bash",
-                                             ["--noprofile", "--norc", "-c", ". \(CompletionShell.shellQuote(file)); complete -p swift-unshare podman-unshare"],
-                                             in: dir)
-        #expect(result.stdout == "complete -F _swift_unshare swift-unshare\ncomplete -F _podman_unshare podman-unshare\n")
+        let result = try CompletionShell.run(
+            CompletionShell.path(of: "bash") ?? "/bin/bash",
+            [
+                "--noprofile", "--norc", "-c",
+                ". \(CompletionShell.shellQuote(file)); complete -p swift-unshare podman-unshare",
+            ],
+            in: dir)
+        #expect(
+            result.stdout == "complete -F _swift_unshare swift-unshare\ncomplete -F _podman_unshare podman-unshare\n")
     }
 }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import Foundation
 import Glibc
 import SwiftUnshare
@@ -70,6 +71,26 @@ struct VersionAndDocsTests {
         #expect(text.contains("9. Accepting Warranty or Additional Liability."))
         #expect(text.contains("END OF TERMS AND CONDITIONS"))
         #expect(text.split(separator: "\n", omittingEmptySubsequences: false).count >= 200)
+    }
+
+    @Test("every source file names its licence in an SPDX line near its top")
+    func spdxHeaders() throws {
+        let roots = ["Sources", "Tests", "scripts"]
+        var files: [String] = ["Package.swift", "Makefile", ".ci/run"]
+        for root in roots {
+            let all = FileManager.default.enumerator(atPath: Harness.repoRoot + "/" + root)
+            while let name = all?.nextObject() as? String {
+                if [".swift", ".c", ".h", ".sh"].contains(where: { name.hasSuffix($0) }) {
+                    files.append(root + "/" + name)
+                }
+            }
+        }
+        #expect(files.count > 100)
+        let missing = try files.filter { file in
+            let head = try Repo.text(file).split(separator: "\n", omittingEmptySubsequences: false).prefix(3)
+            return !head.contains { $0.hasSuffix("SPDX-License-Identifier: Apache-2.0") }
+        }
+        #expect(missing == [])
     }
 
     @Test("both man pages render without a warning", .requiresProgram("/usr/bin/man", package: "man-db"))

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import Foundation
 import SwiftUnshare
 import Testing
@@ -21,8 +22,10 @@ enum DocsRepo {
     /// removed: `\-\-map\-user` reads `--map-user`, `\fB-r\fP` reads `-r`.
     static func plainManPage() throws -> String {
         var text = try self.text(manPage)
-        for (escape, plain) in [("\\-", "-"), ("\\fB", ""), ("\\fI", ""), ("\\fR", ""), ("\\fP", ""),
-                                ("\\c", ""), ("\\&", ""), ("\\%", "")] {
+        for (escape, plain) in [
+            ("\\-", "-"), ("\\fB", ""), ("\\fI", ""), ("\\fR", ""), ("\\fP", ""),
+            ("\\c", ""), ("\\&", ""), ("\\%", ""),
+        ] {
             text = text.replacingOccurrences(of: escape, with: plain)
         }
         return text
@@ -148,8 +151,12 @@ struct DocsDriftTests {
         for (variable, kind) in byKind {
             let want = Set(Self.options.filter { $0.argument == kind }.map(\.long))
             let have = words(variable)
-            #expect(want.subtracting(have).isEmpty, "\(DocsRepo.bash): \(variable) misses \(want.subtracting(have).sorted())")
-            #expect(have.subtracting(want).isEmpty, "\(DocsRepo.bash): \(variable) has extra \(have.subtracting(want).sorted())")
+            #expect(
+                want.subtracting(have).isEmpty,
+                "\(DocsRepo.bash): \(variable) misses \(want.subtracting(have).sorted())")
+            #expect(
+                have.subtracting(want).isEmpty,
+                "\(DocsRepo.bash): \(variable) has extra \(have.subtracting(want).sorted())")
         }
         let shortsNone = Set((DocsText.assignedWords(bash, bash: "shorts_none") ?? []).joined())
         let shortsRequired = Set((DocsText.assignedWords(bash, bash: "shorts_required") ?? []).joined())
@@ -174,7 +181,8 @@ struct DocsDriftTests {
             }
             if !forms.contains(where: zsh.contains) { missing.append("--\(spec.long) (\(spec.argument))") }
             if let letter = Self.short(spec) {
-                let shortForms = spec.shortTakesArgument
+                let shortForms =
+                    spec.shortTakesArgument
                     ? ["{-\(letter)+,--\(spec.long)=}"]
                     : ["'-\(letter)[", "{-\(letter),--\(spec.long)}"]
                 if !shortForms.contains(where: zsh.contains) { missing.append("-\(letter)") }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import Foundation
 import Glibc
 import SwiftUnshare
@@ -45,8 +46,10 @@ enum CompatFuzz {
     static let scratch: String = Harness.scratch("fuzz")
     static var missing: String { scratch + "/nonexistent/ns" }
 
-    static let programs: [[UInt8]] = [Array("true".utf8), Array("swift-unshare-fuzz-no-such-program".utf8),
-                                      Array("/nonexistent/fuzz".utf8)]
+    static let programs: [[UInt8]] = [
+        Array("true".utf8), Array("swift-unshare-fuzz-no-such-program".utf8),
+        Array("/nonexistent/fuzz".utf8),
+    ]
 
     /// Values for options that take anything.
     static let anyValue: [[UInt8]] = {
@@ -78,10 +81,14 @@ enum CompatFuzz {
         case .propagation:
             return Array(rng.pick(["private", "slave", "bogus", "", "SHARED", "privat"]).utf8)
         case .loadInterp:
-            return Array(rng.pick(["", ":", "bogus", ":fuzz:E::fuzz-ext::/nonexistent/interp:",
-                                   ":fuzz:E::fuzz-ext::/nonexistent/interp:F", ":::::::::"]).utf8)
+            return Array(
+                rng.pick([
+                    "", ":", "bogus", ":fuzz:E::fuzz-ext::/nonexistent/interp:",
+                    ":fuzz:E::fuzz-ext::/nonexistent/interp:F", ":::::::::",
+                ]).utf8)
         case .wd:
-            return rng.chance(50) ? Array(rng.pick(["/", "/tmp", "/nonexistent", ".", scratch]).utf8) : rng.pick(anyValue)
+            return rng.chance(50)
+                ? Array(rng.pick(["/", "/tmp", "/nonexistent", ".", scratch]).utf8) : rng.pick(anyValue)
         default:
             return rng.pick(anyValue)
         }
@@ -104,7 +111,7 @@ enum CompatFuzz {
     /// Words for one option, or a piece of garbage.
     static func words(_ rng: inout CompatSplitMix64) -> [[UInt8]] {
         let roll = rng.below(100)
-        if roll < 50 {   // a long option
+        if roll < 50 {  // a long option
             let o = rng.pick(options)
             let name = Array("--".utf8) + Array((rng.chance(25) ? abbreviation(o.long, &rng) : o.long).utf8)
             switch o.argument {
@@ -117,10 +124,12 @@ enum CompatFuzz {
                 return rng.chance(50) ? [name + Array("=".utf8) + v] : [name, v]
             }
         }
-        if roll < 85 {   // a cluster: letters without argument, maybe one with its argument last
+        if roll < 85 {  // a cluster: letters without argument, maybe one with its argument last
             var cluster: [UInt8] = [UInt8(ascii: "-")]
             for _ in 0..<(1 + rng.below(4)) { cluster.append(rng.pick(noArgumentLetters)) }
-            if rng.chance(5) { cluster.append(rng.pick([UInt8(ascii: "x"), UInt8(ascii: "="), 0xff, UInt8(ascii: "/")])) }
+            if rng.chance(5) {
+                cluster.append(rng.pick([UInt8(ascii: "x"), UInt8(ascii: "="), 0xff, UInt8(ascii: "/")]))
+            }
             if rng.chance(40) {
                 let o = rng.pick(argumentLetters)
                 cluster.append(o.short!)
@@ -130,12 +139,13 @@ enum CompatFuzz {
             return [cluster]
         }
         // Garbage.
-        let garbage: [[UInt8]] = [
-            "--bogus", "--bogus=1", "---x", "--=x", "--m", "--map", "--se", "-", "", "-Z", "--fo", "--mount-",
-        ].map { Array($0.utf8) } + [
-            [UInt8(ascii: "-"), 0xff], Array("--".utf8) + [0xff, 0xfe], Array("--map-user=".utf8) + [0xff],
-            Array("--".utf8) + Array(repeating: UInt8(ascii: "x"), count: 10000),
-        ]
+        let garbage: [[UInt8]] =
+            [
+                "--bogus", "--bogus=1", "---x", "--=x", "--m", "--map", "--se", "-", "", "-Z", "--fo", "--mount-",
+            ].map { Array($0.utf8) } + [
+                [UInt8(ascii: "-"), 0xff], Array("--".utf8) + [0xff, 0xfe], Array("--map-user=".utf8) + [0xff],
+                Array("--".utf8) + Array(repeating: UInt8(ascii: "x"), count: 10000),
+            ]
         return [rng.pick(garbage)]
     }
 
@@ -146,7 +156,7 @@ enum CompatFuzz {
         for _ in 0..<(1 + rng.below(6)) { argv += words(&rng) }
         if rng.chance(10) { argv.append(Array("--".utf8)) }
         argv.append(rng.pick(programs))
-        if rng.chance(20) { argv.append(rng.pick(anyValue)) }   // an argument of the program
+        if rng.chance(20) { argv.append(rng.pick(anyValue)) }  // an argument of the program
         return argv
     }
 
@@ -154,7 +164,8 @@ enum CompatFuzz {
         argv.map { word -> String in
             let text = word.count > 40 ? Array(word.prefix(20)) + Array("…(\(word.count) bytes)".utf8) : word
             let escaped = text.map { b -> String in
-                (0x20..<0x7f).contains(b) && b != UInt8(ascii: "'") ? String(UnicodeScalar(b)) : String(format: "\\x%02x", b)
+                (0x20..<0x7f).contains(b) && b != UInt8(ascii: "'")
+                    ? String(UnicodeScalar(b)) : String(format: "\\x%02x", b)
             }.joined()
             return "'\(escaped)'"
         }.joined(separator: " ")
@@ -176,7 +187,8 @@ enum CompatFuzz {
         }
         CompatSanity.check(o)
         for line in o.stderr.split(separator: "\n", omittingEmptySubsequences: false).dropLast() {
-            let fine = line.hasPrefix("unshare: ") || line.hasPrefix("Try 'unshare --help' for more information.")
+            let fine =
+                line.hasPrefix("unshare: ") || line.hasPrefix("Try 'unshare --help' for more information.")
                 || line.hasPrefix("newuidmap: ") || line.hasPrefix("newgidmap: ")
             #expect(fine, "stray stderr line \"\(line)\": \(label)")
         }
@@ -196,7 +208,8 @@ struct FuzzTests {
     @Test func vectorsAreReproducibleAndSafe() {
         #expect(CompatFuzz.vector(7) == CompatFuzz.vector(7))
         #expect(CompatFuzz.vector(7) != CompatFuzz.vector(8))
-        var sawNonUTF8 = false, sawLong = false
+        var sawNonUTF8 = false
+        var sawLong = false
         for i in 0..<CompatFuzz.rootVectors {
             let argv = CompatFuzz.vector(i)
             #expect(CompatFuzz.programs.contains(argv.last!) || CompatFuzz.anyValue.contains(argv.last!))

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import Foundation
 import Glibc
 import Synchronization
@@ -150,19 +151,25 @@ enum Harness {
 
     /// Runs `argv` as `runner` with `env`, stdin from /dev/null, and collects its output.
     /// A run that takes longer than `timeout` seconds is killed (with its process group).
-    static func run(_ argv: [String], as runner: Runner = .root, env: [String: String]? = nil,
-                    extraEnv: [String: String] = [:], cwd: String? = nil, timeout: Double = 30) -> Outcome {
-        runBytes(argv.map { Array($0.utf8) }, as: runner, env: env ?? environment(for: runner, extra: extraEnv),
-                 cwd: cwd, timeout: timeout)
+    static func run(
+        _ argv: [String], as runner: Runner = .root, env: [String: String]? = nil,
+        extraEnv: [String: String] = [:], cwd: String? = nil, timeout: Double = 30
+    ) -> Outcome {
+        runBytes(
+            argv.map { Array($0.utf8) }, as: runner, env: env ?? environment(for: runner, extra: extraEnv),
+            cwd: cwd, timeout: timeout)
     }
 
     /// The same with raw bytes, for arguments that are not UTF-8.
-    static func runBytes(_ argv: [[UInt8]], as runner: Runner = .root, env: [String: String],
-                         cwd: String? = nil, timeout: Double = 30) -> Outcome {
+    static func runBytes(
+        _ argv: [[UInt8]], as runner: Runner = .root, env: [String: String],
+        cwd: String? = nil, timeout: Double = 30
+    ) -> Outcome {
         var full = argv
         if let cwd { full = ["env", "-C", cwd, "--"].map { Array($0.utf8) } + full }
         if runner != .root {
-            full = ["setpriv", "--reuid=\(runner.rawValue)", "--regid=\(runner.rawValue)", "--init-groups", "--"]
+            full =
+                ["setpriv", "--reuid=\(runner.rawValue)", "--regid=\(runner.rawValue)", "--init-groups", "--"]
                 .map { Array($0.utf8) } + full
         }
         let outPath = "/tmp/swift-unshare-out-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
@@ -177,8 +184,9 @@ enum Harness {
         switch trySpawn(full, env: env, stdout: outPath, stderr: errPath) {
         case .success(let p): pid = p
         case .failure(let e):
-            return Outcome(stdout: "", stderr: "posix_spawnp \(String(decoding: full[0], as: UTF8.self)): \(e)\n",
-                           ending: .exit(127))
+            return Outcome(
+                stdout: "", stderr: "posix_spawnp \(String(decoding: full[0], as: UTF8.self)): \(e)\n",
+                ending: .exit(127))
         }
 
         var status: Int32 = 0
@@ -204,12 +212,15 @@ enum Harness {
         }
         let out = (try? Data(contentsOf: URL(fileURLWithPath: outPath))) ?? Data()
         let err = (try? Data(contentsOf: URL(fileURLWithPath: errPath))) ?? Data()
-        return Outcome(stdout: String(decoding: out, as: UTF8.self), stderr: String(decoding: err, as: UTF8.self),
-                       ending: ending)
+        return Outcome(
+            stdout: String(decoding: out, as: UTF8.self), stderr: String(decoding: err, as: UTF8.self),
+            ending: ending)
     }
 
     /// Runs the same arguments through swift-unshare (named `unshare`) and util-linux.
-    static func both(_ args: [String], as runner: Runner = .root, cwd: String? = nil) -> (ours: Outcome, oracle: Outcome) {
+    static func both(_ args: [String], as runner: Runner = .root, cwd: String? = nil) -> (
+        ours: Outcome, oracle: Outcome
+    ) {
         (run([ours] + args, as: runner, cwd: cwd).normalized, run([oracle] + args, as: runner, cwd: cwd).normalized)
     }
 }
@@ -253,8 +264,10 @@ extension Harness {
 
     /// posix_spawnp with stdin from /dev/null, stdout and stderr to the given
     /// files (nil: inherited), an empty signal mask and default dispositions.
-    static func launch(_ argv: [[UInt8]], env: [String: String], stdout: String?, stderr: String?,
-                       newProcessGroup: Bool = true) -> pid_t {
+    static func launch(
+        _ argv: [[UInt8]], env: [String: String], stdout: String?, stderr: String?,
+        newProcessGroup: Bool = true
+    ) -> pid_t {
         switch trySpawn(argv, env: env, stdout: stdout, stderr: stderr, newProcessGroup: newProcessGroup) {
         case .success(let pid): return pid
         case .failure(let e): preconditionFailure("posix_spawnp \(String(decoding: argv[0], as: UTF8.self)): \(e)")
@@ -263,12 +276,18 @@ extension Harness {
 
     /// glibc's posix_spawn_file_actions_addclosefrom_np (2.34 and later), which
     /// the Glibc module does not show to Swift.
-    private static let addCloseFrom: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32)? =
-        dlsym(nil, "posix_spawn_file_actions_addclosefrom_np").map { unsafeBitCast($0, to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32).self) }
+    private static let addCloseFrom:
+        (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32)? =
+            dlsym(nil, "posix_spawn_file_actions_addclosefrom_np").map {
+                unsafeBitCast(
+                    $0, to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32).self)
+            }
 
     /// `launch`, returning the failure instead of stopping the test process.
-    static func trySpawn(_ argv: [[UInt8]], env: [String: String], stdout: String?, stderr: String?,
-                         newProcessGroup: Bool = true) -> Result<pid_t, SpawnFailure> {
+    static func trySpawn(
+        _ argv: [[UInt8]], env: [String: String], stdout: String?, stderr: String?,
+        newProcessGroup: Bool = true
+    ) -> Result<pid_t, SpawnFailure> {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -294,12 +313,13 @@ extension Harness {
         var all = sigset_t()
         sigfillset(&all)
         posix_spawnattr_setsigdefault(&attr, &all)
-        let cArgs = argv.map { bytes -> UnsafeMutablePointer<CChar>? in
-            let p = UnsafeMutablePointer<CChar>.allocate(capacity: bytes.count + 1)
-            for (i, b) in bytes.enumerated() { p[i] = CChar(bitPattern: b) }
-            p[bytes.count] = 0
-            return p
-        } + [nil]
+        let cArgs =
+            argv.map { bytes -> UnsafeMutablePointer<CChar>? in
+                let p = UnsafeMutablePointer<CChar>.allocate(capacity: bytes.count + 1)
+                for (i, b) in bytes.enumerated() { p[i] = CChar(bitPattern: b) }
+                p[bytes.count] = 0
+                return p
+            } + [nil]
         let cEnv = env.sorted(by: { $0.key < $1.key }).map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer {
             for arg in cArgs { arg?.deallocate() }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import Foundation
 import Glibc
 import Testing
@@ -36,7 +37,8 @@ import Testing
         // newgidmap speaks and fails first (newuidmap waits on a FIFO for it),
         // then newuidmap speaks and succeeds: printed in util-linux's order.
         let dir = fakes([
-            "newuidmap": "read x < \"$(dirname \"$0\")/gid-spoke\"\necho 'newuidmap: note' >&2\nexec /usr/bin/newuidmap \"$@\"\n",
+            "newuidmap":
+                "read x < \"$(dirname \"$0\")/gid-spoke\"\necho 'newuidmap: note' >&2\nexec /usr/bin/newuidmap \"$@\"\n",
             "newgidmap": "echo 'newgidmap: refused (gid)' >&2\necho done > \"$(dirname \"$0\")/gid-spoke\"\nexit 3\n",
         ])
         defer { try? FileManager.default.removeItem(atPath: dir) }

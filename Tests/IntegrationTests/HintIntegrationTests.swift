@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import Foundation
 import Glibc
 import Testing
@@ -12,17 +13,22 @@ struct HintIntegrationTests {
 
     /// Runs `argv` (as root, or as `user` through setpriv) on a pseudo-terminal;
     /// the terminal's output (stdout and stderr together) with plain newlines.
-    static func onTerminal(_ argv: [String], as user: String? = nil, noNewPrivs: Bool = false,
-                           path: String? = nil) -> Outcome {
+    static func onTerminal(
+        _ argv: [String], as user: String? = nil, noNewPrivs: Bool = false,
+        path: String? = nil
+    ) -> Outcome {
         var words = argv
         if let user {
             let group = user == "nobody" ? "nogroup" : user
-            words = ["/usr/bin/setpriv"] + (noNewPrivs ? ["--no-new-privs"] : [])
-                + ["--reuid=\(user)", "--regid=\(group)", user == "nobody" ? "--clear-groups" : "--init-groups", "--"] + words
+            words =
+                ["/usr/bin/setpriv"] + (noNewPrivs ? ["--no-new-privs"] : [])
+                + ["--reuid=\(user)", "--regid=\(group)", user == "nobody" ? "--clear-groups" : "--init-groups", "--"]
+                + words
         }
         if let path { words = ["env", "PATH=\(path)"] + words }
         let r = Harness.run(["script", "-q", "-e", "-c", words.map(quoted).joined(separator: " "), "/dev/null"])
-        return Outcome(stdout: r.stdout.replacingOccurrences(of: "\r\n", with: "\n"), stderr: r.stderr, ending: r.ending)
+        return Outcome(
+            stdout: r.stdout.replacingOccurrences(of: "\r\n", with: "\n"), stderr: r.stderr, ending: r.ending)
     }
 
     static let prefix = "unshare: hint: "
@@ -30,13 +36,19 @@ struct HintIntegrationTests {
     @Test
     func anOptionalValueWithoutEquals() {
         let r = Self.onTerminal([Harness.ours, "--kill-child", "9"])
-        #expect(r == Outcome(stdout: """
-            unshare: failed to execute 9: No such file or directory
-            \(Self.prefix)--kill-child takes a value only as --kill-child=9: '9' was taken for the program
+        #expect(
+            r
+                == Outcome(
+                    stdout: """
+                        unshare: failed to execute 9: No such file or directory
+                        \(Self.prefix)--kill-child takes a value only as --kill-child=9: '9' was taken for the program
 
-            """, stderr: "", ending: .exit(127)))
+                        """, stderr: "", ending: .exit(127)))
         let m = Self.onTerminal([Harness.ours, "-r", "--mount", "/nonexistent-x"])
-        #expect(m.stdout.hasSuffix("\(Self.prefix)--mount takes a value only as --mount=/nonexistent-x: '/nonexistent-x' was taken for the program\n"), "\(m)")
+        #expect(
+            m.stdout.hasSuffix(
+                "\(Self.prefix)--mount takes a value only as --mount=/nonexistent-x: '/nonexistent-x' was taken for the program\n"
+            ), "\(m)")
     }
 
     @Test(.requiresProgram(Harness.oracle, package: "util-linux"))
@@ -51,23 +63,31 @@ struct HintIntegrationTests {
     @Test
     func aNamespaceWithoutAUserNamespaceAsAUser() {
         let r = Self.onTerminal([Harness.ours, "-m", "true"], as: "unshare-tester")
-        #expect(r == Outcome(stdout: """
-            unshare: unshare failed: Operation not permitted
-            \(Self.prefix)only root may unshare a mount namespace: as a user add -r (--map-root-user) to make it inside a new user namespace
+        #expect(
+            r
+                == Outcome(
+                    stdout: """
+                        unshare: unshare failed: Operation not permitted
+                        \(Self.prefix)only root may unshare a mount namespace: as a user add -r (--map-root-user) to make it inside a new user namespace
 
-            """, stderr: "", ending: .exit(1)))
+                        """, stderr: "", ending: .exit(1)))
     }
 
     @Test
     func maxUserNamespacesIsZero() {
         // The limit is per user namespace: set to 0 inside a new one, nothing outside changes.
-        let r = Self.onTerminal([Harness.ours, "-r", "sh", "-c",
-                                 "echo 0 > /proc/sys/user/max_user_namespaces && exec \(Harness.ours) -U true"])
-        #expect(r == Outcome(stdout: """
-            unshare: unshare failed: No space left on device
-            \(Self.prefix)user.max_user_namespaces is 0, so no user namespace can be made: raise it (sysctl -w user.max_user_namespaces=15000)
+        let r = Self.onTerminal([
+            Harness.ours, "-r", "sh", "-c",
+            "echo 0 > /proc/sys/user/max_user_namespaces && exec \(Harness.ours) -U true",
+        ])
+        #expect(
+            r
+                == Outcome(
+                    stdout: """
+                        unshare: unshare failed: No space left on device
+                        \(Self.prefix)user.max_user_namespaces is 0, so no user namespace can be made: raise it (sysctl -w user.max_user_namespaces=15000)
 
-            """, stderr: "", ending: .exit(1)))
+                        """, stderr: "", ending: .exit(1)))
     }
 
     @Test
@@ -75,7 +95,11 @@ struct HintIntegrationTests {
         let r = Self.onTerminal(Array(repeating: [Harness.ours, "-r"], count: 40).flatMap { $0 } + ["true"])
         let lines = r.stdout.split(separator: "\n", omittingEmptySubsequences: false)
         #expect(lines.count == 3 && lines[0] == "unshare: unshare failed: No space left on device", "\(r)")
-        #expect(lines.count > 1 && lines[1].hasPrefix("\(Self.prefix)no user namespace can be made here: user namespaces nest at most 32 deep (is this process that deep?), and at most user.max_user_namespaces ("), "\(r)")
+        #expect(
+            lines.count > 1
+                && lines[1].hasPrefix(
+                    "\(Self.prefix)no user namespace can be made here: user namespaces nest at most 32 deep (is this process that deep?), and at most user.max_user_namespaces ("
+                ), "\(r)")
         #expect(r.ending == .exit(1))
     }
 
@@ -83,7 +107,10 @@ struct HintIntegrationTests {
     func noNewPrivsStopsTheSetuidHelper() {
         let r = Self.onTerminal([Harness.ours, "--map-auto", "true"], as: "unshare-tester", noNewPrivs: true)
         #expect(r.stdout.contains("newuidmap: write to uid_map failed: Operation not permitted\n"), "\(r)")
-        #expect(r.stdout.hasSuffix("\(Self.prefix)no_new_privs is set for this process, so the setuid newuidmap cannot gain privilege: run outside what sets it (NoNewPrivileges=, setpriv --no-new-privs, a container)\n"), "\(r)")
+        #expect(
+            r.stdout.hasSuffix(
+                "\(Self.prefix)no_new_privs is set for this process, so the setuid newuidmap cannot gain privilege: run outside what sets it (NoNewPrivileges=, setpriv --no-new-privs, a container)\n"
+            ), "\(r)")
         #expect(r.ending == .exit(1))
     }
 
@@ -93,8 +120,11 @@ struct HintIntegrationTests {
         let lines = r.stdout.split(separator: "\n").map(String.init)
         #expect(lines.count == 2, "\(r)")
         let tool = lines.first?.contains("newgidmap") == true ? "newgidmap" : "newuidmap"
-        #expect(lines == ["unshare: failed to execute \(tool): No such file or directory",
-                          "\(Self.prefix)\(tool) is not installed (or not on PATH): install the package uidmap"])
+        #expect(
+            lines == [
+                "unshare: failed to execute \(tool): No such file or directory",
+                "\(Self.prefix)\(tool) is not installed (or not on PATH): install the package uidmap",
+            ])
     }
 
     @Test
@@ -103,41 +133,55 @@ struct HintIntegrationTests {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         for tool in ["newuidmap", "newgidmap"] {
             try FileManager.default.copyItem(atPath: "/usr/bin/" + tool, toPath: "\(dir)/\(tool)")
-            chmod("\(dir)/\(tool)", 0o755)   // a copy without setuid and without file capabilities
+            chmod("\(dir)/\(tool)", 0o755)  // a copy without setuid and without file capabilities
         }
-        let r = Self.onTerminal([Harness.ours, "--map-auto", "true"], as: "unshare-tester", path: dir + ":/usr/bin:/bin")
+        let r = Self.onTerminal(
+            [Harness.ours, "--map-auto", "true"], as: "unshare-tester", path: dir + ":/usr/bin:/bin")
         #expect(r.stdout.contains("newuidmap: write to uid_map failed: Operation not permitted\n"), "\(r)")
-        #expect(r.stdout.hasSuffix("\(Self.prefix)\(dir)/newuidmap is neither setuid root nor given file capabilities, so it cannot write the map: chmod u+s \(dir)/newuidmap (or setcap cap_setuid+ep \(dir)/newuidmap), as the package uidmap installs it\n"), "\(r)")
+        #expect(
+            r.stdout.hasSuffix(
+                "\(Self.prefix)\(dir)/newuidmap is neither setuid root nor given file capabilities, so it cannot write the map: chmod u+s \(dir)/newuidmap (or setcap cap_setuid+ep \(dir)/newuidmap), as the package uidmap installs it\n"
+            ), "\(r)")
     }
 
     @Test(.requiresUser("nobody"))
     func noSubordinateIDsForTheUser() {
         let r = Self.onTerminal([Harness.ours, "--map-auto", "true"], as: "nobody")
-        #expect(r == Outcome(stdout: """
-            unshare: no line matching user "nobody" in /etc/subuid
-            \(Self.prefix)/etc/subuid and /etc/subgid give nobody no subordinate ids: ask root to add them (usermod --add-subuids 100000-165535 --add-subgids 100000-165535 nobody)
+        #expect(
+            r
+                == Outcome(
+                    stdout: """
+                        unshare: no line matching user "nobody" in /etc/subuid
+                        \(Self.prefix)/etc/subuid and /etc/subgid give nobody no subordinate ids: ask root to add them (usermod --add-subuids 100000-165535 --add-subgids 100000-165535 nobody)
 
-            """, stderr: "", ending: .exit(1)))
+                        """, stderr: "", ending: .exit(1)))
     }
 
     @Test
     func aRangeHoldingTheCallersOwnUID() throws {
         let uid = try #require(Runner.tester.passwd).uid
         let r = Self.onTerminal([Harness.ours, "--map-users=0:\(uid):10", "true"], as: "unshare-tester")
-        #expect(r == Outcome(stdout: """
-            newuidmap: uid range [0-10) -> [\(uid)-\(uid + 10)) not allowed
-            \(Self.prefix)the uid range 0 \(uid) 10 holds your own uid \(uid), which newuidmap maps only as a single id: map it alone (-r, -c, --map-user) and take the range from /etc/subuid
+        #expect(
+            r
+                == Outcome(
+                    stdout: """
+                        newuidmap: uid range [0-10) -> [\(uid)-\(uid + 10)) not allowed
+                        \(Self.prefix)the uid range 0 \(uid) 10 holds your own uid \(uid), which newuidmap maps only as a single id: map it alone (-r, -c, --map-user) and take the range from /etc/subuid
 
-            """, stderr: "", ending: .exit(1)))
+                        """, stderr: "", ending: .exit(1)))
     }
 
     @Test
     func overlappingRanges() {
-        let r = Self.onTerminal([Harness.ours, "--map-users=0:100000:10", "--map-users=5:100005:10", "true"], as: "unshare-tester")
-        #expect(r == Outcome(stdout: """
-            newuidmap: write to uid_map failed: Invalid argument
-            \(Self.prefix)the uid map lines 0 100000 10 and 5 100005 10 overlap (outside ids 100005-100009): the kernel refuses overlapping ranges, make them disjoint
+        let r = Self.onTerminal(
+            [Harness.ours, "--map-users=0:100000:10", "--map-users=5:100005:10", "true"], as: "unshare-tester")
+        #expect(
+            r
+                == Outcome(
+                    stdout: """
+                        newuidmap: write to uid_map failed: Invalid argument
+                        \(Self.prefix)the uid map lines 0 100000 10 and 5 100005 10 overlap (outside ids 100005-100009): the kernel refuses overlapping ranges, make them disjoint
 
-            """, stderr: "", ending: .exit(1)))
+                        """, stderr: "", ending: .exit(1)))
     }
 }

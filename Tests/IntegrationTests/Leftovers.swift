@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import Foundation
 import Glibc
 import Synchronization
@@ -20,8 +21,10 @@ enum Leftovers {
     /// whatever belongs to a pid no longer running is removed. A process still
     /// running (another test run) keeps its folders.
     static func removeStale() {
-        let prefixes = ["swift-unshare-tests-", "swift-unshare-scratch-", "swift-unshare-out-",
-                        "swift-unshare-podman-bg-", "swift-unshare-release-tests-", "_tmp_swift-unshare-scratch-"]
+        let prefixes = [
+            "swift-unshare-tests-", "swift-unshare-scratch-", "swift-unshare-out-",
+            "swift-unshare-podman-bg-", "swift-unshare-release-tests-", "_tmp_swift-unshare-scratch-",
+        ]
         for name in (try? FileManager.default.contentsOfDirectory(atPath: "/tmp")) ?? [] {
             guard let prefix = prefixes.first(where: { name.hasPrefix($0) }),
                 let pid = pid_t(name.dropFirst(prefix.count).prefix(while: \.isNumber)), pid > 0, pid != getpid()

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import CUnshareSys
 import Foundation
 import Glibc
@@ -73,10 +74,14 @@ import Testing
     @Test(.requiresRoot)
     func rangesAreWrittenByTheParentWhenRoot() async throws {
         var c = Self.cat("/proc/self/uid_map", "/proc/self/gid_map", "/proc/self/setgroups")
-        c.idMapping = .root + IDMapping(userRanges: [.range(inner: 1, outer: 100000, count: 65536)],
-                                        groupRanges: [.range(inner: 1, outer: 200000, count: 10)])
+        c.idMapping =
+            .root
+            + IDMapping(
+                userRanges: [.range(inner: 1, outer: 100000, count: 65536)],
+                groupRanges: [.range(inner: 1, outer: 200000, count: 10)])
         let (out, ending, strategy) = try await Self.output(c)
-        #expect(out == Self.line(0, 0, 1) + Self.line(1, 100000, 65536) + Self.line(0, 0, 1) + Self.line(1, 200000, 10)
+        #expect(
+            out == Self.line(0, 0, 1) + Self.line(1, 100000, 65536) + Self.line(0, 0, 1) + Self.line(1, 200000, 10)
                 + "allow\n")
         #expect(ending == .exited(0))
         #expect(strategy == .privilegedHelper)
@@ -112,8 +117,8 @@ import Testing
     @Test(.requiresRoot)
     func onlyStandardDescriptorsReachTheProgram() async throws {
         var held: [Int32] = []
-        for _ in 0..<8 { held.append(open("/dev/null", O_RDONLY)) }   // not close-on-exec on purpose
-        defer { held.forEach { close($0) } }
+        for _ in 0..<8 { held.append(open("/dev/null", O_RDONLY)) }  // not close-on-exec on purpose
+        defer { for fd in held { close(fd) } }
         var c = UnshareCommand("ls", arguments: ["/proc/self/fd"])
         c.idMapping = .root
         let (out, ending, _) = try await Self.output(c)
@@ -125,9 +130,13 @@ import Testing
 
     @Test func unknownProgramIsNotFound() throws {
         let c = UnshareCommand("swift-unshare-no-such-program")
-        #expect(throws: SpawnError(.notFound, strategy: .none, failure: Failure(
-            "failed to execute swift-unshare-no-such-program: No such file or directory", exitCode: 127),
-            errno: Errno(ENOENT))) { try c.spawn() }
+        #expect(
+            throws: SpawnError(
+                .notFound, strategy: .none,
+                failure: Failure(
+                    "failed to execute swift-unshare-no-such-program: No such file or directory", exitCode: 127),
+                errno: Errno(ENOENT))
+        ) { try c.spawn() }
     }
 
     @Test func nonExecutableFileIsNotExecutable() throws {
@@ -137,24 +146,36 @@ import Testing
         chmod(dir + "/data", 0o644)
         var c = UnshareCommand(ByteString(dir + "/data"))
         c.idMapping = .root
-        #expect(throws: SpawnError(.notExecutable, strategy: .selfWrite, failure: Failure(
-            "failed to execute \(dir)/data: Permission denied", exitCode: 126), errno: Errno(EACCES))) { try c.spawn() }
+        #expect(
+            throws: SpawnError(
+                .notExecutable, strategy: .selfWrite,
+                failure: Failure(
+                    "failed to execute \(dir)/data: Permission denied", exitCode: 126), errno: Errno(EACCES))
+        ) { try c.spawn() }
     }
 
     @Test func conflictingRequestStartsNothing() throws {
         var c = UnshareCommand("true")
         c.idMapping = .root
         c.setgroups = .allow
-        #expect(throws: SpawnError(.request, strategy: .none, failure: Failure(
-            "options --setgroups=allow and --map-group are mutually exclusive"))) { try c.spawn() }
+        #expect(
+            throws: SpawnError(
+                .request, strategy: .none,
+                failure: Failure(
+                    "options --setgroups=allow and --map-group are mutually exclusive"))
+        ) { try c.spawn() }
     }
 
     @Test func missingWorkingDirectoryIsASetupFailure() throws {
         var c = UnshareCommand("true")
         c.workingDirectory = "/swift-unshare-no-such-dir"
-        #expect(throws: SpawnError(.setup, strategy: .none, failure: Failure(
-            "cannot change directory to /swift-unshare-no-such-dir: No such file or directory"),
-            errno: Errno(ENOENT))) { try c.spawn() }
+        #expect(
+            throws: SpawnError(
+                .setup, strategy: .none,
+                failure: Failure(
+                    "cannot change directory to /swift-unshare-no-such-dir: No such file or directory"),
+                errno: Errno(ENOENT))
+        ) { try c.spawn() }
     }
 
     // MARK: Waiting and signals
@@ -193,7 +214,7 @@ import Testing
         close(fds[0])
         async let first = child.wait()
         async let second = child.wait()
-        close(fds[1])   // cat reads end of file and exits 0
+        close(fds[1])  // cat reads end of file and exits 0
         #expect(try await first == .exited(0))
         #expect(try await second == .exited(0))
         #expect(try child.waitBlocking() == .exited(0))
@@ -201,8 +222,11 @@ import Testing
 
     @Test func signalStateIsResetInTheChild() {
         let r = Harness.run([Self.probe, "signals"])
-        #expect(r == Outcome(stdout: "SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\nstrategy: none\nending: exited 0\n",
-                             stderr: "", ending: .exit(0)))
+        #expect(
+            r
+                == Outcome(
+                    stdout: "SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\nstrategy: none\nending: exited 0\n",
+                    stderr: "", ending: .exit(0)))
     }
 
     // MARK: Many threads at once
@@ -221,29 +245,42 @@ import Testing
 
     // MARK: As the unprivileged test user (through the probe)
 
-    static var tester: (uid: UInt32, gid: UInt32, sub: (start: UInt32, count: UInt32), subg: (start: UInt32, count: UInt32))? {
+    static var tester:
+        (uid: UInt32, gid: UInt32, sub: (start: UInt32, count: UInt32), subg: (start: UInt32, count: UInt32))?
+    {
         guard let p = Runner.tester.passwd, let s = subordinate("/etc/subuid", Runner.tester.rawValue),
-              let g = subordinate("/etc/subgid", Runner.tester.rawValue) else { return nil }
+            let g = subordinate("/etc/subgid", Runner.tester.rawValue)
+        else { return nil }
         return (p.uid, p.gid, s, g)
     }
 
     @Test(.requiresTester)
     func testerSingleIDsWrittenByTheChild() throws {
         let t = try #require(Self.tester)
-        let r = Harness.run([Self.probe, "run", "root", "--", "cat", "/proc/self/uid_map", "/proc/self/gid_map",
-                             "/proc/self/setgroups"], as: .tester)
-        #expect(r == Outcome(stdout: Self.line(0, t.uid, 1) + Self.line(0, t.gid, 1) + "deny\n"
-                             + "strategy: selfWrite\nending: exited 0\n", stderr: "", ending: .exit(0)))
+        let r = Harness.run(
+            [
+                Self.probe, "run", "root", "--", "cat", "/proc/self/uid_map", "/proc/self/gid_map",
+                "/proc/self/setgroups",
+            ], as: .tester)
+        #expect(
+            r
+                == Outcome(
+                    stdout: Self.line(0, t.uid, 1) + Self.line(0, t.gid, 1) + "deny\n"
+                        + "strategy: selfWrite\nending: exited 0\n", stderr: "", ending: .exit(0)))
     }
 
     @Test(.requiresTester)
     func testerRangesThroughNewuidmap() throws {
         let t = try #require(Self.tester)
-        let r = Harness.run([Self.probe, "run", "root", "auto", "--", "cat", "/proc/self/uid_map", "/proc/self/gid_map"],
-                            as: .tester)
-        #expect(r == Outcome(stdout: Self.line(0, t.uid, 1) + Self.line(1, t.sub.start, t.sub.count)
-                             + Self.line(0, t.gid, 1) + Self.line(1, t.subg.start, t.subg.count)
-                             + "strategy: newIDMapHelpers\nending: exited 0\n", stderr: "", ending: .exit(0)))
+        let r = Harness.run(
+            [Self.probe, "run", "root", "auto", "--", "cat", "/proc/self/uid_map", "/proc/self/gid_map"],
+            as: .tester)
+        #expect(
+            r
+                == Outcome(
+                    stdout: Self.line(0, t.uid, 1) + Self.line(1, t.sub.start, t.sub.count)
+                        + Self.line(0, t.gid, 1) + Self.line(1, t.subg.start, t.subg.count)
+                        + "strategy: newIDMapHelpers\nending: exited 0\n", stderr: "", ending: .exit(0)))
     }
 
     @Test(.requiresTester)
@@ -251,22 +288,30 @@ import Testing
         let dir = Harness.scratch("fakemap")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         Harness.writeExecutable(dir + "/newuidmap", "#!/bin/sh\necho 'newuidmap: refused by the test' >&2\nexit 3\n")
-        let r = Harness.run([Self.probe, "run", "auto", "--", "/bin/cat", "/proc/self/uid_map"], as: .tester,
-                            extraEnv: ["PATH": dir + ":/usr/bin:/bin"])
+        let r = Harness.run(
+            [Self.probe, "run", "auto", "--", "/bin/cat", "/proc/self/uid_map"], as: .tester,
+            extraEnv: ["PATH": dir + ":/usr/bin:/bin"])
         #expect(r == Outcome(stdout: "error: idMap 3 newuidmap: refused by the test\n", stderr: "", ending: .exit(3)))
         let empty = Harness.scratch("nomap")
         defer { try? FileManager.default.removeItem(atPath: empty) }
-        let missing = Harness.run([Self.probe, "run", "auto", "--", "/bin/cat", "/proc/self/uid_map"], as: .tester,
-                                  extraEnv: ["PATH": empty])
-        #expect(missing == Outcome(stdout: "error: idMap 127 failed to execute newuidmap: No such file or directory\n",
-                                   stderr: "", ending: .exit(3)))
+        let missing = Harness.run(
+            [Self.probe, "run", "auto", "--", "/bin/cat", "/proc/self/uid_map"], as: .tester,
+            extraEnv: ["PATH": empty])
+        #expect(
+            missing
+                == Outcome(
+                    stdout: "error: idMap 127 failed to execute newuidmap: No such file or directory\n",
+                    stderr: "", ending: .exit(3)))
     }
 
     @Test(.requiresTester)
     func testerNamespaceWithoutUserNamespaceIsRefused() {
         let r = Harness.run([Self.probe, "run", "ns=net", "--", "true"], as: .tester)
-        #expect(r == Outcome(stdout: "error: clone 1 unshare failed: Operation not permitted\n", stderr: "",
-                             ending: .exit(3)))
+        #expect(
+            r
+                == Outcome(
+                    stdout: "error: clone 1 unshare failed: Operation not permitted\n", stderr: "",
+                    ending: .exit(3)))
     }
 
     // MARK: Kill on parent death
@@ -283,7 +328,9 @@ import Testing
     static func killOnParentDeath(runner: Runner) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
-        process.arguments = runner == .root ? ["--", probe, "pdeath"]
+        process.arguments =
+            runner == .root
+            ? ["--", probe, "pdeath"]
             : ["--reuid=\(runner.rawValue)", "--regid=\(runner.rawValue)", "--init-groups", "--", probe, "pdeath"]
         let out = Pipe()
         process.standardOutput = out
@@ -345,8 +392,9 @@ import Testing
         // TMPDIR inside the scratch folder: SwiftPM puts its lock files there
         // (named after the package path), and they go with the folder.
         try FileManager.default.createDirectory(atPath: dir + "/tmp", withIntermediateDirectories: true)
-        let build = Harness.run(["swift", "build", "--package-path", dir, "--scratch-path", dir + "/.build"],
-                                extraEnv: ["PATH": path, "HOME": NSHomeDirectory(), "TMPDIR": dir + "/tmp"], timeout: 1200)
+        let build = Harness.run(
+            ["swift", "build", "--package-path", dir, "--scratch-path", dir + "/.build"],
+            extraEnv: ["PATH": path, "HOME": NSHomeDirectory(), "TMPDIR": dir + "/tmp"], timeout: 1200)
         try #require(build.ending == .exit(0), "\(build)")
         let t = try #require(Self.tester)
         let r = Harness.run([dir + "/.build/debug/example"], as: .tester)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import Foundation
 import Testing
 
@@ -5,8 +6,9 @@ import Testing
 @Suite struct ManPageRenderTests {
     @Test(.requiresProgram("/usr/bin/man", package: "man-db"))
     func rendersWithoutWarnings() {
-        let r = Harness.run(["man", "--warnings", "-l", Harness.repoRoot + "/man/swift-unshare.1"],
-                            extraEnv: ["MANWIDTH": "80", "MAN_KEEP_FORMATTING": "0", "MANPAGER": "cat", "PAGER": "cat"])
+        let r = Harness.run(
+            ["man", "--warnings", "-l", Harness.repoRoot + "/man/swift-unshare.1"],
+            extraEnv: ["MANWIDTH": "80", "MAN_KEEP_FORMATTING": "0", "MANPAGER": "cat", "PAGER": "cat"])
         #expect(r.stderr == "")
         #expect(r.ending == .exit(0))
         // plain text: drop the overstrike (x BACKSPACE x) that marks bold and underline

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import Foundation
 import Glibc
 import Testing
@@ -17,76 +18,75 @@ import Testing
     static let extraUID = (start: 500000, count: 1000)
     static let extraGID = (start: 600000, count: 2000)
 
-
     /// The module, in C: shadow 4.13 looks up shadow_subid_has_range,
     /// shadow_subid_list_owner_ranges and shadow_subid_find_subid_owners (later
     /// releases also shadow_subid_free). It answers from /etc/subuid and
     /// /etc/subgid, plus, behind the gate, one extra range per kind for unshare-tester.
     static let source = """
-    #include <stdbool.h>
-    #include <stdio.h>
-    #include <stdlib.h>
-    #include <string.h>
-    #include <sys/types.h>
+        #include <stdbool.h>
+        #include <stdio.h>
+        #include <stdlib.h>
+        #include <string.h>
+        #include <sys/types.h>
 
-    enum subid_type { ID_TYPE_UID = 1, ID_TYPE_GID = 2 };
-    enum subid_status { SUBID_STATUS_SUCCESS = 0, SUBID_STATUS_UNKNOWN_USER = 1 };
-    struct subid_range { unsigned long start, count; };
+        enum subid_type { ID_TYPE_UID = 1, ID_TYPE_GID = 2 };
+        enum subid_status { SUBID_STATUS_SUCCESS = 0, SUBID_STATUS_UNKNOWN_USER = 1 };
+        struct subid_range { unsigned long start, count; };
 
-    static int ranges_of(const char *owner, enum subid_type type, struct subid_range *out, int max) {
-        int n = 0;
-        if (getenv("\(gate)") && strcmp(owner, "unshare-tester") == 0) {
-            out[n].start = type == ID_TYPE_UID ? \(extraUID.start) : \(extraGID.start);
-            out[n++].count = type == ID_TYPE_UID ? \(extraUID.count) : \(extraGID.count);
+        static int ranges_of(const char *owner, enum subid_type type, struct subid_range *out, int max) {
+            int n = 0;
+            if (getenv("\(gate)") && strcmp(owner, "unshare-tester") == 0) {
+                out[n].start = type == ID_TYPE_UID ? \(extraUID.start) : \(extraGID.start);
+                out[n++].count = type == ID_TYPE_UID ? \(extraUID.count) : \(extraGID.count);
+            }
+            FILE *f = fopen(type == ID_TYPE_UID ? "/etc/subuid" : "/etc/subgid", "re");
+            if (!f) return n;
+            char name[256];
+            unsigned long start, count;
+            while (n < max && fscanf(f, " %255[^:\\n]:%lu:%lu", name, &start, &count) == 3) {
+                if (strcmp(name, owner) == 0) { out[n].start = start; out[n++].count = count; }
+            }
+            fclose(f);
+            return n;
         }
-        FILE *f = fopen(type == ID_TYPE_UID ? "/etc/subuid" : "/etc/subgid", "re");
-        if (!f) return n;
-        char name[256];
-        unsigned long start, count;
-        while (n < max && fscanf(f, " %255[^:\\n]:%lu:%lu", name, &start, &count) == 3) {
-            if (strcmp(name, owner) == 0) { out[n].start = start; out[n++].count = count; }
+
+        enum subid_status shadow_subid_has_range(const char *owner, unsigned long start, unsigned long count,
+                                                 enum subid_type type, bool *result) {
+            struct subid_range r[64];
+            int n = ranges_of(owner, type, r, 64);
+            *result = false;
+            for (int i = 0; i < n; i++)
+                if (start >= r[i].start && start + count <= r[i].start + r[i].count) *result = true;
+            return SUBID_STATUS_SUCCESS;
         }
-        fclose(f);
-        return n;
-    }
 
-    enum subid_status shadow_subid_has_range(const char *owner, unsigned long start, unsigned long count,
-                                             enum subid_type type, bool *result) {
-        struct subid_range r[64];
-        int n = ranges_of(owner, type, r, 64);
-        *result = false;
-        for (int i = 0; i < n; i++)
-            if (start >= r[i].start && start + count <= r[i].start + r[i].count) *result = true;
-        return SUBID_STATUS_SUCCESS;
-    }
+        enum subid_status shadow_subid_has_any_range(const char *owner, enum subid_type type, bool *result) {
+            struct subid_range r[64];
+            *result = ranges_of(owner, type, r, 64) > 0;
+            return SUBID_STATUS_SUCCESS;
+        }
 
-    enum subid_status shadow_subid_has_any_range(const char *owner, enum subid_type type, bool *result) {
-        struct subid_range r[64];
-        *result = ranges_of(owner, type, r, 64) > 0;
-        return SUBID_STATUS_SUCCESS;
-    }
+        enum subid_status shadow_subid_list_owner_ranges(const char *owner, enum subid_type type,
+                                                         struct subid_range **ranges, int *count) {
+            struct subid_range r[64];
+            int n = ranges_of(owner, type, r, 64);
+            *ranges = NULL;
+            *count = n;
+            if (n == 0) return SUBID_STATUS_SUCCESS;
+            *ranges = malloc(n * sizeof **ranges);   /* freed by libsubid's caller */
+            if (!*ranges) return 3;
+            memcpy(*ranges, r, n * sizeof **ranges);
+            return SUBID_STATUS_SUCCESS;
+        }
 
-    enum subid_status shadow_subid_list_owner_ranges(const char *owner, enum subid_type type,
-                                                     struct subid_range **ranges, int *count) {
-        struct subid_range r[64];
-        int n = ranges_of(owner, type, r, 64);
-        *ranges = NULL;
-        *count = n;
-        if (n == 0) return SUBID_STATUS_SUCCESS;
-        *ranges = malloc(n * sizeof **ranges);   /* freed by libsubid's caller */
-        if (!*ranges) return 3;
-        memcpy(*ranges, r, n * sizeof **ranges);
-        return SUBID_STATUS_SUCCESS;
-    }
+        enum subid_status shadow_subid_find_subid_owners(unsigned long id, enum subid_type type, uid_t **uids, int *count) {
+            *uids = NULL;
+            *count = 0;
+            return SUBID_STATUS_SUCCESS;
+        }
 
-    enum subid_status shadow_subid_find_subid_owners(unsigned long id, enum subid_type type, uid_t **uids, int *count) {
-        *uids = NULL;
-        *count = 0;
-        return SUBID_STATUS_SUCCESS;
-    }
-
-    void shadow_subid_free(void *p) { free(p); }
-    """
+        void shadow_subid_free(void *p) { free(p); }
+        """
 
     /// Builds and installs the module, points nsswitch.conf at it, runs `body`,
     /// and puts everything back: the original nsswitch.conf (the same inode,
@@ -98,7 +98,9 @@ import Testing
         let built = Harness.run(["cc", "-shared", "-fPIC", "-O2", "-o", dir + "/module.so", dir + "/module.c"])
         try #require(built.ending == .exit(0), "cc: \(built)")
 
-        let conf = "/etc/nsswitch.conf", saved = "/etc/nsswitch.conf.swift-unshare-saved", next = conf + ".swift-unshare-new"
+        let conf = "/etc/nsswitch.conf"
+        let saved = "/etc/nsswitch.conf.swift-unshare-saved"
+        let next = conf + ".swift-unshare-new"
         // A run killed inside the window left the saved original: put it back first.
         if FileManager.default.fileExists(atPath: saved) { rename(saved, conf) }
         let original = try Data(contentsOf: URL(fileURLWithPath: conf))
@@ -123,38 +125,51 @@ import Testing
         s.split(separator: "\n").map { $0.split(separator: " ").joined(separator: " ") }.joined(separator: "\n")
     }
 
-    @Test(.requiresTester, .requiresFile(libraryDir + "/libsubid.so.4", package: "libsubid4"),
-          .requiresProgram("/usr/bin/cc", package: "gcc"))
+    @Test(
+        .requiresTester, .requiresFile(libraryDir + "/libsubid.so.4", package: "libsubid4"),
+        .requiresProgram("/usr/bin/cc", package: "gcc"))
     func aRangeFromTheModuleReachesTheMapsThroughNewuidmap() throws {
-        let uid = try #require(Runner.tester.passwd).uid, gid = try #require(Runner.tester.passwd).gid
+        let uid = try #require(Runner.tester.passwd).uid
+        let gid = try #require(Runner.tester.passwd).gid
         // The tester's own lines in /etc/subuid and /etc/subgid, as this machine has them.
         let t = try #require(TestAccount.tester)
-        var auto: Outcome?, podman: Outcome?, ungated: Outcome?
+        var auto: Outcome?
+        var podman: Outcome?
+        var ungated: Outcome?
         try Self.withModule {
-            auto = Harness.run([Harness.ours, "--map-auto", "cat", "/proc/self/uid_map", "/proc/self/gid_map"],
-                               as: .tester, extraEnv: [Self.gate: "1"])
+            auto = Harness.run(
+                [Harness.ours, "--map-auto", "cat", "/proc/self/uid_map", "/proc/self/gid_map"],
+                as: .tester, extraEnv: [Self.gate: "1"])
             // podman mode joins podman's pause process when one runs: a runtime dir
             // of its own makes the namespace now, with the module's ranges.
             let box = PodmanSandbox()
             defer { box.finish() }
-            podman = Harness.run([Harness.binDir + "/podman-unshare", "cat", "/proc/self/uid_map", "/proc/self/gid_map"],
-                                 as: .tester, extraEnv: box.env.merging([Self.gate: "1"]) { $1 })
+            podman = Harness.run(
+                [Harness.binDir + "/podman-unshare", "cat", "/proc/self/uid_map", "/proc/self/gid_map"],
+                as: .tester, extraEnv: box.env.merging([Self.gate: "1"]) { $1 })
             ungated = Harness.run([Harness.ours, "--map-auto", "cat", "/proc/self/uid_map"], as: .tester)
         }
-        let a = try #require(auto), p = try #require(podman), u = try #require(ungated)
+        let a = try #require(auto)
+        let p = try #require(podman)
+        let u = try #require(ungated)
         #expect(a.ending == .exit(0) && a.stderr == "", "\(a)")
-        #expect(Self.squeezed(a.stdout) == "0 \(Self.extraUID.start) \(Self.extraUID.count)\n0 \(Self.extraGID.start) \(Self.extraGID.count)", "\(a)")
+        #expect(
+            Self.squeezed(a.stdout)
+                == "0 \(Self.extraUID.start) \(Self.extraUID.count)\n0 \(Self.extraGID.start) \(Self.extraGID.count)",
+            "\(a)")
         // (podman's warning when / is not a shared mount, as it logs it making the namespace)
-        let warning = #"level=warning msg="\"/\" is not a shared mount, this could cause issues or missing mounts with rootless containers""#
+        let warning =
+            #"level=warning msg="\"/\" is not a shared mount, this could cause issues or missing mounts with rootless containers""#
         #expect(p.ending == .exit(0) && (p.stderr == "" || p.stderr.hasSuffix(warning + "\n")), "\(p)")
-        #expect(Self.squeezed(p.stdout) == """
-            0 \(uid) 1
-            1 \(Self.extraUID.start) \(Self.extraUID.count)
-            \(1 + Self.extraUID.count) \(t.subuid.start) \(t.subuid.count)
-            0 \(gid) 1
-            1 \(Self.extraGID.start) \(Self.extraGID.count)
-            \(1 + Self.extraGID.count) \(t.subgid.start) \(t.subgid.count)
-            """, "\(p)")
+        #expect(
+            Self.squeezed(p.stdout) == """
+                0 \(uid) 1
+                1 \(Self.extraUID.start) \(Self.extraUID.count)
+                \(1 + Self.extraUID.count) \(t.subuid.start) \(t.subuid.count)
+                0 \(gid) 1
+                1 \(Self.extraGID.start) \(Self.extraGID.count)
+                \(1 + Self.extraGID.count) \(t.subgid.start) \(t.subgid.count)
+                """, "\(p)")
         // Without the gate the module answers what /etc/subuid says.
         #expect(Self.squeezed(u.stdout) == "0 \(t.subuid.start) \(t.subuid.count)", "\(u)")
     }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import Foundation
 import Glibc
 import Testing
@@ -39,7 +40,9 @@ import Testing
     @Test(.requiresRoot)
     func persistentPidNamespaceWithFork() throws {
         try Self.withEmptyFile("pid") { file in
-            let made = Harness.run([Harness.swiftUnshare, "--pid=\(file)", "--fork", "--mount-proc", "readlink", "/proc/self"])
+            let made = Harness.run([
+                Harness.swiftUnshare, "--pid=\(file)", "--fork", "--mount-proc", "readlink", "/proc/self",
+            ])
             #expect(made == Outcome(stdout: "1\n", stderr: "", ending: .exit(0)))
             umount(file)
         }
@@ -48,26 +51,35 @@ import Testing
     @Test(.requiresRoot, .requiresProgram(Harness.oracle, package: "util-linux"))
     func bindOntoAMissingFileFailsLikeUtilLinux() {
         Harness.withScratch("missing") { dir in
-            for (ns, args) in [("uts", ["--uts=\(dir)/nope", "true"]), ("mnt", ["--mount=\(dir)/nope", "true"]),
-                               ("net", ["--net=\(dir)/nope", "-f", "true"])] {
+            for (ns, args) in [
+                ("uts", ["--uts=\(dir)/nope", "true"]), ("mnt", ["--mount=\(dir)/nope", "true"]),
+                ("net", ["--net=\(dir)/nope", "-f", "true"]),
+            ] {
                 let (ours, oracle) = Harness.both(args)
                 #expect(ours == oracle)
-                #expect(ours == Outcome(stdout: "", stderr: "unshare: mount /proc/PID/ns/\(ns) on \(dir)/nope failed: No such file or directory\n",
-                                        ending: .exit(1)))
+                #expect(
+                    ours
+                        == Outcome(
+                            stdout: "",
+                            stderr:
+                                "unshare: mount /proc/PID/ns/\(ns) on \(dir)/nope failed: No such file or directory\n",
+                            ending: .exit(1)))
             }
         }
     }
 
     @Test(.requiresTester)
     func mountProcInAPidNamespaceAsUser() {
-        let r = Harness.run([Harness.swiftUnshare, "-r", "-p", "-f", "--mount-proc", "readlink", "/proc/self"], as: .tester)
+        let r = Harness.run(
+            [Harness.swiftUnshare, "-r", "-p", "-f", "--mount-proc", "readlink", "/proc/self"], as: .tester)
         #expect(r == Outcome(stdout: "1\n", stderr: "", ending: .exit(0)))
     }
 
     @Test(.requiresTester)
     func bootTimeOffset() {
-        let r = Harness.run([Harness.swiftUnshare, "-r", "-T", "-f", "--boottime", "100000000", "cat", "/proc/uptime"],
-                            as: .tester)
+        let r = Harness.run(
+            [Harness.swiftUnshare, "-r", "-T", "-f", "--boottime", "100000000", "cat", "/proc/uptime"],
+            as: .tester)
         #expect(r.ending == .exit(0))
         let uptime = Double(r.stdout.split(separator: " ").first ?? "") ?? 0
         #expect(uptime > 100_000_000)
@@ -75,10 +87,15 @@ import Testing
 
     @Test(.requiresRoot)
     func timeOffsetsAreWrittenBoottimeThenMonotonic() {
-        let r = Harness.run([Harness.swiftUnshare, "-T", "--monotonic=-5", "--boottime=7", "-f", "cat",
-                             "/proc/self/timens_offsets"])
-        #expect(r == Outcome(stdout: "monotonic          -5         0\nboottime            7         0\n", stderr: "",
-                             ending: .exit(0)))
+        let r = Harness.run([
+            Harness.swiftUnshare, "-T", "--monotonic=-5", "--boottime=7", "-f", "cat",
+            "/proc/self/timens_offsets",
+        ])
+        #expect(
+            r
+                == Outcome(
+                    stdout: "monotonic          -5         0\nboottime            7         0\n", stderr: "",
+                    ending: .exit(0)))
     }
 
     /// SIGKILL to swift-unshare leaves nothing of the tree alive.
@@ -86,9 +103,11 @@ import Testing
     func killChildTakesTheWholeTreeDown() throws {
         // a duration no other test uses, so pgrep counts this tree only
         let sleep = "sleep 60.\(getpid())"
-        let pid = Harness.spawn(["setpriv", "--reuid=unshare-tester", "--regid=unshare-tester", "--init-groups", "--",
-                                 Harness.swiftUnshare, "-r", "-p", "-f", "--mount-proc", "--kill-child",
-                                 "sh", "-c", "\(sleep) & \(sleep)"])
+        let pid = Harness.spawn([
+            "setpriv", "--reuid=unshare-tester", "--regid=unshare-tester", "--init-groups", "--",
+            Harness.swiftUnshare, "-r", "-p", "-f", "--mount-proc", "--kill-child",
+            "sh", "-c", "\(sleep) & \(sleep)",
+        ])
         func alive() -> Int {
             let r = Harness.run(["pgrep", "-x", "-f", "-c", sleep], timeout: 5)
             return Int(r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
@@ -118,7 +137,8 @@ import Testing
     /// else when the child has not ended by itself in 20 s (a failure).
     static func signalled(_ args: [String], _ signal: Int32, heldBack: Bool) -> Ending {
         Harness.withScratch("sig") { dir in
-            let ready = Fifo(dir + "/ready"), go = Fifo(dir + "/go")
+            let ready = Fifo(dir + "/ready")
+            let go = Fifo(dir + "/go")
             let script = """
                 trap 'kill $! 2>/dev/null; exit 15' TERM
                 trap 'kill $! 2>/dev/null; exit 2' INT
@@ -161,10 +181,13 @@ import Testing
     @Test(.requiresTester)
     func keepCapsRaisesAmbient() {
         // every capability up to the kernel's last one: (1 << (cap_last_cap + 1)) - 1
-        let last = Int((try? String(contentsOfFile: "/proc/sys/kernel/cap_last_cap", encoding: .utf8))?
-            .trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? 40
+        let last =
+            Int(
+                (try? String(contentsOfFile: "/proc/sys/kernel/cap_last_cap", encoding: .utf8))?
+                    .trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? 40
         let all = String(format: "%016llx", UInt64.max >> (63 - last))
-        let r = Harness.run([Harness.swiftUnshare, "-r", "--keep-caps", "grep", "^CapAmb", "/proc/self/status"], as: .tester)
+        let r = Harness.run(
+            [Harness.swiftUnshare, "-r", "--keep-caps", "grep", "^CapAmb", "/proc/self/status"], as: .tester)
         #expect(r == Outcome(stdout: "CapAmb:\t\(all)\n", stderr: "", ending: .exit(0)))
         let without = Harness.run([Harness.swiftUnshare, "-r", "grep", "^CapAmb", "/proc/self/status"], as: .tester)
         #expect(without.stdout == "CapAmb:\t0000000000000000\n")
@@ -173,9 +196,10 @@ import Testing
     @Test func clearAndWhitelistEnvironment() {
         let cleared = Harness.run([Harness.swiftUnshare, "--clear-env", "/usr/bin/env"])
         #expect(cleared == Outcome(stdout: "", stderr: "", ending: .exit(0)))
-        let kept = Harness.run([Harness.swiftUnshare, "--whitelist-env=FOO,NOPE,LANG", "/usr/bin/env"],
-                               env: ["FOO": "1", "BAR": "2", "LANG": "C", "PATH": "/usr/bin:/bin"])
-        #expect(kept == Outcome(stdout: "LANG=C\nFOO=1\n", stderr: "", ending: .exit(0)))   // reversed, as util-linux
+        let kept = Harness.run(
+            [Harness.swiftUnshare, "--whitelist-env=FOO,NOPE,LANG", "/usr/bin/env"],
+            env: ["FOO": "1", "BAR": "2", "LANG": "C", "PATH": "/usr/bin:/bin"])
+        #expect(kept == Outcome(stdout: "LANG=C\nFOO=1\n", stderr: "", ending: .exit(0)))  // reversed, as util-linux
     }
 
     @Test func loginShellWhenNoProgram() {
@@ -186,21 +210,29 @@ import Testing
             let r = Harness.run([Harness.swiftUnshare], extraEnv: ["SHELL": dir + "/myshell", "HOME": dir])
             #expect(r == Outcome(stdout: "-myshell\n", stderr: "", ending: .exit(0)))
             let missing = Harness.run([Harness.ours], extraEnv: ["SHELL": dir + "/nope"])
-            #expect(missing == Outcome(stdout: "", stderr: "unshare: failed to execute \(dir)/nope: No such file or directory\n",
-                                       ending: .exit(127)))
+            #expect(
+                missing
+                    == Outcome(
+                        stdout: "", stderr: "unshare: failed to execute \(dir)/nope: No such file or directory\n",
+                        ending: .exit(127)))
         }
     }
 
     @Test(.requiresRoot)
     func mountBinfmt() {
-        let r = Harness.run([Harness.swiftUnshare, "-r", "-p", "--mount-binfmt", "-f", "cat",
-                             "/proc/sys/fs/binfmt_misc/status"])
+        let r = Harness.run([
+            Harness.swiftUnshare, "-r", "-p", "--mount-binfmt", "-f", "cat",
+            "/proc/sys/fs/binfmt_misc/status",
+        ])
         // binfmt_misc in a user namespace needs Linux 6.7; older kernels refuse the mount.
         if r.ending == .exit(0) {
             #expect(r == Outcome(stdout: "enabled\n", stderr: "", ending: .exit(0)))
         } else {
-            #expect(r == Outcome(stdout: "", stderr: "swift-unshare: mount /proc/sys/fs/binfmt_misc failed: Permission denied\n",
-                                 ending: .exit(1)))
+            #expect(
+                r
+                    == Outcome(
+                        stdout: "", stderr: "swift-unshare: mount /proc/sys/fs/binfmt_misc failed: Permission denied\n",
+                        ending: .exit(1)))
         }
     }
 
@@ -208,8 +240,9 @@ import Testing
     /// mounted it (util-linux behaves the same), so sysfs is mounted anew to look.
     @Test(.requiresTester)
     func networkNamespaceHasOnlyLoopback() {
-        let r = Harness.run([Harness.swiftUnshare, "-r", "-n", "-m", "sh", "-c", "mount -t sysfs sysfs /sys && ls /sys/class/net"],
-                            as: .tester)
+        let r = Harness.run(
+            [Harness.swiftUnshare, "-r", "-n", "-m", "sh", "-c", "mount -t sysfs sysfs /sys && ls /sys/class/net"],
+            as: .tester)
         #expect(r == Outcome(stdout: "lo\n", stderr: "", ending: .exit(0)))
     }
 }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import Foundation
 import Glibc
 import Testing
@@ -53,29 +54,36 @@ enum CompatELF {
     /// The parent swift-unshare, waiting for its child, has exactly one thread.
     /// (No -p here: in a new pid namespace the child's $PPID is 0.)
     /// (Root: new namespaces other than user, root's own ids mapped.)
-    @Test("runs on one thread", .requiresRoot, arguments: [
-        ["-f"], ["-r", "-f"], ["--kill-child"], ["--forward-signals"], ["-f", "-m", "-u", "-i", "-n", "-T", "-C"],
-        ["-f", "--map-users=0:0:1", "--map-groups=0:0:1"],
-    ] as [[String]])
+    @Test(
+        "runs on one thread", .requiresRoot,
+        arguments: [
+            ["-f"], ["-r", "-f"], ["--kill-child"], ["--forward-signals"], ["-f", "-m", "-u", "-i", "-n", "-T", "-C"],
+            ["-f", "--map-users=0:0:1", "--map-groups=0:0:1"],
+        ] as [[String]])
     func oneThread(_ flags: [String]) {
         let o = Harness.run([Harness.swiftUnshare] + flags + ["sh", "-c", "grep ^Threads: /proc/$PPID/status"])
         #expect(o == Outcome(stdout: "Threads:\t1\n", stderr: "", ending: .exit(0)))
     }
 
     /// The same as an unprivileged user, with the newuidmap helpers at work.
-    @Test("runs on one thread as unshare-tester", .requiresTester,
-          arguments: [["-r", "-f"], ["-f", "--map-auto"], ["-r", "-f", "--map-auto"]] as [[String]])
+    @Test(
+        "runs on one thread as unshare-tester", .requiresTester,
+        arguments: [["-r", "-f"], ["-f", "--map-auto"], ["-r", "-f", "--map-auto"]] as [[String]])
     func oneThreadUnprivileged(_ flags: [String]) {
-        let o = Harness.run([Harness.swiftUnshare] + flags + ["sh", "-c", "grep ^Threads: /proc/$PPID/status"],
-                            as: .tester)
+        let o = Harness.run(
+            [Harness.swiftUnshare] + flags + ["sh", "-c", "grep ^Threads: /proc/$PPID/status"],
+            as: .tester)
         #expect(o == Outcome(stdout: "Threads:\t1\n", stderr: "", ending: .exit(0)))
     }
 
     /// unshare(CLONE_NEWUSER) fails with EINVAL in a process with more than one
     /// thread, even for root: succeeding is itself the proof.
-    @Test("can unshare a user namespace", .requiresRoot, arguments: [
-        ["-U", "true"], ["-U", "-f", "true"], ["-r", "true"], ["--map-users=0:0:1", "true"], ["-U", "-m", "-p", "-f", "true"],
-    ] as [[String]])
+    @Test(
+        "can unshare a user namespace", .requiresRoot,
+        arguments: [
+            ["-U", "true"], ["-U", "-f", "true"], ["-r", "true"], ["--map-users=0:0:1", "true"],
+            ["-U", "-m", "-p", "-f", "true"],
+        ] as [[String]])
     func newUserNamespace(_ args: [String]) {
         let o = Harness.run([Harness.swiftUnshare] + args)
         #expect(o == Outcome(stdout: "", stderr: "", ending: .exit(0)))

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import Foundation
 import Glibc
 import Testing
@@ -98,7 +99,8 @@ struct ReleaseBinaryTests {
 
     @Test(
         "--map-group takes a name that only the group file has",
-        .requiresRoot, .requires("needs a group adm that is no user's name") { getgrnam("adm") != nil && getpwnam("adm") == nil })
+        .requiresRoot,
+        .requires("needs a group adm that is no user's name") { getgrnam("adm") != nil && getpwnam("adm") == nil })
     func mapGroupByGroupOnlyName() throws {
         let gid = try #require(getgrnam("adm")).pointee.gr_gid
         let r = try ReleaseBuild.withCopy {
@@ -139,7 +141,8 @@ struct ReleaseBinaryTests {
         // warning about "/"); the second joins it, as every later call does.
         let r = try ReleaseBuild.withCopy {
             _ = Harness.run([$0 + "/podman-unshare", "true"], as: .tester)
-            return Harness.run([$0 + "/podman-unshare", "cat", "/proc/self/uid_map", "/proc/self/gid_map"], as: .tester)
+            return Harness.run(
+                [$0 + "/podman-unshare", "cat", "/proc/self/uid_map", "/proc/self/gid_map"], as: .tester)
         }
         let expected = Outcome(stdout: try Self.expectedMaps(), stderr: "", ending: .exit(0))
         #expect(r == expected, "\(r)")

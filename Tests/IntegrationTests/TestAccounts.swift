@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import Foundation
 import Glibc
 
@@ -39,7 +40,8 @@ struct TestAccount: Sendable {
     /// in either file.
     static func lookUp(_ name: String, ranges: Int) -> TestAccount? {
         guard let p = getpwnam(name) else { return nil }
-        let uid = p.pointee.pw_uid, gid = p.pointee.pw_gid
+        let uid = p.pointee.pw_uid
+        let gid = p.pointee.pw_gid
         let home = String(cString: p.pointee.pw_dir)
         let subuids = subordinateRanges(in: "/etc/subuid", name: name, id: uid)
         let subgids = subordinateRanges(in: "/etc/subgid", name: name, id: uid)

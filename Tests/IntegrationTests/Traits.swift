@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import Foundation
 import Glibc
 import Synchronization
@@ -40,7 +41,8 @@ extension Trait where Self == Requirement {
 
     /// A program the test drives, from the Debian package `package`.
     static func requiresProgram(_ path: String, package: String) -> Self {
-        Requirement(reason: "needs \(path) (Debian package \(package); scripts/test-setup.sh installs the test tools)") {
+        Requirement(reason: "needs \(path) (Debian package \(package); scripts/test-setup.sh installs the test tools)")
+        {
             FileManager.default.isExecutableFile(atPath: path)
         }
     }
@@ -48,7 +50,8 @@ extension Trait where Self == Requirement {
     /// A file the test reads or links with (a library, a shell's completion
     /// framework), from the Debian package `package`.
     static func requiresFile(_ path: String, package: String) -> Self {
-        Requirement(reason: "needs \(path) (Debian package \(package); scripts/test-setup.sh installs the test tools)") {
+        Requirement(reason: "needs \(path) (Debian package \(package); scripts/test-setup.sh installs the test tools)")
+        {
             FileManager.default.fileExists(atPath: path)
         }
     }

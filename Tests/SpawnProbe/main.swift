@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // spawn-probe: runs SwiftUnshare's spawn API for the integration tests
 // (LibrarySpawnTests), so that it can run as an unprivileged user too.
 //
@@ -88,7 +89,7 @@ func openDescriptors() -> Int {
     defer { closedir(dir) }
     var n = 0
     while readdir(dir) != nil { n += 1 }
-    return n - 3   // ".", ".." and the directory's own
+    return n - 3  // ".", ".." and the directory's own
 }
 
 /// What a descriptor of this process is.
@@ -104,7 +105,9 @@ func descriptorList() -> Set<Int> {
     defer { closedir(dir) }
     var found: Set<Int> = []
     while let entry = readdir(dir) {
-        let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
+        let name = withUnsafeBytes(of: entry.pointee.d_name) {
+            String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self)
+        }
         if let n = Int(name) { found.insert(n) }
     }
     found.remove(Int(dirfd(dir)))
@@ -127,14 +130,20 @@ func readAll(_ fd: Int32) -> String {
 func stressChild(_ variant: Int) async -> String? {
     var c = UnshareCommand("ls", arguments: ["/proc/self/fd"])
     switch variant % 5 {
-    case 0: c.idMapping = .root                       // written by the child
-    case 1: c.idMapping = geteuid() == 0              // by the parent, or newuidmap
-        ? IDMapping(userRanges: [.range(inner: 0, outer: 100000, count: 65536)],
-                    groupRanges: [.range(inner: 0, outer: 100000, count: 65536)])
-        : .root + .auto
-    case 2: c.namespaces = [.user]                    // no map
-    case 3: c.namespaces = [.user, .pid]; c.idMapping = .root; c.parentDeathSignal = SIGKILL
-    default: break                                    // no namespace at all
+    case 0: c.idMapping = .root  // written by the child
+    case 1:
+        c.idMapping =
+            geteuid() == 0  // by the parent, or newuidmap
+            ? IDMapping(
+                userRanges: [.range(inner: 0, outer: 100000, count: 65536)],
+                groupRanges: [.range(inner: 0, outer: 100000, count: 65536)])
+            : .root + .auto
+    case 2: c.namespaces = [.user]  // no map
+    case 3:
+        c.namespaces = [.user, .pid]
+        c.idMapping = .root
+        c.parentDeathSignal = SIGKILL
+    default: break  // no namespace at all
     }
     var fds: [Int32] = [-1, -1]
     guard cu_spawn_pipe(&fds, 0) == 0 else { return "pipe: \(errno)" }
@@ -143,7 +152,8 @@ func stressChild(_ variant: Int) async -> String? {
     do {
         child = try c.spawn()
     } catch {
-        close(fds[0]); close(fds[1])
+        close(fds[0])
+        close(fds[1])
         return "variant \(variant % 5): \(describe(error))"
     }
     close(fds[1])
@@ -187,8 +197,9 @@ func stress(tasks: Int, children: Int) async -> Int32 {
     if after != before {
         say("descriptors: \(before) before, \(after) after")
         let afterList = descriptorList()
-        say("gone: \(beforeList.subtracting(afterList).sorted().map { "\($0) \(beforeTargets[$0]!)" }), "
-            + "new: \(afterList.subtracting(beforeList).sorted().map { "\($0) \(target($0))" })")
+        say(
+            "gone: \(beforeList.subtracting(afterList).sorted().map { "\($0) \(beforeTargets[$0]!)" }), "
+                + "new: \(afterList.subtracting(beforeList).sorted().map { "\($0) \(target($0))" })")
     }
     for p in Set(problems).sorted() { say(p) }
     if problems.isEmpty && after == before { say("ok") }
@@ -201,28 +212,34 @@ func pdeath() -> Never {
     var fds: [Int32] = [-1, -1]
     precondition(cu_spawn_pipe(&fds, 0) == 0)
     let input = fds[0]
-    final class Box: @unchecked Sendable { var child: UnsharedProcess?; var input: Int32 = -1 }
+    final class Box: @unchecked Sendable {
+        var child: UnsharedProcess?
+        var input: Int32 = -1
+    }
     let box = Box()
     box.input = input
     var thread = pthread_t()
     let arg = Unmanaged.passRetained(box).toOpaque()
-    pthread_create(&thread, nil, { raw in
-        let box = Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue()
-        var c = UnshareCommand("cat")
-        c.namespaces = [.user, .pid]
-        c.idMapping = .root
-        c.parentDeathSignal = SIGKILL
-        c.standardInput = .fd(box.input)
-        box.child = try? c.spawn()
-        return nil
-    }, arg)
+    pthread_create(
+        &thread, nil,
+        { raw in
+            let box = Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue()
+            var c = UnshareCommand("cat")
+            c.namespaces = [.user, .pid]
+            c.idMapping = .root
+            c.parentDeathSignal = SIGKILL
+            c.standardInput = .fd(box.input)
+            box.child = try? c.spawn()
+            return nil
+        }, arg)
     pthread_join(thread, nil)
     guard let child = box.child else {
         say("spawn failed")
         exit(3)
     }
     // the spawning thread is gone: the child must still be running
-    var exited: Int32 = 0, value: Int32 = 0
+    var exited: Int32 = 0
+    var value: Int32 = 0
     if cu_spawn_wait(child.pidfd, child.pid, 1, &exited, &value) != 0 {
         say("child ended with its spawning thread")
         exit(1)

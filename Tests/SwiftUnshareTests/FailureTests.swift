@@ -1,18 +1,24 @@
+// SPDX-License-Identifier: Apache-2.0
 import CUnshareSys
 import Glibc
 import Testing
+
 @testable import SwiftUnshare
 
 /// One error value, two dialects.
 @Suite struct FailureTests {
     @Test func utilLinuxDialect() {
-        #expect(Failure(.call("unshare"), Errno(EPERM)).rendered(program: "unshare")
+        #expect(
+            Failure(.call("unshare"), Errno(EPERM)).rendered(program: "unshare")
                 == "unshare: unshare failed: Operation not permitted\n")
-        #expect(Failure.usage("bad").rendered(program: "unshare")
+        #expect(
+            Failure.usage("bad").rendered(program: "unshare")
                 == "unshare: bad\nTry 'unshare --help' for more information.\n")
-        #expect(Failure(.helperKilled(tool: "newgidmap", signal: 9)).rendered(program: "u")
+        #expect(
+            Failure(.helperKilled(tool: "newgidmap", signal: 9)).rendered(program: "u")
                 == "u: newgidmap: terminated by signal 9\n")
-        #expect(Failure(.call("fork"), Errno(EAGAIN), hint: "try again").rendered(program: "u")
+        #expect(
+            Failure(.call("fork"), Errno(EAGAIN), hint: "try again").rendered(program: "u")
                 == "u: fork failed: Resource temporarily unavailable\nu: try again\n")
     }
 
@@ -24,7 +30,8 @@ import Testing
     }
 
     @Test func podmanDialect() {
-        #expect(Failure(.execute("newuidmap"), Errno(ENOENT)).podmanText(errnoText: GoText.errnoText)
+        #expect(
+            Failure(.execute("newuidmap"), Errno(ENOENT)).podmanText(errnoText: GoText.errnoText)
                 == "failed to execute newuidmap: no such file or directory")
     }
 
@@ -33,7 +40,8 @@ import Testing
     @Test func podmansOwnFailuresAreTheSameValue() {
         let usage = Failure.podman("unknown flag: --x", seeHelp: true)
         #expect(usage.exitCode == 125)
-        #expect(usage.podmanRendered(command: "podman-unshare")
+        #expect(
+            usage.podmanRendered(command: "podman-unshare")
                 == "Error: unknown flag: --x\nSee 'podman-unshare --help'\n")
         let logged = Failure.podman(
             nil, exitCode: 1, log: [PodmanLogLine(.error, "bad")], stdout: "Failed to read f bad\n")
@@ -48,7 +56,8 @@ import Testing
     }
 
     @Test func pureLayerMessagesCompareByWhatTheySay() {
-        #expect(Failure.system("failed to parse uid: '-1'", Errno(ERANGE))
+        #expect(
+            Failure.system("failed to parse uid: '-1'", Errno(ERANGE))
                 == Failure("failed to parse uid: '-1': Numerical result out of range"))
         #expect(Failure("x") != Failure.usage("x"))
     }

@@ -1,4 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
 import Glibc
+
 @testable import SwiftUnshare
 
 /// A SystemContext made of plain values.

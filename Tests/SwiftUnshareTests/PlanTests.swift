@@ -1,4 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
 import Testing
+
 @testable import SwiftUnshare
 
 @Suite struct PlanTests {
@@ -15,13 +17,14 @@ import Testing
         let p = try plan(["-r", "id"]).get()
         #expect(p.strategy == .selfWrite)
         #expect(p.uidMap == nil && p.gidMap == nil)
-        #expect(p.steps == [
-            .unshare([.user]),
-            .writeUIDMap(SingleID(inner: 0, outer: 1001)),
-            .writeSetgroups(.deny),
-            .writeGIDMap(SingleID(inner: 0, outer: 1001)),
-            .exec(["id"]),
-        ])
+        #expect(
+            p.steps == [
+                .unshare([.user]),
+                .writeUIDMap(SingleID(inner: 0, outer: 1001)),
+                .writeSetgroups(.deny),
+                .writeGIDMap(SingleID(inner: 0, outer: 1001)),
+                .exec(["id"]),
+            ])
     }
 
     @Test func plainUserNamespaceHasNoMaps() throws {
@@ -35,8 +38,11 @@ import Testing
         #expect(p.strategy == .newIDMapHelpers)
         #expect(p.uidMap == [IDRange(inner: 0, outer: 1001, count: 1), IDRange(inner: 1, outer: 100000, count: 65536)])
         #expect(p.gidMap == [IDRange(inner: 0, outer: 1001, count: 1), IDRange(inner: 1, outer: 200000, count: 65536)])
-        #expect(p.steps == [.startMapHelper(.newIDMap(uid: p.uidMap, gid: p.gidMap)), .unshare([.user]),
-                            .releaseMapHelper, .exec(["bash"])])
+        #expect(
+            p.steps == [
+                .startMapHelper(.newIDMap(uid: p.uidMap, gid: p.gidMap)), .unshare([.user]),
+                .releaseMapHelper, .exec(["bash"]),
+            ])
     }
 
     @Test func rangesAsRootUseThePrivilegedHelper() throws {
@@ -55,8 +61,15 @@ import Testing
         // uid ranges through the helper; the single gid written by the process.
         let p = try plan(["-r", "--map-users=1:100000:10", "true"]).get()
         #expect(p.strategy == .newIDMapHelpers)
-        #expect(p.steps == [.startMapHelper(.newIDMap(uid: [IDRange(inner: 0, outer: 1001, count: 1), IDRange(inner: 1, outer: 100000, count: 10)], gid: nil)),
-                            .unshare([.user]), .releaseMapHelper, .writeSetgroups(.deny), .writeGIDMap(SingleID(inner: 0, outer: 1001)), .exec(["true"])])
+        #expect(
+            p.steps == [
+                .startMapHelper(
+                    .newIDMap(
+                        uid: [IDRange(inner: 0, outer: 1001, count: 1), IDRange(inner: 1, outer: 100000, count: 10)],
+                        gid: nil)),
+                .unshare([.user]), .releaseMapHelper, .writeSetgroups(.deny),
+                .writeGIDMap(SingleID(inner: 0, outer: 1001)), .exec(["true"]),
+            ])
     }
 
     @Test func ownerMergesTheSingleIDIntoTheHelpersMap() throws {
@@ -66,9 +79,15 @@ import Testing
         let p = try plan(["--owner=1000:1000", "-r", "true"], root).get()
         #expect(p.strategy == .privilegedHelper)
         #expect(p.uidMap == [IDRange(inner: 0, outer: 0, count: 1)])
-        #expect(p.steps == [.startMapHelper(.privileged(uid: [IDRange(inner: 0, outer: 0, count: 1)],
-                                                        gid: [IDRange(inner: 0, outer: 0, count: 1)])), .becomeOwner(Owner(uid: 1000, gid: 1000)), .unshare([.user]),
-                            .releaseMapHelper, .exec(["true"])])
+        #expect(
+            p.steps == [
+                .startMapHelper(
+                    .privileged(
+                        uid: [IDRange(inner: 0, outer: 0, count: 1)],
+                        gid: [IDRange(inner: 0, outer: 0, count: 1)])), .becomeOwner(Owner(uid: 1000, gid: 1000)),
+                .unshare([.user]),
+                .releaseMapHelper, .exec(["true"]),
+            ])
     }
 
     @Test func setgroupsAllowConflictsWithASelfWrittenGroupMap() {
@@ -76,7 +95,9 @@ import Testing
         #expect(plan(["-r", "--setgroups=allow"]) == .failure(Failure(text)))
         #expect(plan(["--map-group=0", "--setgroups", "allow"]) == .failure(Failure(text)))
         // with a range map for groups the helper writes it, and allow is fine
-        #expect((try? plan(["-r", "--map-auto", "--setgroups=allow"]).get())?.steps.contains(.writeSetgroups(.allow)) == true)
+        #expect(
+            (try? plan(["-r", "--map-auto", "--setgroups=allow"]).get())?.steps.contains(.writeSetgroups(.allow))
+                == true)
     }
 
     @Test func tooLargeForThePrivilegedHelper() {
@@ -90,36 +111,54 @@ import Testing
         var root = FakeSystem()
         root.euid = 0
         root.egid = 0
-        let s = steps(["--mount=/m", "-p", "-T", "--boottime=5", "--monotonic=7", "-f", "--kill-child=TERM",
-                       "--map-users=0:100000:10", "--map-group=0", "--setgroups=deny", "--propagation=slave",
-                       "-R", "/r", "--mount-proc", "-S", "1", "-G", "2", "--keep-caps", "-U",
-                       "--whitelist-env=PATH", "prog", "arg"], root)
-        #expect(s == [
-            .startBindHelper([PersistTarget(namespace: .mount, file: "/m")]),
-            .startMapHelper(.privileged(uid: [IDRange(inner: 0, outer: 100000, count: 10)], gid: nil)), .unshare([.mount, .pid, .time, .user]), .releaseMapHelper,
-            .setTimeOffset(.boottime, 5), .setTimeOffset(.monotonic, 7),
-            .fork(killChild: 15, forwardSignals: false, persist: .releaseHelper),
-            .writeSetgroups(.deny), .writeGIDMap(SingleID(inner: 0, outer: 0)), .writeSetgroups(.deny),
-            .setPropagation(.slave), .chroot("/r"), .chdir("/"), .mountProc("/proc"),
-            .setgid(2), .setuid(1), .keepCapabilities, .clearEnvironment(keep: ["PATH"]), .exec(["prog", "arg"]),
-        ])
+        let s = steps(
+            [
+                "--mount=/m", "-p", "-T", "--boottime=5", "--monotonic=7", "-f", "--kill-child=TERM",
+                "--map-users=0:100000:10", "--map-group=0", "--setgroups=deny", "--propagation=slave",
+                "-R", "/r", "--mount-proc", "-S", "1", "-G", "2", "--keep-caps", "-U",
+                "--whitelist-env=PATH", "prog", "arg",
+            ], root)
+        #expect(
+            s == [
+                .startBindHelper([PersistTarget(namespace: .mount, file: "/m")]),
+                .startMapHelper(.privileged(uid: [IDRange(inner: 0, outer: 100000, count: 10)], gid: nil)),
+                .unshare([.mount, .pid, .time, .user]), .releaseMapHelper,
+                .setTimeOffset(.boottime, 5), .setTimeOffset(.monotonic, 7),
+                .fork(killChild: 15, forwardSignals: false, persist: .releaseHelper),
+                .writeSetgroups(.deny), .writeGIDMap(SingleID(inner: 0, outer: 0)), .writeSetgroups(.deny),
+                .setPropagation(.slave), .chroot("/r"), .chdir("/"), .mountProc("/proc"),
+                .setgid(2), .setuid(1), .keepCapabilities, .clearEnvironment(keep: ["PATH"]), .exec(["prog", "arg"]),
+            ])
     }
 
     @Test func persistenceWithoutUserOrMountNamespaceBindsDirectly() {
-        #expect(steps(["--uts=/u", "true"]) == [.unshare([.uts]), .persist(.bindDirectly([PersistTarget(namespace: .uts, file: "/u")])),
-                                              .exec(["true"])])
+        #expect(
+            steps(["--uts=/u", "true"]) == [
+                .unshare([.uts]), .persist(.bindDirectly([PersistTarget(namespace: .uts, file: "/u")])),
+                .exec(["true"]),
+            ])
         let p = try? plan(["--uts=/u", "--net=/n", "true"]).get()
-        #expect(p?.persistTargets == [PersistTarget(namespace: .uts, file: "/u"), PersistTarget(namespace: .net, file: "/n")])
+        #expect(
+            p?.persistTargets == [
+                PersistTarget(namespace: .uts, file: "/u"), PersistTarget(namespace: .net, file: "/n"),
+            ])
     }
 
     @Test func mountProcMakesTheMountPointPrivateWhenPropagationChanged() {
-        #expect(steps(["--mount-proc", "true"]) == [.unshare([.mount]), .setPropagation(.private), .mountProc("/proc"),
-                                                    .exec(["true"])])
-        #expect(steps(["--mount-proc=/p", "--propagation=unchanged", "true"])
+        #expect(
+            steps(["--mount-proc", "true"]) == [
+                .unshare([.mount]), .setPropagation(.private), .mountProc("/proc"),
+                .exec(["true"]),
+            ])
+        #expect(
+            steps(["--mount-proc=/p", "--propagation=unchanged", "true"])
                 == [.unshare([.mount]), .makeMountPointPrivate("/p"), .mountProc("/p"), .exec(["true"])])
-        #expect(steps(["--mount-proc", "--propagation=shared", "-R", "/r", "true"])
-                == [.unshare([.mount]), .setPropagation(.shared), .chroot("/r"), .chdir("/"), .mountProc("/proc"),
-                    .exec(["true"])])
+        #expect(
+            steps(["--mount-proc", "--propagation=shared", "-R", "/r", "true"])
+                == [
+                    .unshare([.mount]), .setPropagation(.shared), .chroot("/r"), .chdir("/"), .mountProc("/proc"),
+                    .exec(["true"]),
+                ])
     }
 
     @Test func propagationOnlyWithAMountNamespace() {
@@ -128,21 +167,26 @@ import Testing
 
     @Test func binfmtInterpreters() {
         let fixed = ":qemu:M::\\x7fELF::/usr/bin/qemu:F"
-        #expect(steps(["-l", fixed, "-R", "/r", "true"]) == [
-            .unshare([.mount, .user]), .setPropagation(.private), .loadFixedInterpreterBeforeChroot(directory: "/proc/sys/fs/binfmt_misc", definition: ByteString(fixed)),
-            .chroot("/r"), .chdir("/"), .mountProc("/proc"), .mountBinfmt("/proc/sys/fs/binfmt_misc"), .exec(["true"]),
-        ])
+        #expect(
+            steps(["-l", fixed, "-R", "/r", "true"]) == [
+                .unshare([.mount, .user]), .setPropagation(.private),
+                .loadFixedInterpreterBeforeChroot(directory: "/proc/sys/fs/binfmt_misc", definition: ByteString(fixed)),
+                .chroot("/r"), .chdir("/"), .mountProc("/proc"), .mountBinfmt("/proc/sys/fs/binfmt_misc"),
+                .exec(["true"]),
+            ])
         let plain = ":qemu:M::\\x7fELF::/usr/bin/qemu:"
-        #expect(steps(["-l", plain, "true"]) == [
-            .unshare([.mount, .user]), .setPropagation(.private), .mountProc("/proc"),
-            .mountBinfmt("/proc/sys/fs/binfmt_misc"),
-            .loadInterpreter(directory: "/proc/sys/fs/binfmt_misc", definition: ByteString(plain)), .exec(["true"]),
-        ])
+        #expect(
+            steps(["-l", plain, "true"]) == [
+                .unshare([.mount, .user]), .setPropagation(.private), .mountProc("/proc"),
+                .mountBinfmt("/proc/sys/fs/binfmt_misc"),
+                .loadInterpreter(directory: "/proc/sys/fs/binfmt_misc", definition: ByteString(plain)), .exec(["true"]),
+            ])
     }
 
     @Test func wdWithoutRoot() {
         #expect(steps(["-w", "/tmp", "true"]) == [.unshare([]), .chdir("/tmp"), .exec(["true"])])
-        #expect(steps(["-R", "/r", "-w", "/w", "true"]) == [.unshare([]), .chroot("/r"), .chdir("/w"), .exec(["true"])])
+        #expect(
+            steps(["-R", "/r", "-w", "/w", "true"]) == [.unshare([]), .chroot("/r"), .chdir("/w"), .exec(["true"])])
     }
 
     @Test func loginShellWhenNoProgram() {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import Glibc
 import Testing
 
@@ -308,10 +309,12 @@ private func env(_ p: PodmanPlan, _ name: ByteString) -> ByteString? {
             look("nope", "/usr/bin")
                 == .failure(Failure.podman(#"exec: "nope": executable file not found in $PATH"#, exitCode: 127)))
         #expect(
-            look("id", nil) == .failure(Failure.podman(#"exec: "id": executable file not found in $PATH"#, exitCode: 127)))
+            look("id", nil)
+                == .failure(Failure.podman(#"exec: "id": executable file not found in $PATH"#, exitCode: 127)))
         #expect(
             look("tool2", "rel")
-                == .failure(Failure.podman(#"exec: "tool2": cannot run executable found relative to current directory"#)))
+                == .failure(
+                    Failure.podman(#"exec: "tool2": cannot run executable found relative to current directory"#)))
         #expect(look("", "/usr/bin") == .failure(Failure.podman("exec: no command")))
     }
 
@@ -512,7 +515,8 @@ private func env(_ p: PodmanPlan, _ name: ByteString) -> ByteString? {
         #expect(podmanPlan(root) == .failure(Failure.podman("please use unshare with rootless")))
         var noShell = PodmanFakeSystem()
         noShell.env["SHELL"] = nil
-        #expect(podmanPlan(noShell, args: []) == .failure(Failure.podman("no command specified and no $SHELL specified")))
+        #expect(
+            podmanPlan(noShell, args: []) == .failure(Failure.podman("no command specified and no $SHELL specified")))
         guard case .success(let p) = podmanPlan(PodmanFakeSystem(), args: []) else {
             Issue.record("no plan")
             return

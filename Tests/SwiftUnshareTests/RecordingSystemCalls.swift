@@ -1,4 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
 import Glibc
+
 @testable import SwiftUnshare
 
 /// A SystemCalls that does nothing but record each call as one line, and
@@ -34,14 +36,18 @@ final class RecordingSystemCalls: SystemCalls {
     }
 
     private func names(_ flags: Int32) -> String {
-        let all: [(Namespace, String)] = [(.user, "user"), (.cgroup, "cgroup"), (.ipc, "ipc"), (.uts, "uts"),
-                                          (.net, "net"), (.pid, "pid"), (.mount, "mount"), (.time, "time")]
+        let all: [(Namespace, String)] = [
+            (.user, "user"), (.cgroup, "cgroup"), (.ipc, "ipc"), (.uts, "uts"),
+            (.net, "net"), (.pid, "pid"), (.mount, "mount"), (.time, "time"),
+        ]
         return all.filter { flags & $0.0.cloneFlag != 0 }.map(\.1).joined(separator: ",")
     }
 
     func unshare(_ flags: Int32) -> Result<Void, Errno> { record("unshare \(names(flags))") }
     func mount(_ source: ByteString?, _ target: ByteString, _ type: ByteString?, _ flags: UInt) -> Result<Void, Errno> {
-        record("mount \(source.map(String.init(describing:)) ?? "-") \(target) \(type.map(String.init(describing:)) ?? "-")")
+        record(
+            "mount \(source.map(String.init(describing:)) ?? "-") \(target) \(type.map(String.init(describing:)) ?? "-")"
+        )
     }
     func setgroupsNone() -> Result<Void, Errno> { record("setgroups none") }
     func setgid(_ gid: UInt32) -> Result<Void, Errno> { record("setgid \(gid)") }
@@ -93,20 +99,27 @@ final class RecordingSystemCalls: SystemCalls {
     func wait(_ pid: Int32) -> Result<ChildEnd, Errno> { record("wait \(pid)").map { childEnd } }
 
     private func helper(_ name: String, holdStderr: Bool = false) -> HelperHandle {
-        let handle = HelperHandle(pid: 100 + Int32(helperNames.count), releaseFD: newFD("release \(name)"),
-                                  reportFD: newFD("report \(name)"),
-                                  stderrFD: holdStderr ? newFD("held stderr of \(name)") : -1)
+        let handle = HelperHandle(
+            pid: 100 + Int32(helperNames.count), releaseFD: newFD("release \(name)"),
+            reportFD: newFD("report \(name)"),
+            stderrFD: holdStderr ? newFD("held stderr of \(name)") : -1)
         for fd in [handle.releaseFD, handle.reportFD, handle.stderrFD] where fd >= 0 { helperNames[fd] = name }
         return handle
     }
 
-    func spawnMapWriter(target: Int32, procDirFD: Int32, uidMap: ByteString?,
-                        gidMap: ByteString?) -> Result<HelperHandle, Errno> {
-        record("spawn map helper for \(target) via \(paths[procDirFD] ?? "?"): uid_map \(uidMap.map(\.description) ?? "-")"
-               + ", gid_map \(gidMap.map(\.description) ?? "-")").map { helper("map helper") }
+    func spawnMapWriter(
+        target: Int32, procDirFD: Int32, uidMap: ByteString?,
+        gidMap: ByteString?
+    ) -> Result<HelperHandle, Errno> {
+        record(
+            "spawn map helper for \(target) via \(paths[procDirFD] ?? "?"): uid_map \(uidMap.map(\.description) ?? "-")"
+                + ", gid_map \(gidMap.map(\.description) ?? "-")"
+        ).map { helper("map helper") }
     }
-    func spawnIDMapper(_ step: HelperStep, argv: [ByteString], target: Int32, targetPidfd: Int32,
-                       holdStderr: Bool, closeInChild: Int32) -> Result<HelperHandle, Errno> {
+    func spawnIDMapper(
+        _ step: HelperStep, argv: [ByteString], target: Int32, targetPidfd: Int32,
+        holdStderr: Bool, closeInChild: Int32
+    ) -> Result<HelperHandle, Errno> {
         let held = holdStderr ? " (stderr held)" : ""
         let closing = closeInChild >= 0 ? " (closes \(paths[closeInChild] ?? "?"))" : ""
         return record("spawn \(argv.map(\.description).joined(separator: " "))\(held)\(closing)")

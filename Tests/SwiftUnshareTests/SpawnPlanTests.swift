@@ -1,11 +1,15 @@
+// SPDX-License-Identifier: Apache-2.0
 import Testing
+
 @testable import SwiftUnshare
 
 /// The library's spawn description resolves through the CLI's own code: the
 /// same strategy, the same merged maps, the same order of the child's writes.
 @Suite struct SpawnPlanTests {
-    func resolve(_ mapping: IDMapping, namespaces: Set<Namespace> = [], setgroups: SetgroupsMode? = nil,
-                 _ system: FakeSystem = FakeSystem()) -> Result<SpawnPlan, Failure> {
+    func resolve(
+        _ mapping: IDMapping, namespaces: Set<Namespace> = [], setgroups: SetgroupsMode? = nil,
+        _ system: FakeSystem = FakeSystem()
+    ) -> Result<SpawnPlan, Failure> {
         var c = UnshareCommand("id")
         c.idMapping = mapping
         c.namespaces = namespaces
@@ -24,11 +28,12 @@ import Testing
         #expect(p.strategy == .selfWrite)
         #expect(p.namespaces == [.user])
         #expect(p.uidMap == nil && p.gidMap == nil)
-        #expect(p.childWrites == [
-            ChildWrite(path: "/proc/self/uid_map", text: "0 1001 1", ignoreMissing: false),
-            ChildWrite(path: "/proc/self/setgroups", text: "deny", ignoreMissing: true),
-            ChildWrite(path: "/proc/self/gid_map", text: "0 1001 1", ignoreMissing: false),
-        ])
+        #expect(
+            p.childWrites == [
+                ChildWrite(path: "/proc/self/uid_map", text: "0 1001 1", ignoreMissing: false),
+                ChildWrite(path: "/proc/self/setgroups", text: "deny", ignoreMissing: true),
+                ChildWrite(path: "/proc/self/gid_map", text: "0 1001 1", ignoreMissing: false),
+            ])
     }
 
     @Test func rangesGoToNewuidmapUnprivilegedAndToTheParentAsRoot() throws {
@@ -50,8 +55,12 @@ import Testing
         (IDMapping.root + .auto, ["-r", "--map-auto"]),
         (IDMapping(user: 1001, group: 1001) + .auto, ["-c", "--map-auto"]),
         (IDMapping.subids + .root, ["--map-subids", "-r"]),
-        (IDMapping(user: 5, userRanges: [.range(inner: 0, outer: 100000, count: 10), .range(inner: 20, outer: 100010, count: 5)]),
-         ["--map-user=5", "--map-users=0:100000:10", "--map-users=20:100010:5"]),
+        (
+            IDMapping(
+                user: 5,
+                userRanges: [.range(inner: 0, outer: 100000, count: 10), .range(inner: 20, outer: 100010, count: 5)]),
+            ["--map-user=5", "--map-users=0:100000:10", "--map-users=20:100010:5"]
+        ),
         (IDMapping(userRanges: [.all], groupRanges: [.all]), ["--map-users=all", "--map-groups=all"]),
     ])
     func sameMapsAsTheCommandLine(mapping: IDMapping, words: [String]) throws {

@@ -1,5 +1,7 @@
+// SPDX-License-Identifier: Apache-2.0
 import Glibc
 import Testing
+
 @testable import SwiftUnshare
 
 /// A system whose nsswitch.conf may name a `subid:` module, and whose libsubid
@@ -41,7 +43,7 @@ final class NSSFakeSystem: PodmanSystemContext {
         #expect(module("passwd: files\n") == nil)
         #expect(module("subid: files\n") == nil)
         #expect(module("# subid: sss\n") == nil)
-        #expect(module(" subid: sss\n") == nil)   // libsubid wants the word at the start of the line
+        #expect(module(" subid: sss\n") == nil)  // libsubid wants the word at the start of the line
         #expect(module("subid: " + String(repeating: "x", count: 51) + "\n") == nil)
         #expect(module("") == nil)
     }
@@ -62,9 +64,14 @@ final class NSSFakeSystem: PodmanSystemContext {
 
     @Test func mapAutoTakesTheModulesFirstRange() {
         let system = NSSFakeSystem(nsswitch: "subid: sss\n")
-        system.answers = ["tester uid": .ranges([entry(500000, 1000), entry(7, 7)]), "tester gid": .ranges([entry(600000, 10)])]
+        system.answers = [
+            "tester uid": .ranges([entry(500000, 1000), entry(7, 7)]), "tester gid": .ranges([entry(600000, 10)]),
+        ]
         let o = Options.parse(["unshare", "--map-auto", "true"], context: system)
-        guard case .success(.run(let options)) = o else { Issue.record("\(o)"); return }
+        guard case .success(.run(let options)) = o else {
+            Issue.record("\(o)")
+            return
+        }
         #expect(options.userRanges == [RequestedRange(inner: nil, outer: 500000, count: 1000)])
         #expect(options.groupRanges == [RequestedRange(inner: nil, outer: 600000, count: 10)])
         #expect(system.asked == ["tester uid", "tester gid"])
@@ -73,47 +80,64 @@ final class NSSFakeSystem: PodmanSystemContext {
     @Test func noSubidLineNeverAsksLibsubid() {
         let system = NSSFakeSystem(nsswitch: "passwd: files\n")
         let o = Options.parse(["unshare", "--map-subids", "true"], context: system)
-        guard case .success(.run(let options)) = o else { Issue.record("\(o)"); return }
+        guard case .success(.run(let options)) = o else {
+            Issue.record("\(o)")
+            return
+        }
         #expect(options.userRanges == [RequestedRange(inner: 100000, outer: 100000, count: 65536)])
         #expect(system.asked.isEmpty)
         let plain = NSSFakeSystem(nsswitch: "subid: sss\n")
         _ = Options.parse(["unshare", "-r", "true"], context: plain)
-        #expect(plain.asked.isEmpty)   // no range wanted, no lookup
+        #expect(plain.asked.isEmpty)  // no range wanted, no lookup
     }
 
     @Test func byNameThenByUID() {
         let system = NSSFakeSystem(nsswitch: "subid: sss\n")
         system.answers = ["1001 uid": .ranges([entry(1, 2)]), "1001 gid": .ranges([entry(3, 4)])]
         let o = Options.parse(["unshare", "--map-auto", "true"], context: system)
-        guard case .success(.run(let options)) = o else { Issue.record("\(o)"); return }
+        guard case .success(.run(let options)) = o else {
+            Issue.record("\(o)")
+            return
+        }
         #expect(options.userRanges == [RequestedRange(inner: nil, outer: 1, count: 2)])
         #expect(system.asked == ["tester uid", "1001 uid", "tester gid", "1001 gid"])
     }
 
     @Test func failuresNameTheModule() {
         let none = NSSFakeSystem(nsswitch: "subid: sss\n")
-        #expect(Options.parse(["unshare", "--map-auto"], context: none)
+        #expect(
+            Options.parse(["unshare", "--map-auto"], context: none)
                 == .failure(Failure("no subordinate uid range for user \"tester\" from NSS module \"sss\"")))
         let broken = NSSFakeSystem(nsswitch: "subid: sss\n")
         broken.answers = ["tester uid": .failed]
-        #expect(Options.parse(["unshare", "--map-auto"], context: broken)
+        #expect(
+            Options.parse(["unshare", "--map-auto"], context: broken)
                 == .failure(Failure("cannot read subordinate uids of \"tester\" from NSS module \"sss\" (libsubid)")))
         let missing = NSSFakeSystem(nsswitch: "subid: sss\n")
         missing.answers = ["tester uid": .unavailable("libsubid.so.4: cannot open shared object file")]
-        #expect(Options.parse(["unshare", "--map-auto"], context: missing)
-                == .failure(Failure("subid: sss in /etc/nsswitch.conf needs libsubid.so.4: libsubid.so.4: cannot open shared object file")))
+        #expect(
+            Options.parse(["unshare", "--map-auto"], context: missing)
+                == .failure(
+                    Failure(
+                        "subid: sss in /etc/nsswitch.conf needs libsubid.so.4: libsubid.so.4: cannot open shared object file"
+                    )))
     }
 
     @Test func podmanLaysOutEveryModuleRange() {
         let system = NSSFakeSystem(nsswitch: "subid: sss\n")
-        system.answers = ["tester uid": .ranges([entry(500000, 1000), entry(100000, 10)]),
-                          "tester gid": .ranges([entry(600000, 5)])]
+        system.answers = [
+            "tester uid": .ranges([entry(500000, 1000), entry(100000, 10)]),
+            "tester gid": .ranges([entry(600000, 5)]),
+        ]
         let made = PodmanPlan.userNamespace(context: system)
         func line(_ inner: UInt64, _ outer: UInt64, _ count: UInt64) -> PodmanIDMaps.Line {
             PodmanIDMaps.Line(inner: inner, outer: outer, count: count)
         }
-        #expect(made.maps == .ranges(uid: [line(0, 1001, 1), line(1, 500000, 1000), line(1001, 100000, 10)],
-                                     gid: [line(0, 1001, 1), line(1, 600000, 5)]))
+        #expect(
+            made.maps
+                == .ranges(
+                    uid: [line(0, 1001, 1), line(1, 500000, 1000), line(1001, 100000, 10)],
+                    gid: [line(0, 1001, 1), line(1, 600000, 5)]))
         #expect(made.messages.isEmpty)
     }
 
@@ -122,9 +146,13 @@ final class NSSFakeSystem: PodmanSystemContext {
         system.answers = ["tester uid": .ranges([entry(500000, 1000)])]
         let made = PodmanPlan.userNamespace(context: system)
         #expect(made.maps == .single(uid: 1001, gid: 1001))
-        #expect(made.messages == [
-            PodmanLogLine(.error, "cannot find UID/GID for user tester: no subgid ranges found for user \"tester\" in /etc/subgid - check rootless mode in man pages."),
-            PodmanLogLine(.warning, PodmanPlan.singleMappingWarning),
-        ])
+        #expect(
+            made.messages == [
+                PodmanLogLine(
+                    .error,
+                    "cannot find UID/GID for user tester: no subgid ranges found for user \"tester\" in /etc/subgid - check rootless mode in man pages."
+                ),
+                PodmanLogLine(.warning, PodmanPlan.singleMappingWarning),
+            ])
     }
 }

@@ -1,5 +1,7 @@
+// SPDX-License-Identifier: Apache-2.0
 import Glibc
 import Testing
+
 @testable import SwiftUnshare
 
 /// The one errno helper and the typed calls built on it.
@@ -30,7 +32,7 @@ import Testing
             errno = EACCES
             return -1
         }
-        errno = 0   // a later change does not matter
+        errno = 0  // a later change does not matter
         guard case .failure(let e) = r else {
             Issue.record("a failing call succeeded")
             return
@@ -60,7 +62,7 @@ import Testing
         #expect(ChildEnd(status: 3 << 8) == .exited(3))
         #expect(ChildEnd(status: 0) == .exited(0))
         #expect(ChildEnd(status: SIGSEGV) == .signaled(SIGSEGV))
-        #expect(ChildEnd(status: SIGKILL | 0x80) == .signaled(SIGKILL))   // with a core dump bit
+        #expect(ChildEnd(status: SIGKILL | 0x80) == .signaled(SIGKILL))  // with a core dump bit
     }
 
     @Test func podmanEndsWith255ForASignal() {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #ifndef CSTARTUP_H
 #define CSTARTUP_H
 

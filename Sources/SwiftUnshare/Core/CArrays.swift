@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import Glibc
 
 /// NUL-terminated C copies built once, before fork or exec, and never freed:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// Why swift-unshare stops: what it was doing (the operation and the object
 /// it acted on), the errno if a call failed, the exit status, and an optional
 /// hint line. One value, rendered in two dialects: util-linux's
@@ -141,8 +142,12 @@ extension Failure {
 
 /// The steps a helper child reports, as CUnshareSys's `enum cu_step` numbers them.
 public enum HelperStep: Int32, Sendable, CaseIterable {
-    case openUIDMap = 1, writeUIDMap = 2, openGIDMap = 3, writeGIDMap = 4
-    case executeNewuidmap = 5, executeNewgidmap = 6
+    case openUIDMap = 1
+    case writeUIDMap = 2
+    case openGIDMap = 3
+    case writeGIDMap = 4
+    case executeNewuidmap = 5
+    case executeNewgidmap = 6
     case bind = 8
 
     /// The message for this step acting on `object` (a map file, a program, "source on target").

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import Glibc
 
 /// How a run ends when it does not exec: exit with a status, or a failure to report.
@@ -37,7 +38,9 @@ public enum ForkAndWait {
     /// forwards to the child (delivering what arrived meanwhile).
     public static func fork(_ signals: Signals, _ sys: some SystemCalls) -> Result<Side, Failure> {
         if signals.forward {
-            if case .failure(let e) = sys.forwardSignals(signals.signals) { return .failure(Failure(.call("sigaction"), e)) }
+            if case .failure(let e) = sys.forwardSignals(signals.signals) {
+                return .failure(Failure(.call("sigaction"), e))
+            }
         } else if case .failure(let e) = sys.blockSignals(signals.signals) {
             return .failure(Failure(.call("sigprocmask block"), e))
         }

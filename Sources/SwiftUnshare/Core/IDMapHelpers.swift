@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import CUnshareSys
 import Glibc
 
@@ -9,10 +10,14 @@ public enum MapHelper: Equatable, Sendable {
     case newIDMap(uid: [IDRange]?, gid: [IDRange]?)
 
     public var uidMap: [IDRange]? {
-        switch self { case .privileged(let uid, _), .newIDMap(let uid, _): return uid }
+        switch self {
+        case .privileged(let uid, _), .newIDMap(let uid, _): return uid
+        }
     }
     public var gidMap: [IDRange]? {
-        switch self { case .privileged(_, let gid), .newIDMap(_, let gid): return gid }
+        switch self {
+        case .privileged(_, let gid), .newIDMap(_, let gid): return gid
+        }
     }
 
     /// The map file text a privileged helper writes in one write.
@@ -40,8 +45,10 @@ public enum IDMapHelpers {
     /// waits for its release byte, then execs its tool. newgidmap's stderr is
     /// held in a pipe and printed only if newuidmap succeeded, so what the user
     /// sees is what util-linux (newuidmap, then newgidmap) prints.
-    public static func start(_ helper: MapHelper, target pid: Int32,
-                             _ sys: some SystemCalls) -> Result<[RunningHelper], Failure> {
+    public static func start(
+        _ helper: MapHelper, target pid: Int32,
+        _ sys: some SystemCalls
+    ) -> Result<[RunningHelper], Failure> {
         switch helper {
         case .privileged(let uid, let gid):
             let dir: ByteString = "/proc/\(pid)"
@@ -52,10 +59,13 @@ public enum IDMapHelpers {
             case .success(let fd): dirfd = fd
             }
             defer { sys.close(dirfd) }
-            let spawned = sys.spawnMapWriter(target: pid, procDirFD: dirfd, uidMap: uid.map(MapHelper.mapText),
-                                             gidMap: gid.map(MapHelper.mapText))
-            return spawned.map { [RunningHelper(handle: $0, name: "map helper", objects: ["\(dir)/uid_map", "\(dir)/gid_map"])] }
-                .mapError { Failure(.call("fork"), $0) }
+            let spawned = sys.spawnMapWriter(
+                target: pid, procDirFD: dirfd, uidMap: uid.map(MapHelper.mapText),
+                gidMap: gid.map(MapHelper.mapText))
+            return spawned.map {
+                [RunningHelper(handle: $0, name: "map helper", objects: ["\(dir)/uid_map", "\(dir)/gid_map"])]
+            }
+            .mapError { Failure(.call("fork"), $0) }
         case .newIDMap(let uid, let gid):
             // -1 on kernels without pidfds: the helpers' ppid check remains.
             let pidfd = (try? sys.pidfdOpen(pid).get()) ?? -1
@@ -66,9 +76,10 @@ public enum IDMapHelpers {
             ]
             for (tool, lines, step) in tools {
                 guard let lines else { continue }
-                let spawned = sys.spawnIDMapper(step, argv: idmapperArguments(tool, pid: pid, lines), target: pid,
-                                                targetPidfd: pidfd, holdStderr: !helpers.isEmpty,
-                                                closeInChild: helpers.first?.handle.releaseFD ?? -1)
+                let spawned = sys.spawnIDMapper(
+                    step, argv: idmapperArguments(tool, pid: pid, lines), target: pid,
+                    targetPidfd: pidfd, holdStderr: !helpers.isEmpty,
+                    closeInChild: helpers.first?.handle.releaseFD ?? -1)
                 switch spawned {
                 case .failure(let e): return .failure(Failure(.call("fork"), e))
                 case .success(let h): helpers.append(RunningHelper(handle: h, name: tool, objects: [tool]))
@@ -84,11 +95,16 @@ public enum IDMapHelpers {
     }
 
     /// Forks the persistence helper: it binds /proc/<pid>/ns/* onto the targets.
-    public static func startBind(_ targets: [PersistTarget], target pid: Int32,
-                                 _ sys: some SystemCalls) -> Result<RunningHelper, Failure> {
+    public static func startBind(
+        _ targets: [PersistTarget], target pid: Int32,
+        _ sys: some SystemCalls
+    ) -> Result<RunningHelper, Failure> {
         let sources = bindSources(targets, pid: pid)
         return sys.spawnBindHelper(target: pid, sources: sources, targets: targets.map(\.file))
-            .map { RunningHelper(handle: $0, name: "bind helper", objects: zip(sources, targets).map { "\($0) on \($1.file)" }) }
+            .map {
+                RunningHelper(
+                    handle: $0, name: "bind helper", objects: zip(sources, targets).map { "\($0) on \($1.file)" })
+            }
             .mapError { Failure(.call("fork"), $0) }
     }
 
@@ -113,7 +129,7 @@ public enum IDMapHelpers {
                 sys.close(helper.handle.stderrFD)
             }
             let waited = sys.waitHelper(helper.handle)
-            if failure != nil { continue }   // reap the rest, say nothing more
+            if failure != nil { continue }  // reap the rest, say nothing more
             if !held.isEmpty { _ = sys.writeAll(2, held) }
             switch waited {
             case .failure(let e): failure = Failure(.call("waitpid"), e)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import CUnshareSys
 import Glibc
 
@@ -6,8 +7,10 @@ public struct LiveSystemCalls: SystemCalls {
     public init() {}
 
     public func unshare(_ flags: Int32) -> Result<Void, Errno> { Sys.unshare(flags) }
-    public func mount(_ source: ByteString?, _ target: ByteString, _ type: ByteString?,
-                      _ flags: UInt) -> Result<Void, Errno> { Sys.mount(source, target, type, flags) }
+    public func mount(
+        _ source: ByteString?, _ target: ByteString, _ type: ByteString?,
+        _ flags: UInt
+    ) -> Result<Void, Errno> { Sys.mount(source, target, type, flags) }
     public func setgroupsNone() -> Result<Void, Errno> { Sys.setgroupsNone() }
     public func setgid(_ gid: UInt32) -> Result<Void, Errno> { Sys.setgid(gid) }
     public func setuid(_ uid: UInt32) -> Result<Void, Errno> { Sys.setuid(uid) }
@@ -24,7 +27,7 @@ public struct LiveSystemCalls: SystemCalls {
     public func raiseAmbientCapabilities() -> Result<Void, Failure> {
         let calls: [ByteString] = ["capget", "capset", "prctl(PR_CAP_AMBIENT)"]
         let lastCapability = Self.lastCapability()
-        var step: Int32 = 0   // which call failed: 1 capget, 2 capset, 3 prctl
+        var step: Int32 = 0  // which call failed: 1 capget, 2 capset, 3 prctl
         let raised = nothingOrErrno(retryOnInterrupt: false) { () -> Int32 in
             step = cu_permitted_to_ambient(lastCapability)
             return step == 0 ? 0 : -1
@@ -73,8 +76,10 @@ public struct LiveSystemCalls: SystemCalls {
 
     // MARK: Helper children (the C structs point at copies that live until exec or exit)
 
-    public func spawnMapWriter(target: Int32, procDirFD: Int32, uidMap: ByteString?,
-                               gidMap: ByteString?) -> Result<HelperHandle, Errno> {
+    public func spawnMapWriter(
+        target: Int32, procDirFD: Int32, uidMap: ByteString?,
+        gidMap: ByteString?
+    ) -> Result<HelperHandle, Errno> {
         var h = cu_map_writer()
         h.target = target
         h.proc_dirfd = procDirFD
@@ -89,8 +94,10 @@ public struct LiveSystemCalls: SystemCalls {
         return Self.spawn { cu_spawn_map_writer(&h, $0) }
     }
 
-    public func spawnIDMapper(_ step: HelperStep, argv: [ByteString], target: Int32, targetPidfd: Int32,
-                              holdStderr: Bool, closeInChild: Int32) -> Result<HelperHandle, Errno> {
+    public func spawnIDMapper(
+        _ step: HelperStep, argv: [ByteString], target: Int32, targetPidfd: Int32,
+        holdStderr: Bool, closeInChild: Int32
+    ) -> Result<HelperHandle, Errno> {
         let path = getenv("PATH").map { ByteString(cString: $0) }
         var h = cu_idmapper(
             target: target, target_pidfd: targetPidfd, step: step.rawValue, hold_stderr: holdStderr ? 1 : 0,
@@ -100,8 +107,10 @@ public struct LiveSystemCalls: SystemCalls {
         return Self.spawn { cu_spawn_idmapper(&h, $0) }
     }
 
-    public func spawnBindHelper(target: Int32, sources: [ByteString],
-                                targets: [ByteString]) -> Result<HelperHandle, Errno> {
+    public func spawnBindHelper(
+        target: Int32, sources: [ByteString],
+        targets: [ByteString]
+    ) -> Result<HelperHandle, Errno> {
         let count = sources.count
         let src = UnsafeMutablePointer<UnsafePointer<CChar>>.allocate(capacity: max(count, 1))
         let dst = UnsafeMutablePointer<UnsafePointer<CChar>>.allocate(capacity: max(count, 1))
@@ -113,7 +122,8 @@ public struct LiveSystemCalls: SystemCalls {
         return Self.spawn { cu_spawn_bind_helper(&h, $0) }
     }
 
-    private static func spawn(_ call: (UnsafeMutablePointer<cu_helper_handle>) -> Int32) -> Result<HelperHandle, Errno> {
+    private static func spawn(_ call: (UnsafeMutablePointer<cu_helper_handle>) -> Int32) -> Result<HelperHandle, Errno>
+    {
         var out = cu_helper_handle(pid: 0, release_fd: -1, report_fd: -1, stderr_fd: -1)
         return nothingOrErrno(retryOnInterrupt: false) { call(&out) }.map {
             HelperHandle(pid: out.pid, releaseFD: out.release_fd, reportFD: out.report_fd, stderrFD: out.stderr_fd)
@@ -131,8 +141,10 @@ public struct LiveSystemCalls: SystemCalls {
         var report = cu_report()
         return nothingOrErrno(retryOnInterrupt: false) { cu_wait_helper(&h, &status, &report) }.map {
             let step = HelperStep(rawValue: report.step)
-            return (ChildEnd(status: status),
-                    step.map { HelperReport(step: $0, errno: Errno(report.err), index: Int(report.index)) })
+            return (
+                ChildEnd(status: status),
+                step.map { HelperReport(step: $0, errno: Errno(report.err), index: Int(report.index)) }
+            )
         }
     }
 

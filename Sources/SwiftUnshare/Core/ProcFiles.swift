@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import Glibc
 
 /// Writing one small file in one go (/proc/self/uid_map, setgroups,
@@ -10,8 +11,10 @@ public enum FileWriteError: Error, Equatable, Sendable {
 public enum ProcFiles {
     /// Opens `path` (or `name` under `dirfd`), writes `text`, closes. With
     /// `ignoreMissing`, a file that does not exist (ENOENT) is no error.
-    public static func write(_ path: ByteString, _ text: ByteString, ignoreMissing: Bool = false,
-                             in dirfd: Int32? = nil, _ sys: some SystemCalls) -> Result<Void, FileWriteError> {
+    public static func write(
+        _ path: ByteString, _ text: ByteString, ignoreMissing: Bool = false,
+        in dirfd: Int32? = nil, _ sys: some SystemCalls
+    ) -> Result<Void, FileWriteError> {
         let opened = dirfd.map { sys.openAt($0, path, O_WRONLY | O_CLOEXEC) } ?? sys.open(path, O_WRONLY | O_CLOEXEC)
         let fd: Int32
         switch opened {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import Glibc
 
 /// unshare(CLONE_NEWUSER) fails with EINVAL in a threaded process, and the

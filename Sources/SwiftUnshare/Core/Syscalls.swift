@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import CUnshareSys
 import Glibc
 
@@ -14,7 +15,7 @@ public enum Sys {
     }
 
     public static func close(_ fd: Int32) {
-        _ = Glibc.close(fd)   // never retried: the fd is gone either way
+        _ = Glibc.close(fd)  // never retried: the fd is gone either way
     }
 
     /// write(2) until every byte is written.
@@ -67,13 +68,20 @@ public enum Sys {
     }
 
     public static func unshare(_ flags: Int32) -> Result<Void, Errno> { nothingOrErrno { cu_unshare(flags) } }
-    public static func setns(_ fd: Int32, _ type: Int32) -> Result<Void, Errno> { nothingOrErrno { cu_setns(fd, type) } }
+    public static func setns(_ fd: Int32, _ type: Int32) -> Result<Void, Errno> {
+        nothingOrErrno { cu_setns(fd, type) }
+    }
 
-    public static func mount(_ source: ByteString?, _ target: ByteString, _ type: ByteString?,
-                             _ flags: UInt) -> Result<Void, Errno> {
+    public static func mount(
+        _ source: ByteString?, _ target: ByteString, _ type: ByteString?,
+        _ flags: UInt
+    ) -> Result<Void, Errno> {
         nothingOrErrno(retryOnInterrupt: false) {
-            withOptionalCString(source) { s in target.withCString { t in
-                withOptionalCString(type) { f in cu_mount(s, t, f, flags) } } }
+            withOptionalCString(source) { s in
+                target.withCString { t in
+                    withOptionalCString(type) { f in cu_mount(s, t, f, flags) }
+                }
+            }
         }
     }
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import Glibc
 
 /// A forked helper child, waiting to be released (CUnshareSys's cu_helper_handle).
@@ -68,11 +69,15 @@ public protocol SystemCalls {
     func wait(_ pid: Int32) -> Result<ChildEnd, Errno>
 
     /// Root: one helper writing both map files through `procDirFD`.
-    func spawnMapWriter(target: Int32, procDirFD: Int32, uidMap: ByteString?,
-                        gidMap: ByteString?) -> Result<HelperHandle, Errno>
+    func spawnMapWriter(
+        target: Int32, procDirFD: Int32, uidMap: ByteString?,
+        gidMap: ByteString?
+    ) -> Result<HelperHandle, Errno>
     /// One newuidmap/newgidmap process (`argv[0]` is the tool's name).
-    func spawnIDMapper(_ step: HelperStep, argv: [ByteString], target: Int32, targetPidfd: Int32,
-                       holdStderr: Bool, closeInChild: Int32) -> Result<HelperHandle, Errno>
+    func spawnIDMapper(
+        _ step: HelperStep, argv: [ByteString], target: Int32, targetPidfd: Int32,
+        holdStderr: Bool, closeInChild: Int32
+    ) -> Result<HelperHandle, Errno>
     func spawnBindHelper(target: Int32, sources: [ByteString], targets: [ByteString]) -> Result<HelperHandle, Errno>
     func releaseHelper(_ handle: HelperHandle) -> Result<Void, Errno>
     /// Waits for a released helper: how it ended and its failure record, if any.

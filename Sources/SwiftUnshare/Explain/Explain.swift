@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// --explain: what a Plan would do, in words, without doing any of it (docs:
 /// the man page, EXPLAIN). Everything here is read from the Plan; nothing is decided.
 public enum Explain {
@@ -35,14 +36,17 @@ public enum Explain {
     /// /proc/<pid> the helpers would act on).
     public static func render(_ plan: Plan, pid: Int32) -> ByteString {
         var out: [String] = []
-        let unshared = plan.steps.compactMap { step -> Set<Namespace>? in
-            if case .unshare(let set) = step { return set }
-            return nil
-        }.first ?? []
+        let unshared =
+            plan.steps.compactMap { step -> Set<Namespace>? in
+                if case .unshare(let set) = step { return set }
+                return nil
+            }.first ?? []
         out.append("namespaces: " + (unshared.isEmpty ? "none" : names(unshared)))
         out += maps(plan, pid: pid, user: unshared.contains(.user))
         for target in plan.persistTargets {
-            out.append("persist: \(target.namespace) namespace (/proc/\(pid)/\(target.namespace.procFile)) bound onto \(target.file)")
+            out.append(
+                "persist: \(target.namespace) namespace (/proc/\(pid)/\(target.namespace.procFile)) bound onto \(target.file)"
+            )
         }
         out.append("steps:")
         out += plan.steps.map { "  " + describe($0, plan: plan, pid: pid) }
@@ -79,11 +83,19 @@ public enum Explain {
         case .selfWrite:
             out.append("maps: self-written: after unshare this process writes /proc/self/uid_map and gid_map")
         case .privilegedHelper:
-            out.append("maps: parent-written: a helper forked before unshare writes /proc/\(pid)/uid_map and gid_map once the namespace exists")
+            out.append(
+                "maps: parent-written: a helper forked before unshare writes /proc/\(pid)/uid_map and gid_map once the namespace exists"
+            )
         case .newIDMapHelpers:
-            out.append("maps: newuidmap and newgidmap, run by a helper forked before unshare once the namespace exists:")
+            out.append(
+                "maps: newuidmap and newgidmap, run by a helper forked before unshare once the namespace exists:")
             for (tool, lines) in [("newuidmap", plan.uidMap), ("newgidmap", plan.gidMap)] {
-                if let lines { out.append("  " + commandLine(IDMapHelpers.idmapperArguments(ByteString(tool), pid: pid, lines)).description) }
+                if let lines {
+                    out.append(
+                        "  "
+                            + commandLine(IDMapHelpers.idmapperArguments(ByteString(tool), pid: pid, lines)).description
+                    )
+                }
             }
         }
         if user {

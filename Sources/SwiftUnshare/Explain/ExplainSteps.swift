@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// One line per Plan step, for --explain.
 extension Explain {
     static func describe(_ step: Step, plan: Plan, pid: Int32) -> String {
@@ -7,7 +8,8 @@ extension Explain {
         case .startMapHelper:
             return "fork the map helper (it stays outside, to write the maps)"
         case .becomeOwner(let owner):
-            return "drop supplementary groups, setgid(\(owner.gid)), setuid(\(owner.uid)): the new user namespace's owner"
+            return
+                "drop supplementary groups, setgid(\(owner.gid)), setuid(\(owner.uid)): the new user namespace's owner"
         case .unshare(let set):
             return "unshare " + names(set)
         case .releaseMapHelper:
@@ -33,7 +35,8 @@ extension Explain {
         case .setPropagation(let mode):
             return "make / and everything under it \(mode) (mount propagation)"
         case .loadFixedInterpreterBeforeChroot(let dir, let definition):
-            return "mount binfmt_misc on \(quoted(dir)) and register \(quoted(definition)) (a fixed interpreter, before chroot)"
+            return
+                "mount binfmt_misc on \(quoted(dir)) and register \(quoted(definition)) (a fixed interpreter, before chroot)"
         case .chroot(let dir):
             return "chroot \(quoted(dir))"
         case .chdir(let dir):
@@ -53,7 +56,8 @@ extension Explain {
         case .keepCapabilities:
             return "raise the permitted capabilities into the ambient set (--keep-caps)"
         case .clearEnvironment(let keep):
-            return keep.isEmpty ? "clear the environment"
+            return keep.isEmpty
+                ? "clear the environment"
                 : "clear the environment, keeping " + keep.map(\.description).joined(separator: ", ")
         case .exec(let command):
             let search = command[0].bytes.contains(UInt8(ascii: "/")) ? "" : " (searched on PATH)"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// --explain in podman mode: what a PodmanPlan would do, read from the plan.
 public enum PodmanExplain {
     public static func render(_ plan: PodmanPlan) -> ByteString {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import Glibc
 
 /// One line that names the cause of a failure and its fix, printed after
@@ -40,27 +41,38 @@ public enum Hints {
             return optionalValueWithoutEquals(s)
         case .nestingTooDeep:
             // ENOSPC since Linux 4.9 (EUSERS before) for both limits; the count of 0 has its own hint.
-            guard let failure = s.failure, s.wantsUser, [.unshare(Errno(ENOSPC)), .unshare(Errno(EUSERS))].contains(failure),
-                  let limit = f.sysctl("user/max_user_namespaces"), limit != "0" else { return nil }
-            return "no user namespace can be made here: user namespaces nest at most 32 deep (is this process that deep?), and at most user.max_user_namespaces (\(limit)) may exist: start from a shallower namespace, or raise the limit"
+            guard let failure = s.failure, s.wantsUser,
+                [.unshare(Errno(ENOSPC)), .unshare(Errno(EUSERS))].contains(failure),
+                let limit = f.sysctl("user/max_user_namespaces"), limit != "0"
+            else { return nil }
+            return
+                "no user namespace can be made here: user namespaces nest at most 32 deep (is this process that deep?), and at most user.max_user_namespaces (\(limit)) may exist: start from a shallower namespace, or raise the limit"
         case .maxUserNamespacesZero:
             guard s.wantsUser, f.sysctl("user/max_user_namespaces") == "0",
-                  s.failed({ $0 == .unshare(Errno(ENOSPC)) }) else { return nil }
-            return "user.max_user_namespaces is 0, so no user namespace can be made: raise it (sysctl -w user.max_user_namespaces=15000)"
+                s.failed({ $0 == .unshare(Errno(ENOSPC)) })
+            else { return nil }
+            return
+                "user.max_user_namespaces is 0, so no user namespace can be made: raise it (sysctl -w user.max_user_namespaces=15000)"
         case .unprivilegedUsernsCloneOff:
             guard user, s.wantsUser, f.sysctl("kernel/unprivileged_userns_clone") == "0",
-                  s.failed({ $0 == .unshare(Errno(EPERM)) }) else { return nil }
-            return "kernel.unprivileged_userns_clone is 0, so only root may make user namespaces: enable it (sysctl -w kernel.unprivileged_userns_clone=1)"
+                s.failed({ $0 == .unshare(Errno(EPERM)) })
+            else { return nil }
+            return
+                "kernel.unprivileged_userns_clone is 0, so only root may make user namespaces: enable it (sysctl -w kernel.unprivileged_userns_clone=1)"
         case .apparmorRestrictsUserns:
             guard user, s.wantsUser, f.sysctl("kernel/apparmor_restrict_unprivileged_userns") == "1",
-                  s.failed({ [.unshare(Errno(EPERM)), .mapWrite(Errno(EPERM)), .helperRefused].contains($0) }) else { return nil }
-            return "AppArmor denies unprivileged user namespaces (kernel.apparmor_restrict_unprivileged_userns=1): give this program an AppArmor profile with `userns,`, or set the sysctl to 0"
+                s.failed({ [.unshare(Errno(EPERM)), .mapWrite(Errno(EPERM)), .helperRefused].contains($0) })
+            else { return nil }
+            return
+                "AppArmor denies unprivileged user namespaces (kernel.apparmor_restrict_unprivileged_userns=1): give this program an AppArmor profile with `userns,`, or set the sysctl to 0"
         case .namespaceWithoutUser:
-            let order: [Namespace] = [.mount, .uts, .ipc, .net, .pid, .cgroup, .time]   // -m -u -i -n -p -C -T
+            let order: [Namespace] = [.mount, .uts, .ipc, .net, .pid, .cgroup, .time]  // -m -u -i -n -p -C -T
             let others = order.filter { s.namespaces.contains($0) }
             guard user, !s.wantsUser, let first = others.first, s.options != nil,
-                  s.failed({ $0 == .unshare(Errno(EPERM)) }) else { return nil }
-            return "only root may unshare a \(first) namespace: as a user add -r (--map-root-user) to make it inside a new user namespace"
+                s.failed({ $0 == .unshare(Errno(EPERM)) })
+            else { return nil }
+            return
+                "only root may unshare a \(first) namespace: as a user add -r (--map-root-user) to make it inside a new user namespace"
         case .mapHelperMissing:
             guard newIDMap else { return nil }
             for tool: ByteString in ["newuidmap", "newgidmap"] where f.mapHelper(tool) == .missing {
@@ -73,23 +85,27 @@ public enum Hints {
             for tool: ByteString in ["newuidmap", "newgidmap"] {
                 if case .found(let path, false, false) = f.mapHelper(tool) {
                     let cap = tool == "newuidmap" ? "cap_setuid" : "cap_setgid"
-                    return "\(path) is neither setuid root nor given file capabilities, so it cannot write the map: chmod u+s \(path) (or setcap \(cap)+ep \(path)), as the package uidmap installs it"
+                    return
+                        "\(path) is neither setuid root nor given file capabilities, so it cannot write the map: chmod u+s \(path) (or setcap \(cap)+ep \(path)), as the package uidmap installs it"
                 }
             }
             return nil
         case .noNewPrivs:
             guard newIDMap, f.noNewPrivs, s.failed({ $0 == .helperRefused }) else { return nil }
-            return "no_new_privs is set for this process, so the setuid newuidmap cannot gain privilege: run outside what sets it (NoNewPrivileges=, setpriv --no-new-privs, a container)"
+            return
+                "no_new_privs is set for this process, so the setuid newuidmap cannot gain privilege: run outside what sets it (NoNewPrivileges=, setpriv --no-new-privs, a container)"
         case .noSubordinateIDs:
             guard user, s.failed({ $0 == .noSubordinateRange || $0 == .helperRefused }),
-                  s.failure == .noSubordinateRange || newIDMap else { return nil }
+                s.failure == .noSubordinateRange || newIDMap
+            else { return nil }
             return noSubordinateIDs(f)
         case .ownIDInRange:
             guard newIDMap, s.failed({ $0 == .helperRefused }) else { return nil }
             for (kind, lines) in s.helperMaps {
                 let own = kind == "uid" ? f.euid : f.egid
                 if let line = lines.first(where: { $0.count > 1 && contains($0.outer, $0.count, own) }) {
-                    return "the \(kind) range \(line) holds your own \(kind) \(own), which newuidmap maps only as a single id: map it alone (-r, -c, --map-\(kind == "uid" ? "user" : "group")) and take the range from /etc/sub\(kind)"
+                    return
+                        "the \(kind) range \(line) holds your own \(kind) \(own), which newuidmap maps only as a single id: map it alone (-r, -c, --map-\(kind == "uid" ? "user" : "group")) and take the range from /etc/sub\(kind)"
                 }
             }
             return nil
@@ -101,7 +117,8 @@ public enum Hints {
             return nil
         case .pidWithoutFork:
             guard s.failure == nil, let o = s.options, o.namespaces.contains(.pid), !o.fork else { return nil }
-            return "-p without -f: the program stays outside the new pid namespace and its first child becomes pid 1 there; once that child exits no process can be made in it (fork: Cannot allocate memory): add -f"
+            return
+                "-p without -f: the program stays outside the new pid namespace and its first child becomes pid 1 there; once that child exits no process can be made in it (fork: Cannot allocate memory): add -f"
         }
     }
 
@@ -113,12 +130,14 @@ public enum Hints {
     static func overlap(_ kind: String, _ lines: [IDRange]) -> ByteString? {
         for i in lines.indices {
             for j in lines.indices where j > i {
-                let a = lines[i], b = lines[j]
+                let a = lines[i]
+                let b = lines[j]
                 for (side, x, y) in [("outside", a.outer, b.outer), ("inside", a.inner, b.inner)] {
                     let lo = max(UInt64(x), UInt64(y))
                     let hi = min(UInt64(x) + UInt64(a.count), UInt64(y) + UInt64(b.count))
                     if lo < hi {
-                        return "the \(kind) map lines \(a) and \(b) overlap (\(side) ids \(lo)-\(hi - 1)): the kernel refuses overlapping ranges, make them disjoint"
+                        return
+                            "the \(kind) map lines \(a) and \(b) overlap (\(side) ids \(lo)-\(hi - 1)): the kernel refuses overlapping ranges, make them disjoint"
                     }
                 }
             }
@@ -134,16 +153,19 @@ public enum Hints {
             if case .failure = SubordinateIDs.firstRange(file: file, context: f) { missing.append(file) }
         }
         guard !missing.isEmpty else { return nil }
-        return "\(missing.joined(separator: " and ")) give\(missing.count == 1 ? "s" : "") \(name) no subordinate ids: ask root to add them (usermod --add-subuids 100000-165535 --add-subgids 100000-165535 \(name))"
+        return
+            "\(missing.joined(separator: " and ")) give\(missing.count == 1 ? "s" : "") \(name) no subordinate ids: ask root to add them (usermod --add-subuids 100000-165535 --add-subgids 100000-165535 \(name))"
     }
 
     /// `--kill-child 9`, `--mount /x`: an optional value needs `=`, so the
     /// value became the program.
     static func optionalValueWithoutEquals(_ s: HintSituation) -> ByteString? {
-        guard let o = s.options, let program = o.command.first, s.failed({
-            if case .exec(let p, _) = $0 { return p == program }
-            return false
-        }) else { return nil }
+        guard let o = s.options, let program = o.command.first,
+            s.failed({
+                if case .exec(let p, _) = $0 { return p == program }
+                return false
+            })
+        else { return nil }
         let index = s.arguments.count - o.command.count
         guard index >= 2 else { return nil }
         let previous = s.arguments[index - 1]

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import CUnshareSys
 import Glibc
 
@@ -35,7 +36,8 @@ extension LiveSystem: SystemFacts {
         for candidate in CArrays.pathCandidates(name, path: environment("PATH")) {
             var st = stat()
             guard candidate.withCString({ stat($0, &st) }) == 0, st.st_mode & S_IFMT == S_IFREG,
-                  candidate.withCString({ access($0, X_OK) }) == 0 else { continue }
+                candidate.withCString({ access($0, X_OK) }) == 0
+            else { continue }
             let caps = candidate.withCString { cu_has_file_capabilities($0) } != 0
             // After unshare(CLONE_NEWUSER) and before the maps, root's files show the overflow uid.
             let root = st.st_uid == 0 || sysctl("kernel/overflowuid") == "\(st.st_uid)"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import CUnshareSys
 import Glibc
 
@@ -26,7 +27,8 @@ public enum GoExec {
                 return .success(candidate)
             }
         }
-        return .failure(Failure.podman("exec: \(GoText.quote(name)): executable file not found in $PATH", exitCode: 127))
+        return .failure(
+            Failure.podman("exec: \(GoText.quote(name)): executable file not found in $PATH", exitCode: 127))
     }
 
     public static func isExecutableFile(_ path: ByteString) -> Bool {

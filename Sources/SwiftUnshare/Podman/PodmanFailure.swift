@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// podman's dialect of the one error value (Core/Failure.swift). podman
 /// prints `Error: <message>` on stderr (and, for a command-line error, cobra's
 /// `See '<command> --help'` line) and exits 125 unless told otherwise; some of

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// podman's view of /etc/subuid and /etc/subgid, and the maps it asks
 /// newuidmap/newgidmap for. podman 4.3.1 reads the files through shadow's
 /// libsubid: a line is `owner:start:count`, fields after the third are

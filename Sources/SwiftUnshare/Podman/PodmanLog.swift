@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import Glibc
 
 /// podman's log lines (logrus's text format): on a terminal `WARN[0000] msg`,

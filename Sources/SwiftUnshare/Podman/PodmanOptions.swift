@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// podman unshare's command line, read as cobra/pflag read it for podman 4.3.1:
 /// flags only before the first non-flag word (SetInterspersed(false)), `--`
 /// ends them, no abbreviations, `--rootless-cni` is an old name of

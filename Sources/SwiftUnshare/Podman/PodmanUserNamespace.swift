@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import CUnshareSys
 import Glibc
 
@@ -42,7 +43,9 @@ extension PodmanUserNamespace {
         ] {
             if case .failure(let e) = PodmanIO.writeFile(ByteString(file), ByteString(text)) {
                 return .failure(
-                    .podmanLogged([Self.internalStatus("cannot write \(what): open \(file): \(GoText.errnoText(e.rawValue))")]
+                    .podmanLogged([
+                        Self.internalStatus("cannot write \(what): open \(file): \(GoText.errnoText(e.rawValue))")
+                    ]
                     ))
             }
         }

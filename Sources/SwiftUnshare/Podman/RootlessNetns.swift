@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import CUnshareSys
 import Glibc
 
@@ -32,7 +33,8 @@ enum RootlessNetns {
     static func enter(_ p: RootlessNetnsPlan) -> Result<Void, Failure> {
         if case .failure(let e) = PodmanIO.mkdirAll(p.tmpDir, mode: 0o700) {
             return .failure(
-                Failure.podman("failed to get rootless-netns lockfile: mkdir \(p.tmpDir): \(GoText.errnoText(e.rawValue))")
+                Failure.podman(
+                    "failed to get rootless-netns lockfile: mkdir \(p.tmpDir): \(GoText.errnoText(e.rawValue))")
             )
         }
         let lock: Int32
@@ -115,7 +117,8 @@ enum RootlessNetns {
         for (sub, what) in [("var/lib/cni", "var"), ("run", "run"), ("run/systemd", "systemd")] {
             if case .failure(let e) = PodmanIO.mkdirAll(p.inDir(ByteString(sub)), mode: 0o700) {
                 return .failure(
-                    Failure.podman("could not create rootless-netns \(what) directory: \(GoText.errnoText(e.rawValue))"))
+                    Failure.podman("could not create rootless-netns \(what) directory: \(GoText.errnoText(e.rawValue))")
+                )
             }
         }
         if case .failure(let e) = PodmanIO.mkdirAll(GoText.joinPath(p.dir, p.nsDir), mode: 0o700) {

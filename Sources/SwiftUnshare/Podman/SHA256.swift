@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// SHA-256 (FIPS 180-4), for the name podman gives its rootless network
 /// namespace: `rootless-netns-` + the first 10 bytes, in hex, of the hash of
 /// its static directory. Pure and small: no Foundation.

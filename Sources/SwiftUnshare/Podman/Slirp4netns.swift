@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import CUnshareSys
 import Glibc
 
@@ -28,7 +29,8 @@ enum Slirp4netns {
                     captured.exec_err != 0
                     ? "fork/exec \(program): \(GoText.errnoText(captured.exec_err))" : GoExec.stateText(captured.status)
                 let inner: ByteString = "slirp4netns \(GoText.quote(ByteString(output))): \(cause)"
-                return .failure(Failure.podman("checking slirp4netns binary \(program): \(GoText.quote(inner)): \(inner)"))
+                return .failure(
+                    Failure.podman("checking slirp4netns binary \(program): \(GoText.quote(inner)): \(inner)"))
             }
             text = output
         }

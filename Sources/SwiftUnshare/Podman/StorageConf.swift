@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// The two keys podman unshare takes from the user's containers-storage.conf(5):
 /// `graphroot` and `runroot` of the `[storage]` table. The file is read as the
 /// TOML library podman 4.3.1 links reads it (TOMLLexer): the same errors, on

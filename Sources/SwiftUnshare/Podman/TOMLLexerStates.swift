@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// The lexer's states (one step each), in the TOML library's order and words.
 extension TOMLLexer {
     private static let eofRune: UInt32 = 0xffff_ffff

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// The lexer's strings: the four kinds, up to their closing delimiter, and
 /// the escapes of basic strings, in the TOML library's words.
 extension TOMLLexer {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// Decoding TOML string contents and telling number types apart, as the TOML
 /// library podman 4.3.1 uses does. Pure.
 enum TOMLStrings {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import CUnshareSys
 
 /// NUL-terminated C copies for one spawn, built before the clone and freed
@@ -5,7 +6,7 @@ import CUnshareSys
 final class CArena {
     private var blocks: [UnsafeMutableRawPointer] = []
 
-    deinit { blocks.forEach { $0.deallocate() } }
+    deinit { for block in blocks { block.deallocate() } }
 
     private func allocate<T>(_ type: T.Type, _ count: Int) -> UnsafeMutablePointer<T> {
         let p = UnsafeMutablePointer<T>.allocate(capacity: max(count, 1))
@@ -38,8 +39,10 @@ final class CArena {
         if items.isEmpty { return nil }
         let p = allocate(cu_spawn_write.self, items.count)
         for (i, w) in items.enumerated() {
-            p.advanced(by: i).initialize(to: cu_spawn_write(path: string(w.path), text: string(w.text),
-                                                            len: w.text.bytes.count, ignore_missing: w.ignoreMissing ? 1 : 0))
+            p.advanced(by: i).initialize(
+                to: cu_spawn_write(
+                    path: string(w.path), text: string(w.text),
+                    len: w.text.bytes.count, ignore_missing: w.ignoreMissing ? 1 : 0))
         }
         return UnsafePointer(p)
     }

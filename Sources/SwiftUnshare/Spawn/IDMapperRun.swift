@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import CUnshareSys
 import Glibc
 
@@ -24,7 +25,7 @@ struct IDMapperRun {
             case .failure(let f): failure = f
             }
         }
-        for s in started {   // uid before gid: the first failure is the one reported
+        for s in started {  // uid before gid: the first failure is the one reported
             let f = finish(s)
             if failure == nil { failure = f }
         }
@@ -61,13 +62,15 @@ struct IDMapperRun {
         let finished = cu_spawn_finish(&handle, &report)
         let text = Self.readAll(s.stderrFD)
         close(s.stderrFD)
-        var exited: Int32 = 0, value: Int32 = 0
+        var exited: Int32 = 0
+        var value: Int32 = 0
         let waited = valueOrErrno { cu_spawn_wait(handle.pidfd, handle.pid, 0, &exited, &value) }
         if handle.pidfd >= 0 { close(handle.pidfd) }
         if finished == 1 {
             let e = Errno(report.err)
-            return .system(.idMap, plan.strategy, "failed to execute \(s.tool)", e,
-                           exitCode: e.rawValue == ENOENT ? 127 : 126)
+            return .system(
+                .idMap, plan.strategy, "failed to execute \(s.tool)", e,
+                exitCode: e.rawValue == ENOENT ? 127 : 126)
         }
         if case .failure(let e) = waited { return .system(.idMap, plan.strategy, "waitpid failed", e) }
         if exited != 0 && value == 0 { return nil }

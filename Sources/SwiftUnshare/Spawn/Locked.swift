@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import Glibc
 
 /// A value behind a pthread mutex (no Foundation, no Dispatch in Sources).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import CUnshareSys
 import Glibc
 
@@ -59,15 +60,17 @@ final class ProcessWatcher: @unchecked Sendable {
 
     private func wake() {
         var byte: UInt8 = 1
-        _ = write(wakeWrite, &byte, 1)   // a full pipe already means "awake"
+        _ = write(wakeWrite, &byte, 1)  // a full pipe already means "awake"
     }
 
     private func startIfNeeded(_ s: inout State) {
         if s.started { return }
         var thread = pthread_t()
-        let rc = pthread_create(&thread, nil, { _ in
-            ProcessWatcher.shared.loop()
-        }, nil)
+        let rc = pthread_create(
+            &thread, nil,
+            { _ in
+                ProcessWatcher.shared.loop()
+            }, nil)
         precondition(rc == 0, "SwiftUnshare: cannot start the waiter thread")
         pthread_detach(thread)
         s.started = true
@@ -82,9 +85,10 @@ final class ProcessWatcher: @unchecked Sendable {
                 return (jobs, Array(s.waiters.keys))
             }
             for job in jobs { job() }
-            var fds = [pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0)]
+            var fds =
+                [pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0)]
                 + watched.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
-            if poll(&fds, nfds_t(fds.count), -1) < 0 { continue }   // EINTR cannot come (all blocked)
+            if poll(&fds, nfds_t(fds.count), -1) < 0 { continue }  // EINTR cannot come (all blocked)
             var byte = [UInt8](repeating: 0, count: 64)
             while read(wakeRead, &byte, byte.count) > 0 {}
             for p in fds.dropFirst() where p.revents != 0 { reap(p.fd) }
@@ -101,10 +105,11 @@ final class ProcessWatcher: @unchecked Sendable {
 
     private func collect(_ pidfd: Int32) -> ([Waiter], Result<ProcessEnding, Errno>)? {
         guard let process = state.withLock({ $0.waiters[pidfd]?.process }) else { return nil }
-        var exited: Int32 = 0, value: Int32 = 0
+        var exited: Int32 = 0
+        var value: Int32 = 0
         let result: Result<ProcessEnding, Errno>
         switch valueOrErrno({ cu_spawn_wait(pidfd, process.pid, 1, &exited, &value) }) {
-        case .success(0): return nil   // not yet: poll again
+        case .success(0): return nil  // not yet: poll again
         case .success: result = .success(process.record(exited != 0 ? .exited(value) : .signaled(value)))
         case .failure(let e): result = .failure(e)
         }

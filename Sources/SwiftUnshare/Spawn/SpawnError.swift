@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /// Why a spawn failed: the core's one error value (`Failure`, the same value
 /// the CLI prints, in util-linux's words) with two facts a library caller
 /// branches on: the stage it failed at and the map strategy that was chosen.
@@ -34,8 +35,10 @@ public struct SpawnError: Error, Equatable, Sendable, CustomStringConvertible {
     }
 
     /// `<what>: <strerror>`, as the CLI's err(3)-style messages.
-    static func system(_ stage: Stage, _ strategy: MapStrategy, _ what: ByteString, _ e: Errno,
-                       exitCode: Int32 = 1) -> SpawnError {
+    static func system(
+        _ stage: Stage, _ strategy: MapStrategy, _ what: ByteString, _ e: Errno,
+        exitCode: Int32 = 1
+    ) -> SpawnError {
         SpawnError(stage, strategy: strategy, failure: .system(what, e, exitCode: exitCode), errno: e)
     }
 

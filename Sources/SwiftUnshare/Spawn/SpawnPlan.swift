@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import Glibc
 
 /// A file the child writes itself once its namespaces exist.
@@ -64,18 +65,23 @@ struct SpawnPlan: Equatable {
         for step in plan.steps {
             switch step {
             case .writeUIDMap(let id):
-                writes.append(ChildWrite(path: "/proc/self/uid_map", text: "\(id.inner) \(id.outer) 1", ignoreMissing: false))
+                writes.append(
+                    ChildWrite(path: "/proc/self/uid_map", text: "\(id.inner) \(id.outer) 1", ignoreMissing: false))
             case .writeGIDMap(let id):
-                writes.append(ChildWrite(path: "/proc/self/gid_map", text: "\(id.inner) \(id.outer) 1", ignoreMissing: false))
+                writes.append(
+                    ChildWrite(path: "/proc/self/gid_map", text: "\(id.inner) \(id.outer) 1", ignoreMissing: false))
             case .writeSetgroups(let mode):
-                writes.append(ChildWrite(path: "/proc/self/setgroups", text: ByteString(mode.rawValue), ignoreMissing: true))
+                writes.append(
+                    ChildWrite(path: "/proc/self/setgroups", text: ByteString(mode.rawValue), ignoreMissing: true))
             case .setPropagation(let mode):
                 propagation = Executor<LiveSystemCalls>.flags(mode)
             default:
-                break   // unshare, helpers and exec are the spawn's own
+                break  // unshare, helpers and exec are the spawn's own
             }
         }
-        return .success(SpawnPlan(strategy: plan.strategy, namespaces: o.namespaces, uidMap: plan.uidMap,
-                                  gidMap: plan.gidMap, childWrites: writes, propagation: propagation))
+        return .success(
+            SpawnPlan(
+                strategy: plan.strategy, namespaces: o.namespaces, uidMap: plan.uidMap,
+                gidMap: plan.gidMap, childWrites: writes, propagation: propagation))
     }
 }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import CUnshareSys
 import Glibc
 
@@ -43,21 +44,24 @@ struct Spawner {
         let arena = CArena()
         let environment = command.environment ?? Self.callerEnvironment()
         let argv = [command.argv0 ?? command.executable] + command.arguments
-        let call = CloneCall(cu_spawn_attr(
-            clone_flags: UInt64(UInt32(bitPattern: Namespace.flags(plan.namespaces))),
-            unshare_flags: 0,
-            wait_for_parent: plan.strategy == .privilegedHelper || plan.strategy == .newIDMapHelpers ? 1 : 0,
-            writes: arena.writes(plan.childWrites), write_count: plan.childWrites.count,
-            propagation: plan.propagation,
-            stdio: (Self.fd(command.standardInput), Self.fd(command.standardOutput), Self.fd(command.standardError)),
-            workdir: command.workingDirectory.map { UnsafePointer(arena.string($0)) },
-            paths: arena.array(CArrays.pathCandidates(command.executable, path: Self.path(in: environment))),
-            argv: arena.array(argv), sh_argv: arena.slots(argv.count + 2), envp: arena.array(environment),
-            pdeath_signal: command.parentDeathSignal ?? 0,
-            parent_pidfd: command.parentDeathSignal == nil ? -1 : cu_spawn_own_pidfd(),
-            parent_pid: getpid(), force_fallback: command._forceCloneFallback ? 1 : 0,
-            new_session: command.newSession ? 1 : 0, ignored_signals: Self.bits(command.ignoredSignals),
-            blocked_signals: Self.bits(command.blockedSignals)))
+        let call = CloneCall(
+            cu_spawn_attr(
+                clone_flags: UInt64(UInt32(bitPattern: Namespace.flags(plan.namespaces))),
+                unshare_flags: 0,
+                wait_for_parent: plan.strategy == .privilegedHelper || plan.strategy == .newIDMapHelpers ? 1 : 0,
+                writes: arena.writes(plan.childWrites), write_count: plan.childWrites.count,
+                propagation: plan.propagation,
+                stdio: (
+                    Self.fd(command.standardInput), Self.fd(command.standardOutput), Self.fd(command.standardError)
+                ),
+                workdir: command.workingDirectory.map { UnsafePointer(arena.string($0)) },
+                paths: arena.array(CArrays.pathCandidates(command.executable, path: Self.path(in: environment))),
+                argv: arena.array(argv), sh_argv: arena.slots(argv.count + 2), envp: arena.array(environment),
+                pdeath_signal: command.parentDeathSignal ?? 0,
+                parent_pidfd: command.parentDeathSignal == nil ? -1 : cu_spawn_own_pidfd(),
+                parent_pid: getpid(), force_fallback: command._forceCloneFallback ? 1 : 0,
+                new_session: command.newSession ? 1 : 0, ignored_signals: Self.bits(command.ignoredSignals),
+                blocked_signals: Self.bits(command.blockedSignals)))
         defer { if call.attr.parent_pidfd >= 0 { close(call.attr.parent_pidfd) } }
 
         // Kill on parent death follows the thread that cloned: clone on one
@@ -89,8 +93,9 @@ struct Spawner {
         }
         if failure == nil && finished == 1 { failure = childFailure(report) }
         if let failure {
-            var exited: Int32 = 0, value: Int32 = 0
-            _ = cu_spawn_wait(handle.pidfd, pid, 0, &exited, &value)   // it has ended or is ending
+            var exited: Int32 = 0
+            var value: Int32 = 0
+            _ = cu_spawn_wait(handle.pidfd, pid, 0, &exited, &value)  // it has ended or is ending
             if handle.pidfd >= 0 { close(handle.pidfd) }
             throw failure
         }
@@ -121,8 +126,9 @@ struct Spawner {
             return .system(.setup, s, "cannot change directory to \(command.workingDirectory ?? "")", e)
         case CU_SPAWN_STEP_EXEC.rawValue:
             let missing = e.rawValue == ENOENT
-            return .system(missing ? .notFound : .notExecutable, s, "failed to execute \(command.executable)", e,
-                           exitCode: missing ? 127 : 126)
+            return .system(
+                missing ? .notFound : .notExecutable, s, "failed to execute \(command.executable)", e,
+                exitCode: missing ? 127 : 126)
         default: return .system(.setup, s, "child setup failed (step \(r.step))", e)
         }
     }

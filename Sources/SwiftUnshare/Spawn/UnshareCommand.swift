@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import Glibc
 
 /// Where a standard descriptor (0, 1 or 2) of a spawned program comes from.
@@ -33,8 +34,10 @@ public struct IDMapping: Equatable, Sendable {
     /// `--map-groups`, in order.
     public var groupRanges: [IDRangeSource]
 
-    public init(user: UInt32? = nil, group: UInt32? = nil,
-                userRanges: [IDRangeSource] = [], groupRanges: [IDRangeSource] = []) {
+    public init(
+        user: UInt32? = nil, group: UInt32? = nil,
+        userRanges: [IDRangeSource] = [], groupRanges: [IDRangeSource] = []
+    ) {
         self.user = user
         self.group = group
         self.userRanges = userRanges
@@ -55,8 +58,9 @@ public struct IDMapping: Equatable, Sendable {
     /// Both descriptions at once (`-r --map-auto` is `.root + .auto`): the
     /// right-hand single ids win, the ranges of both are kept in order.
     public static func + (lhs: IDMapping, rhs: IDMapping) -> IDMapping {
-        IDMapping(user: rhs.user ?? lhs.user, group: rhs.group ?? lhs.group,
-                  userRanges: lhs.userRanges + rhs.userRanges, groupRanges: lhs.groupRanges + rhs.groupRanges)
+        IDMapping(
+            user: rhs.user ?? lhs.user, group: rhs.group ?? lhs.group,
+            userRanges: lhs.userRanges + rhs.userRanges, groupRanges: lhs.groupRanges + rhs.groupRanges)
     }
 
     public var isEmpty: Bool { self == .none }

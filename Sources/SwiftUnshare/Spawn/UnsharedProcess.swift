@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 import CUnshareSys
 import Glibc
 
@@ -49,7 +50,8 @@ public final class UnsharedProcess: Sendable {
     /// (waitid(2) on the pidfd). Returns the same ending when called again.
     public func waitBlocking() throws(Errno) -> ProcessEnding {
         if let done = ending.withLock({ $0 }) { return done }
-        var exited: Int32 = 0, value: Int32 = 0
+        var exited: Int32 = 0
+        var value: Int32 = 0
         if case .failure(let e) = valueOrErrno({ cu_spawn_wait(pidfd, pid, 0, &exited, &value) }) {
             if let done = ending.withLock({ $0 }) { return done }
             throw e
@@ -63,7 +65,7 @@ public final class UnsharedProcess: Sendable {
     public func onEnd(_ body: @escaping @Sendable (Result<ProcessEnding, Errno>) -> Void) {
         if let done = ending.withLock({ $0 }) { return body(.success(done)) }
         guard pidfd >= 0 else { return body(.failure(Errno(ENOSYS))) }
-        let ending = self.ending   // not self: the pidfd closes with the caller's last reference
+        let ending = self.ending  // not self: the pidfd closes with the caller's last reference
         ProcessWatcher.shared.watch(self) { result in
             if case .failure = result, let done = ending.withLock({ $0 }) { return body(.success(done)) }
             body(result)
