@@ -48,7 +48,7 @@ static int format_pid(char *buf, pid_t pid)
 
 /* In the grandchild: podman's pause process. Ignores what podman's ignores,
    blocks all but SIGCHLD and SIGTERM, then becomes catatonit or waits. */
-static void become_pause(const struct cu_pause_spawn *p)
+static void become_pause(const struct cu_pause_spawn *p, int exec_w)
 {
     static const int ignored[] = { SIGALRM, SIGHUP, SIGINT, SIGPIPE, SIGQUIT, SIGPOLL,
                                    SIGPROF, SIGVTALRM, SIGXCPU, SIGXFSZ, 0 };
@@ -72,9 +72,13 @@ static void become_pause(const struct cu_pause_spawn *p)
     dup2(p->devnull, 0);
     dup2(p->devnull, 1);
     dup2(p->devnull, 2);
-    cu_close_span((unsigned int)(3), ~0U);
+    /* Everything above 2 goes but exec_w (close-on-exec): its end of file
+       tells the parent that catatonit runs, or that this process pauses. */
+    cu_close_span(3, (unsigned int)exec_w - 1);
+    cu_close_span((unsigned int)exec_w + 1, ~0U);
     for (char *const *c = p->candidates; *c; c++)
         execve(*c, p->argv, p->envp);
+    close(exec_w);
     prctl(PR_SET_NAME, "podman pause", 0, 0, 0);
     for (;;)
         pause();
@@ -139,11 +143,29 @@ int cu_spawn_pause(const struct cu_pause_spawn *p, struct cu_pause_result *out)
         struct cu_pause_result r = { .status = 2, .err = 0, .pid = 0 };
         close(pipefd[0]);
         setsid();
-        pid_t pause_pid = fork();
-        if (pause_pid == 0)
-            become_pause(p);
-        if (pause_pid < 0) {
+        /* The pid file is written only once the pause process has exec'd
+           catatonit (or settled as its own pause loop): whoever reads the pid
+           file then finds the finished process, never this program's copy. */
+        int exec_pipe[2];
+        if (pipe2(exec_pipe, O_CLOEXEC) != 0) {
             r.err = errno;
+            cu_write_all(pipefd[1], &r, sizeof(r));
+            _exit(1);
+        }
+        pid_t pause_pid = fork();
+        int fork_err = errno;
+        if (pause_pid == 0) {
+            close(exec_pipe[0]);
+            become_pause(p, exec_pipe[1]);
+        }
+        close(exec_pipe[1]);
+        if (pause_pid >= 0) {
+            char byte;
+            cu_read_full(exec_pipe[0], &byte, 1);   /* end of file: exec'd or pausing */
+        }
+        close(exec_pipe[0]);
+        if (pause_pid < 0) {
+            r.err = fork_err;
         } else {
             r.status = write_pid_file(p, pause_pid, &r.err);
             if (r.status != 0)
