@@ -89,3 +89,16 @@ void cu_default_all_signals(void)
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
 }
+
+int cu_exec_try_next(int err, int *got_eacces)
+{
+    switch (err) {
+    case EACCES:
+        *got_eacces = 1;
+        return 1;
+    case ENOENT: case ESTALE: case ENOTDIR: case ENODEV: case ETIMEDOUT:
+        return 1;
+    default:
+        return 0;
+    }
+}

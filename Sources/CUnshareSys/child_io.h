@@ -26,4 +26,9 @@ void cu_close_span(unsigned int from, unsigned int to);
    too, through the raw system call), and an empty mask. */
 void cu_default_all_signals(void);
 
+/* execvp(3)'s rule after a failed execve(2) of one PATH candidate: 1 to go
+   on to the next candidate (an EACCES is remembered in *got_eacces), 0 to
+   stop and report err. */
+int cu_exec_try_next(int err, int *got_eacces);
+
 #endif

@@ -62,16 +62,9 @@ static int exec_candidates(char *const *paths, char *const *argv, char *const *e
     int got_eacces = 0, last = ENOENT;
     for (; *paths; paths++) {
         execve(*paths, argv, envp);
-        switch (errno) {
-        case EACCES:
-            got_eacces = 1;
-            /* fallthrough */
-        case ENOENT: case ESTALE: case ENOTDIR: case ENODEV: case ETIMEDOUT:
-            last = errno;
-            continue;
-        default:
+        if (!cu_exec_try_next(errno, &got_eacces))
             return errno;
-        }
+        last = errno;
     }
     return got_eacces ? EACCES : last;
 }

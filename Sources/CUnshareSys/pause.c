@@ -52,14 +52,10 @@ static void become_pause(const struct cu_pause_spawn *p, int exec_w)
 {
     static const int ignored[] = { SIGALRM, SIGHUP, SIGINT, SIGPIPE, SIGQUIT, SIGPOLL,
                                    SIGPROF, SIGVTALRM, SIGXCPU, SIGXFSZ, 0 };
+    cu_default_all_signals();
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = SIG_DFL;
     sigemptyset(&sa.sa_mask);
-    for (int s = 1; s < NSIG; s++) {
-        if (s != SIGKILL && s != SIGSTOP)
-            sigaction(s, &sa, NULL);
-    }
     sa.sa_handler = SIG_IGN;
     for (int i = 0; ignored[i]; i++)
         sigaction(ignored[i], &sa, NULL);

@@ -93,16 +93,9 @@ static int exec_candidates(const struct cu_spawn_attr *a)
                 a->sh_argv[i + 1] = a->argv[i];   /* copies the final NULL too */
             execve("/bin/sh", a->sh_argv, a->envp);
         }
-        switch (errno) {
-        case EACCES:
-            got_eacces = 1;
-            /* fallthrough */
-        case ENOENT: case ESTALE: case ENOTDIR: case ENODEV: case ETIMEDOUT:
-            last = errno;
-            continue;
-        default:
+        if (!cu_exec_try_next(errno, &got_eacces))
             return errno;
-        }
+        last = errno;
     }
     return got_eacces ? EACCES : last;
 }
