@@ -45,3 +45,20 @@ func failure(_ words: [String], _ system: FakeSystem = FakeSystem()) -> Failure?
     if case .failure(let f) = parse(words, system) { return f }
     return nil
 }
+
+/// A fake that answers the SystemContext questions from another fake (`base`)
+/// and adds or overrides what its tests are about.
+protocol ForwardingContext: SystemContext {
+    associatedtype Base: SystemContext
+    var base: Base { get }
+}
+
+extension ForwardingContext {
+    var euid: UInt32 { base.euid }
+    var egid: UInt32 { base.egid }
+    func user(named name: ByteString) -> PasswdEntry? { base.user(named: name) }
+    func user(id: UInt32) -> PasswdEntry? { base.user(id: id) }
+    func groupID(named name: ByteString) -> UInt32? { base.groupID(named: name) }
+    func readFile(_ path: String) -> Result<[UInt8], Errno> { base.readFile(path) }
+    func environment(_ name: String) -> ByteString? { base.environment(name) }
+}

@@ -5,7 +5,7 @@ import Testing
 @testable import SwiftUnshare
 
 /// SystemFacts made of plain values, over FakeSystem (user "tester", uid 1001).
-struct FakeFacts: SystemFacts {
+struct FakeFacts: SystemFacts, ForwardingContext {
     var base = FakeSystem()
     var sysctls: [String: ByteString] = ["user/max_user_namespaces": "15000"]
     var noNewPrivs = false
@@ -14,13 +14,6 @@ struct FakeFacts: SystemFacts {
         "newgidmap": .found(path: "/usr/bin/newgidmap", setuidRoot: true, fileCapabilities: false),
     ]
 
-    var euid: UInt32 { base.euid }
-    var egid: UInt32 { base.egid }
-    func user(named name: ByteString) -> PasswdEntry? { base.user(named: name) }
-    func user(id: UInt32) -> PasswdEntry? { base.user(id: id) }
-    func groupID(named name: ByteString) -> UInt32? { base.groupID(named: name) }
-    func readFile(_ path: String) -> Result<[UInt8], Errno> { base.readFile(path) }
-    func environment(_ name: String) -> ByteString? { base.environment(name) }
     func sysctl(_ name: String) -> ByteString? { sysctls[name] }
     func mapHelper(_ name: ByteString) -> MapHelperFacts { helpers[name] ?? .missing }
 }

@@ -6,7 +6,7 @@ import Testing
 
 /// A system whose nsswitch.conf may name a `subid:` module, and whose libsubid
 /// answers from a table (owner and kind → answer); every question is recorded.
-final class NSSFakeSystem: PodmanSystemContext {
+final class NSSFakeSystem: PodmanSystemContext, ForwardingContext {
     var base = PodmanFakeSystem(subuid: "tester:100000:65536\n", subgid: "tester:200000:65536\n")
     var answers: [String: SubordinateIDs.LibsubidAnswer] = [:]
     var asked: [String] = []
@@ -15,13 +15,6 @@ final class NSSFakeSystem: PodmanSystemContext {
         if let nsswitch { base.files["/etc/nsswitch.conf"] = Array(nsswitch.utf8) }
     }
 
-    var euid: UInt32 { base.euid }
-    var egid: UInt32 { base.egid }
-    func user(named name: ByteString) -> PasswdEntry? { base.user(named: name) }
-    func user(id: UInt32) -> PasswdEntry? { base.user(id: id) }
-    func groupID(named name: ByteString) -> UInt32? { base.groupID(named: name) }
-    func readFile(_ path: String) -> Result<[UInt8], Errno> { base.readFile(path) }
-    func environment(_ name: String) -> ByteString? { base.environment(name) }
     func ownerAndMode(of path: ByteString) -> (uid: UInt32, mode: UInt32)? { base.ownerAndMode(of: path) }
     func libsubidRanges(owner: ByteString, users: Bool) -> SubordinateIDs.LibsubidAnswer {
         let key = "\(owner) \(users ? "uid" : "gid")"
