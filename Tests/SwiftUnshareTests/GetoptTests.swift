@@ -65,6 +65,12 @@ import Testing
         #expect(events(["--wd", "/"]).events == [.option(.wd, "/")])
     }
 
+    @Test func explainIsMatchedOnlyInFull() {
+        #expect(events(["--explain"]).events == [.option(.explain, nil)])
+        #expect(events(["--expl"]).events == [.usageError("unrecognized option '--expl'")])
+        #expect(events(["--e"]).events == [.usageError("unrecognized option '--e'")])
+    }
+
     @Test func usageErrorTexts() {
         #expect(events(["--bogus"]).events == [.usageError("unrecognized option '--bogus'")])
         #expect(events(["--bogus=1"]).events == [.usageError("unrecognized option '--bogus=1'")])
