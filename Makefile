@@ -16,6 +16,7 @@
 #   make version          write VERSION's number into the sources and man pages
 #   make dist             swift-unshare-$(VERSION).tar.gz of the committed tree
 #   make reproducible     two clean release builds here, compared byte for byte
+#   make startup-order    rewrite scripts/startup-order.txt from a traced release build (root, valgrind)
 #
 # PREFIX defaults to /usr/local; DESTDIR stages into another root, e.g.
 #   make install DESTDIR=/tmp/stage PREFIX=/usr
@@ -59,7 +60,11 @@ endif
 # no debug info (-gnone: its clang module signatures differ from build to build)
 # and no hash of each module's LLVM IR (-disable-incremental-llvm-codegen: the
 # IR, though not the code made from it, differs from build to build).
-RELEASE_FLAGS := -c release -Xswiftc -static-executable -Xswiftc -gnone -Xswiftc -Xfrontend -Xswiftc -disable-incremental-llvm-codegen -Xswiftc -Xfrontend -Xswiftc -disable-concrete-type-metadata-mangled-name-accessors -Xlinker -s -Xlinker -z -Xlinker relro -Xlinker -z -Xlinker now
+# Linked by lld, with every function in a section of its own, in the order of
+# scripts/startup-order.txt (`make startup-order` writes it): the code a start
+# runs sits together, so the kernel maps fewer 64 KiB windows of it (peak
+# memory and page faults, BENCHMARKS.md).
+RELEASE_FLAGS := -c release -Xswiftc -static-executable -Xswiftc -gnone -Xswiftc -Xfrontend -Xswiftc -disable-incremental-llvm-codegen -Xswiftc -Xfrontend -Xswiftc -disable-concrete-type-metadata-mangled-name-accessors -Xlinker -s -Xlinker -z -Xlinker relro -Xlinker -z -Xlinker now -Xswiftc -use-ld=lld -Xswiftc -Xfrontend -Xswiftc -function-sections -Xcc -ffunction-sections -Xcc -fdata-sections -Xlinker --symbol-ordering-file=$(CURDIR)/scripts/startup-order.txt -Xlinker --no-warn-symbol-ordering
 # Where `make release` leaves the binary that `make install` installs.
 RELEASE_BIN := .build/release-install/swift-unshare
 
@@ -81,14 +86,17 @@ INSTALLED := \
 # Directories install made (a list kept beside the licence), removed by uninstall when empty.
 CREATED_DIRS := $(DOCDIR)/installed-directories
 
-.PHONY: all build release install uninstall check test unit lint format clean version dist reproducible bench
+.PHONY: all build release install uninstall check test unit lint format clean version dist reproducible bench startup-order
 
 all: build
 
 build:
 	$(SWIFT) build $(SWIFT_FLAGS)
 
+# The link is always redone: swift build does not know the binary depends on
+# scripts/startup-order.txt.
 release:
+	rm -f "$$($(SWIFT) build $(RELEASE_FLAGS) $(SWIFT_FLAGS) --show-bin-path)/swift-unshare"
 	$(SWIFT) build $(RELEASE_FLAGS) $(SWIFT_FLAGS)
 	mkdir -p $(dir $(RELEASE_BIN))
 	cp "$$($(SWIFT) build $(RELEASE_FLAGS) $(SWIFT_FLAGS) --show-bin-path)/swift-unshare" $(RELEASE_BIN)
@@ -122,7 +130,7 @@ test: check
 
 clean:
 	$(SWIFT) package clean $(SWIFT_FLAGS)
-	rm -rf .build/release-install swift-unshare-*.tar.gz
+	rm -rf .build/release-install .build/startup-order swift-unshare-*.tar.gz
 
 version:
 	sed -i -E 's/^(    public static let swiftUnshare = )".*"/\1"$(VERSION)"/' Sources/SwiftUnshare/Version.swift
@@ -157,3 +165,13 @@ format:
 bench:
 	@$(MAKE) --no-print-directory release >&2
 	@sh scripts/bench.sh $(RELEASE_BIN)
+
+# The release flags without -s, in a scratch path of its own: the traced
+# binary needs its symbol table, and the layout is the release binary's.
+ORDER_SCRATCH := .build/startup-order
+ORDER_FLAGS = $(subst -Xlinker -s ,,$(RELEASE_FLAGS)) -Xlinker -Map=$(CURDIR)/$(ORDER_SCRATCH)/swift-unshare.map --scratch-path $(ORDER_SCRATCH)
+startup-order:
+	rm -f "$$($(SWIFT) build $(ORDER_FLAGS) --show-bin-path)/swift-unshare"
+	$(SWIFT) build $(ORDER_FLAGS)
+	sh scripts/startup-order.sh scripts/startup-order.txt \
+		"$$($(SWIFT) build $(ORDER_FLAGS) --show-bin-path)/swift-unshare" $(ORDER_SCRATCH)/swift-unshare.map

@@ -1,0 +1,83 @@
+#!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
+# Regenerates scripts/startup-order.txt: the functions a release binary runs,
+# and the data it reads and writes, on its common command lines. `make
+# release` hands that list to the linker (lld's --symbol-ordering-file), which
+# puts those functions side by side at the start of the text, and that data
+# side by side at the start of each data section. The kernel maps a binary's
+# pages in 64 KiB windows around each page fault, so a start that touches a
+# few packed windows instead of dozens of scattered ones needs about 1.4 MB
+# less memory for `-r true`, and fewer page faults (BENCHMARKS.md, "Start-up
+# order").
+#
+#   make startup-order        (as root; needs valgrind and the test user)
+#
+# The linker moves whole input sections. Most of the Swift standard library's
+# code comes as one 1.6 MB section, so its functions go last in the list:
+# listed early, they would drag that section in front of everything after.
+# A stale list is harmless: names the linker does not find are skipped, and
+# what is missing from the list only lands where the linker puts it anyway.
+set -eu
+
+user=${BENCH_USER:-unshare-tester}
+usage="usage: startup-order.sh OUT UNSTRIPPED-BINARY LINK-MAP"
+out=${1:?$usage}
+bin=${2:?$usage}
+map=${3:?$usage}
+
+die() { echo "startup-order: $*" >&2; exit 1; }
+[ "$(id -u)" = 0 ] || die "run as root (the traced commands run as $user through runuser)"
+command -v valgrind >/dev/null || die "valgrind is missing: apt-get install -y valgrind"
+command -v newuidmap >/dev/null || die "newuidmap is missing: apt-get install -y uidmap"
+id -u "$user" >/dev/null 2>&1 || die "no user $user: run scripts/test-setup.sh"
+
+dir=$(mktemp -d /tmp/swift-unshare-order.XXXXXX)
+trap 'rm -rf "$dir"' EXIT
+chmod 755 "$dir"
+# valgrind reads the symbol table, but gives up on this toolchain's debug info.
+cp "$bin" "$dir/swift-unshare"
+strip --strip-debug "$dir/swift-unshare"
+mkdir "$dir/out"
+chown "$user" "$dir/out"
+
+# Runs the binary under a valgrind tool as the test user, once per command
+# line. Each ends in a program that is not there: the binary then exits by
+# itself instead of exec'ing, so the tool writes its report (one per process).
+trace() {
+    for args in "-r" "-r --map-auto" "-rfp --mount-proc" "-U" "-c"; do
+        # shellcheck disable=SC2086
+        runuser -u "$user" -- env -i PATH=/usr/bin:/bin valgrind "$@" "$dir/swift-unshare" $args \
+            /nonexistent-program >/dev/null 2>&1 || true
+    done
+}
+
+# Functions: callgrind's "fn=(id) name" lines name each function the first
+# time it is met. Recursion marks ('2) and unnamed addresses are dropped.
+trace --tool=callgrind --demangle=no --callgrind-out-file="$dir/out/cg.%p"
+for f in $(ls -tr "$dir"/out/cg.*); do
+    sed -n -E "s/^c?fn=\([0-9]+\) (.*)/\1/p" "$f"
+done | sed -E "s/'[0-9]+$//" | grep -v -E '^(0x[0-9a-f]+|\(below main\))$' | awk '!seen[$0]++' >"$dir/functions"
+
+# Data: every address lackey saw loaded, stored or modified, matched against
+# the binary's data symbols (nm: address, size, type, name). Both lists are
+# merged in address order (16 hex digits compare as text; at one address the
+# symbol, S, sorts before the touch, T) and swept once.
+trace --tool=lackey --trace-mem=yes --log-file="$dir/out/lackey.%p"
+cat "$dir"/out/lackey.* | awk '$1 ~ /^[LSM]$/ { a = $2; sub(/,.*/, "", a); while (length(a) < 16) a = "0" a; print a, "T" }' |
+    sort -u >"$dir/addresses"
+nm -n -S --defined-only "$dir/swift-unshare" | awk 'NF == 4 && $3 ~ /^[dDbBrRvV]$/ { print $1, "S", $2, $4 }' \
+    >"$dir/symbols"
+sort "$dir/symbols" "$dir/addresses" | awk '
+    function hex(s,    i, n) { n = 0; for (i = 1; i <= length(s); i++) n = n * 16 + index("0123456789abcdef", substr(s, i, 1)) - 1; return n }
+    $2 == "S" { name = $4; end = hex($1) + hex($3); next }
+    $2 == "T" && name != "" && hex($1) < end && !(name in seen) { seen[name] = 1; print name }' >"$dir/data"
+
+# The link map (lld's -Map): an input section's line ("VMA LMA Size Align
+# file:(section)") is followed by the lines of its symbols. Symbols of sections
+# of 64 KiB or more (five hex digits) are listed last.
+awk '$5 ~ /:\(/ { big = (length($3) >= 5); next }
+     NF == 5 && big { print $5 }' "$map" | sort -u >"$dir/big"
+cat "$dir/functions" "$dir/data" >"$dir/all"
+awk 'NR == FNR { big[$0] = 1; next } !($0 in big)' "$dir/big" "$dir/all" >"$out"
+awk 'NR == FNR { big[$0] = 1; next } ($0 in big)' "$dir/big" "$dir/all" >>"$out"
+echo "startup-order: $(wc -l <"$dir/functions") functions and $(wc -l <"$dir/data") data symbols in $out" >&2
