@@ -27,6 +27,24 @@ import Testing
         #expect(once == .failure(Errno(EINTR)) && attempts == 1)
     }
 
+    @Test func helperCandidatesSkipOnlyWhatIsNotThere() throws {
+        // execvp's list, then without the missing: a file in the way of a
+        // directory (ENOTDIR) and a directory that does not exist (ENOENT) go.
+        let path: ByteString = "/nonexistent-dir:/etc/passwd:/bin:/usr/bin"
+        #expect(
+            CArrays.pathCandidates("sh", path: path) == [
+                "/nonexistent-dir/sh", "/etc/passwd/sh", "/bin/sh", "/usr/bin/sh",
+            ])
+        #expect(CArrays.presentPathCandidates("sh", path: path) == ["/bin/sh", "/usr/bin/sh"])
+        // Nothing there: every candidate stays, so the exec loop fails as execvp would.
+        #expect(
+            CArrays.presentPathCandidates("no-such-program-here", path: "/nonexistent-dir:/bin") == [
+                "/nonexistent-dir/no-such-program-here", "/bin/no-such-program-here",
+            ])
+        // A name with a slash is the only candidate, there or not.
+        #expect(CArrays.presentPathCandidates("./missing", path: path) == ["./missing"])
+    }
+
     @Test func errnoIsReadAtOnce() {
         let r = nothingOrErrno { () -> Int32 in
             errno = EACCES

@@ -26,4 +26,21 @@ enum CArrays {
         let dirs = (path ?? "/bin:/usr/bin").split(UInt8(ascii: ":"))
         return dirs.map { $0.isEmpty ? name : $0 + "/" + name }
     }
+
+    /// The same candidates without those that are not there (stat(2) fails
+    /// with ENOENT or ENOTDIR): their execve would fail that way too, and the
+    /// execvp loop goes on past such a failure, so dropping them changes only
+    /// the cost. A failed execve in a child costs far more than a stat in the
+    /// parent, and a user's PATH often names several directories before the
+    /// one holding newuidmap. If none is there, all are kept, for the loop's
+    /// own error.
+    static func presentPathCandidates(_ name: ByteString, path: ByteString?) -> [ByteString] {
+        let all = pathCandidates(name, path: path)
+        let present = all.filter { candidate in
+            var st = stat()
+            let missing = candidate.withCString { stat($0, &st) } != 0 && (errno == ENOENT || errno == ENOTDIR)
+            return !missing
+        }
+        return present.isEmpty ? all : present
+    }
 }

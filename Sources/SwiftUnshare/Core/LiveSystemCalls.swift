@@ -102,7 +102,7 @@ public struct LiveSystemCalls: SystemCalls {
         var h = cu_idmapper(
             target: target, target_pidfd: targetPidfd, step: step.rawValue, hold_stderr: holdStderr ? 1 : 0,
             close_fd: closeInChild, argv: UnsafePointer(CArrays.array(argv)),
-            paths: UnsafePointer(CArrays.array(CArrays.pathCandidates(argv[0], path: path))),
+            paths: UnsafePointer(CArrays.array(CArrays.presentPathCandidates(argv[0], path: path))),
             envp: UnsafePointer(environ))
         return Self.spawn { cu_spawn_idmapper(&h, $0) }
     }

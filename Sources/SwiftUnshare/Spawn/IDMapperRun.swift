@@ -42,7 +42,7 @@ struct IDMapperRun {
         var attr = cu_spawn_attr(
             clone_flags: 0, unshare_flags: 0, wait_for_parent: 0, writes: nil, write_count: 0, propagation: 0,
             stdio: (-1, -1, pipe[1]), workdir: nil,
-            paths: arena.array(CArrays.pathCandidates(tool, path: path)), argv: arena.array(argv),
+            paths: arena.array(CArrays.presentPathCandidates(tool, path: path)), argv: arena.array(argv),
             sh_argv: arena.slots(argv.count + 2), envp: arena.array(Spawner.callerEnvironment()),
             pdeath_signal: 0, parent_pidfd: -1, parent_pid: getpid(), force_fallback: 0,
             new_session: 0, ignored_signals: 0, blocked_signals: 0)
