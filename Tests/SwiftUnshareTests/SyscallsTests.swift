@@ -28,7 +28,7 @@ import Testing
     }
 
     @Test func helperCandidatesSkipOnlyWhatIsNotThere() throws {
-        // execvp's list, then without the missing: a file in the way of a
+        // execvp's list, then from the first one there: a file in the way of a
         // directory (ENOTDIR) and a directory that does not exist (ENOENT) go.
         let path: ByteString = "/nonexistent-dir:/etc/passwd:/bin:/usr/bin"
         #expect(
@@ -36,6 +36,11 @@ import Testing
                 "/nonexistent-dir/sh", "/etc/passwd/sh", "/bin/sh", "/usr/bin/sh",
             ])
         #expect(CArrays.presentPathCandidates("sh", path: path) == ["/bin/sh", "/usr/bin/sh"])
+        // Only those before the first one there go: later ones stay, there or not.
+        #expect(
+            CArrays.presentPathCandidates("sh", path: "/nonexistent-dir:/bin:/nonexistent-dir") == [
+                "/bin/sh", "/nonexistent-dir/sh",
+            ])
         // Nothing there: every candidate stays, so the exec loop fails as execvp would.
         #expect(
             CArrays.presentPathCandidates("no-such-program-here", path: "/nonexistent-dir:/bin") == [

@@ -27,20 +27,20 @@ enum CArrays {
         return dirs.map { $0.isEmpty ? name : $0 + "/" + name }
     }
 
-    /// The same candidates without those that are not there (stat(2) fails
-    /// with ENOENT or ENOTDIR): their execve would fail that way too, and the
-    /// execvp loop goes on past such a failure, so dropping them changes only
-    /// the cost. A failed execve in a child costs far more than a stat in the
-    /// parent, and a user's PATH often names several directories before the
-    /// one holding newuidmap. If none is there, all are kept, for the loop's
-    /// own error.
+    /// The same candidates from the first one that is there: those before it
+    /// are not (stat(2) fails with ENOENT or ENOTDIR), so their execve would
+    /// fail that way too, and the execvp loop goes on past such a failure;
+    /// dropping them changes only the cost. A failed execve in a child costs
+    /// far more than a stat in the parent, and a user's PATH often names
+    /// several directories before the one holding newuidmap. The candidates
+    /// after the first one there stay as they are (the loop may still need
+    /// them); if none is there, all are kept, for the loop's own error.
     static func presentPathCandidates(_ name: ByteString, path: ByteString?) -> [ByteString] {
         let all = pathCandidates(name, path: path)
-        let present = all.filter { candidate in
+        let first = all.firstIndex { candidate in
             var st = stat()
-            let missing = candidate.withCString { stat($0, &st) } != 0 && (errno == ENOENT || errno == ENOTDIR)
-            return !missing
+            return candidate.withCString { stat($0, &st) } == 0 || (errno != ENOENT && errno != ENOTDIR)
         }
-        return present.isEmpty ? all : present
+        return first.map { Array(all[$0...]) } ?? all
     }
 }
