@@ -8,6 +8,8 @@
 #   make bench                                  (builds the release binary first)
 #   sh scripts/bench.sh [BINARY]                (as root; default .build/release/swift-unshare)
 #
+# A reference row times scripts/bench-floor.c (built with cc, clang or gcc,
+# -static), the least a glibc program does for `-r true`.
 # Environment: RUNS (hyperfine runs per fast command, default 300),
 # PODMAN_RUNS (default 30), ROUNDS (hyperfine calls they are split into, each
 # timing both commands, default 5), RSS_RUNS (default 9), RACES (default 30),
@@ -138,6 +140,16 @@ row() {   # label reference-cmd our-cmd runs time-target rss-target
 
 echo "bench: as $user (uid $uid, subuid $start); $runs runs each, podman $podman_runs" >&2
 row '`-r true`' "/usr/bin/unshare -r true" "$ours -r true" "$runs" 0.80 2.0
+# The floor (scripts/bench-floor.c): the least a static glibc program does for
+# `-r true`, timed the same way, for reference.
+cc=$(command -v "${CC:-cc}" || command -v clang || command -v gcc || true)
+if [ -n "$cc" ] && "$cc" -O2 -static -o "$dir/floor" "$(dirname "$0")/bench-floor.c" 2>/dev/null; then
+    chmod 755 "$dir/floor"
+    row '`-r true` / the floor: `scripts/bench-floor.c`, static (reference)' "/usr/bin/unshare -r true" \
+        "$dir/floor true" "$runs" - -
+else
+    echo '| the floor (`scripts/bench-floor.c`) | no C compiler with a static libc here | | | | | |' >>"$rows"
+fi
 row '`-r --map-auto true`' "/usr/bin/unshare -r --map-auto true" "$ours -r --map-auto true" "$runs" 0.65 -
 row '`-rfp --mount-proc true`' "/usr/bin/unshare -rfp --mount-proc true" "$ours -rfp --mount-proc true" "$runs" - -
 if $have_podman; then
