@@ -240,7 +240,7 @@ func pdeath() -> Never {
     // the spawning thread is gone: the child must still be running
     var exited: Int32 = 0
     var value: Int32 = 0
-    if cu_spawn_wait(child.pidfd, child.pid, 1, &exited, &value) != 0 {
+    if cu_spawn_wait(child.pidfd, child.pid, 1, &exited, &value, nil) != 0 {
         say("child ended with its spawning thread")
         exit(1)
     }
