@@ -57,7 +57,7 @@ final class PodmanSandbox {
 private var podmanUnshare: String { Harness.binDir + "/podman-unshare" }
 
 /// podman's log lines with their time stamps and helper pids made constant.
-private func untimed(_ s: String) -> String {
+func untimed(_ s: String) -> String {
     s.replacingOccurrences(of: #"time="[^"]*""#, with: #"time="T""#, options: .regularExpression)
         .replacingOccurrences(of: #"newuidmap [0-9]+ "#, with: "newuidmap PID ", options: .regularExpression)
         .replacingOccurrences(of: #"newgidmap [0-9]+ "#, with: "newgidmap PID ", options: .regularExpression)

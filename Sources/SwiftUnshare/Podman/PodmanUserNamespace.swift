@@ -40,7 +40,8 @@ extension PodmanUserNamespace {
             runnable = tools.prefix(while: { $0.problem == nil }).count
             if runnable == 0 { return .failure(.podmanLogged([Self.internalStatus(tools[0].problem ?? "")])) }
             guard let uid = Self.ranges(uidLines), let gid = Self.ranges(gidLines) else {
-                return .failure(.podmanLogged([Self.internalStatus("cannot set up namespace: a map line over 32 bits")]))
+                return .failure(
+                    .podmanLogged([Self.internalStatus("cannot set up namespace: a map line over 32 bits")]))
             }
             // The library runs both tools at once; with newgidmap unusable,
             // only newuidmap runs, as in podman's own order.
