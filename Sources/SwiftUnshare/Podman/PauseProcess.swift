@@ -6,7 +6,9 @@ import Glibc
 /// `<runtime dir>/libpod/tmp/pause.pid`): it holds rootless podman's user and
 /// mount namespaces. Joining it puts this process where podman's own calls and
 /// the user's rootless containers are. Runs in the parent, before the command
-/// is forked; setns(2) of a user namespace needs the single thread it has.
+/// is spawned; setns(2) of a user namespace needs the single thread it has.
+/// When none runs, one is spawned through the library's API (`command`),
+/// published in the pid file and joined (`publish`).
 enum PauseProcess {
     /// The namespaces of the process named in `pidFile`, opened: nil when the
     /// file is missing, unreadable, not a pid (Go's Atoi), or names a process
