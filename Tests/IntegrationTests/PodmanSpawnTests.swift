@@ -31,12 +31,6 @@ import Testing
             + fds.joined(separator: " ") + "\n" + read("cmdline").replacingOccurrences(of: "\0", with: " ") + "\n"
     }
 
-    /// Ends a process of the sandbox and waits until it is gone.
-    private func stop(_ pid: Int32, _ box: PodmanSandbox) {
-        kill(pid, SIGKILL)
-        while box.namespace(pid, "user") != "?" { usleep(1000) }
-    }
-
     /// The processes (other than zombies) whose environment names the sandbox's runtime directory.
     private func processes(of box: PodmanSandbox) -> [Int32] {
         let mark = Data("XDG_RUNTIME_DIR=\(box.base)/run".utf8)
@@ -54,7 +48,7 @@ import Testing
         #expect(box.run([PodmanOracle.path, "unshare", "true"]).ending == .exit(0))
         let podmans = try #require(box.pid(box.pidFile))
         let expected = portrait(podmans)
-        stop(podmans, box)
+        box.stop(podmans)
         let r = box.run([podmanUnshare, "true"])
         #expect(r.ending == .exit(0), "\(r)")
         let ours = try #require(box.pid(box.pidFile))
@@ -135,7 +129,7 @@ import Testing
             defer { box.finish() }
             // podman reports this way once its runtime dir is set up (its "alive" file): set it up first.
             _ = box.run([PodmanOracle.path, "unshare", "true"])
-            if let pid = box.pid(box.pidFile) { stop(pid, box) }
+            if let pid = box.pid(box.pidFile) { box.stop(pid) }
             let r = box.run(tool + ["id"], extra: ["PATH": bin])
             outcomes.append(Outcome(stdout: r.stdout, stderr: untimed(r.stderr), ending: r.ending))
             #expect(processes(of: box) == [])
