@@ -9,7 +9,8 @@ public enum PodmanExplain {
                 "namespaces: join the user and mount namespaces of podman's pause process (pid in \(Explain.quoted(pidFile)))"
             )
             out.append(
-                "  when it is not running: spawn the pause process (catatonit -P) in new ones, with the maps below, and join it")
+                "  when it is not running: spawn the pause process (catatonit -P) in new ones, with the maps below, and join it"
+            )
             out += maps(create.maps)
             for line in create.messages {
                 out.append("log (when made): level=\(line.level.rawValue) msg=\(GoText.quote(line.message))")
