@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * Small async-signal-safe pieces shared by the C files whose code runs in a
- * forked or cloned child (helpers.c, pause.c, podman_tools.c, podman_calls.c,
+ * forked or cloned child (helpers.c, podman_tools.c, podman_calls.c,
  * spawn_child.c). Private to this target: Swift does not see this header.
  */
 #ifndef CU_CHILD_IO_H

@@ -2,8 +2,7 @@
 /*
  * podman mode's children (see cu_pause.h). Everything after fork() here is
  * async-signal-safe: no malloc, no stdio, only buffers prepared before fork.
- * This file: the command's exec, the rootless network namespace, and small
- * wrappers.
+ * This file: the rootless network namespace, and small wrappers.
  */
 #define _GNU_SOURCE
 #include "cu_pause.h"
@@ -11,14 +10,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <sched.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
-#include <sys/prctl.h>
-#include <sys/random.h>
 #include <sys/statfs.h>
 #include <sys/xattr.h>
 #include <sys/syscall.h>
@@ -28,9 +23,6 @@
 #ifndef RENAME_NOREPLACE
 #define RENAME_NOREPLACE (1 << 0)
 #endif
-
-/* ------------------------------------------------------------------------- */
-/* The command                                                                */
 
 /* ------------------------------------------------------------------------- */
 /* The rootless network namespace                                            */
@@ -118,13 +110,6 @@ int cu_rename_noreplace(const char *from, const char *to)
     return rename(from, to);
 }
 
-int cu_pidfd_gone(int pidfd)
-{
-    struct pollfd p = { .fd = pidfd, .events = POLLIN };
-    int n = poll(&p, 1, 0);
-    return n < 0 ? -1 : (n > 0);
-}
-
 ssize_t cu_file_capability(const char *path, void *buf, size_t size)
 {
     return getxattr(path, "security.capability", buf, size);
@@ -137,16 +122,3 @@ int cu_is_namespace_fd(int fd)
         return 0;
     return fs.f_type == 0x6e736673 /* NSFS_MAGIC */ || fs.f_type == 0x9fa0 /* PROC_SUPER_MAGIC */;
 }
-
-/* In a fork child: the command, as Go's exec starts it (see cu_spawn_command). */
-void cu_exec_command(const struct cu_command *c)
-{
-    cu_default_all_signals();
-    if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0 || getppid() != c->parent)
-        _exit(1);   /* the parent is already gone */
-    execve(c->path, c->argv, c->envp);
-    int e = errno;
-    cu_write_all(c->report_fd, &e, sizeof(e));
-    _exit(127);
-}
-

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * Signal masks and forwarding for the one fork-and-wait path of both modes
- * (Core/ForkAndWait.swift).
+ * Signal masks and forwarding for the CLI's two waiting parents: unshare
+ * mode's --fork (Core/ForkAndWait.swift) and podman mode's command
+ * (Podman/PodmanExecutor.swift, around a spawn of the library's API).
  *
  * The contract, the same for unshare mode ([SIGINT, SIGTERM] with
  * --forward-signals) and podman mode ([SIGHUP, SIGINT, SIGTERM]):
@@ -9,10 +10,11 @@
  *     installs a handler that sends each to the forward target (SA_RESTART),
  *     saving the previous actions. A signal that arrives before the target is
  *     known stays pending, not lost.
- *  2. After fork, the parent calls cu_set_forward_target(child) and then
- *     cu_restore_sigmask(): pending signals are delivered and forwarded.
- *  3. The child calls cu_reset_forwarded_signals(to_default) and
- *     cu_restore_sigmask(): it takes signals as a program normally would.
+ *  2. After fork (or spawn), the parent calls cu_set_forward_target(child)
+ *     and then cu_restore_sigmask(): pending signals are delivered and forwarded.
+ *  3. A fork child calls cu_reset_forwarded_signals(to_default) and
+ *     cu_restore_sigmask(): it takes signals as a program normally would. (A
+ *     spawned child resets every signal itself, spawn_child.c.)
  */
 #define _GNU_SOURCE
 #include "CUnshareSys.h"

@@ -158,23 +158,36 @@ int cu_spawn_finish(struct cu_spawn_handle *h, struct cu_spawn_report *report)
     return got == sizeof(*report) ? 1 : 0;
 }
 
-int cu_spawn_wait(int pidfd, pid_t pid, int nohang, int *exited, int *value)
+/* waitid(2) on the pidfd, or the pid without one; EINTR retried. */
+static int wait_info(int pidfd, pid_t pid, int options, siginfo_t *info)
+{
+    for (;;) {
+        memset(info, 0, sizeof(*info));
+        int rc = pidfd >= 0 ? waitid((idtype_t)P_PIDFD, (id_t)pidfd, info, options)
+                            : waitid(P_PID, (id_t)pid, info, options);
+        if (rc == 0 || errno != EINTR)
+            return rc;
+    }
+}
+
+int cu_spawn_wait(int pidfd, pid_t pid, int nohang, int *exited, int *value, int *dumped)
 {
     siginfo_t info;
-    for (;;) {
-        memset(&info, 0, sizeof(info));
-        int rc = pidfd >= 0 ? waitid((idtype_t)P_PIDFD, (id_t)pidfd, &info, WEXITED | (nohang ? WNOHANG : 0))
-                            : waitid(P_PID, (id_t)pid, &info, WEXITED | (nohang ? WNOHANG : 0));
-        if (rc == 0)
-            break;
-        if (errno != EINTR)
-            return -1;
-    }
+    if (wait_info(pidfd, pid, WEXITED | (nohang ? WNOHANG : 0), &info) != 0)
+        return -1;
     if (info.si_pid == 0)
         return 0;
     *exited = info.si_code == CLD_EXITED;
     *value = info.si_status;
+    if (dumped)
+        *dumped = info.si_code == CLD_DUMPED;
     return 1;
+}
+
+int cu_spawn_wait_nowait(int pidfd, pid_t pid)
+{
+    siginfo_t info;
+    return wait_info(pidfd, pid, WEXITED | WNOWAIT, &info);
 }
 
 int cu_spawn_signal(int pidfd, pid_t pid, int signo)

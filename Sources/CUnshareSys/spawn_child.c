@@ -86,7 +86,7 @@ static int exec_candidates(const struct cu_spawn_attr *a)
         argc++;
     for (char *const *p = a->paths; *p; p++) {
         execve(*p, a->argv, a->envp);
-        if (errno == ENOEXEC) {
+        if (errno == ENOEXEC && !a->no_sh_retry) {
             a->sh_argv[0] = (char *)"/bin/sh";
             a->sh_argv[1] = *p;
             for (size_t i = 1; i <= argc; i++)
@@ -102,17 +102,20 @@ static int exec_candidates(const struct cu_spawn_attr *a)
 
 void cu_spawn_child_main(const struct cu_spawn_attr *a, int report_w, int release_r, int unshare_flags)
 {
-    /* 1. Only this spawn's descriptors survive the clone. */
-    int keep[6], n = 0;
-    keep[n++] = report_w;
-    if (release_r >= 0)
-        keep[n++] = release_r;
-    if (a->parent_pidfd >= 0)
-        keep[n++] = a->parent_pidfd;
-    for (int i = 0; i < 3; i++)
-        if (a->stdio[i] >= 3)
-            keep[n++] = a->stdio[i];
-    close_others(keep, n);
+    /* 1. Only this spawn's descriptors survive the clone (unless the caller,
+     * single-threaded, passes its own on: keep_fds). */
+    if (!a->keep_fds) {
+        int keep[6], n = 0;
+        keep[n++] = report_w;
+        if (release_r >= 0)
+            keep[n++] = release_r;
+        if (a->parent_pidfd >= 0)
+            keep[n++] = a->parent_pidfd;
+        for (int i = 0; i < 3; i++)
+            if (a->stdio[i] >= 3)
+                keep[n++] = a->stdio[i];
+        close_others(keep, n);
+    }
 
     /* 2. Every signal to its default while the mask (set by the parent) is still
      * full, so no handler of the caller's ever runs in this process and no
@@ -205,8 +208,9 @@ void cu_spawn_child_main(const struct cu_spawn_attr *a, int report_w, int releas
         if (high[i] >= 0 && dup2(high[i], i) < 0)
             fail(report_w, CU_SPAWN_STEP_STDIO, errno, i);
     }
-    /* 8. Nothing above 2 crosses exec; the report pipe stays open until then. */
-    if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) != 0) {
+    /* 8. Nothing above 2 crosses exec (but with keep_fds); the report pipe
+     * stays open until then. */
+    if (!a->keep_fds && syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) != 0) {
         if (report_w > 3)
             cu_close_span(3, (unsigned int)report_w - 1);
         cu_close_span((unsigned int)report_w + 1, ~0U);
@@ -225,5 +229,15 @@ void cu_spawn_child_main(const struct cu_spawn_attr *a, int report_w, int releas
         if (a->blocked_signals & (1ULL << (sig - 1)))
             sigaddset(&mask, sig);
     sigprocmask(SIG_SETMASK, &mask, NULL);
-    fail(report_w, CU_SPAWN_STEP_EXEC, exec_candidates(a), 0);
+    int err = exec_candidates(a);
+    if (a->idle_name) {
+        /* No program: this process itself stays, named, doing nothing but
+         * taking signals (with the mask and dispositions set above); its
+         * report pipe's end of file tells the parent it has settled. */
+        close(report_w);
+        prctl(PR_SET_NAME, a->idle_name, 0, 0, 0);
+        for (;;)
+            pause();
+    }
+    fail(report_w, CU_SPAWN_STEP_EXEC, err, 0);
 }

@@ -155,14 +155,14 @@ import Testing
                 == Outcome(
                     stdout: """
                         namespaces: join the user and mount namespaces of podman's pause process (pid in /tmp/explain-runtime/libpod/tmp/pause.pid)
-                          when it is not running: make them, with the maps below, and start the pause process (catatonit -P)
+                          when it is not running: spawn the pause process (catatonit -P) in new ones, with the maps below, and join it
                         uid_map:
                         \(Self.row(0, p.uid, 1))
                         \(Self.row(1, t.subuid.start, t.subuid.count))
                         gid_map:
                         \(Self.row(0, p.gid, 1))
                         \(Self.row(1, t.subgid.start, t.subgid.count))
-                        maps: newuidmap and newgidmap, run (in turn) by a helper forked before unshare:
+                        maps: newuidmap and newgidmap, run for the new pause process (PID) while it waits:
                           newuidmap PID 0 \(p.uid) 1 1 \(t.subuid.start) \(t.subuid.count)
                           newgidmap PID 0 \(p.gid) 1 1 \(t.subgid.start) \(t.subgid.count)
                           (if either fails: podman's error, exit status 1; no fallback while ranges are configured)

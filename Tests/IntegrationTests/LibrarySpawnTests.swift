@@ -287,11 +287,20 @@ import Testing
     func testerFailingHelperIsOneError() throws {
         let dir = Harness.scratch("fakemap")
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        Harness.writeExecutable(dir + "/newuidmap", "#!/bin/sh\necho 'newuidmap: refused by the test' >&2\nexit 3\n")
+        // Its standard output and error are captured together.
+        Harness.writeExecutable(
+            dir + "/newuidmap", "#!/bin/sh\necho 'said on stdout'\necho 'newuidmap: refused by the test' >&2\nexit 3\n")
         let r = Harness.run(
             [Self.probe, "run", "auto", "--", "/bin/cat", "/proc/self/uid_map"], as: .tester,
             extraEnv: ["PATH": dir + ":/usr/bin:/bin"])
-        #expect(r == Outcome(stdout: "error: idMap 3 newuidmap: refused by the test\n", stderr: "", ending: .exit(3)))
+        let t = try #require(Self.tester)
+        #expect(
+            r
+                == Outcome(
+                    stdout: "error: idMap 3 said on stdout\nnewuidmap: refused by the test\n"
+                        + "helper: newuidmap argv0=newuidmap maps=0 \(t.sub.start) \(t.sub.count) exited 3 "
+                        + #"output="said on stdout\nnewuidmap: refused by the test\n""# + "\n",
+                    stderr: "", ending: .exit(3)))
         let empty = Harness.scratch("nomap")
         defer { try? FileManager.default.removeItem(atPath: empty) }
         let missing = Harness.run(
@@ -300,7 +309,8 @@ import Testing
         #expect(
             missing
                 == Outcome(
-                    stdout: "error: idMap 127 failed to execute newuidmap: No such file or directory\n",
+                    stdout: "error: idMap 127 failed to execute newuidmap: No such file or directory\n"
+                        + "helper: newuidmap argv0=newuidmap maps=0 \(t.sub.start) \(t.sub.count) exec errno 2 output=\"\"\n",
                     stderr: "", ending: .exit(3)))
     }
 

@@ -45,6 +45,12 @@ final class PodmanSandbox {
         Harness.run(argv, as: runner, extraEnv: env.merging(extra) { $1 })
     }
 
+    /// Kills a process started here (a pause process) and waits until it is gone.
+    func stop(_ pid: Int32) {
+        kill(pid, SIGKILL)
+        while namespace(pid, "user") != "?" { usleep(1000) }
+    }
+
     /// Kills the pause process (and slirp4netns) started here, then removes the folder.
     func finish() {
         for file in [pidFile, slirpPidFile] {
@@ -57,7 +63,7 @@ final class PodmanSandbox {
 private var podmanUnshare: String { Harness.binDir + "/podman-unshare" }
 
 /// podman's log lines with their time stamps and helper pids made constant.
-private func untimed(_ s: String) -> String {
+func untimed(_ s: String) -> String {
     s.replacingOccurrences(of: #"time="[^"]*""#, with: #"time="T""#, options: .regularExpression)
         .replacingOccurrences(of: #"newuidmap [0-9]+ "#, with: "newuidmap PID ", options: .regularExpression)
         .replacingOccurrences(of: #"newgidmap [0-9]+ "#, with: "newgidmap PID ", options: .regularExpression)
@@ -99,8 +105,7 @@ private func untimed(_ s: String) -> String {
         let r = box.run([podmanUnshare, "readlink", "/proc/self/ns/user"])
         #expect(r == Outcome(stdout: box.namespace(pause, "user") + "\n", stderr: "", ending: .exit(0)))
         // Stale: the pause process is gone; a new one is made and its pid written.
-        kill(pause, SIGKILL)
-        while box.namespace(pause, "user") != "?" { usleep(1000) }
+        box.stop(pause)
         let again = box.run([podmanUnshare, "true"])
         #expect(again.ending == .exit(0), "\(again)")
         let fresh = try #require(box.pid(box.pidFile))
@@ -122,10 +127,7 @@ private func untimed(_ s: String) -> String {
             defer { box.finish() }
             // podman reports this way once its runtime dir is set up (its "alive" file): set it up first.
             _ = box.run([PodmanOracle.path, "unshare", "true"])
-            if let pid = box.pid(box.pidFile) {
-                kill(pid, SIGKILL)
-                while box.namespace(pid, "user") != "?" { usleep(1000) }
-            }
+            if let pid = box.pid(box.pidFile) { box.stop(pid) }
             let r = box.run(tool + ["id"], extra: ["PATH": fake + ":/usr/bin:/bin"])
             outcomes.append(Outcome(stdout: r.stdout, stderr: untimed(r.stderr), ending: r.ending))
         }

@@ -64,7 +64,16 @@ func command(_ args: [String]) -> UnshareCommand {
     return c
 }
 
-func describe(_ e: SpawnError) -> String { "error: \(e.stage) \(e.exitCode) \(e.message)" }
+func describe(_ e: SpawnError) -> String {
+    var text = "error: \(e.stage) \(e.exitCode) \(e.message)"
+    if let h = e.helper {  // the pid (argv[1]) varies: left out
+        let how = h.execError.map { "exec errno \($0.rawValue)" } ?? h.ending.map { "\($0)" } ?? "?"
+        let maps = h.arguments.dropFirst(2).map(\.description).joined(separator: " ")
+        text +=
+            "\nhelper: \(h.tool) argv0=\(h.arguments.first ?? "") maps=\(maps) \(how) output=\(String(reflecting: h.output.description))"
+    }
+    return text
+}
 
 func run(_ args: [String]) async -> Int32 {
     let c = command(args)
@@ -240,7 +249,7 @@ func pdeath() -> Never {
     // the spawning thread is gone: the child must still be running
     var exited: Int32 = 0
     var value: Int32 = 0
-    if cu_spawn_wait(child.pidfd, child.pid, 1, &exited, &value) != 0 {
+    if cu_spawn_wait(child.pidfd, child.pid, 1, &exited, &value, nil) != 0 {
         say("child ended with its spawning thread")
         exit(1)
     }

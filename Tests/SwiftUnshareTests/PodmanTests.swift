@@ -353,6 +353,16 @@ private func env(_ p: PodmanPlan, _ name: ByteString) -> ByteString? {
                 == ["0", "1002", "1", "1", "400000", "4294967295"])
     }
 
+    /// podman's lines become the spawn's explicit ranges, in order; one that
+    /// does not fit the kernel's 32 bits is refused before anything starts.
+    @Test func podmansLinesAreTheSpawnsRanges() {
+        #expect(
+            PodmanUserNamespace.ranges([line(0, 1002, 1), line(1, 400000, 65536)])
+                == [.range(inner: 0, outer: 1002, count: 1), .range(inner: 1, outer: 400000, count: 65536)])
+        #expect(PodmanUserNamespace.ranges([line(0, 1002, 1), line(1, 400000, 4_294_967_296)]) == nil)
+        #expect(PodmanUserNamespace.ranges([line(4_294_967_296, 400000, 1)]) == nil)
+    }
+
     /// shadow's libsubid, as podman reads the files: extra fields ignored,
     /// blank or non-numeric fields skip the line, the name before the uid.
     @Test func subidLinesAsLibsubidReadsThem() {

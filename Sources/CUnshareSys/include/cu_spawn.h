@@ -70,6 +70,15 @@ struct cu_spawn_attr {
     int new_session;            /* 1: setsid(2) before exec */
     uint64_t ignored_signals;   /* bit (s - 1): signal s is SIG_IGN across exec */
     uint64_t blocked_signals;   /* bit (s - 1): signal s is in the mask the program starts with */
+    /* Package-internal, for podman mode (a single-threaded caller):
+       keep_fds: descriptors the caller left open without close-on-exec reach
+       the program (no close_range), as Go's exec passes them on;
+       no_sh_retry: a file without #! is an error (ENOEXEC), as in Go's exec;
+       idle_name: when no candidate can be executed, the child does not fail
+       but closes its report pipe, takes this name and waits for signals forever. */
+    int keep_fds;
+    int no_sh_retry;
+    const char *_Nullable idle_name;
 };
 
 /* A started child, in the parent. */
@@ -92,8 +101,13 @@ int cu_spawn_finish(struct cu_spawn_handle *_Nonnull h,
 
 /* waitid(2) on a pidfd (or the pid, when pidfd < 0), reaping the child.
    1: ended, *exited is 1 for an exit (value: status) or 0 for a signal (value:
-   signal number); 0: still running (nohang); -1: error (errno). */
-int cu_spawn_wait(int pidfd, pid_t pid, int nohang, int *_Nonnull exited, int *_Nonnull value);
+   signal number; *dumped, when asked for, 1 if it dumped core); 0: still
+   running (nohang); -1: error (errno). */
+int cu_spawn_wait(int pidfd, pid_t pid, int nohang, int *_Nonnull exited, int *_Nonnull value,
+                  int *_Nullable dumped);
+/* Blocks until the child has ended, leaving it unreaped (WNOWAIT): its pid
+   cannot be taken by another process yet. 0, or -1 with errno. */
+int cu_spawn_wait_nowait(int pidfd, pid_t pid);
 /* pidfd_send_signal(2), or kill(2) when pidfd < 0. */
 int cu_spawn_signal(int pidfd, pid_t pid, int signo);
 /* pidfd_open(getpid()): -1 when the kernel has no pidfds. */

@@ -7,7 +7,9 @@ public enum Ending: Equatable, Sendable {
     case failure(Failure)
 }
 
-/// The one fork-forward-wait-mirror path of both modes.
+/// The fork-forward-wait-mirror path of unshare mode's --fork (podman mode
+/// spawns its command through the library's API and forwards the same way,
+/// PodmanExecutor; it shares `podmanExitCode` from here).
 ///
 /// The child goes on in Swift after fork (malloc, setenv, execvp): that is
 /// safe only because the process has a single thread, which the CLI checks

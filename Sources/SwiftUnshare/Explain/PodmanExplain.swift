@@ -9,7 +9,8 @@ public enum PodmanExplain {
                 "namespaces: join the user and mount namespaces of podman's pause process (pid in \(Explain.quoted(pidFile)))"
             )
             out.append(
-                "  when it is not running: make them, with the maps below, and start the pause process (catatonit -P)")
+                "  when it is not running: spawn the pause process (catatonit -P) in new ones, with the maps below, and join it"
+            )
             out += maps(create.maps)
             for line in create.messages {
                 out.append("log (when made): level=\(line.level.rawValue) msg=\(GoText.quote(line.message))")
@@ -42,7 +43,7 @@ public enum PodmanExplain {
         case .ranges(let uid, let gid):
             var out = [
                 "uid_map:", layout(uid), "gid_map:", layout(gid),
-                "maps: newuidmap and newgidmap, run (in turn) by a helper forked before unshare:",
+                "maps: newuidmap and newgidmap, run for the new pause process (PID) while it waits:",
             ]
             for (tool, lines) in [("newuidmap", uid), ("newgidmap", gid)] {
                 out.append(
@@ -55,7 +56,7 @@ public enum PodmanExplain {
             return [
                 "uid_map:", layout([PodmanIDMaps.Line(inner: 0, outer: UInt64(uid), count: 1)]),
                 "gid_map:", layout([PodmanIDMaps.Line(inner: 0, outer: UInt64(gid), count: 1)]),
-                "maps: self-written after unshare", "setgroups: deny",
+                "maps: written by the new pause process itself", "setgroups: deny",
             ]
         }
     }

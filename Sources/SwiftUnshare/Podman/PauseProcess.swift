@@ -6,7 +6,9 @@ import Glibc
 /// `<runtime dir>/libpod/tmp/pause.pid`): it holds rootless podman's user and
 /// mount namespaces. Joining it puts this process where podman's own calls and
 /// the user's rootless containers are. Runs in the parent, before the command
-/// is forked; setns(2) of a user namespace needs the single thread it has.
+/// is spawned; setns(2) of a user namespace needs the single thread it has.
+/// When none runs, one is spawned through the library's API (`command`),
+/// published in the pid file and joined (`publish`).
 enum PauseProcess {
     /// The namespaces of the process named in `pidFile`, opened: nil when the
     /// file is missing, unreadable, not a pid (Go's Atoi), or names a process
@@ -87,36 +89,83 @@ enum PauseProcess {
         return .success(())
     }
 
-    /// Starts the pause process in the namespaces this process is now in, and
-    /// writes its pid file: 0 done, 1 another process wrote the pid file first,
-    /// or the errno of the failure.
-    static func start(pidFile: ByteString) -> Result<Bool, Errno> {
-        let candidates: [ByteString] = ["/usr/libexec/podman/catatonit"] + pathCandidates("catatonit")
-        let devnull = (try? Sys.open("/dev/null", O_RDWR | O_CLOEXEC).get()) ?? -1
-        defer { if devnull >= 0 { Sys.close(devnull) } }
-        let tmp = CArrays.array([pidFile + ".XXXXXX"])
-        let cands = CArrays.array(candidates)
-        let argv = CArrays.array(["catatonit", "-P"])
-        let envp = CArrays.array(GoExec.environment(adding: []))
-        var spec = cu_pause_spawn(
-            pid_file: CArrays.string(pidFile), tmp_path: tmp[0]!, candidates: cands,
-            argv: argv, envp: envp, devnull: devnull)
-        let result: cu_pause_result
-        switch Sys.spawnPause(&spec) {
-        case .failure(let e): return .failure(e)
-        case .success(let r): result = r
-        }
-        switch result.status {
-        case 0: return .success(true)
-        case 1: return .success(false)
-        default: return .failure(Errno(result.err))
-        }
+    /// podman's pause process as a spawn: `catatonit -P` (podman's own copy,
+    /// else the first in PATH), in new user and mount namespaces (propagation
+    /// left as the kernel gives it), a session of its own, stdio on
+    /// /dev/null, podman's ignored signals, every signal but SIGCHLD and
+    /// SIGTERM blocked, and not tied to this process. With no catatonit
+    /// anywhere, the child itself waits, named "podman pause", as podman's does.
+    /// The id maps are the caller's to add.
+    static func command(devnull: Int32) -> UnshareCommand {
+        let installed: ByteString = "/usr/libexec/podman/catatonit"
+        var c = UnshareCommand(GoExec.isExecutableFile(installed) ? installed : "catatonit", arguments: ["-P"])
+        c.argv0 = "catatonit"
+        c.namespaces = [.user, .mount]
+        c.propagation = .unchanged
+        c.standardInput = .fd(devnull)
+        c.standardOutput = .fd(devnull)
+        c.standardError = .fd(devnull)
+        c.newSession = true
+        c.ignoredSignals = [SIGALRM, SIGHUP, SIGINT, SIGPIPE, SIGQUIT, SIGPOLL, SIGPROF, SIGVTALRM, SIGXCPU, SIGXFSZ]
+        c.blockedSignals = Set(1...64).subtracting([SIGCHLD, SIGTERM, SIGKILL, SIGSTOP])
+        c._idleNameWhenNoProgram = "podman pause"
+        return c
     }
 
-    /// Every "<dir>/<name>" of $PATH with an absolute dir, in order.
-    static func pathCandidates(_ name: ByteString) -> [ByteString] {
-        let path = getenv("PATH").map { ByteString(cString: $0) } ?? ""
-        return path.split(UInt8(ascii: ":")).filter { $0.hasPrefix("/") }.map { GoText.joinPath($0, name) }
+    /// Publishes a pause process just started, and returns the namespaces to
+    /// join: its own once its pid file is written; when another call wrote
+    /// the pid file first, the winner's (this one is killed), so that every
+    /// call shares one pair of namespaces.
+    static func publish(_ pause: UnsharedProcess, pidFile: ByteString) -> Result<(user: Int32, mnt: Int32), Failure> {
+        for _ in 0..<2 {
+            switch writePidFile(pidFile, pid: pause.pid) {
+            case .success(true):
+                // Our own child, not reaped: its pid names it.
+                let user = try? Sys.open("/proc/\(pause.pid)/ns/user", O_RDONLY | O_CLOEXEC).get()
+                let mnt = try? Sys.open("/proc/\(pause.pid)/ns/mnt", O_RDONLY | O_CLOEXEC).get()
+                if let user, let mnt { return .success((user, mnt)) }
+                if let user { Sys.close(user) }
+                if let mnt { Sys.close(mnt) }
+                return .failure(Failure.podman("cannot set user namespace"))
+            case .success(false):
+                // Another call's, or a stale one `find` removes: then try again.
+                guard let winner = find(pidFile: pidFile) else { continue }
+                end(pause)
+                return .success(winner)
+            case .failure(let e):
+                end(pause)
+                return .failure(
+                    .podmanLogged([
+                        PodmanUserNamespace.internalStatus(
+                            "setting up the process: open \(pidFile): \(GoText.errnoText(e.rawValue))")
+                    ]))
+            }
+        }
+        end(pause)
+        return .failure(.podmanLogged([PodmanUserNamespace.internalStatus("cannot start the pause process")]))
+    }
+
+    /// Kills and reaps a pause process that is not to be used.
+    static func end(_ pause: UnsharedProcess) {
+        try? pause.send(signal: SIGKILL)
+        _ = try? pause.waitBlocking()
+    }
+
+    /// Writes `pid` through a fresh temporary file renamed onto `pidFile` only
+    /// if there is none: true written, false another pid file is there.
+    static func writePidFile(_ pidFile: ByteString, pid: pid_t) -> Result<Bool, Errno> {
+        var template = (pidFile + ".XXXXXX").bytes.map { CChar(bitPattern: $0) } + [0]
+        let fd = mkstemp(&template)  // (one thread: no exec can come before the close)
+        guard fd >= 0 else { return .failure(Errno(errno)) }
+        let tmp = ByteString(template.dropLast().map { UInt8(bitPattern: $0) })
+        let written = Sys.writeAll(fd, Array("\(pid)".utf8))
+        Sys.close(fd)
+        let renamed = written.flatMap {
+            nothingOrErrno { tmp.withCString { t in pidFile.withCString { cu_rename_noreplace(t, $0) } } }
+        }
+        guard case .failure(let e) = renamed else { return .success(true) }
+        _ = Sys.unlink(tmp)
+        return e.rawValue == EEXIST ? .success(false) : .failure(e)
     }
 
     /// podman's warning when / is not a shared mount (outside a container), as it

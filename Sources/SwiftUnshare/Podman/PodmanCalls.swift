@@ -44,16 +44,6 @@ extension Sys {
         valueOrErrno(retryOnInterrupt: false) { cu_spawn_detached(&d) }
     }
 
-    static func spawnPause(_ p: inout cu_pause_spawn) -> Result<cu_pause_result, Errno> {
-        var result = cu_pause_result()
-        return nothingOrErrno(retryOnInterrupt: false) { cu_spawn_pause(&p, &result) }.map { result }
-    }
-
-    static func spawnMapRunner(_ r: inout cu_map_runner) -> Result<cu_runner_handle, Errno> {
-        var handle = cu_runner_handle()
-        return nothingOrErrno(retryOnInterrupt: false) { cu_spawn_map_runner(&r, &handle) }.map { handle }
-    }
-
     static func runCaptured(
         _ path: ByteString, _ argv: [ByteString], envp: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>,
         devnull: Int32

@@ -4,16 +4,19 @@ import Glibc
 
 /// Carries out a PodmanPlan, in podman 4.3.1's order. This process (single
 /// threaded) joins the user and mount namespaces of podman's pause process,
-/// or makes them and starts the pause process when none runs; with
-/// --rootless-netns it then joins (or makes) podman's rootless network
-/// namespace. Only then is the command forked, by C that resets its signal
-/// state and execs it; this process forwards SIGHUP, SIGINT and SIGTERM to it
-/// and ends as podman does: the command's exit status, 255 when a signal
-/// killed it. The command gets SIGKILL if this process dies.
+/// or, when none runs, spawns the pause process in new namespaces through
+/// the library's API and joins that; with --rootless-netns it then joins (or
+/// makes) podman's rootless network namespace. Only then is the command
+/// spawned, through the same API; this process forwards SIGHUP, SIGINT and
+/// SIGTERM to it and ends as podman does: the command's exit status, 255 when
+/// a signal killed it. The command gets SIGKILL if this process dies.
 struct PodmanExecutor {
     let plan: PodmanPlan
 
     func run() -> Never {
+        // An inherited SIG_IGN would have the kernel reap our children
+        // (newuidmap, the command) before we could wait for them.
+        _ = Sys.defaultSignal(SIGCHLD)
         let cwd = Sys.getcwd() ?? "/"
         if case .pause(let pidFile, let create) = plan.namespaces {
             if case .failure(let e) = enterPodmansNamespaces(pidFile: pidFile, create: create, cwd: cwd) { Self.die(e) }
@@ -22,7 +25,7 @@ struct PodmanExecutor {
         runCommand()
     }
 
-    /// Joins the pause process, or makes the namespaces and the pause process.
+    /// Joins the pause process, or starts one (or finds another call's) and joins that.
     private func enterPodmansNamespaces(
         pidFile: ByteString, create: PodmanUserNamespace,
         cwd: ByteString
@@ -32,26 +35,19 @@ struct PodmanExecutor {
         if case .failure(let e) = PodmanIO.mkdirAll(tmpDir, mode: 0o700) {
             return .failure(Failure.podman("mkdir \(tmpDir): \(GoText.errnoText(e.rawValue))"))
         }
-        if case .failure(let e) = create.make(uid: getuid(), gid: getgid()) { return .failure(e) }
-        if case .failure(let e) = PauseProcess.becomeRoot(cwd: cwd) { return .failure(e) }
-        switch PauseProcess.start(pidFile: pidFile) {
-        case .success:
-            // Written, or another call wrote its pause process first: the command
-            // then runs in the namespaces made here (podman would re-join).
-            return .success(())
-        case .failure:
-            let reason: ByteString
-            if case .failure(let err) = Sys.readFile(pidFile) {
-                reason = "open \(pidFile): \(GoText.errnoText(err.rawValue))"
-            } else {
-                reason = "cannot start the pause process"
-            }
-            return .failure(.podmanLogged([PodmanUserNamespace.internalStatus("setting up the process: \(reason)")]))
+        let devnull: Int32
+        switch Sys.open("/dev/null", O_RDWR | O_CLOEXEC) {
+        case .failure(let e): return .failure(Failure.podmanSystem("open /dev/null", e))
+        case .success(let fd): devnull = fd
         }
+        defer { Sys.close(devnull) }
+        return create.startPause(devnull: devnull)
+            .flatMap { PauseProcess.publish($0, pidFile: pidFile) }
+            .flatMap { PauseProcess.join($0, cwd: cwd) }
     }
 
-    /// exec.Command(...).Run(), as podman's unshare calls it, on the core's
-    /// one fork-forward-wait path; the child runs only cu_exec_command.
+    /// exec.Command(...).Run(), as podman's unshare calls it: a spawn with no
+    /// namespaces, default signals, an empty mask and SIGKILL on our death.
     private func runCommand() -> Never {
         let pathVar = getenv("PATH").map { ByteString(cString: $0) }
         let program: ByteString
@@ -59,33 +55,43 @@ struct PodmanExecutor {
         case .failure(let e): Self.die(e)
         case .success(let p): program = p
         }
-        let report: (read: Int32, write: Int32)
-        switch Sys.pipe() {
-        case .failure(let e): Self.die(Failure.podmanSystem("pipe", e))
-        case .success(let p): report = p
+        var command = UnshareCommand(program, arguments: Array(plan.command.dropFirst()))
+        command.argv0 = plan.command[0]
+        command.environment = GoExec.environment(adding: plan.environment)
+        command.parentDeathSignal = SIGKILL
+        // This process has one thread, which lives until it exits: clone on it
+        // (the library's own thread would be a second one).
+        command._cloneOnCallingThread = true
+        // `podman unshare cmd 3<file` hands descriptor 3 to cmd, as Go's exec
+        // keeps what is not close-on-exec; with one thread, nothing else can leak.
+        command._keepInheritedDescriptors = true
+        command._noShellRetry = true  // Go's exec: no /bin/sh for a file without #!
+
+        // Forwarded signals are blocked from here until the target is known:
+        // one that comes meanwhile waits, and is then sent to the command.
+        if case .failure(let e) = Sys.forwardSignals([SIGHUP, SIGINT, SIGTERM]) {
+            Self.die(Failure.podmanSystem("sigaction", e))
         }
-        var command = cu_command(
-            path: CArrays.string(program), argv: CArrays.array(plan.command),
-            envp: CArrays.array(GoExec.environment(adding: plan.environment)),
-            parent: getpid(), report_fd: report.write)
-        _ = Sys.defaultSignal(SIGCHLD)  // an inherited SIG_IGN would make waitpid fail
-        let sys = LiveSystemCalls()
-        let child: Int32
-        switch ForkAndWait.fork(.init([SIGHUP, SIGINT, SIGTERM], forward: true, childDefaults: true), sys) {
-        case .failure(let f): Self.die(f.asPodman)
-        case .success(.child): cu_exec_command(&command)
-        case .success(.parent(let pid)): child = pid
+        let child: UnsharedProcess
+        do {
+            child = try command.spawn()
+        } catch {
+            if error.stage == .notFound || error.stage == .notExecutable, let e = error.errno {
+                Self.die(GoExec.startFailure(program, errno: e.rawValue))
+            }
+            Self.die(error.failure.asPodman)
         }
-        Sys.close(report.write)
-        let failed = PodmanIO.read(report.read, count: 4)
-        Sys.close(report.read)
-        let end = ForkAndWait.wait(child, sys)
-        if failed.count == 4 {
-            let e = failed.withUnsafeBytes { $0.loadUnaligned(as: Int32.self) }
-            Self.die(GoExec.startFailure(program, errno: e))
+        cu_set_forward_target(child.pid)
+        _ = Sys.restoreSignalMask()
+        // Wait without reaping first: until the forwarding stops, the pid
+        // stays the command's, so no forwarded signal reaches another process.
+        _ = cu_spawn_wait_nowait(child.pidfd, child.pid)
+        cu_set_forward_target(0)
+        switch try? child.waitBlocking() {
+        case .exited(let code)?: exit(ForkAndWait.podmanExitCode(.exited(code)))
+        case .signaled(let signal)?: exit(ForkAndWait.podmanExitCode(.signaled(signal)))
+        case nil: exit(125)
         }
-        guard case .success(let ending) = end else { exit(125) }
-        exit(ForkAndWait.podmanExitCode(ending))
     }
 
     static func die(_ error: Failure) -> Never {

@@ -53,15 +53,6 @@ enum PodmanIO {
         return Array(buffer[..<got])
     }
 
-    /// One record of the map runner: how a tool ended, and its output.
-    static func readCaptured(_ fd: Int32) -> (cu_captured, [UInt8])? {
-        let size = MemoryLayout<cu_captured>.size
-        let raw = read(fd, count: size)
-        guard raw.count == size else { return nil }
-        let record = raw.withUnsafeBytes { $0.loadUnaligned(as: cu_captured.self) }
-        return (record, read(fd, count: Int(record.length)))
-    }
-
     /// containers/storage's IsSetID: the mode bit, else the capability in the
     /// file's effective capability set (security.capability).
     static func isSetID(_ path: ByteString, mode: UInt32, capability: Int32) -> Result<Bool, Errno> {

@@ -3,12 +3,12 @@ import CUnshareSys
 import Glibc
 
 /// Making rootless podman's user namespace when no pause process holds it, as
-/// podman 4.3.1 does: newuidmap, then newgidmap, write the subordinate ranges
-/// (their output is logged when they fail, and podman then stops with exit
-/// status 1: it never falls back while ranges are configured); with no
-/// ranges, the single mapping with setgroups `deny`. This process itself
-/// moves into the new namespaces (a runner forked beforehand runs the tools
-/// for it); the pause process is started from there.
+/// podman 4.3.1 does, through the library's spawn API: the pause process is
+/// spawned in new user and mount namespaces with podman's maps, and this
+/// process then joins it. newuidmap and newgidmap write the subordinate
+/// ranges (their output is logged when they fail, and podman then stops with
+/// exit status 1: it never falls back while ranges are configured); with no
+/// ranges, the single mapping with setgroups `deny`.
 extension PodmanUserNamespace {
     /// podman's wrapping of a failure to set up the namespace.
     static func internalStatus(_ reason: ByteString) -> PodmanLogLine {
@@ -17,115 +17,100 @@ extension PodmanUserNamespace {
         )
     }
 
-    /// Makes the namespaces and moves this process into them; logs podman's messages.
-    func make(uid: UInt32, gid: UInt32) -> Result<Void, Failure> {
-        PodmanLog.emit(PauseProcess.sharedRootWarning() + messages)
-        switch maps {
-        case .single(let uid, let gid):
-            if let e = unshareUserAndMount() { return .failure(e) }
-            return writeSingleMaps(uid: uid, gid: gid)
-        case .ranges(let uidLines, let gidLines):
-            return makeWithTools(uidLines: uidLines, gidLines: gidLines)
-        }
-    }
-
-    private func unshareUserAndMount() -> Failure? {
-        guard case .failure(let e) = Sys.unshare(cu_CLONE_NEWUSER | cu_CLONE_NEWNS) else { return nil }
-        PodmanIO.write(2, "cannot clone: \(e)\n")
-        return .podmanLogged([Self.internalStatus("cannot re-exec process")])
-    }
-
-    private func writeSingleMaps(uid: UInt32, gid: UInt32) -> Result<Void, Failure> {
-        for (file, text, what) in [
-            ("/proc/self/setgroups", "deny\n", "setgroups file"),
-            ("/proc/self/uid_map", "0 \(uid) 1\n", "uid_map"),
-            ("/proc/self/gid_map", "0 \(gid) 1\n", "gid_map"),
-        ] {
-            if case .failure(let e) = PodmanIO.writeFile(ByteString(file), ByteString(text)) {
-                return .failure(
-                    .podmanLogged([
-                        Self.internalStatus("cannot write \(what): open \(file): \(GoText.errnoText(e.rawValue))")
-                    ]
-                    ))
-            }
-        }
-        return .success(())
-    }
-
-    /// One tool to run: its path and arguments, or why it cannot run.
+    /// One tool to run: its path, or why it cannot run.
     private struct Tool {
         var name: ByteString
         var setid: (mode: UInt32, cap: Int32, word: ByteString)
         var path: ByteString?
-        var argv: [ByteString] = []
         var problem: ByteString?
     }
 
-    private func makeWithTools(uidLines: [PodmanIDMaps.Line], gidLines: [PodmanIDMaps.Line]) -> Result<
-        Void, Failure
-    > {
-        let pid = getpid()
+    /// Logs podman's messages and starts the pause process (`PauseProcess.command`) with these maps.
+    func startPause(devnull: Int32) -> Result<UnsharedProcess, Failure> {
+        PodmanLog.emit(PauseProcess.sharedRootWarning() + messages)
+        var command = PauseProcess.command(devnull: devnull)
+        var tools: [Tool] = []
+        var runnable = 0
+        switch maps {
+        case .single:
+            command.idMapping = IDMapping(user: 0, group: 0)  // the caller's ids; setgroups deny
+        case .ranges(let uidLines, let gidLines):
+            tools = findTools()
+            // podman stops at the first tool it cannot run; the ones before it run.
+            runnable = tools.prefix(while: { $0.problem == nil }).count
+            if runnable == 0 { return .failure(.podmanLogged([Self.internalStatus(tools[0].problem ?? "")])) }
+            guard let uid = Self.ranges(uidLines), let gid = Self.ranges(gidLines) else {
+                return .failure(
+                    .podmanLogged([Self.internalStatus("cannot set up namespace: a map line over 32 bits")]))
+            }
+            // The library runs both tools at once; with newgidmap unusable,
+            // only newuidmap runs, as in podman's own order.
+            command.idMapping = IDMapping(userRanges: uid, groupRanges: runnable > 1 ? gid : [])
+            command._idMapperPaths = tools.prefix(runnable).compactMap(\.path)
+        }
+        let pause: UnsharedProcess
+        do {
+            pause = try command.spawn()
+        } catch {
+            return .failure(failure(error, tools: tools))
+        }
+        if runnable == 1, let problem = tools[1].problem {
+            PauseProcess.end(pause)
+            return .failure(.podmanLogged([Self.internalStatus(problem)]))
+        }
+        return .success(pause)
+    }
+
+    /// newuidmap and newgidmap as podman looks them up (exec.LookPath), with
+    /// a configuration podman refuses counted as a problem of the tool.
+    private func findTools() -> [Tool] {
         let pathVar = getenv("PATH").map { ByteString(cString: $0) }
         var tools = [
             Tool(name: "newuidmap", setid: (UInt32(S_ISUID), 7, "setuid")),
             Tool(name: "newgidmap", setid: (UInt32(S_ISGID), 6, "setgid")),
         ]
-        for (i, lines) in [uidLines, gidLines].enumerated() {
+        for i in tools.indices {
             switch GoExec.lookPath(tools[i].name, path: pathVar, isExecutableFile: GoExec.isExecutableFile) {
             case .failure(let e):
                 tools[i].problem = "command required for rootless mode with multiple IDs: \(e.message ?? "")"
             case .success(let path):
                 tools[i].path = path
-                tools[i].argv = [path, "\(pid)"] + PodmanIDMaps.arguments(lines)
+                tools[i].problem = refusals[i]
             }
-            if tools[i].problem == nil { tools[i].problem = refusals[i] }
         }
-        // podman stops at the first tool it cannot run; the ones before it run.
-        let runnable = tools.prefix(while: { $0.problem == nil })
-        if runnable.isEmpty { return .failure(.podmanLogged([Self.internalStatus(tools[0].problem ?? "")])) }
+        return tools
+    }
 
-        let devnull = (try? Sys.open("/dev/null", O_RDWR | O_CLOEXEC).get()) ?? -1
-        defer { if devnull >= 0 { Sys.close(devnull) } }
-        let pidfd = (try? Sys.pidfdOpen(pid).get()) ?? -1
-        defer { if pidfd >= 0 { Sys.close(pidfd) } }
-        func spec(_ t: Tool?) -> cu_map_tool {
-            guard let t, let path = t.path else { return cu_map_tool(path: nil, argv: nil) }
-            return cu_map_tool(path: CArrays.string(path), argv: CArrays.array(t.argv))
+    /// podman's lines as explicit ranges, or nil when one does not fit the kernel's 32 bits.
+    static func ranges(_ lines: [PodmanIDMaps.Line]) -> [IDRangeSource]? {
+        var result: [IDRangeSource] = []
+        for l in lines {
+            guard let inner = UInt32(exactly: l.inner), let outer = UInt32(exactly: l.outer),
+                let count = UInt32(exactly: l.count)
+            else { return nil }
+            result.append(.range(inner: inner, outer: outer, count: count))
         }
-        var runner = cu_map_runner(
-            target: pid, target_pidfd: pidfd, uid: spec(runnable.first),
-            gid: spec(runnable.count > 1 ? runnable[1] : nil),
-            envp: CArrays.array(GoExec.environment(adding: [])), devnull: devnull)
-        guard case .success(var handle) = Sys.spawnMapRunner(&runner) else {
-            return .failure(.podmanLogged([Self.internalStatus("cannot re-exec process")]))
+        return result
+    }
+
+    /// A spawn that failed, in podman's words.
+    private func failure(_ e: SpawnError, tools: [Tool]) -> Failure {
+        if let report = e.helper, let tool = tools.first(where: { $0.name == report.tool }) {
+            return toolFailure(tool, report)
         }
-        if let e = unshareUserAndMount() {
-            Sys.close(handle.release_fd)
-            Sys.close(handle.report_fd)
-            _ = Sys.wait(handle.pid)
-            return .failure(e)
+        if e.stage == .clone {
+            PodmanIO.write(2, "cannot clone: \(e.errno ?? Errno(0))\n")
+            return .podmanLogged([Self.internalStatus("cannot re-exec process")])
         }
-        _ = cu_release_map_runner(&handle)
-        var failure: Failure?
-        for tool in runnable {
-            guard let (record, output) = PodmanIO.readCaptured(handle.report_fd) else { break }
-            if record.exec_err == 0 && record.status == 0 { continue }
-            failure = toolFailure(tool, record: record, output: output)
-            break
-        }
-        Sys.close(handle.report_fd)
-        _ = Sys.wait(handle.pid)
-        if let failure { return .failure(failure) }
-        if runnable.count < tools.count, let problem = tools[runnable.count].problem {
-            return .failure(.podmanLogged([Self.internalStatus(problem)]))
-        }
-        return .success(())
+        return .podmanLogged([Self.internalStatus(e.failure.podmanText(errnoText: GoText.errnoText))])
     }
 
     /// podman's two log lines for a tool that failed.
-    private func toolFailure(_ tool: Tool, record: cu_captured, output: [UInt8]) -> Failure {
+    private func toolFailure(_ tool: Tool, _ report: IDMapperReport) -> Failure {
         let path = tool.path ?? tool.name
-        var lines = [PodmanLogLine(.error, "running `" + ByteString.join(tool.argv, " ") + "`: " + ByteString(output))]
+        var lines = [
+            PodmanLogLine(.error, "running `" + ByteString.join(report.arguments, " ") + "`: " + report.output)
+        ]
         var reason: ByteString = "cannot set up namespace using \(GoText.quote(path))"
         switch PodmanIO.isSetID(path, mode: tool.setid.mode, capability: tool.setid.cap) {
         case .failure(let e):
@@ -138,9 +123,12 @@ extension PodmanUserNamespace {
         case .success(true):
             break
         }
-        let cause: ByteString =
-            record.exec_err != 0
-            ? "fork/exec \(path): \(GoText.errnoText(record.exec_err))" : GoExec.stateText(record.status)
+        let cause: ByteString
+        switch report.ending {
+        case nil: cause = "fork/exec \(path): \(GoText.errnoText(report.execError?.rawValue ?? 0))"
+        case .exited(let code)?: cause = GoExec.stateText(code << 8)
+        case .signaled(let signal)?: cause = GoExec.stateText(signal | (report.coreDumped ? 0x80 : 0))
+        }
         lines.append(Self.internalStatus(reason + ": " + cause))
         return .podmanLogged(lines)
     }

@@ -4,23 +4,30 @@ import Glibc
 
 /// Unprivileged ranges: newuidmap and newgidmap, both at once, named the
 /// child's pid (ours and unreaped, so it cannot be reused), their standard
-/// error captured so that their own message becomes the error's text.
+/// output and error captured together, so that their own message becomes the
+/// error's text and the whole run its `IDMapperReport`.
 struct IDMapperRun {
     let plan: SpawnPlan
     let target: pid_t
+    /// The tools' paths, when the caller looked them up itself (podman mode).
+    var paths: [ByteString]?
 
     private struct Started {
         var tool: ByteString
+        var argv: [ByteString]
         var handle: cu_spawn_handle
-        var stderrFD: Int32
+        var outputFD: Int32
     }
 
     func run() -> SpawnError? {
         var started: [Started] = []
         var failure: SpawnError?
-        for (tool, lines) in [("newuidmap", plan.uidMap), ("newgidmap", plan.gidMap)] as [(ByteString, [IDRange]?)] {
+        let tools: [(ByteString, [IDRange]?)] = [("newuidmap", plan.uidMap), ("newgidmap", plan.gidMap)]
+        for (i, (tool, lines)) in tools.enumerated() {
             guard let lines, failure == nil else { continue }
-            switch start(tool, IDMapHelpers.idmapperArguments(tool, pid: target, lines)) {
+            var argv = IDMapHelpers.idmapperArguments(tool, pid: target, lines)
+            if let paths, i < paths.count { argv[0] = paths[i] }
+            switch start(tool, argv) {
             case .success(let s): started.append(s)
             case .failure(let f): failure = f
             }
@@ -39,13 +46,15 @@ struct IDMapperRun {
         }
         let arena = CArena()
         let path = getenv("PATH").map { ByteString(cString: $0) }
+        let candidates = paths != nil ? [argv[0]] : CArrays.presentPathCandidates(tool, path: path)
         var attr = cu_spawn_attr(
             clone_flags: 0, unshare_flags: 0, wait_for_parent: 0, writes: nil, write_count: 0, propagation: 0,
-            stdio: (-1, -1, pipe[1]), workdir: nil,
-            paths: arena.array(CArrays.presentPathCandidates(tool, path: path)), argv: arena.array(argv),
+            stdio: (-1, pipe[1], pipe[1]), workdir: nil,
+            paths: arena.array(candidates), argv: arena.array(argv),
             sh_argv: arena.slots(argv.count + 2), envp: arena.array(Spawner.callerEnvironment()),
             pdeath_signal: 0, parent_pidfd: -1, parent_pid: getpid(), force_fallback: 0,
-            new_session: 0, ignored_signals: 0, blocked_signals: 0)
+            new_session: 0, ignored_signals: 0, blocked_signals: 0, keep_fds: 0,
+            no_sh_retry: paths != nil ? 1 : 0, idle_name: nil)
         var handle = cu_spawn_handle(pid: 0, pidfd: -1, release_fd: -1, report_fd: -1)
         let started = nothingOrErrno(retryOnInterrupt: false) { cu_spawn_start(&attr, &handle) }
         close(pipe[1])
@@ -53,33 +62,31 @@ struct IDMapperRun {
             close(pipe[0])
             return .failure(.system(.idMap, plan.strategy, "fork failed", e))
         }
-        return .success(Started(tool: tool, handle: handle, stderrFD: pipe[0]))
+        return .success(Started(tool: tool, argv: argv, handle: handle, outputFD: pipe[0]))
     }
 
     private func finish(_ s: Started) -> SpawnError? {
         var handle = s.handle
         var report = cu_spawn_report()
         let finished = cu_spawn_finish(&handle, &report)
-        let text = Self.readAll(s.stderrFD)
-        close(s.stderrFD)
+        let output = Self.readAll(s.outputFD)
+        close(s.outputFD)
         var exited: Int32 = 0
         var value: Int32 = 0
-        let waited = valueOrErrno { cu_spawn_wait(handle.pidfd, handle.pid, 0, &exited, &value) }
+        var dumped: Int32 = 0
+        let waited = valueOrErrno { cu_spawn_wait(handle.pidfd, handle.pid, 0, &exited, &value, &dumped) }
         if handle.pidfd >= 0 { close(handle.pidfd) }
+        var helper = IDMapperReport(tool: s.tool, arguments: s.argv, output: output, ending: nil)
         if finished == 1 {
-            let e = Errno(report.err)
-            return .system(
-                .idMap, plan.strategy, "failed to execute \(s.tool)", e,
-                exitCode: e.rawValue == ENOENT ? 127 : 126)
+            helper.execError = Errno(report.err)
+        } else if case .failure(let e) = waited {
+            return .system(.idMap, plan.strategy, "waitpid failed", e)
+        } else {
+            helper.ending = exited != 0 ? .exited(value) : .signaled(value)
+            helper.coreDumped = dumped != 0
         }
-        if case .failure(let e) = waited { return .system(.idMap, plan.strategy, "waitpid failed", e) }
-        if exited != 0 && value == 0 { return nil }
-        // The tool spoke for itself: its words (trailing newlines dropped) are the message.
-        var message = ByteString(Array(text.bytes.reversed().drop(while: { $0 == 0x0a }).reversed()))
-        if message.isEmpty {
-            message = exited != 0 ? "\(s.tool) failed with exit status \(value)" : "\(s.tool) killed by signal \(value)"
-        }
-        return SpawnError(.idMap, strategy: plan.strategy, failure: Failure(message, exitCode: exited != 0 ? value : 1))
+        guard let failure = helper.failure else { return nil }
+        return SpawnError(.idMap, strategy: plan.strategy, failure: failure, errno: helper.execError, helper: helper)
     }
 
     private static func readAll(_ fd: Int32) -> ByteString {

@@ -108,7 +108,7 @@ final class ProcessWatcher: @unchecked Sendable {
         var exited: Int32 = 0
         var value: Int32 = 0
         let result: Result<ProcessEnding, Errno>
-        switch valueOrErrno({ cu_spawn_wait(pidfd, process.pid, 1, &exited, &value) }) {
+        switch valueOrErrno({ cu_spawn_wait(pidfd, process.pid, 1, &exited, &value, nil) }) {
         case .success(0): return nil  // not yet: poll again
         case .success: result = .success(process.record(exited != 0 ? .exited(value) : .signaled(value)))
         case .failure(let e): result = .failure(e)

@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
+import Glibc
+
 /// Why a spawn failed: the core's one error value (`Failure`, the same value
 /// the CLI prints, in util-linux's words) with two facts a library caller
 /// branches on: the stage it failed at and the map strategy that was chosen.
@@ -26,12 +28,18 @@ public struct SpawnError: Error, Equatable, Sendable, CustomStringConvertible {
     public var failure: Failure
     /// The system error behind it, when there is one.
     public var errno: Errno?
+    /// When newuidmap or newgidmap failed: what it was run with and how it
+    /// ended, for a caller that words the failure its own way.
+    public var helper: IDMapperReport?
 
-    public init(_ stage: Stage, strategy: MapStrategy, failure: Failure, errno: Errno? = nil) {
+    public init(
+        _ stage: Stage, strategy: MapStrategy, failure: Failure, errno: Errno? = nil, helper: IDMapperReport? = nil
+    ) {
         self.stage = stage
         self.strategy = strategy
         self.failure = failure
         self.errno = errno
+        self.helper = helper
     }
 
     /// `<what>: <strerror>`, as the CLI's err(3)-style messages.
@@ -46,4 +54,52 @@ public struct SpawnError: Error, Equatable, Sendable, CustomStringConvertible {
     public var message: String { failure.message?.description ?? "" }
     public var exitCode: Int32 { failure.exitCode }
     public var description: String { message }
+}
+
+/// The raw facts of a newuidmap or newgidmap run that failed (`SpawnError.helper`).
+public struct IDMapperReport: Equatable, Sendable {
+    /// `newuidmap` or `newgidmap`.
+    public var tool: ByteString
+    /// Its argv, argv[0] first: the tool, the child's pid, then inner, outer, count per line.
+    public var arguments: [ByteString]
+    /// What it wrote on its standard output and error (captured together).
+    public var output: ByteString
+    /// How it ended; nil when it could not be executed.
+    public var ending: ProcessEnding?
+    /// It was killed by a signal and dumped core.
+    public var coreDumped: Bool
+    /// Why it could not be executed (execvp's errno: ENOENT when it is nowhere in PATH).
+    public var execError: Errno?
+
+    public init(
+        tool: ByteString, arguments: [ByteString], output: ByteString, ending: ProcessEnding?,
+        coreDumped: Bool = false, execError: Errno? = nil
+    ) {
+        self.tool = tool
+        self.arguments = arguments
+        self.output = output
+        self.ending = ending
+        self.coreDumped = coreDumped
+        self.execError = execError
+    }
+
+    /// The message a failed run gives (util-linux's words): the tool's own
+    /// output without its trailing newlines, else how it ended; and the exit status.
+    public var failure: Failure? {
+        if let e = execError {
+            return .system("failed to execute \(tool)", e, exitCode: e.rawValue == ENOENT ? 127 : 126)
+        }
+        guard let ending, ending != .exited(0) else { return nil }
+        var message = ByteString(Array(output.bytes.reversed().drop(while: { $0 == 0x0a }).reversed()))
+        let exitCode: Int32
+        switch ending {
+        case .exited(let code):
+            exitCode = code
+            if message.isEmpty { message = "\(tool) failed with exit status \(code)" }
+        case .signaled(let signal):
+            exitCode = 1
+            if message.isEmpty { message = "\(tool) killed by signal \(signal)" }
+        }
+        return Failure(message, exitCode: exitCode)
+    }
 }

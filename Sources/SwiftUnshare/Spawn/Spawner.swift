@@ -61,12 +61,15 @@ struct Spawner {
                 parent_pidfd: command.parentDeathSignal == nil ? -1 : cu_spawn_own_pidfd(),
                 parent_pid: getpid(), force_fallback: command._forceCloneFallback ? 1 : 0,
                 new_session: command.newSession ? 1 : 0, ignored_signals: Self.bits(command.ignoredSignals),
-                blocked_signals: Self.bits(command.blockedSignals)))
+                blocked_signals: Self.bits(command.blockedSignals),
+                keep_fds: command._keepInheritedDescriptors ? 1 : 0, no_sh_retry: command._noShellRetry ? 1 : 0,
+                idle_name: command._idleNameWhenNoProgram.map { UnsafePointer(arena.string($0)) }))
         defer { if call.attr.parent_pidfd >= 0 { close(call.attr.parent_pidfd) } }
 
         // Kill on parent death follows the thread that cloned: clone on one
-        // that lives as long as the process.
-        let started = command.parentDeathSignal == nil ? call.start() : ProcessWatcher.shared.onThread { call.start() }
+        // that lives as long as the process (the calling one, when it says so).
+        let here = command.parentDeathSignal == nil || command._cloneOnCallingThread
+        let started = here ? call.start() : ProcessWatcher.shared.onThread { call.start() }
         guard started else {
             let what: ByteString = plan.namespaces.isEmpty ? "fork failed" : "unshare failed"
             throw .system(.clone, plan.strategy, what, Errno(call.err))
@@ -77,7 +80,7 @@ struct Spawner {
         var failure: SpawnError?
         switch plan.strategy {
         case .privilegedHelper: failure = writeMaps(pid: pid)
-        case .newIDMapHelpers: failure = IDMapperRun(plan: plan, target: pid).run()
+        case .newIDMapHelpers: failure = IDMapperRun(plan: plan, target: pid, paths: command._idMapperPaths).run()
         default: break
         }
         let released = nothingOrErrno(retryOnInterrupt: false) { cu_spawn_release(&handle, failure == nil ? 1 : 0) }
@@ -95,7 +98,7 @@ struct Spawner {
         if let failure {
             var exited: Int32 = 0
             var value: Int32 = 0
-            _ = cu_spawn_wait(handle.pidfd, pid, 0, &exited, &value)  // it has ended or is ending
+            _ = cu_spawn_wait(handle.pidfd, pid, 0, &exited, &value, nil)  // it has ended or is ending
             if handle.pidfd >= 0 { close(handle.pidfd) }
             throw failure
         }

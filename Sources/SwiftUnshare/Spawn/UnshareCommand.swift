@@ -106,6 +106,30 @@ public struct UnshareCommand: Equatable, Sendable {
     /// Tests only: clone(2) and pidfd_open(2) instead of clone3(2).
     public var _forceCloneFallback = false
 
+    // Package-internal options of podman mode, the CLI's use of this API
+    // (docs/library.md). Each one is right only for a single-threaded caller
+    // or for podman's own conventions, so none is part of the public API.
+
+    /// The caller's descriptors that are not close-on-exec reach the program,
+    /// as Go's exec (and so `podman unshare cmd 3<file`) passes them on.
+    /// Safe only in a single-threaded caller: in a threaded one, another
+    /// thread's descriptors would leak into the child.
+    package var _keepInheritedDescriptors = false
+    /// Kill on parent death without the library's thread: the calling thread
+    /// lives as long as the process (the CLI's only thread), so the clone
+    /// happens right here and no thread is started.
+    package var _cloneOnCallingThread = false
+    /// A file without `#!` is an exec error (ENOEXEC), not run by /bin/sh: Go's exec.
+    package var _noShellRetry = false
+    /// When no candidate of the executable can be executed, the child does not
+    /// fail: it takes this name (PR_SET_NAME) and waits for signals forever,
+    /// with the signal state asked for (podman's own pause loop when no
+    /// catatonit is installed). The spawn then succeeds.
+    package var _idleNameWhenNoProgram: ByteString?
+    /// newuidmap and newgidmap (in that order) at exactly these paths (argv[0]
+    /// the path too, no /bin/sh retry), as podman runs the paths it looked up.
+    package var _idMapperPaths: [ByteString]?
+
     public init(_ executable: ByteString, arguments: [ByteString] = []) {
         self.executable = executable
         self.arguments = arguments

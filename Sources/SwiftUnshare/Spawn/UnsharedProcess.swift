@@ -52,7 +52,7 @@ public final class UnsharedProcess: Sendable {
         if let done = ending.withLock({ $0 }) { return done }
         var exited: Int32 = 0
         var value: Int32 = 0
-        if case .failure(let e) = valueOrErrno({ cu_spawn_wait(pidfd, pid, 0, &exited, &value) }) {
+        if case .failure(let e) = valueOrErrno({ cu_spawn_wait(pidfd, pid, 0, &exited, &value, nil) }) {
             if let done = ending.withLock({ $0 }) { return done }
             throw e
         }
