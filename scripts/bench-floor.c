@@ -1,17 +1,24 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * The floor for `unshare -r PROGRAM` on glibc: the least any implementation
- * has to do (unshare, three writes, execvp), with no option parsing, no
+ * The floor for `unshare -r PROGRAM` and `unshare -r --map-auto PROGRAM` on
+ * glibc: the least any implementation has to do, with no option parsing, no
  * messages and no checks. scripts/bench.sh builds it statically, as the
- * release binary is built, and times it against util-linux as a reference
- * row: a time ratio this program cannot beat is one swift-unshare cannot
- * beat either (BENCHMARKS.md, "What is left").
+ * release binary is built, and times it against util-linux as reference rows:
+ * a time ratio this program cannot beat is one swift-unshare cannot beat
+ * either (BENCHMARKS.md, "What is left").
+ *
+ *   bench-floor PROGRAM...                          unshare, maps written by itself, execvp
+ *   bench-floor SUBUID COUNT SUBGID COUNT PROGRAM... the --map-auto way: newuidmap and
+ *                                                    newgidmap forked before unshare,
+ *                                                    released after it, run at once
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static void put(const char *file, const char *text)
@@ -22,17 +29,51 @@ static void put(const char *file, const char *text)
     close(fd);
 }
 
+/* A child that waits for one byte on `release`, then runs `tool` for `target`
+   with "0 id 1" and "1 start count". */
+static pid_t held(int release, const char *tool, const char *target, unsigned id, const char *start,
+                  const char *count)
+{
+    char own[16];
+    snprintf(own, sizeof(own), "%u", id);
+    pid_t pid = fork();
+    if (pid == 0) {
+        char byte;
+        if (read(release, &byte, 1) != 1)
+            _exit(1);
+        execlp(tool, tool, target, "0", own, "1", "1", start, count, (char *)NULL);
+        _exit(127);
+    }
+    return pid;
+}
+
 int main(int argc, char **argv)
 {
     char map[64];
     unsigned uid = geteuid(), gid = getegid();
-    if (argc < 2 || unshare(CLONE_NEWUSER) != 0)
-        return 1;
-    snprintf(map, sizeof(map), "0 %u 1", uid);
-    put("/proc/self/uid_map", map);
-    put("/proc/self/setgroups", "deny");
-    snprintf(map, sizeof(map), "0 %u 1", gid);
-    put("/proc/self/gid_map", map);
+    if (argc >= 6) {
+        int release[2];
+        char target[16];
+        snprintf(target, sizeof(target), "%d", (int)getpid());
+        if (pipe2(release, O_CLOEXEC) != 0)
+            return 1;
+        pid_t u = held(release[0], "newuidmap", target, uid, argv[1], argv[2]);
+        pid_t g = held(release[0], "newgidmap", target, gid, argv[3], argv[4]);
+        if (u < 0 || g < 0 || unshare(CLONE_NEWUSER) != 0 || write(release[1], "xx", 2) != 2)
+            return 1;
+        int su, sg;
+        if (waitpid(u, &su, 0) != u || waitpid(g, &sg, 0) != g || su != 0 || sg != 0)
+            return 1;
+        argv += 4;
+    } else {
+        if (argc < 2 || unshare(CLONE_NEWUSER) != 0)
+            return 1;
+        snprintf(map, sizeof(map), "0 %u 1", uid);
+        put("/proc/self/uid_map", map);
+        put("/proc/self/setgroups", "deny");
+        snprintf(map, sizeof(map), "0 %u 1", gid);
+        put("/proc/self/gid_map", map);
+    }
     execvp(argv[1], argv + 1);
     return 127;
 }

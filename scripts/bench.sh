@@ -8,8 +8,9 @@
 #   make bench                                  (builds the release binary first)
 #   sh scripts/bench.sh [BINARY]                (as root; default .build/release/swift-unshare)
 #
-# A reference row times scripts/bench-floor.c (built with cc, clang or gcc,
-# -static), the least a glibc program does for `-r true`.
+# Reference rows time scripts/bench-floor.c (built with cc, clang or gcc,
+# -static), the least a glibc program does for `-r true` and for
+# `-r --map-auto true`.
 # Environment: RUNS (hyperfine runs per fast command, default 300),
 # PODMAN_RUNS (default 30), ROUNDS (hyperfine calls they are split into, each
 # timing both commands, default 5), RSS_RUNS (default 9), RACES (default 30),
@@ -35,6 +36,9 @@ command -v newuidmap >/dev/null || die "newuidmap is missing: apt-get install -y
 uid=$(id -u "$user" 2>/dev/null) || die "no user $user: run scripts/test-setup.sh"
 home=$(getent passwd "$user" | cut -d: -f6)
 start=$(awk -F: -v u="$user" '$1 == u { print $2; exit }' /etc/subuid)
+count=$(awk -F: -v u="$user" '$1 == u { print $3; exit }' /etc/subuid)
+gstart=$(awk -F: -v u="$user" '$1 == u { print $2; exit }' /etc/subgid)
+gcount=$(awk -F: -v u="$user" '$1 == u { print $3; exit }' /etc/subgid)
 [ -n "$start" ] || die "$user has no range in /etc/subuid: run scripts/test-setup.sh"
 have_podman=false; command -v podman >/dev/null && have_podman=true
 have_bwrap=false; command -v bwrap >/dev/null && have_bwrap=true
@@ -141,16 +145,27 @@ row() {   # label reference-cmd our-cmd runs time-target rss-target
 echo "bench: as $user (uid $uid, subuid $start); $runs runs each, podman $podman_runs" >&2
 row '`-r true`' "/usr/bin/unshare -r true" "$ours -r true" "$runs" 0.80 2.0
 # The floor (scripts/bench-floor.c): the least a static glibc program does for
-# `-r true`, timed the same way, for reference.
+# `-r true` and `-r --map-auto true`, timed the same way, for reference.
 cc=$(command -v "${CC:-cc}" || command -v clang || command -v gcc || true)
+have_floor=false
 if [ -n "$cc" ] && "$cc" -O2 -static -o "$dir/floor" "$(dirname "$0")/bench-floor.c" 2>/dev/null; then
     chmod 755 "$dir/floor"
+    have_floor=true
+fi
+no_floor='| the floor (`scripts/bench-floor.c`) | no C compiler with a static libc here | | | | | |'
+if $have_floor; then
     row '`-r true` / the floor: `scripts/bench-floor.c`, static (reference)' "/usr/bin/unshare -r true" \
         "$dir/floor true" "$runs" - -
 else
-    echo '| the floor (`scripts/bench-floor.c`) | no C compiler with a static libc here | | | | | |' >>"$rows"
+    echo "$no_floor" >>"$rows"
 fi
 row '`-r --map-auto true`' "/usr/bin/unshare -r --map-auto true" "$ours -r --map-auto true" "$runs" 0.65 -
+if $have_floor && [ -n "$count" ] && [ -n "$gstart" ] && [ -n "$gcount" ]; then
+    row '`-r --map-auto true` / the floor, the same way (reference)' "/usr/bin/unshare -r --map-auto true" \
+        "$dir/floor $start $count $gstart $gcount true" "$runs" - -
+else
+    echo "$no_floor" >>"$rows"
+fi
 row '`-rfp --mount-proc true`' "/usr/bin/unshare -rfp --mount-proc true" "$ours -rfp --mount-proc true" "$runs" - -
 if $have_podman; then
     as_user podman unshare true >/dev/null 2>&1   # podman's pause process up, as users have it

@@ -195,6 +195,19 @@ int cu_spawn_idmapper(const struct cu_idmapper *h, struct cu_helper_handle *out)
     return spawn(h->target, h->hold_stderr, h->close_fd, out, run_idmapper, h);
 }
 
+int cu_spawn_idmappers(struct cu_idmapper *list, size_t n, struct cu_helper_handle *out)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0) {
+            list[i].hold_stderr = 1;
+            list[i].close_fd = out[0].release_fd;
+        }
+        if (cu_spawn_idmapper(&list[i], &out[i]) != 0)
+            return -1;
+    }
+    return 0;
+}
+
 int cu_spawn_bind_helper(const struct cu_bind_helper *h, struct cu_helper_handle *out)
 {
     return spawn(h->target, 0, -1, out, run_bind_helper, h);

@@ -116,14 +116,22 @@ final class RecordingSystemCalls: SystemCalls {
                 + ", gid_map \(gidMap.map(\.description) ?? "-")"
         ).map { helper("map helper") }
     }
-    func spawnIDMapper(
-        _ step: HelperStep, argv: [ByteString], target: Int32, targetPidfd: Int32,
-        holdStderr: Bool, closeInChild: Int32
-    ) -> Result<HelperHandle, Errno> {
-        let held = holdStderr ? " (stderr held)" : ""
-        let closing = closeInChild >= 0 ? " (closes \(paths[closeInChild] ?? "?"))" : ""
-        return record("spawn \(argv.map(\.description).joined(separator: " "))\(held)\(closing)")
-            .map { helper("\(argv[0])", holdStderr: holdStderr) }
+    func spawnIDMappers(_ tools: [IDMapperRequest], target: Int32, targetPidfd: Int32) -> Result<
+        [HelperHandle], Errno
+    > {
+        var handles: [HelperHandle] = []
+        for tool in tools {
+            let holdStderr = !handles.isEmpty
+            let held = holdStderr ? " (stderr held)" : ""
+            let closing = handles.first.map { " (closes \(paths[$0.releaseFD] ?? "?"))" } ?? ""
+            if case .failure(let e) = record(
+                "spawn \(tool.argv.map(\.description).joined(separator: " "))\(held)\(closing)")
+            {
+                return .failure(e)
+            }
+            handles.append(helper("\(tool.argv[0])", holdStderr: holdStderr))
+        }
+        return .success(handles)
     }
     func spawnBindHelper(target: Int32, sources: [ByteString], targets: [ByteString]) -> Result<HelperHandle, Errno> {
         record("spawn bind helper: \(zip(sources, targets).map { "\($0) on \($1)" }.joined(separator: ", "))")

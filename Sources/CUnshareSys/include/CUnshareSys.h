@@ -146,6 +146,11 @@ struct cu_helper_handle {
 /* Fork a helper that waits for release, then acts. 0 or -1/errno. */
 int cu_spawn_map_writer(const struct cu_map_writer *_Nonnull h, struct cu_helper_handle *_Nonnull out);
 int cu_spawn_idmapper(const struct cu_idmapper *_Nonnull h, struct cu_helper_handle *_Nonnull out);
+/* n idmappers forked back to back (n >= 1): every one after the first holds
+   its stderr and closes the first one's release end (hold_stderr and close_fd
+   are set here). 0, or -1/errno at the first failed fork (those before it
+   stay forked and held; out[i] is filled for each of them). */
+int cu_spawn_idmappers(struct cu_idmapper *_Nonnull list, size_t n, struct cu_helper_handle *_Nonnull out);
 int cu_spawn_bind_helper(const struct cu_bind_helper *_Nonnull h, struct cu_helper_handle *_Nonnull out);
 /* Write the release byte and close the release end. 0 or -1/errno. */
 int cu_release_helper(struct cu_helper_handle *_Nonnull h);

@@ -70,22 +70,18 @@ public enum IDMapHelpers {
             // -1 on kernels without pidfds: the helpers' ppid check remains.
             let pidfd = (try? sys.pidfdOpen(pid).get()) ?? -1
             defer { if pidfd >= 0 { sys.close(pidfd) } }
-            var helpers: [RunningHelper] = []
             let tools: [(ByteString, [IDRange]?, HelperStep)] = [
                 ("newuidmap", uid, .executeNewuidmap), ("newgidmap", gid, .executeNewgidmap),
             ]
-            for (tool, lines, step) in tools {
-                guard let lines else { continue }
-                let spawned = sys.spawnIDMapper(
-                    step, argv: idmapperArguments(tool, pid: pid, lines), target: pid,
-                    targetPidfd: pidfd, holdStderr: !helpers.isEmpty,
-                    closeInChild: helpers.first?.handle.releaseFD ?? -1)
-                switch spawned {
-                case .failure(let e): return .failure(Failure(.call("fork"), e))
-                case .success(let h): helpers.append(RunningHelper(handle: h, name: tool, objects: [tool]))
-                }
+            let requests = tools.compactMap { tool, lines, step in
+                lines.map { IDMapperRequest(step, argv: idmapperArguments(tool, pid: pid, $0)) }
             }
-            return .success(helpers)
+            guard !requests.isEmpty else { return .success([]) }
+            return sys.spawnIDMappers(requests, target: pid, targetPidfd: pidfd)
+                .map { handles in
+                    zip(handles, requests).map { RunningHelper(handle: $0, name: $1.argv[0], objects: [$1.argv[0]]) }
+                }
+                .mapError { Failure(.call("fork"), $0) }
         }
     }
 

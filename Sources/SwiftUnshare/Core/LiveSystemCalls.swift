@@ -94,17 +94,29 @@ public struct LiveSystemCalls: SystemCalls {
         return Self.spawn { cu_spawn_map_writer(&h, $0) }
     }
 
-    public func spawnIDMapper(
-        _ step: HelperStep, argv: [ByteString], target: Int32, targetPidfd: Int32,
-        holdStderr: Bool, closeInChild: Int32
-    ) -> Result<HelperHandle, Errno> {
+    public func spawnIDMappers(_ tools: [IDMapperRequest], target: Int32, targetPidfd: Int32) -> Result<
+        [HelperHandle], Errno
+    > {
         let path = getenv("PATH").map { ByteString(cString: $0) }
-        var h = cu_idmapper(
-            target: target, target_pidfd: targetPidfd, step: step.rawValue, hold_stderr: holdStderr ? 1 : 0,
-            close_fd: closeInChild, argv: UnsafePointer(CArrays.array(argv)),
-            paths: UnsafePointer(CArrays.array(CArrays.presentPathCandidates(argv[0], path: path))),
-            envp: UnsafePointer(environ))
-        return Self.spawn { cu_spawn_idmapper(&h, $0) }
+        var specs = tools.map { tool in
+            cu_idmapper(
+                target: target, target_pidfd: targetPidfd, step: tool.step.rawValue, hold_stderr: 0, close_fd: -1,
+                argv: UnsafePointer(CArrays.array(tool.argv)),
+                paths: UnsafePointer(CArrays.array(CArrays.presentPathCandidates(tool.argv[0], path: path))),
+                envp: UnsafePointer(environ))
+        }
+        var out = [cu_helper_handle](
+            repeating: cu_helper_handle(pid: 0, release_fd: -1, report_fd: -1, stderr_fd: -1), count: tools.count)
+        let forked = specs.withUnsafeMutableBufferPointer { s in
+            out.withUnsafeMutableBufferPointer { o in
+                nothingOrErrno(retryOnInterrupt: false) { cu_spawn_idmappers(s.baseAddress!, s.count, o.baseAddress!) }
+            }
+        }
+        return forked.map {
+            out.map {
+                HelperHandle(pid: $0.pid, releaseFD: $0.release_fd, reportFD: $0.report_fd, stderrFD: $0.stderr_fd)
+            }
+        }
     }
 
     public func spawnBindHelper(

@@ -2,6 +2,17 @@
 import Glibc
 
 /// A forked helper child, waiting to be released (CUnshareSys's cu_helper_handle).
+/// One newuidmap or newgidmap run: its failure step and its argv.
+public struct IDMapperRequest: Equatable, Sendable {
+    public var step: HelperStep
+    public var argv: [ByteString]
+
+    public init(_ step: HelperStep, argv: [ByteString]) {
+        self.step = step
+        self.argv = argv
+    }
+}
+
 public struct HelperHandle: Equatable, Sendable {
     public var pid: Int32
     public var releaseFD: Int32
@@ -73,11 +84,16 @@ public protocol SystemCalls {
         target: Int32, procDirFD: Int32, uidMap: ByteString?,
         gidMap: ByteString?
     ) -> Result<HelperHandle, Errno>
-    /// One newuidmap/newgidmap process (`argv[0]` is the tool's name).
-    func spawnIDMapper(
-        _ step: HelperStep, argv: [ByteString], target: Int32, targetPidfd: Int32,
-        holdStderr: Bool, closeInChild: Int32
-    ) -> Result<HelperHandle, Errno>
+    /// One held newuidmap/newgidmap process per tool (`argv[0]` is the
+    /// tool's name), forked back to back from buffers all built beforehand:
+    /// whatever the parent writes after a fork it pays for in copy-on-write
+    /// faults, so nothing of the next tool is built between the forks. Every
+    /// tool after the first holds its stderr and closes the first one's
+    /// release end. On a failure, those already forked are left to end on
+    /// their release pipe's end of file.
+    func spawnIDMappers(_ tools: [IDMapperRequest], target: Int32, targetPidfd: Int32) -> Result<
+        [HelperHandle], Errno
+    >
     func spawnBindHelper(target: Int32, sources: [ByteString], targets: [ByteString]) -> Result<HelperHandle, Errno>
     func releaseHelper(_ handle: HelperHandle) -> Result<Void, Errno>
     /// Waits for a released helper: how it ended and its failure record, if any.
