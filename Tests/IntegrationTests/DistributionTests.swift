@@ -267,9 +267,17 @@ struct InstallTests {
         for flag in [
             "-c release", "-Xswiftc -gnone", "-Xswiftc -Xfrontend -Xswiftc -disable-incremental-llvm-codegen",
             "-Xlinker -z -Xlinker relro", "-Xlinker -z -Xlinker now",
+            // the start-up order (BENCHMARKS.md): lld, a section per function, the list
+            "-Xswiftc -use-ld=lld", "-Xswiftc -Xfrontend -Xswiftc -function-sections",
+            "-Xlinker --symbol-ordering-file=$(CURDIR)/scripts/startup-order.txt",
         ] {
             #expect(flags.contains(flag), "RELEASE_FLAGS lacks \(flag)")
         }
+        // The list holds one symbol name per line, among them the executable's entry
+        // (SwiftPM's name for main.swift's code); make release always relinks.
+        let order = try Repo.text("scripts/startup-order.txt").split(separator: "\n")
+        #expect(order.count > 500 && order.contains("swift_unshare_main") && !order.contains { $0.contains(" ") })
+        #expect(Repo.make(["-n", "release"]).stdout.hasPrefix("rm -f "))
         let package = try Repo.text("Package.swift")
         #expect(package.contains(#".define("_FORTIFY_SOURCE", to: "2", .when(configuration: .release))"#))
         #expect(package.contains(#".unsafeFlags(["-fstack-protector-strong"])"#))
