@@ -62,6 +62,24 @@ final class PodmanSandbox {
 
 private var podmanUnshare: String { Harness.binDir + "/podman-unshare" }
 
+/// `podman unshare id`, then ours, each in a fresh sandbox with `path` as PATH and no
+/// pause process: podman set the runtime dir up first (it reports helper failures
+/// this way only once its "alive" file is there), then its pause process was
+/// stopped. `check` looks at each sandbox after its run.
+func podmanAndOursWithoutPause(path: String, check: (PodmanSandbox) -> Void = { _ in }) -> [Outcome] {
+    var outcomes: [Outcome] = []
+    for tool in [[PodmanOracle.path, "unshare"], [Harness.binDir + "/podman-unshare"]] {
+        let box = PodmanSandbox()
+        defer { box.finish() }
+        _ = box.run([PodmanOracle.path, "unshare", "true"])
+        if let pid = box.pid(box.pidFile) { box.stop(pid) }
+        let r = box.run(tool + ["id"], extra: ["PATH": path])
+        outcomes.append(Outcome(stdout: r.stdout, stderr: untimed(r.stderr), ending: r.ending))
+        check(box)
+    }
+    return outcomes
+}
+
 /// podman's log lines with their time stamps and helper pids made constant.
 func untimed(_ s: String) -> String {
     s.replacingOccurrences(of: #"time="[^"]*""#, with: #"time="T""#, options: .regularExpression)
@@ -121,16 +139,7 @@ func untimed(_ s: String) -> String {
         let fake = Harness.scratch("podman-fake-newuidmap")
         defer { try? FileManager.default.removeItem(atPath: fake) }
         Harness.writeExecutable(fake + "/newuidmap", script)
-        var outcomes: [Outcome] = []
-        for tool in [[PodmanOracle.path, "unshare"], [podmanUnshare]] {
-            let box = PodmanSandbox()
-            defer { box.finish() }
-            // podman reports this way once its runtime dir is set up (its "alive" file): set it up first.
-            _ = box.run([PodmanOracle.path, "unshare", "true"])
-            if let pid = box.pid(box.pidFile) { box.stop(pid) }
-            let r = box.run(tool + ["id"], extra: ["PATH": fake + ":/usr/bin:/bin"])
-            outcomes.append(Outcome(stdout: r.stdout, stderr: untimed(r.stderr), ending: r.ending))
-        }
+        let outcomes = podmanAndOursWithoutPause(path: fake + ":/usr/bin:/bin")
         #expect(outcomes[1] == outcomes[0])
         #expect(outcomes[1].ending == .exit(1))
         let p = try #require(Runner.tester.passwd)

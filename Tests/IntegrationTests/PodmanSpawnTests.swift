@@ -123,17 +123,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: bin) }
         for tool in ["newuidmap", "id"] { symlink("/usr/bin/" + tool, bin + "/" + tool) }
         if let script { Harness.writeExecutable(bin + "/newgidmap", script) }
-        var outcomes: [Outcome] = []
-        for tool in [[PodmanOracle.path, "unshare"], [podmanUnshare]] {
-            let box = PodmanSandbox()
-            defer { box.finish() }
-            // podman reports this way once its runtime dir is set up (its "alive" file): set it up first.
-            _ = box.run([PodmanOracle.path, "unshare", "true"])
-            if let pid = box.pid(box.pidFile) { box.stop(pid) }
-            let r = box.run(tool + ["id"], extra: ["PATH": bin])
-            outcomes.append(Outcome(stdout: r.stdout, stderr: untimed(r.stderr), ending: r.ending))
-            #expect(processes(of: box) == [])
-        }
+        let outcomes = podmanAndOursWithoutPause(path: bin) { #expect(processes(of: $0) == []) }
         #expect(outcomes[1] == outcomes[0])
         #expect(outcomes[1].ending == .exit(1))
         let expected =
