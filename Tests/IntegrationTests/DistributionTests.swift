@@ -283,13 +283,9 @@ struct InstallTests {
         #expect(package.contains(#".unsafeFlags(["-fstack-protector-strong"])"#))
     }
 
-    @Test(
-        "a release binary, when built, has full RELRO and stack protection",
-        .enabled(
-            if: FileManager.default.fileExists(atPath: Harness.repoRoot + "/.build/release-install/swift-unshare"),
-            "no release build here (make release)"))
-    func releaseBinaryIsHardened() {
-        let binary = Harness.repoRoot + "/.build/release-install/swift-unshare"
+    @Test("the release binary has full RELRO and stack protection", .requiresReleaseBuild)
+    func releaseBinaryIsHardened() throws {
+        let binary = try ReleaseBuild.built.get()  // built by make release, as ReleaseBinaryTests use it
         let dynamic = Harness.run(["readelf", "-d", "-l", "--wide", binary]).stdout
         if dynamic.contains("(FLAGS_1)") {  // dynamic: lazy binding off, relocations read-only
             #expect(dynamic.contains("BIND_NOW") || dynamic.contains("Flags: NOW"))
