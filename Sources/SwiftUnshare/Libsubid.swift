@@ -39,12 +39,7 @@ enum Libsubid {
         for i in 0..<Int(count) {
             let start = array.load(fromByteOffset: 2 * i * word, as: UInt.self)
             let length = array.load(fromByteOffset: (2 * i + 1) * word, as: UInt.self)
-            // A range that does not fit 32-bit ids is clipped, or skipped if it starts beyond them.
-            guard start <= UInt(UInt32.max) else { continue }
-            entries.append(
-                SubordinateIDs.Entry(
-                    start: UInt32(start),
-                    count: UInt32(min(length, UInt(UInt32.max) - start))))
+            if let entry = SubordinateIDs.Entry(clipping: start, length) { entries.append(entry) }
         }
         return .ranges(entries)
     }

@@ -88,8 +88,9 @@ public struct LiveSystem: SystemContext {
         Sys.readFile(ByteString(path))
     }
 
+    /// Through getsubids(1) in the static binary, libsubid itself otherwise (Getsubids.swift).
     public func libsubidRanges(owner: ByteString, users: Bool) -> SubordinateIDs.LibsubidAnswer {
-        Libsubid.ranges(owner: owner, users: users)
+        cu_is_static() != 0 ? Getsubids.ranges(owner: owner, users: users) : Libsubid.ranges(owner: owner, users: users)
     }
 
     public func environment(_ name: String) -> ByteString? {

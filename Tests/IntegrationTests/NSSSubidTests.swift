@@ -173,4 +173,33 @@ import Testing
         // Without the gate the module answers what /etc/subuid says.
         #expect(Self.squeezed(u.stdout) == "0 \(t.subuid.start) \(t.subuid.count)", "\(u)")
     }
+
+    /// The static release binary cannot load the module itself (it would run
+    /// against a second glibc): it asks getsubids(1), which loads it, and gets
+    /// the same range (Getsubids.swift).
+    @Test(
+        .requiresTester, .requiresReleaseBuild, .requiresFile(libraryDir + "/libsubid.so.4", package: "libsubid4"),
+        .requiresProgram("/usr/bin/cc", package: "gcc"), .requiresProgram("/usr/bin/getsubids", package: "uidmap"))
+    func theStaticBinaryAsksGetsubids() throws {
+        let t = try #require(TestAccount.tester)
+        var gated: Outcome?
+        var ungated: Outcome?
+        try ReleaseBuild.withCopy { dir in
+            try Self.withModule {
+                let command = [dir + "/swift-unshare", "--map-auto", "cat", "/proc/self/uid_map", "/proc/self/gid_map"]
+                gated = Harness.run(command, as: .tester, extraEnv: [Self.gate: "1"])
+                ungated = Harness.run(command, as: .tester)
+            }
+        }
+        let g = try #require(gated)
+        let u = try #require(ungated)
+        #expect(g.ending == .exit(0) && g.stderr == "", "\(g)")
+        #expect(
+            Self.squeezed(g.stdout)
+                == "0 \(Self.extraUID.start) \(Self.extraUID.count)\n0 \(Self.extraGID.start) \(Self.extraGID.count)",
+            "\(g)")
+        #expect(
+            Self.squeezed(u.stdout) == "0 \(t.subuid.start) \(t.subuid.count)\n0 \(t.subgid.start) \(t.subgid.count)",
+            "\(u)")
+    }
 }

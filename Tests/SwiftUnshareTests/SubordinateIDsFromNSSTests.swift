@@ -149,3 +149,28 @@ final class NSSFakeSystem: PodmanSystemContext, ForwardingContext {
             ])
     }
 }
+
+/// getsubids(1)'s answer, as the static binary reads it (Getsubids.swift).
+@Suite struct GetsubidsOutputTests {
+    private func bytes(_ s: String) -> [UInt8] { Array(s.utf8) }
+
+    @Test func everyLineIsARangeInOrder() {
+        let out = bytes("0: unshare-tester 100000 65536\n1: unshare-tester 500000 1000\n")
+        #expect(
+            Getsubids.answer(output: out, status: 0)
+                == .ranges([.init(start: 100_000, count: 65536), .init(start: 500_000, count: 1000)]))
+    }
+
+    @Test func exitOneIsNoRangesAndOtherEndingsFail() {
+        #expect(Getsubids.answer(output: [], status: 1 << 8) == .ranges([]))
+        #expect(Getsubids.answer(output: [], status: 2 << 8) == .failed)
+        #expect(Getsubids.answer(output: [], status: SIGSEGV) == .failed)
+        #expect(Getsubids.answer(output: bytes("0: u 100000\n"), status: 0) == .failed)
+        #expect(Getsubids.answer(output: bytes("u 100000 5 6\n"), status: 0) == .failed)
+    }
+
+    @Test func rangesBeyond32BitIdsAreClippedOrSkipped() {
+        let out = bytes("0: u 4294967296 5\n1: u 4294967290 100\n")
+        #expect(Getsubids.answer(output: out, status: 0) == .ranges([.init(start: 4_294_967_290, count: 5)]))
+    }
+}
