@@ -260,9 +260,10 @@ private func podmanErrorLine(_ o: Outcome) -> String? {
 @Suite struct PodmanUnshareTests {
     @Test(.requiresTester)
     func everyRangeEndToEnd() {
-        let r = Harness.run(
-            [podmanUnshare, "cat", "/proc/self/uid_map", "/proc/self/gid_map", "/proc/self/setgroups"],
-            as: .tester2)
+        // A runtime dir of its own: the pause process this call makes is stopped after it.
+        let box = PodmanSandbox(.tester2)
+        defer { box.finish() }
+        let r = box.run([podmanUnshare, "cat", "/proc/self/uid_map", "/proc/self/gid_map", "/proc/self/setgroups"])
         // (stderr: podman's warning when this call makes the pause process)
         #expect(
             r
