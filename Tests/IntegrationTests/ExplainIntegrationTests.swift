@@ -125,14 +125,14 @@ import Testing
                         gid_map:
                         \(Self.row(0, p.gid, 1))
                         \(Self.row(1, t.subgid.start, t.subgid.count))
-                        maps: newuidmap and newgidmap, run by a helper forked before unshare once the namespace exists:
+                        maps: newuidmap and newgidmap, each in a child forked before unshare, run once the namespace exists:
                           newuidmap PID 0 \(p.uid) 1 1 \(t.subuid.start) \(t.subuid.count)
                           newgidmap PID 0 \(p.gid) 1 1 \(t.subgid.start) \(t.subgid.count)
                         setgroups: allow (left as the kernel starts it)
                         steps:
-                          fork the map helper (it stays outside, to write the maps)
+                          fork the children for newuidmap and newgidmap (they stay outside, held until the namespace exists)
                           unshare mount pid user time
-                          release the map helper: it runs newuidmap and newgidmap, and this process waits for them
+                          release them: they execute newuidmap and newgidmap at once, and this process waits for both
                           write "1 5 0" to /proc/self/timens_offsets (monotonic clock)
                           fork: the parent waits for the child and ends as it ends; the child gets signal 15 when the parent dies; SIGINT and SIGTERM are forwarded to the child; the child goes on
                           make / and everything under it private (mount propagation)
@@ -194,10 +194,28 @@ import Testing
     }
 
     @Test(.requiresTester)
-    func predictedHintsGoToStderrWithoutATerminal() {
+    func predictedHintsGoToStderrWithoutATerminal() throws {
+        let p = try #require(Runner.tester.passwd)
         let r = Self.explain(["-pr", "--kill-child", "9"], as: .tester)
         #expect(r.ending == .exit(0))
-        #expect(r.stdout.hasSuffix("  execute 9 (searched on PATH)\n"), "\(r)")
+        #expect(
+            r.stdout == """
+                namespaces: pid user
+                uid_map:
+                \(Self.row(0, p.uid, 1))
+                gid_map:
+                \(Self.row(0, p.gid, 1))
+                maps: self-written: after unshare this process writes /proc/self/uid_map and gid_map
+                setgroups: deny
+                steps:
+                  unshare pid user
+                  fork: the parent waits for the child and ends as it ends; the child gets signal 9 when the parent dies; the child goes on
+                  write "0 \(p.uid) 1" to /proc/self/uid_map
+                  write "deny" to /proc/self/setgroups
+                  write "0 \(p.gid) 1" to /proc/self/gid_map
+                  execute 9 (searched on PATH)
+
+                """, "\(r)")
         #expect(
             r.stderr
                 == "unshare: hint: --kill-child takes a value only as --kill-child=9: '9' was taken for the program\n")

@@ -36,14 +36,14 @@ import Testing
                 gid_map:
                          0       1001          1
                          1     200000         10
-                maps: newuidmap and newgidmap, run by a helper forked before unshare once the namespace exists:
+                maps: newuidmap and newgidmap, each in a child forked before unshare, run once the namespace exists:
                   newuidmap 42 0 1001 1 1 100000 10
                   newgidmap 42 0 1001 1 1 200000 10
                 setgroups: allow (left as the kernel starts it)
                 steps:
-                  fork the map helper (it stays outside, to write the maps)
+                  fork the children for newuidmap and newgidmap (they stay outside, held until the namespace exists)
                   unshare user
-                  release the map helper: it runs newuidmap and newgidmap, and this process waits for them
+                  release them: they execute newuidmap and newgidmap at once, and this process waits for both
                   execute id (searched on PATH)
 
                 """)

@@ -88,7 +88,7 @@ public enum Explain {
             )
         case .newIDMapHelpers:
             out.append(
-                "maps: newuidmap and newgidmap, run by a helper forked before unshare once the namespace exists:")
+                "maps: newuidmap and newgidmap, each in a child forked before unshare, run once the namespace exists:")
             for (tool, lines) in [("newuidmap", plan.uidMap), ("newgidmap", plan.gidMap)] {
                 if let lines {
                     out.append(

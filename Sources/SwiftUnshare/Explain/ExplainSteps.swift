@@ -6,7 +6,9 @@ extension Explain {
         case .startBindHelper:
             return "fork the bind helper (it stays outside, to bind the namespace files)"
         case .startMapHelper:
-            return "fork the map helper (it stays outside, to write the maps)"
+            return plan.strategy == .newIDMapHelpers
+                ? "fork the children for newuidmap and newgidmap (they stay outside, held until the namespace exists)"
+                : "fork the map helper (it stays outside, to write the maps)"
         case .becomeOwner(let owner):
             return
                 "drop supplementary groups, setgid(\(owner.gid)), setuid(\(owner.uid)): the new user namespace's owner"
@@ -14,7 +16,7 @@ extension Explain {
             return "unshare " + names(set)
         case .releaseMapHelper:
             return plan.strategy == .newIDMapHelpers
-                ? "release the map helper: it runs newuidmap and newgidmap, and this process waits for them"
+                ? "release them: they execute newuidmap and newgidmap at once, and this process waits for both"
                 : "release the map helper: it writes /proc/\(pid)/uid_map and gid_map, and this process waits for it"
         case .setTimeOffset(let clock, let seconds):
             return "write \"\(clock.clockID) \(seconds) 0\" to /proc/self/timens_offsets (\(clock) clock)"
