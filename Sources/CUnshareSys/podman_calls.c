@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * podman mode's children (see cu_pause.h). Everything after fork() here is
+ * podman mode's children (see cu_podman.h). Everything after fork() here is
  * async-signal-safe: no malloc, no stdio, only buffers prepared before fork.
  * This file: the rootless network namespace, and small wrappers.
  */
 #define _GNU_SOURCE
-#include "cu_pause.h"
+#include "cu_podman.h"
 #include "child_io.h"
 
 #include <errno.h>

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * podman mode's children (see cu_pause.h). Everything after fork() here is
+ * podman mode's children (see cu_podman.h). Everything after fork() here is
  * async-signal-safe: no malloc, no stdio, only buffers prepared before fork.
  * This file: programs run with their output captured, as podman runs them
  * (slirp4netns --help).
  */
 #define _GNU_SOURCE
-#include "cu_pause.h"
+#include "cu_podman.h"
 #include "child_io.h"
 
 #include <errno.h>

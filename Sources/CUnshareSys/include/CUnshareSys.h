@@ -161,8 +161,8 @@ int cu_wait_helper(struct cu_helper_handle *_Nonnull h, int *_Nonnull status,
 
 #include "CUnshareFacts.h"
 
-/* podman mode's children: cu_pause.h. */
-#include "cu_pause.h"
+/* podman mode's children: cu_podman.h. */
+#include "cu_podman.h"
 /* The library's spawn path (its own header). */
 #include "cu_spawn.h"
 

@@ -6,8 +6,8 @@
  * before fork. The pause process, newuidmap/newgidmap and the command are
  * spawned through the library's API (cu_spawn.h).
  */
-#ifndef CU_PAUSE_H
-#define CU_PAUSE_H
+#ifndef CU_PODMAN_H
+#define CU_PODMAN_H
 
 #include <stddef.h>
 #include <stdint.h>
