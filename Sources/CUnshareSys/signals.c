@@ -7,12 +7,11 @@
  * The contract, the same for unshare mode ([SIGINT, SIGTERM] with
  * --forward-signals) and podman mode ([SIGHUP, SIGINT, SIGTERM]):
  *  1. cu_forward_signals(list) blocks the signals (saving the mask) and
- *     installs a handler that sends each to the forward target (SA_RESTART),
- *     saving the previous actions. A signal that arrives before the target is
- *     known stays pending, not lost.
+ *     installs a handler that sends each to the forward target (SA_RESTART).
+ *     A signal that arrives before the target is known stays pending, not lost.
  *  2. After fork (or spawn), the parent calls cu_set_forward_target(child)
  *     and then cu_restore_sigmask(): pending signals are delivered and forwarded.
- *  3. A fork child calls cu_reset_forwarded_signals(to_default) and
+ *  3. A fork child calls cu_reset_forwarded_signals() (back to SIG_DFL) and
  *     cu_restore_sigmask(): it takes signals as a program normally would. (A
  *     spawned child resets every signal itself, spawn_child.c.)
  */
@@ -27,7 +26,6 @@
 static sigset_t saved_mask;
 static volatile pid_t forward_target;
 static int forwarded[MAX_FORWARDED];
-static struct sigaction saved_actions[MAX_FORWARDED];
 static int forwarded_count;
 
 int cu_block_signals(const int *signals, int count)
@@ -78,7 +76,7 @@ int cu_forward_signals(const int *signals, int count)
     sa.sa_flags = SA_RESTART;
     forwarded_count = 0;
     for (int i = 0; i < count; i++) {
-        if (sigaction(signals[i], &sa, &saved_actions[i]) != 0)
+        if (sigaction(signals[i], &sa, NULL) != 0)
             return -1;
         forwarded[i] = signals[i];
         forwarded_count = i + 1;
@@ -88,13 +86,10 @@ int cu_forward_signals(const int *signals, int count)
 
 void cu_set_forward_target(pid_t pid) { forward_target = pid; }
 
-int cu_reset_forwarded_signals(int to_default)
+int cu_reset_forwarded_signals(void)
 {
-    for (int i = 0; i < forwarded_count; i++) {
-        int rc = to_default ? cu_default_signal(forwarded[i])
-                            : sigaction(forwarded[i], &saved_actions[i], NULL);
-        if (rc != 0)
+    for (int i = 0; i < forwarded_count; i++)
+        if (cu_default_signal(forwarded[i]) != 0)
             return -1;
-    }
     return 0;
 }

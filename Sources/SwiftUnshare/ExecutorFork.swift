@@ -15,7 +15,7 @@ extension Executor {
             case .success(let fd): parentPidfd = fd
             }
         }
-        let signals = ForkAndWait.Signals([SIGINT, SIGTERM], forward: forwardSignals, childDefaults: true)
+        let signals = ForkAndWait.Signals([SIGINT, SIGTERM], forward: forwardSignals)
         switch ForkAndWait.fork(signals, sys) {
         case .failure(let f):
             return .failure(f)

@@ -86,8 +86,8 @@ final class RecordingSystemCalls: SystemCalls {
     func blockSignals(_ signals: [Int32]) -> Result<Void, Errno> { record("block signals \(signals)") }
     func forwardSignals(_ signals: [Int32]) -> Result<Void, Errno> { record("forward signals \(signals)") }
     func setForwardTarget(_ pid: Int32) { calls.append("forward to \(pid)") }
-    func resetForwardedSignals(toDefault: Bool) -> Result<Void, Errno> {
-        record("reset forwarded signals\(toDefault ? " to default" : "")")
+    func resetForwardedSignals() -> Result<Void, Errno> {
+        record("reset forwarded signals to default")
     }
     func restoreSignalMask() -> Result<Void, Errno> { record("restore signal mask") }
     func unblockSignal(_ signal: Int32) -> Result<Void, Errno> { record("unblock signal \(signal)") }

@@ -80,7 +80,7 @@ int cu_forward_signals(const int *_Nonnull signals, int count);
 void cu_set_forward_target(pid_t pid);
 /* In the fork child: the forwarded signals back to SIG_DFL (to_default) or to
    the actions saved by cu_forward_signals. */
-int cu_reset_forwarded_signals(int to_default);
+int cu_reset_forwarded_signals(void);
 
 /* ------------------------------------------------------------------------- */
 /* helpers.c: helper children                                                */

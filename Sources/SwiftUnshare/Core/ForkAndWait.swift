@@ -23,15 +23,13 @@ public enum ForkAndWait {
     /// How the parent treats `signals` while it waits.
     public struct Signals: Equatable, Sendable {
         public var signals: [Int32]
-        /// true: forward them to the child; false: keep them blocked.
+        /// true: forward them to the child (which takes them back at SIG_DFL);
+        /// false: keep them blocked.
         public var forward: Bool
-        /// In the child: true, back to SIG_DFL; false, the actions saved before.
-        public var childDefaults: Bool
 
-        public init(_ signals: [Int32], forward: Bool, childDefaults: Bool) {
+        public init(_ signals: [Int32], forward: Bool) {
             self.signals = signals
             self.forward = forward
-            self.childDefaults = childDefaults
         }
     }
 
@@ -52,7 +50,7 @@ public enum ForkAndWait {
         case .success(let pid): child = pid
         }
         if child == 0 {
-            if signals.forward, case .failure(let e) = sys.resetForwardedSignals(toDefault: signals.childDefaults) {
+            if signals.forward, case .failure(let e) = sys.resetForwardedSignals() {
                 return .failure(Failure(.call("sigaction"), e))
             }
             if case .failure(let e) = sys.restoreSignalMask() {

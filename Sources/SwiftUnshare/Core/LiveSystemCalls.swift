@@ -62,8 +62,8 @@ public struct LiveSystemCalls: SystemCalls {
     public func blockSignals(_ signals: [Int32]) -> Result<Void, Errno> { Sys.blockSignals(signals) }
     public func forwardSignals(_ signals: [Int32]) -> Result<Void, Errno> { Sys.forwardSignals(signals) }
     public func setForwardTarget(_ pid: Int32) { cu_set_forward_target(pid) }
-    public func resetForwardedSignals(toDefault: Bool) -> Result<Void, Errno> {
-        Sys.resetForwardedSignals(toDefault: toDefault)
+    public func resetForwardedSignals() -> Result<Void, Errno> {
+        Sys.resetForwardedSignals()
     }
     public func restoreSignalMask() -> Result<Void, Errno> { Sys.restoreSignalMask() }
     public func unblockSignal(_ signal: Int32) -> Result<Void, Errno> { Sys.unblockSignal(signal) }

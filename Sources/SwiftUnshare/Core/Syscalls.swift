@@ -114,8 +114,8 @@ public enum Sys {
     public static func forwardSignals(_ signals: [Int32]) -> Result<Void, Errno> {
         nothingOrErrno { signals.withUnsafeBufferPointer { cu_forward_signals($0.baseAddress!, Int32($0.count)) } }
     }
-    public static func resetForwardedSignals(toDefault: Bool) -> Result<Void, Errno> {
-        nothingOrErrno { cu_reset_forwarded_signals(toDefault ? 1 : 0) }
+    public static func resetForwardedSignals() -> Result<Void, Errno> {
+        nothingOrErrno { cu_reset_forwarded_signals() }
     }
     public static func restoreSignalMask() -> Result<Void, Errno> { nothingOrErrno { cu_restore_sigmask() } }
     public static func unblockSignal(_ signal: Int32) -> Result<Void, Errno> {

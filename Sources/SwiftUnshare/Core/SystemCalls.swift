@@ -68,7 +68,7 @@ public protocol SystemCalls {
     func blockSignals(_ signals: [Int32]) -> Result<Void, Errno>
     func forwardSignals(_ signals: [Int32]) -> Result<Void, Errno>
     func setForwardTarget(_ pid: Int32)
-    func resetForwardedSignals(toDefault: Bool) -> Result<Void, Errno>
+    func resetForwardedSignals() -> Result<Void, Errno>
     func restoreSignalMask() -> Result<Void, Errno>
     func unblockSignal(_ signal: Int32) -> Result<Void, Errno>
     /// kill(getpid(), signal).
