@@ -86,7 +86,7 @@ struct IDMapperRun {
             helper.coreDumped = dumped != 0
         }
         guard let failure = helper.failure else { return nil }
-        return SpawnError(.idMap, strategy: plan.strategy, failure: failure, errno: helper.execError, helper: helper)
+        return SpawnError(.idMap, strategy: plan.strategy, failure: failure, helper: helper)
     }
 
     private static func readAll(_ fd: Int32) -> ByteString {

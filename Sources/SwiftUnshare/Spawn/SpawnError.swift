@@ -26,19 +26,18 @@ public struct SpawnError: Error, Equatable, Sendable, CustomStringConvertible {
     public var strategy: MapStrategy
     /// util-linux's message and the exit status the CLI would end with.
     public var failure: Failure
-    /// The system error behind it, when there is one.
-    public var errno: Errno?
+    /// The system error behind it, when there is one (the failure's).
+    public var errno: Errno? { failure.errno }
     /// When newuidmap or newgidmap failed: what it was run with and how it
     /// ended, for a caller that words the failure its own way.
     public var helper: IDMapperReport?
 
     public init(
-        _ stage: Stage, strategy: MapStrategy, failure: Failure, errno: Errno? = nil, helper: IDMapperReport? = nil
+        _ stage: Stage, strategy: MapStrategy, failure: Failure, helper: IDMapperReport? = nil
     ) {
         self.stage = stage
         self.strategy = strategy
         self.failure = failure
-        self.errno = errno
         self.helper = helper
     }
 
@@ -47,7 +46,7 @@ public struct SpawnError: Error, Equatable, Sendable, CustomStringConvertible {
         _ stage: Stage, _ strategy: MapStrategy, _ what: ByteString, _ e: Errno,
         exitCode: Int32 = 1
     ) -> SpawnError {
-        SpawnError(stage, strategy: strategy, failure: .system(what, e, exitCode: exitCode), errno: e)
+        SpawnError(stage, strategy: strategy, failure: .system(what, e, exitCode: exitCode))
     }
 
     /// The message, without a program name in front.
