@@ -15,6 +15,8 @@
 #   make clean            remove the build products
 #   make version          write VERSION's number into the sources and man pages
 #   make dist             swift-unshare-$(VERSION).tar.gz of the committed tree
+#   make deb              swift-unshare_$(VERSION)-1_<arch>.deb (dpkg-deb) from the release
+#                         binary (built first when missing), into DEB_DIR (default .)
 #   make reproducible     two clean release builds here, compared byte for byte
 #   make startup-order    rewrite scripts/startup-order.txt from a traced release build (root, valgrind)
 #
@@ -86,7 +88,7 @@ INSTALLED := \
 # Directories install made (a list kept beside the licence), removed by uninstall when empty.
 CREATED_DIRS := $(DOCDIR)/installed-directories
 
-.PHONY: all build release install uninstall check test unit lint format clean version dist reproducible bench startup-order
+.PHONY: all build release install uninstall check test unit lint format clean version dist deb reproducible bench startup-order
 
 all: build
 
@@ -130,7 +132,7 @@ test: check
 
 clean:
 	$(SWIFT) package clean $(SWIFT_FLAGS)
-	rm -rf .build/release-install .build/startup-order swift-unshare-*.tar.gz
+	rm -rf .build/release-install .build/startup-order .build/deb swift-unshare-*.tar.gz swift-unshare_*.deb
 
 version:
 	sed -i -E 's/^(    public static let swiftUnshare = )".*"/\1"$(VERSION)"/' Sources/SwiftUnshare/Version.swift
@@ -138,6 +140,19 @@ version:
 
 dist:
 	git archive --format=tar.gz --prefix=swift-unshare-$(VERSION)/ -o swift-unshare-$(VERSION).tar.gz HEAD
+
+# The Debian binary package: make install into a staging root with PREFIX=/usr
+# (fish's vendor directory as Debian's fish has it, whatever this machine's
+# pkg-config says), then scripts/deb.sh adds the rest and runs dpkg-deb.
+DEB_DIR ?= .
+DEB_ROOT ?= $(CURDIR)/.build/deb/root
+DEB = $(DEB_DIR)/swift-unshare_$(VERSION)-1_$(shell dpkg --print-architecture 2>/dev/null || echo unknown).deb
+deb:
+	@test -x $(RELEASE_BIN) || $(MAKE) --no-print-directory release
+	rm -rf $(DEB_ROOT)
+	$(MAKE) --no-print-directory install DESTDIR=$(DEB_ROOT) PREFIX=/usr \
+		FISHDIR=/usr/share/fish/vendor_completions.d RELEASE_BIN=$(RELEASE_BIN)
+	sh scripts/deb.sh $(DEB_ROOT) $(DEB) $(VERSION)
 
 # Two clean release builds in this directory must give the same bytes.
 reproducible:

@@ -10,7 +10,7 @@
 # What it may change, each said before it is done:
 # - packages, when their commands are missing: uidmap (newuidmap, newgidmap),
 #   podman (the oracle of podman mode), zsh and fish (completion tests),
-#   man-db, bash-completion;
+#   man-db, bash-completion, lintian (the Debian package test);
 # - the decoy: what a fresh `useradd` hands out first on Debian (uid 1001 for the
 #   second account, and the subordinate range 100000:65536) must belong to an
 #   account other than the test accounts, so that a test assuming them fails on
@@ -143,6 +143,7 @@ if [ $ranges_only = 0 ]; then
     command -v zsh >/dev/null 2>&1 || missing="$missing zsh"
     command -v fish >/dev/null 2>&1 || missing="$missing fish"
     command -v man >/dev/null 2>&1 || missing="$missing man-db"
+    command -v lintian >/dev/null 2>&1 || missing="$missing lintian"
     [ -f /usr/share/bash-completion/bash_completion ] || missing="$missing bash-completion"
 fi
 
