@@ -104,6 +104,21 @@ struct ReleaseBinaryTests {
         #expect(ours == Harness.run([Harness.oracle] + args))
     }
 
+    /// The static binary reads /etc/passwd itself (glibc's files service):
+    /// with no program and no SHELL, the entry of getuid() inside the namespace
+    /// gives the shell, as the debug build's full name service does.
+    @Test("no program, no SHELL: root's shell with -r, the caller's with -c", .requiresTester)
+    func loginShellFromTheFilesService() throws {
+        for args in [["-r"], ["-c"]] {
+            let ours = try ReleaseBuild.withCopy {
+                CompatRun.run($0 + "/swift-unshare", args, as: .tester, extraEnv: ["HOME": CompatFixtures.shellHome])
+            }
+            let debug = CompatRun.run(
+                Harness.swiftUnshare, args, as: .tester, extraEnv: ["HOME": CompatFixtures.shellHome])
+            #expect(ours == debug && ours.stdout.hasPrefix("profile: -") && ours.ending == .exit(0), "\(args): \(ours)")
+        }
+    }
+
     @Test(
         "--map-group takes a name that only the group file has",
         .requiresRoot,
