@@ -112,31 +112,21 @@ pair() {
     our_med=$(median_of 2 "$dir/times")
 }
 
-# Median peak RSS (kB) of a command over rss_runs runs.
-rss() {
+# The median of one /usr/bin/time figure (format $1: %M peak RSS in kB, %R
+# minor page faults) of a command ($2) over rss_runs runs.
+time_median() {
     i=0
-    : >"$dir/rss"
+    : >"$dir/figures"
     while [ "$i" -lt "$rss_runs" ]; do
         # shellcheck disable=SC2086
-        as_user /usr/bin/time -f %M -o "$dir/out/rss1" $1 >/dev/null 2>&1 || true
-        tail -n 1 "$dir/out/rss1" >>"$dir/rss"
+        as_user /usr/bin/time -f "$1" -o "$dir/out/figure1" $2 >/dev/null 2>&1 || true
+        tail -n 1 "$dir/out/figure1" >>"$dir/figures"
         i=$((i + 1))
     done
-    sort -n "$dir/rss" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
+    sort -n "$dir/figures" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
 }
-
-# Median minor page faults of a command over rss_runs runs.
-faults() {
-    i=0
-    : >"$dir/faults"
-    while [ "$i" -lt "$rss_runs" ]; do
-        # shellcheck disable=SC2086
-        as_user /usr/bin/time -f %R -o "$dir/out/faults1" $1 >/dev/null 2>&1 || true
-        tail -n 1 "$dir/out/faults1" >>"$dir/faults"
-        i=$((i + 1))
-    done
-    sort -n "$dir/faults" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
-}
+rss() { time_median %M "$1"; }
+faults() { time_median %R "$1"; }
 
 # "N relocations, P pages": what a binary relocates in itself at start (RELA
 # entries, R_X86_64_IRELATIVE among them, and RELR offsets) and the distinct
