@@ -4,7 +4,9 @@
 #   make                  debug build
 #   make release          release build (flags in RELEASE_FLAGS: one static executable,
 #                         stripped), copied to $(RELEASE_BIN)
-#   make bench            time that binary against util-linux and podman (root; BENCHMARKS.md)
+#   make bench            time that binary against util-linux and podman (root; BENCHMARKS.md);
+#                         PIE_COMPARE=1 adds the static PIE beside it
+#   make release-pie      the release build linked as a static PIE (PIE=1; not the default)
 #   make install          install what `make release` built under $(DESTDIR)$(PREFIX);
 #                         runs no swift, so `sudo make install` works with sudo's secure_path
 #   make uninstall        remove what install put there, and the directories it created, when empty
@@ -15,6 +17,8 @@
 #   make clean            remove the build products
 #   make version          write VERSION's number into the sources and man pages
 #   make dist             swift-unshare-$(VERSION).tar.gz of the committed tree
+#   make deb              swift-unshare_$(VERSION)-1_<arch>.deb (dpkg-deb) from the release
+#                         binary (built first when missing), into DEB_DIR (default .)
 #   make reproducible     two clean release builds here, compared byte for byte
 #   make startup-order    rewrite scripts/startup-order.txt from a traced release build (root, valgrind)
 #
@@ -64,9 +68,23 @@ endif
 # scripts/startup-order.txt (`make startup-order` writes it): the code a start
 # runs sits together, so the kernel maps fewer 64 KiB windows of it (peak
 # memory and page faults, BENCHMARKS.md).
-RELEASE_FLAGS := -c release -Xswiftc -static-executable -Xswiftc -gnone -Xswiftc -Xfrontend -Xswiftc -disable-incremental-llvm-codegen -Xswiftc -Xfrontend -Xswiftc -disable-concrete-type-metadata-mangled-name-accessors -Xlinker -s -Xlinker -z -Xlinker relro -Xlinker -z -Xlinker now -Xswiftc -use-ld=lld -Xswiftc -Xfrontend -Xswiftc -function-sections -Xcc -ffunction-sections -Xcc -fdata-sections -Xlinker --symbol-ordering-file=$(CURDIR)/scripts/startup-order.txt -Xlinker --no-warn-symbol-ordering
+# PIE=1 links a static PIE instead (PIE_FLAGS): code and data at a new address
+# in every run (ASLR), as Debian builds every program; glibc's rcrt1.o
+# relocates the binary before main. clang's -static-pie at the link (it wins
+# over the driver's -static); no RUNPATH (SwiftPM's $ORIGIN, which a static
+# PIE's self-relocation refuses with an assertion); relative relocations packed
+# (DT_RELR, which glibc 2.36 applies): 3 KB of table instead of 430 KB. Not the
+# default: its start writes 17953 pointers into 52 pages, a copy-on-write fault
+# each, and `-r true` took 14-22% longer, past the 3% it was allowed
+# (BENCHMARKS.md, "Position-independent executable").
+PIE ?=
+PIE_FLAGS := --disable-local-rpath -Xswiftc -Xclang-linker -Xswiftc -static-pie -Xlinker -z -Xlinker pack-relative-relocs
+RELEASE_FLAGS := -c release -Xswiftc -static-executable -Xswiftc -gnone -Xswiftc -Xfrontend -Xswiftc -disable-incremental-llvm-codegen -Xswiftc -Xfrontend -Xswiftc -disable-concrete-type-metadata-mangled-name-accessors -Xlinker -s -Xlinker -z -Xlinker relro -Xlinker -z -Xlinker now -Xswiftc -use-ld=lld -Xswiftc -Xfrontend -Xswiftc -function-sections -Xcc -ffunction-sections -Xcc -fdata-sections -Xlinker --symbol-ordering-file=$(CURDIR)/scripts/startup-order.txt -Xlinker --no-warn-symbol-ordering $(if $(PIE),$(PIE_FLAGS))
 # Where `make release` leaves the binary that `make install` installs.
 RELEASE_BIN := .build/release-install/swift-unshare
+# The same release as a static PIE (PIE=1), in a scratch path of its own: what
+# `make bench PIE_COMPARE=1` times beside the release binary.
+PIE_BIN := .build/release-pie-install/swift-unshare
 
 # Everything install creates as a file, and so everything uninstall removes.
 # Our podman-unshare page goes in as section 1swift: podman ships its own
@@ -86,7 +104,7 @@ INSTALLED := \
 # Directories install made (a list kept beside the licence), removed by uninstall when empty.
 CREATED_DIRS := $(DOCDIR)/installed-directories
 
-.PHONY: all build release install uninstall check test unit lint format clean version dist reproducible bench startup-order
+.PHONY: all build release release-pie install uninstall check test unit lint format clean version dist deb reproducible bench startup-order
 
 all: build
 
@@ -130,7 +148,7 @@ test: check
 
 clean:
 	$(SWIFT) package clean $(SWIFT_FLAGS)
-	rm -rf .build/release-install .build/startup-order swift-unshare-*.tar.gz
+	rm -rf .build/release-install .build/release-pie .build/release-pie-install .build/startup-order .build/deb swift-unshare-*.tar.gz swift-unshare_*.deb
 
 version:
 	sed -i -E 's/^(    public static let swiftUnshare = )".*"/\1"$(VERSION)"/' Sources/SwiftUnshare/Version.swift
@@ -138,6 +156,19 @@ version:
 
 dist:
 	git archive --format=tar.gz --prefix=swift-unshare-$(VERSION)/ -o swift-unshare-$(VERSION).tar.gz HEAD
+
+# The Debian binary package: make install into a staging root with PREFIX=/usr
+# (fish's vendor directory as Debian's fish has it, whatever this machine's
+# pkg-config says), then scripts/deb.sh adds the rest and runs dpkg-deb.
+DEB_DIR ?= .
+DEB_ROOT ?= $(CURDIR)/.build/deb/root
+DEB = $(DEB_DIR)/swift-unshare_$(VERSION)-1_$(shell dpkg --print-architecture 2>/dev/null || echo unknown).deb
+deb:
+	@test -x $(RELEASE_BIN) || $(MAKE) --no-print-directory release
+	rm -rf $(DEB_ROOT)
+	$(MAKE) --no-print-directory install DESTDIR=$(DEB_ROOT) PREFIX=/usr \
+		FISHDIR=/usr/share/fish/vendor_completions.d RELEASE_BIN=$(RELEASE_BIN)
+	sh scripts/deb.sh $(DEB_ROOT) $(DEB) $(VERSION)
 
 # Two clean release builds in this directory must give the same bytes.
 reproducible:
@@ -162,9 +193,16 @@ format:
 
 # Needs root (it runs the commands as the unprivileged test user) and hyperfine.
 # The build's output goes to stderr: stdout is only the Markdown table.
+# PIE_COMPARE=1 also builds the static PIE and adds a table timing it beside
+# the release binary in the same rounds (time, page faults, relocations at start).
 bench:
 	@$(MAKE) --no-print-directory release >&2
-	@sh scripts/bench.sh $(RELEASE_BIN)
+	@if [ -n "$(PIE_COMPARE)" ]; then $(MAKE) --no-print-directory release-pie >&2; fi
+	@sh scripts/bench.sh $(RELEASE_BIN) $(if $(PIE_COMPARE),$(PIE_BIN))
+
+release-pie:
+	$(MAKE) --no-print-directory release PIE=1 RELEASE_BIN=$(PIE_BIN) \
+		SWIFT_FLAGS='$(SWIFT_FLAGS) --scratch-path $(CURDIR)/.build/release-pie'
 
 # The release flags without -s, in a scratch path of its own: the traced
 # binary needs its symbol table, and the layout is the release binary's.

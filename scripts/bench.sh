@@ -6,7 +6,14 @@
 # paste into BENCHMARKS.md. Speed is measured here, never by a timed test.
 #
 #   make bench                                  (builds the release binary first)
-#   sh scripts/bench.sh [BINARY]                (as root; default .build/release/swift-unshare)
+#   make bench PIE_COMPARE=1                    (and the static PIE, as CANDIDATE)
+#   sh scripts/bench.sh [BINARY [CANDIDATE]]    (as root; default .build/release/swift-unshare)
+#
+# With CANDIDATE (another build of swift-unshare), a second table times it
+# beside BINARY on `-r true` and `-r --map-auto true` in the same alternating
+# rounds, with the minor page faults of each and the relocations each
+# program applies to itself at start (readelf: RELA entries and RELR offsets)
+# and the pages they write.
 #
 # Reference rows time scripts/bench-floor.c (built with cc, clang or gcc,
 # -static), the least a glibc program does for `-r true` and for
@@ -19,6 +26,7 @@
 set -eu
 
 bin=${1:-.build/release/swift-unshare}
+candidate=${2:-}
 runs=${RUNS:-300}
 podman_runs=${PODMAN_RUNS:-30}
 rounds=${ROUNDS:-5}
@@ -33,6 +41,8 @@ command -v hyperfine >/dev/null || die "hyperfine is missing: apt-get install -y
 [ -x /usr/bin/unshare ] || die "/usr/bin/unshare (util-linux) is missing"
 command -v newuidmap >/dev/null || die "newuidmap is missing: apt-get install -y uidmap"
 [ -x "$bin" ] || die "no binary at $bin: run make release (or make bench)"
+[ -z "$candidate" ] || [ -x "$candidate" ] || die "no binary at $candidate: run make release-pie (or make bench PIE_COMPARE=1)"
+[ -z "$candidate" ] || command -v readelf >/dev/null || die "readelf is missing: apt-get install -y binutils"
 uid=$(id -u "$user" 2>/dev/null) || die "no user $user: run scripts/test-setup.sh"
 home=$(getent passwd "$user" | cut -d: -f6)
 start=$(awk -F: -v u="$user" '$1 == u { print $2; exit }' /etc/subuid)
@@ -52,6 +62,11 @@ ln -s swift-unshare "$dir/podman-unshare"
 mkdir "$dir/out"
 chown "$user" "$dir/out"
 ours=$dir/swift-unshare
+if [ -n "$candidate" ]; then
+    mkdir "$dir/candidate"
+    chmod 755 "$dir/candidate"
+    install -m 755 "$candidate" "$dir/candidate/swift-unshare"
+fi
 
 # Run as the test user, with a plain login-like environment.
 as_user() {
@@ -97,17 +112,33 @@ pair() {
     our_med=$(median_of 2 "$dir/times")
 }
 
-# Median peak RSS (kB) of a command over rss_runs runs.
-rss() {
+# The median of one /usr/bin/time figure (format $1: %M peak RSS in kB, %R
+# minor page faults) of a command ($2) over rss_runs runs.
+time_median() {
     i=0
-    : >"$dir/rss"
+    : >"$dir/figures"
     while [ "$i" -lt "$rss_runs" ]; do
         # shellcheck disable=SC2086
-        as_user /usr/bin/time -f %M -o "$dir/out/rss1" $1 >/dev/null 2>&1 || true
-        tail -n 1 "$dir/out/rss1" >>"$dir/rss"
+        as_user /usr/bin/time -f "$1" -o "$dir/out/figure1" $2 >/dev/null 2>&1 || true
+        tail -n 1 "$dir/out/figure1" >>"$dir/figures"
         i=$((i + 1))
     done
-    sort -n "$dir/rss" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
+    sort -n "$dir/figures" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
+}
+rss() { time_median %M "$1"; }
+faults() { time_median %R "$1"; }
+
+# "N relocations, P pages": what a binary relocates in itself at start (RELA
+# entries, R_X86_64_IRELATIVE among them, and RELR offsets) and the distinct
+# 4 KiB pages those writes touch.
+relocations() {
+    # the page of an address: its hex digits but the last three (4 KiB pages)
+    readelf -r -W "$1" 2>/dev/null | awk '
+        /^Relocation section .*\.relr\./ { relr = 1; next }
+        /^Relocation section/ { relr = 0; next }
+        relr && /^[0-9a-f]+$/ { n++; page[substr($1, 1, length($1) - 3)] = 1; next }
+        !relr && /^[0-9a-f]+ +[0-9a-f]+ +R_/ { n++; page[substr($1, 1, length($1) - 3)] = 1 }
+        END { p = 0; for (k in page) p++; printf "%d relocations, %d pages", n, p }'
 }
 
 # shadow's test: newuidmap must find the process already in its new user namespace.
@@ -180,6 +211,20 @@ if $have_bwrap; then
 else
     echo '| `bwrap` (reference) | not installed (apt-get install -y bubblewrap) | | | | | |' >>"$rows"
 fi
+crows=$dir/compare-rows
+: >"$crows"
+crow() {   # label arguments: ours as the reference, the candidate second
+    cand=$dir/candidate/swift-unshare
+    pair "$runs" "$ours $2" "$cand $2"
+    printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$1" "$(ms "$ref_med")" "$(ms "$our_med")" \
+        "$(ratio "$our_med" "$ref_med")" "$(faults "$ours $2")" "$(faults "$cand $2")" \
+        "$(mb "$(rss "$ours $2")")" "$(mb "$(rss "$cand $2")")" >>"$crows"
+}
+if [ -n "$candidate" ]; then
+    crow '`-r true`' "-r true"
+    crow '`-r --map-auto true`' "-r --map-auto true"
+fi
+
 race_ref=$(race /usr/bin/unshare)
 race_ours=$(race "$ours")
 race_target=$((races * 28 / 30))   # the target: 28 of 30
@@ -193,4 +238,13 @@ Medians of $runs hyperfine runs ($podman_runs for podman) in $rounds alternating
 |---|---|---|---|---|---|---|
 $(cat "$rows")
 | shadow race: \`unshare -U sleep 10 & newuidmap \$! 0 $uid 1 1 $start 1000\` | won $race_ref of $races | won $race_ours of $races | (≥ $race_target: $([ "$race_ours" -ge "$race_target" ] && echo met || echo missed)) | | | |
+EOF
+[ -n "$candidate" ] || exit 0
+cat <<EOF
+
+The candidate beside ours, in the same alternating rounds: ours is $(file -b "$bin" | cut -d, -f1,4 | tr -d '\n'), $(wc -c <"$bin" | tr -d ' ') bytes, $(relocations "$bin") at start; the candidate is $(file -b "$candidate" | cut -d, -f1,4 | tr -d '\n'), $(wc -c <"$candidate" | tr -d ' ') bytes, $(relocations "$candidate") at start. Minor page faults and peak RSS are medians of $rss_runs runs of \`/usr/bin/time\`.
+
+| command | ours | the candidate | time ratio, candidate / ours | minor faults, ours | minor faults, candidate | peak RSS, ours | peak RSS, candidate |
+|---|---|---|---|---|---|---|---|
+$(cat "$crows")
 EOF

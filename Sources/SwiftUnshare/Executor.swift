@@ -90,8 +90,9 @@ public struct Executor<System: SystemCalls> {
             sys.clearEnvironment(keeping: keep)
         case .exec(let command):
             return .failure(Self.execFailure(command[0], sys.execvp(command)))
-        case .execShell(let path, let argv0):
-            return .failure(Self.execFailure(path, sys.execv(path, [argv0])))
+        case .execShell(let environment):
+            let path = environment ?? sys.shellOfCurrentUser() ?? "/bin/sh"
+            return .failure(Self.execFailure(path, sys.execv(path, ["-" + path.basename])))
         }
         return nil
     }

@@ -63,8 +63,12 @@ public enum Step: Equatable, Sendable {
     case keepCapabilities
     case clearEnvironment(keep: [ByteString])
     case exec([ByteString])
-    /// No program: the login shell (path, and argv[0] "-" + basename).
-    case execShell(path: ByteString, argv0: ByteString)
+    /// No program: a login shell (argv[0] "-" + its basename). `environment`
+    /// is $SHELL as the shell will see it, when set and non-empty; without it
+    /// the shell is chosen as it is executed (docs/unshare.md step 15): that of
+    /// the passwd entry of getuid() then, inside the new namespace after the
+    /// maps and -S (with -r, root's entry), else /bin/sh.
+    case execShell(environment: ByteString?)
 }
 
 /// Everything swift-unshare will do, decided before anything is done. The

@@ -102,8 +102,7 @@ extension Plan {
             steps.append(.clearEnvironment(keep: o.keepEnvironment ?? []))
         }
         if o.command.isEmpty {
-            let shell = loginShell(o, context: context)
-            steps.append(.execShell(path: shell, argv0: "-" + shell.basename))
+            steps.append(.execShell(environment: shellVariable(o, context: context)))
         } else {
             steps.append(.exec(o.command))
         }
@@ -119,11 +118,12 @@ extension Plan {
         return definition.bytes[colon...].contains(UInt8(ascii: "F"))
     }
 
-    /// $SHELL (if the program will still see it), else the passwd shell, else /bin/sh.
-    static func loginShell(_ o: Options, context: SystemContext) -> ByteString {
+    /// $SHELL when the shell will still see it (after --clear-env or
+    /// --whitelist-env) and it is not empty. The passwd entry is read only at
+    /// exec, inside the namespace, where getuid() may differ from ours.
+    static func shellVariable(_ o: Options, context: SystemContext) -> ByteString? {
         let shellKept = o.keepEnvironment.map { $0.contains("SHELL") } ?? !o.clearEnvironment
-        if shellKept, let shell = context.environment("SHELL"), !shell.isEmpty { return shell }
-        if let entry = context.user(id: context.euid), !entry.shell.isEmpty { return entry.shell }
-        return "/bin/sh"
+        guard shellKept, let shell = context.environment("SHELL"), !shell.isEmpty else { return nil }
+        return shell
     }
 }

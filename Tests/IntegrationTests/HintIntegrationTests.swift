@@ -170,16 +170,19 @@ struct HintIntegrationTests {
                         """, stderr: "", ending: .exit(1)))
     }
 
+    /// Two lines of the tester's own range that overlap: newuidmap allows each,
+    /// the kernel refuses the pair.
     @Test
-    func overlappingRanges() {
+    func overlappingRanges() throws {
+        let s = try #require(TestAccount.tester).subuid.start
         let r = Self.onTerminal(
-            [Harness.ours, "--map-users=0:100000:10", "--map-users=5:100005:10", "true"], as: "unshare-tester")
+            [Harness.ours, "--map-users=0:\(s):10", "--map-users=5:\(s + 5):10", "true"], as: "unshare-tester")
         #expect(
             r
                 == Outcome(
                     stdout: """
                         newuidmap: write to uid_map failed: Invalid argument
-                        \(Self.prefix)the uid map lines 0 100000 10 and 5 100005 10 overlap (outside ids 100005-100009): the kernel refuses overlapping ranges, make them disjoint
+                        \(Self.prefix)the uid map lines 0 \(s) 10 and 5 \(s + 5) 10 overlap (outside ids \(s + 5)-\(s + 9)): the kernel refuses overlapping ranges, make them disjoint
 
                         """, stderr: "", ending: .exit(1)))
     }

@@ -13,21 +13,28 @@ enum ReleaseBuild {
     /// the first run). The path, or why there is none.
     static let built: Result<String, BuildFailure> = {
         if let path = ProcessInfo.processInfo.environment["SWIFT_UNSHARE_RELEASE_BIN"] { return .success(path) }
-        let scratch = Harness.repoRoot + "/.build/release-binary-tests"
-        let path = scratch + "/release-install/swift-unshare"  // not the RELEASE_BIN make install takes
+        return make(into: scratch + "/release-install/swift-unshare")  // not the RELEASE_BIN make install takes
+    }()
+
+    static let scratch = Harness.repoRoot + "/.build/release-binary-tests"
+
+    /// `make release` with `variables` (PIE=1, say) in the scratch path, the
+    /// binary copied to `path`. Relinks the scratch path's own binary, never
+    /// the copies the tests run.
+    static func make(into path: String, _ variables: [String] = []) -> Result<String, BuildFailure> {
         // TMPDIR under the scratch path: SwiftPM leaves its lock files there, not in /tmp.
         try? FileManager.default.createDirectory(atPath: scratch + "/tmp", withIntermediateDirectories: true)
         let r = Harness.run(
             [
                 "make", "-s", "-C", Harness.repoRoot, "release", "SWIFT_FLAGS=--scratch-path " + scratch,
                 "RELEASE_BIN=" + path,
-            ],
+            ] + variables,
             env: ProcessInfo.processInfo.environment.merging(["TMPDIR": scratch + "/tmp"]) { $1 }, timeout: 1800)
         guard r.ending == .exit(0), FileManager.default.isExecutableFile(atPath: path) else {
             return .failure(BuildFailure(outcome: r))
         }
         return .success(path)
-    }()
+    }
 
     struct BuildFailure: Error, CustomStringConvertible {
         var outcome: Outcome
@@ -95,6 +102,21 @@ struct ReleaseBinaryTests {
         let ours = try ReleaseBuild.withCopy { Harness.run([$0 + "/swift-unshare"] + args) }
         #expect(ours == Outcome(stdout: Self.line(uid, 0, 1) + Self.line(gid, 0, 1), stderr: "", ending: .exit(0)))
         #expect(ours == Harness.run([Harness.oracle] + args))
+    }
+
+    /// The static binary reads /etc/passwd itself (glibc's files service):
+    /// with no program and no SHELL, the entry of getuid() inside the namespace
+    /// gives the shell, as the debug build's full name service does.
+    @Test("no program, no SHELL: root's shell with -r, the caller's with -c", .requiresTester)
+    func loginShellFromTheFilesService() throws {
+        for args in [["-r"], ["-c"]] {
+            let ours = try ReleaseBuild.withCopy {
+                CompatRun.run($0 + "/swift-unshare", args, as: .tester, extraEnv: ["HOME": CompatFixtures.shellHome])
+            }
+            let debug = CompatRun.run(
+                Harness.swiftUnshare, args, as: .tester, extraEnv: ["HOME": CompatFixtures.shellHome])
+            #expect(ours == debug && ours.stdout.hasPrefix("profile: -") && ours.ending == .exit(0), "\(args): \(ours)")
+        }
     }
 
     @Test(

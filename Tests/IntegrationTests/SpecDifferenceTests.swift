@@ -387,4 +387,35 @@ struct SpecDifferenceTests {
         let o = Harness.run([Harness.ours], env: env, cwd: CompatFixtures.workDir)
         #expect(o == Outcome(stdout: "profile: -\(name)\n", stderr: "", ending: .exit(0)))
     }
+
+    /// As the unprivileged user, with SHELL unset or empty: the shell of the
+    /// passwd entry of getuid() inside the new namespace, looked up after the
+    /// maps (docs/unshare.md step 15). With -r that is root's entry (2.38.1
+    /// runs /bin/sh), with -c the caller's own (2.38.1 agrees while SHELL is
+    /// unset; with SHELL empty it fails to execute "").
+    @Test(.requiresTester, arguments: [nil, ""] as [String?])
+    func loginShellOfTheUserInsideTheNamespace(_ shell: String?) throws {
+        let tester = try #require(TestAccount.tester)
+        func loginName(_ uid: UInt32) throws -> String {
+            let path = try #require(getpwuid(uid).map { String(cString: $0.pointee.pw_shell) })
+            return "-" + (path.split(separator: "/").last.map(String.init) ?? "sh")
+        }
+        var env = ["HOME": CompatFixtures.shellHome]
+        if let shell { env["SHELL"] = shell }  // unset: the tester's environment has no SHELL
+        let asRoot = CompatRun.run(Harness.swiftUnshare, ["-r"], as: .tester, extraEnv: env)
+        #expect(asRoot == Outcome(stdout: "profile: \(try loginName(0))\n", stderr: "", ending: .exit(0)))
+        let asCaller = CompatRun.run(Harness.swiftUnshare, ["-c"], as: .tester, extraEnv: env)
+        #expect(
+            asCaller == Outcome(stdout: "profile: \(try loginName(tester.uid))\n", stderr: "", ending: .exit(0)))
+        let oracle = CompatRun.run(Harness.oracle, ["-c"], as: .tester, extraEnv: env)
+        if shell == nil {
+            #expect(asCaller == oracle, "util-linux 2.38.1 runs /bin/sh, the tester's shell")
+        } else {
+            #expect(
+                oracle
+                    == Outcome(
+                        stdout: "", stderr: "unshare: failed to execute : No such file or directory\n",
+                        ending: .exit(127)))
+        }
+    }
 }

@@ -198,4 +198,26 @@ import Testing
                 "write /proc/sys/fs/binfmt_misc/register: :q:M::\\x7fELF::/q:F",
             ])
     }
+
+    /// No program and no $SHELL: the passwd entry of getuid() is read at exec,
+    /// after the maps and -S (docs/unshare.md step 15); /bin/sh without one.
+    @Test func theLoginShellIsLookedUpAtExecInsideTheNamespace() {
+        var noShell = FakeSystem()
+        noShell.env = [:]
+        let sys = RecordingSystemCalls()
+        sys.currentUserShell = "/bin/bash"
+        _ = execute(["-r", "-S", "0"], sys, noShell)
+        #expect(
+            Array(sys.calls.suffix(4)) == [
+                "close /proc/self/gid_map", "setuid 0", "passwd entry of getuid()", "execv /bin/bash -bash",
+            ])
+        let none = RecordingSystemCalls()
+        none.currentUserShell = nil
+        _ = execute(["-r"], none, noShell)
+        #expect(Array(none.calls.suffix(2)) == ["passwd entry of getuid()", "execv /bin/sh -sh"])
+        // $SHELL wins, and nothing is looked up
+        let set = RecordingSystemCalls()
+        _ = execute(["-r"], set)
+        #expect(set.calls.last == "execv /bin/bash -bash" && !set.calls.contains("passwd entry of getuid()"))
+    }
 }

@@ -74,8 +74,18 @@ import Testing
                       make / and everything under it private (mount propagation)
                       mount binfmt_misc on /b (nosuid, noexec, nodev)
                       register :x:E::x::/i:F in /b/register
-                      execute the login shell /bin/bash as -bash
+                      execute the login shell /bin/bash ($SHELL) as -bash
 
                     """)
+    }
+
+    /// Without $SHELL the shell is not known before exec: the step says whose entry is read then.
+    @Test func theLoginShellWithoutSHELL() {
+        var noShell = FakeSystem()
+        noShell.env = [:]
+        #expect(
+            explained(["-r"], noShell)?.hasSuffix(
+                "  execute the login shell of getuid()'s passwd entry as it is then, inside the namespace "
+                    + "(else /bin/sh), as - and its name\n") == true)
     }
 }

@@ -18,6 +18,8 @@ final class RecordingSystemCalls: SystemCalls {
     /// What a helper with held stderr wrote there.
     var heldStderr: [String: [UInt8]] = [:]
     var execErrno = Errno(ENOENT)
+    /// The shell of the passwd entry of getuid() at exec.
+    var currentUserShell: ByteString? = "/bin/zsh"
 
     private var paths: [Int32: String] = [1: "stdout", 2: "stderr"]
     private var helperNames: [Int32: String] = [:]
@@ -80,6 +82,10 @@ final class RecordingSystemCalls: SystemCalls {
     func execv(_ path: ByteString, _ argv: [ByteString]) -> Errno {
         calls.append("execv \(path) \(argv.map(\.description).joined(separator: " "))")
         return execErrno
+    }
+    func shellOfCurrentUser() -> ByteString? {
+        calls.append("passwd entry of getuid()")
+        return currentUserShell
     }
 
     func defaultSignal(_ signal: Int32) -> Result<Void, Errno> { record("default signal \(signal)") }

@@ -57,6 +57,12 @@ public struct LiveSystemCalls: SystemCalls {
 
     public func execvp(_ argv: [ByteString]) -> Errno { Sys.execvp(argv) }
     public func execv(_ path: ByteString, _ argv: [ByteString]) -> Errno { Sys.execv(path, argv) }
+    /// Through LiveSystem's lookup: the static binary reads /etc/passwd (of
+    /// the new root, after --root) and asks getent(1) on a miss.
+    public func shellOfCurrentUser() -> ByteString? {
+        guard let shell = LiveSystem().user(id: getuid())?.shell, !shell.isEmpty else { return nil }
+        return shell
+    }
 
     public func defaultSignal(_ signal: Int32) -> Result<Void, Errno> { Sys.defaultSignal(signal) }
     public func blockSignals(_ signals: [Int32]) -> Result<Void, Errno> { Sys.blockSignals(signals) }

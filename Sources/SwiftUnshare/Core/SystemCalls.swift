@@ -63,6 +63,9 @@ public protocol SystemCalls {
     /// Return only on failure.
     func execvp(_ argv: [ByteString]) -> Errno
     func execv(_ path: ByteString, _ argv: [ByteString]) -> Errno
+    /// The shell of the passwd entry of getuid() as it is now (inside the new
+    /// namespace: after the maps and -S), when there is one and it is not empty.
+    func shellOfCurrentUser() -> ByteString?
 
     func defaultSignal(_ signal: Int32) -> Result<Void, Errno>
     func blockSignals(_ signals: [Int32]) -> Result<Void, Errno>

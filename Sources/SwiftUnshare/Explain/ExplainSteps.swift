@@ -64,8 +64,11 @@ extension Explain {
         case .exec(let command):
             let search = command[0].bytes.contains(UInt8(ascii: "/")) ? "" : " (searched on PATH)"
             return "execute " + commandLine(command).description + search
-        case .execShell(let path, let argv0):
-            return "execute the login shell \(quoted(path)) as \(quoted(argv0))"
+        case .execShell(let environment?):
+            return "execute the login shell \(quoted(environment)) ($SHELL) as \(quoted("-" + environment.basename))"
+        case .execShell(nil):
+            return "execute the login shell of getuid()'s passwd entry as it is then, inside the namespace "
+                + "(else /bin/sh), as - and its name"
         }
     }
 
