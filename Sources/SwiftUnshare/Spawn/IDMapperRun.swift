@@ -11,6 +11,8 @@ struct IDMapperRun {
     let target: pid_t
     /// The tools' paths, when the caller looked them up itself (podman mode).
     var paths: [ByteString]?
+    /// The words after the pid, verbatim, when the caller gave them (podman mode).
+    var words: [[ByteString]]?
 
     private struct Started {
         var tool: ByteString
@@ -26,6 +28,7 @@ struct IDMapperRun {
         for (i, (tool, lines)) in tools.enumerated() {
             guard let lines, failure == nil else { continue }
             var argv = IDMapHelpers.idmapperArguments(tool, pid: target, lines)
+            if let words, i < words.count { argv = [tool, "\(target)"] + words[i] }
             if let paths, i < paths.count { argv[0] = paths[i] }
             switch start(tool, argv) {
             case .success(let s): started.append(s)

@@ -80,7 +80,10 @@ struct Spawner {
         var failure: SpawnError?
         switch plan.strategy {
         case .privilegedHelper: failure = writeMaps(pid: pid)
-        case .newIDMapHelpers: failure = IDMapperRun(plan: plan, target: pid, paths: command._idMapperPaths).run()
+        case .newIDMapHelpers:
+            failure = IDMapperRun(
+                plan: plan, target: pid, paths: command._idMapperPaths, words: command._idMapperArguments
+            ).run()
         default: break
         }
         let released = nothingOrErrno(retryOnInterrupt: false) { cu_spawn_release(&handle, failure == nil ? 1 : 0) }
