@@ -2,7 +2,8 @@
 /*
  * Small async-signal-safe pieces shared by the C files whose code runs in a
  * forked or cloned child (helpers.c, podman_tools.c, podman_calls.c,
- * spawn_child.c). Private to this target: Swift does not see this header.
+ * spawn_child.c; helper_guard.c). Private to this target: Swift does not see
+ * this header.
  */
 #ifndef CU_CHILD_IO_H
 #define CU_CHILD_IO_H
@@ -30,5 +31,15 @@ void cu_default_all_signals(void);
    on to the next candidate (an EACCES is remembered in *got_eacces), 0 to
    stop and report err. */
 int cu_exec_try_next(int err, int *got_eacces);
+
+/* In a helper child that is about to exec newuidmap or newgidmap: become
+   its guard (helper_guard.c). `run(arg)` (which execs, or reports and
+   _exits) runs in a new child of this one; this one then ends as that child
+   ends, or, when `lifeline` (the write end of a pipe whose read end only the
+   parent holds: the report pipe) says the parent is gone first, kills it and
+   everything it left behind, reaps them and exits 1. dumped_step >= 0: when
+   the helper dumped core, the record {dumped_step, signal, 0} is written on
+   the lifeline before its signal is re-raised here. Never returns. */
+__attribute__((noreturn)) void cu_guard_helper(int lifeline, int dumped_step, void (*run)(void *), void *arg);
 
 #endif

@@ -16,7 +16,9 @@
  *  - it acts only on the release byte: EOF on the release pipe (the parent
  *    went away, or gave up) makes it _exit(1) without doing anything.
  * An idmapper (newuidmap/newgidmap) also checks the target's pidfd, just
- * before exec, so that it never names a pid that could have been recycled.
+ * before exec, so that it never names a pid that could have been recycled,
+ * and runs under a guard (helper_guard.c): killed, with whatever it started,
+ * when swift-unshare dies before it ends.
  */
 #define _GNU_SOURCE
 #include "CUnshareSys.h"
@@ -104,6 +106,20 @@ static void run_map_writer(const void *arg, int report_fd)
  * the check and newuidmap's own open of /proc/<pid>; newuidmap then also
  * checks that the process found there belongs to the calling user.
  */
+struct idmapper_exec {
+    const struct cu_idmapper *h;
+    int report_fd;
+};
+
+/* The tool itself, in the guard's child. */
+static void exec_idmapper(void *arg)
+{
+    const struct idmapper_exec *x = arg;
+    int err = exec_candidates(x->h->paths, x->h->argv, x->h->envp);
+    report(x->report_fd, x->h->step, err, 0);
+    _exit(err == ENOENT ? 127 : 126);
+}
+
 static void run_idmapper(const void *arg, int report_fd)
 {
     const struct cu_idmapper *h = arg;
@@ -112,9 +128,10 @@ static void run_idmapper(const void *arg, int report_fd)
         if (poll(&p, 1, 0) != 0)
             _exit(1);   /* ended (or cannot tell): name no pid */
     }
-    int err = exec_candidates(h->paths, h->argv, h->envp);
-    report(report_fd, h->step, err, 0);
-    _exit(err == ENOENT ? 127 : 126);
+    /* The report pipe is the lifeline: its read end is ours alone until
+     * cu_wait_helper. This CLI does not print a helper's core dump. */
+    struct idmapper_exec x = { h, report_fd };
+    cu_guard_helper(report_fd, -1, exec_idmapper, &x);
 }
 
 static void run_bind_helper(const void *arg, int report_fd)
@@ -138,10 +155,11 @@ static void close_pair(int p[2])
 /*
  * Fork a helper; in the child, wait for release and run `body`. With
  * hold_stderr, the child's stderr is the write end of a pipe whose read end
- * is out->stderr_fd (else -1). close_fd (if >= 0) is closed in the child: the
- * release end of a sibling helper, so that only the parent can release it.
+ * is out->stderr_fd (else -1). close_fd and close_fd2 (if >= 0) are closed
+ * in the child: a sibling helper's release and report ends, so that only the
+ * parent can release it and only the parent holds its lifeline.
  */
-static int spawn(pid_t target, int hold_stderr, int close_fd, struct cu_helper_handle *out,
+static int spawn(pid_t target, int hold_stderr, int close_fd, int close_fd2, struct cu_helper_handle *out,
                  void (*body)(const void *, int), const void *arg)
 {
     int release[2] = { -1, -1 }, rep[2] = { -1, -1 }, err[2] = { -1, -1 };
@@ -164,6 +182,8 @@ static int spawn(pid_t target, int hold_stderr, int close_fd, struct cu_helper_h
         close(rep[0]);
         if (close_fd >= 0)
             close(close_fd);
+        if (close_fd2 >= 0)
+            close(close_fd2);
         if (hold_stderr) {
             close(err[0]);
             if (dup2(err[1], 2) < 0)   /* dup2 clears close-on-exec on fd 2 */
@@ -187,22 +207,25 @@ static int spawn(pid_t target, int hold_stderr, int close_fd, struct cu_helper_h
 
 int cu_spawn_map_writer(const struct cu_map_writer *h, struct cu_helper_handle *out)
 {
-    return spawn(h->target, 0, -1, out, run_map_writer, h);
+    return spawn(h->target, 0, -1, -1, out, run_map_writer, h);
 }
 
 int cu_spawn_idmapper(const struct cu_idmapper *h, struct cu_helper_handle *out)
 {
-    return spawn(h->target, h->hold_stderr, h->close_fd, out, run_idmapper, h);
+    return spawn(h->target, h->hold_stderr, h->close_fd, -1, out, run_idmapper, h);
 }
 
 int cu_spawn_idmappers(struct cu_idmapper *list, size_t n, struct cu_helper_handle *out)
 {
     for (size_t i = 0; i < n; i++) {
+        int report_of_first = -1;
         if (i > 0) {
             list[i].hold_stderr = 1;
             list[i].close_fd = out[0].release_fd;
+            report_of_first = out[0].report_fd;
         }
-        if (cu_spawn_idmapper(&list[i], &out[i]) != 0)
+        if (spawn(list[i].target, list[i].hold_stderr, list[i].close_fd, report_of_first, &out[i],
+                  run_idmapper, &list[i]) != 0)
             return -1;
     }
     return 0;
@@ -210,7 +233,7 @@ int cu_spawn_idmappers(struct cu_idmapper *list, size_t n, struct cu_helper_hand
 
 int cu_spawn_bind_helper(const struct cu_bind_helper *h, struct cu_helper_handle *out)
 {
-    return spawn(h->target, 0, -1, out, run_bind_helper, h);
+    return spawn(h->target, 0, -1, -1, out, run_bind_helper, h);
 }
 
 /* In the parent (ordinary code from here on). */

@@ -30,6 +30,9 @@ enum cu_spawn_step {
     CU_SPAWN_STEP_CHDIR = 8,
     CU_SPAWN_STEP_EXEC = 9,
     CU_SPAWN_STEP_SESSION = 10,      /* setsid(2) */
+    /* Not a failure of the child: a guarded helper (guard_helper) was killed
+       by signal err and dumped core; the record comes before its end. */
+    CU_SPAWN_STEP_HELPER_DUMPED = 11,
 };
 
 /* One failure, as the child reports it. */
@@ -79,6 +82,11 @@ struct cu_spawn_attr {
     int keep_fds;
     int no_sh_retry;
     const char *_Nullable idle_name;
+    /* 1: the program is newuidmap or newgidmap, run under a guard
+       (helper_guard.c): when the caller dies before it ends, it is killed
+       with everything it started. The pid is the guard's, which ends as the
+       program ends. */
+    int guard_helper;
 };
 
 /* A started child, in the parent. */

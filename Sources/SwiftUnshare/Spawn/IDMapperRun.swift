@@ -5,7 +5,9 @@ import Glibc
 /// Unprivileged ranges: newuidmap and newgidmap, both at once, named the
 /// child's pid (ours and unreaped, so it cannot be reused), their standard
 /// output and error captured together, so that their own message becomes the
-/// error's text and the whole run its `IDMapperReport`.
+/// error's text and the whole run its `IDMapperReport`. Each runs under a
+/// guard (the spawn's `guard_helper`): should this process die while one
+/// hangs, the tool and whatever it started are killed.
 struct IDMapperRun {
     let plan: SpawnPlan
     let target: pid_t
@@ -57,7 +59,7 @@ struct IDMapperRun {
             sh_argv: arena.slots(argv.count + 2), envp: arena.array(Spawner.callerEnvironment()),
             pdeath_signal: 0, parent_pidfd: -1, parent_pid: getpid(), force_fallback: 0,
             new_session: 0, ignored_signals: 0, blocked_signals: 0, keep_fds: 0,
-            no_sh_retry: paths != nil ? 1 : 0, idle_name: nil)
+            no_sh_retry: paths != nil ? 1 : 0, idle_name: nil, guard_helper: 1)
         var handle = cu_spawn_handle(pid: 0, pidfd: -1, release_fd: -1, report_fd: -1)
         let started = nothingOrErrno(retryOnInterrupt: false) { cu_spawn_start(&attr, &handle) }
         close(pipe[1])
@@ -71,13 +73,16 @@ struct IDMapperRun {
     private func finish(_ s: Started) -> SpawnError? {
         var handle = s.handle
         var report = cu_spawn_report()
-        let finished = cu_spawn_finish(&handle, &report)
+        // The output first: the guard holds the report pipe until the tool
+        // has ended, and a tool writing more than a pipe holds would wait for us.
         let output = Self.readAll(s.outputFD)
         close(s.outputFD)
+        var finished = cu_spawn_finish(&handle, &report)
+        let dumped = finished == 1 && UInt32(report.step) == CU_SPAWN_STEP_HELPER_DUMPED.rawValue
+        if dumped { finished = 0 }
         var exited: Int32 = 0
         var value: Int32 = 0
-        var dumped: Int32 = 0
-        let waited = valueOrErrno { cu_spawn_wait(handle.pidfd, handle.pid, 0, &exited, &value, &dumped) }
+        let waited = valueOrErrno { cu_spawn_wait(handle.pidfd, handle.pid, 0, &exited, &value, nil) }
         if handle.pidfd >= 0 { close(handle.pidfd) }
         var helper = IDMapperReport(tool: s.tool, arguments: s.argv, output: output, ending: nil)
         if finished == 1 {
@@ -86,7 +91,7 @@ struct IDMapperRun {
             return .system(.idMap, plan.strategy, "waitpid failed", e)
         } else {
             helper.ending = exited != 0 ? .exited(value) : .signaled(value)
-            helper.coreDumped = dumped != 0
+            helper.coreDumped = dumped
         }
         guard let failure = helper.failure else { return nil }
         return SpawnError(.idMap, strategy: plan.strategy, failure: failure, helper: helper)
