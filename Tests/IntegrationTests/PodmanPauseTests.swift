@@ -149,7 +149,11 @@ func untimed(_ s: String) -> String {
     /// its log lines and exit status 1 (time stamps and pids aside).
     @Test(
         .requiresPodman,
-        arguments: ["#!/bin/sh\necho 'newuidmap: refused by the test' >&2\nexit 1\n", "#!/bin/sh\nkill -SEGV $$\n"])
+        arguments: [
+            "#!/bin/sh\necho 'newuidmap: refused by the test' >&2\nexit 1\n", "#!/bin/sh\nkill -SEGV $$\n",
+            // a core dump (core_pattern permitting) is named as podman names it, through the helper's guard
+            "#!/bin/sh\ncd \"$(dirname \"$0\")\" && ulimit -c unlimited && kill -SEGV $$\n",
+        ])
     func failingNewuidmapIsPodmansError(script: String) throws {
         let fake = Harness.scratch("podman-fake-newuidmap")
         defer { try? FileManager.default.removeItem(atPath: fake) }
