@@ -45,11 +45,19 @@ final class PodmanWorld {
         return Outcome(stdout: norm(r.stdout), stderr: norm(r.stderr), ending: r.ending)
     }
 
-    /// Every path under the world, relative to it (links not followed).
+    /// Every path under the world, relative to it (links not followed), with
+    /// what names the world itself made alike: its own path (podman mirrors
+    /// the runtime dir under rootless-netns) as "@", and the rootless netns's
+    /// name, a hash of the static dir.
     func tree() -> Set<String> {
         var paths: Set<String> = []
         let e = FileManager.default.enumerator(atPath: base)
-        while let p = e?.nextObject() as? String { paths.insert(p) }
+        while let p = e?.nextObject() as? String {
+            paths.insert(
+                p.replacingOccurrences(of: String(base.dropFirst()), with: "@")
+                    .replacingOccurrences(
+                        of: #"rootless-netns-[0-9a-f]{20}"#, with: "rootless-netns-HASH", options: .regularExpression))
+        }
         return paths
     }
 
