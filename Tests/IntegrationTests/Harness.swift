@@ -334,20 +334,17 @@ extension Harness {
         var all = sigset_t()
         sigfillset(&all)
         posix_spawnattr_setsigdefault(&attr, &all)
-        let cArgs =
-            argv.map { bytes -> UnsafeMutablePointer<CChar>? in
+        /// NUL-terminated copies and a final NULL, for the C call.
+        func cStrings(_ list: [[UInt8]]) -> [UnsafeMutablePointer<CChar>?] {
+            list.map { bytes -> UnsafeMutablePointer<CChar>? in
                 let p = UnsafeMutablePointer<CChar>.allocate(capacity: bytes.count + 1)
                 for (i, b) in bytes.enumerated() { p[i] = CChar(bitPattern: b) }
                 p[bytes.count] = 0
                 return p
             } + [nil]
-        let cEnv =
-            environment.map { bytes -> UnsafeMutablePointer<CChar>? in
-                let p = UnsafeMutablePointer<CChar>.allocate(capacity: bytes.count + 1)
-                for (i, b) in bytes.enumerated() { p[i] = CChar(bitPattern: b) }
-                p[bytes.count] = 0
-                return p
-            } + [nil]
+        }
+        let cArgs = cStrings(argv)
+        let cEnv = cStrings(environment)
         defer {
             for arg in cArgs { arg?.deallocate() }
             for variable in cEnv { variable?.deallocate() }

@@ -178,6 +178,19 @@ enum BoltWriter {
     }
 }
 
+/// A fake whose stat(2) of every path under `under` fails with `errno`.
+struct Failing: PodmanSystemContext, ForwardingContext {
+    var base: PodmanFakeSystem
+    var under: ByteString
+    var errno: Int32
+    func fileFacts(_ path: ByteString, followLinks: Bool) -> Result<FileFacts, Errno> {
+        path.hasPrefix(under) ? .failure(Errno(errno)) : base.fileFacts(path, followLinks: followLinks)
+    }
+    func readLink(_ path: ByteString) -> Result<ByteString, Errno> { base.readLink(path) }
+    func mayCreateIn(_ directory: ByteString) -> Bool { base.mayCreateIn(directory) }
+    func readDatabase(_ path: ByteString) -> Result<[UInt8], Errno> { base.readDatabase(path) }
+}
+
 /// Steps 1 to 8 of docs/podman-unshare.md ("Where the contract is silent"), on plain values.
 @Suite struct PodmanDirectoriesTests {
     func decide(_ s: PodmanFakeSystem, nested: Bool = false) -> Result<PodmanDirectories, Failure> {
@@ -274,35 +287,16 @@ enum BoltWriter {
         s.env["HOME"] = "/root"
         s.nodes["/root"] = FileFacts(uid: 0, mode: 0o40700)
         s.files["/root/.config/containers/storage.conf"] = []
-        var denied = s
-        denied.nodes["/root/.config/containers/storage.conf"] = nil
-        struct Denied: PodmanSystemContext, ForwardingContext {
-            var base: PodmanFakeSystem
-            func fileFacts(_ path: ByteString, followLinks: Bool) -> Result<FileFacts, Errno> {
-                path.hasPrefix("/root/") ? .failure(Errno(EACCES)) : base.fileFacts(path, followLinks: followLinks)
-            }
-            func readLink(_ path: ByteString) -> Result<ByteString, Errno> { base.readLink(path) }
-            func mayCreateIn(_ directory: ByteString) -> Bool { base.mayCreateIn(directory) }
-            func readDatabase(_ path: ByteString) -> Result<[UInt8], Errno> { base.readDatabase(path) }
-        }
         #expect(
-            PodmanDirectories.decide(context: Denied(base: denied), rootlessUID: 1001, nested: false)
+            PodmanDirectories.decide(
+                context: Failing(base: s, under: "/root/", errno: EACCES), rootlessUID: 1001, nested: false)
                 == logged("stat /root/.config/containers/storage.conf: permission denied"))
         var file = sandbox()
         file.env["XDG_CONFIG_HOME"] = "/etc/passwd"
         file.files["/etc/passwd"] = []
-        struct NotDir: PodmanSystemContext, ForwardingContext {
-            var base: PodmanFakeSystem
-            func fileFacts(_ path: ByteString, followLinks: Bool) -> Result<FileFacts, Errno> {
-                path.hasPrefix("/etc/passwd/")
-                    ? .failure(Errno(ENOTDIR)) : base.fileFacts(path, followLinks: followLinks)
-            }
-            func readLink(_ path: ByteString) -> Result<ByteString, Errno> { base.readLink(path) }
-            func mayCreateIn(_ directory: ByteString) -> Bool { base.mayCreateIn(directory) }
-            func readDatabase(_ path: ByteString) -> Result<[UInt8], Errno> { base.readDatabase(path) }
-        }
         #expect(
-            PodmanDirectories.decide(context: NotDir(base: file), rootlessUID: 1001, nested: false)
+            PodmanDirectories.decide(
+                context: Failing(base: file, under: "/etc/passwd/", errno: ENOTDIR), rootlessUID: 1001, nested: false)
                 == logged("stat /etc/passwd/containers/storage.conf: not a directory"))
     }
 
