@@ -32,14 +32,15 @@ void cu_default_all_signals(void);
    stop and report err. */
 int cu_exec_try_next(int err, int *got_eacces);
 
-/* In a helper child that is about to exec newuidmap or newgidmap: become
-   its guard (helper_guard.c). `run(arg)` (which execs, or reports and
-   _exits) runs in a new child of this one; this one then ends as that child
-   ends, or, when `lifeline` (the write end of a pipe whose read end only the
-   parent holds: the report pipe) says the parent is gone first, kills it and
-   everything it left behind, reaps them and exits 1. dumped_step >= 0: when
-   the helper dumped core, the record {dumped_step, signal, 0} is written on
-   the lifeline before its signal is re-raised here. Never returns. */
-__attribute__((noreturn)) void cu_guard_helper(int lifeline, int dumped_step, void (*run)(void *), void *arg);
+/* In a helper child that is about to exec newuidmap or newgidmap: start
+   it under a guard (helper_guard.c). `run(arg)` (which execs, or reports and
+   _exits) runs in a new process that is this one's parent's child; the
+   record {CU_GUARD_PID_STEP, its pid, 0} goes to `lifeline` (the write end
+   of a pipe whose read end only the parent holds: the report pipe), and a
+   guard process waits: should the parent go away while the tool runs, it
+   kills the tool and every process below it. This process then exits 0.
+   Where that cannot be set up, `run(arg)` runs here. Never returns. */
+#define CU_GUARD_PID_STEP 0x7047
+__attribute__((noreturn)) void cu_guard_helper(int lifeline, void (*run)(void *), void *arg);
 
 #endif

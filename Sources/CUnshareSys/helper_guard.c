@@ -6,20 +6,24 @@
  * started it, children included (docs/podman-unshare.md, "Beyond podman").
  *
  * Why a guard: the process that is killed cannot clean up, and a setuid
- * newuidmap drops PR_SET_PDEATHSIG at exec, so the helper cannot be tied to
- * it either. The forked helper child becomes this guard instead: a child
- * subreaper that starts the real helper as its own child and waits for
- * whichever comes first:
- *  - the helper ends: the guard ends the same way (its exit status, or its
- *    signal re-raised with core dumps off), so the parent sees the helper;
- *  - the parent goes away: its read end of the lifeline (the report pipe,
- *    whose read end only the parent holds) closes, and poll(2) reports
- *    POLLERR on the guard's write end. The guard kills the helper and every
- *    process adopted from it (a subreaper gets the helper's orphans), reaps
- *    them and exits.
- * On the normal path that costs one vfork-like clone (CLONE_VM|CLONE_VFORK,
- * no page tables copied), a poll and a waitid. All of it async-signal-safe:
- * raw system calls on this process's own stack.
+ * newuidmap drops PR_SET_PDEATHSIG at exec, so the tool cannot be tied to
+ * its parent either. Something that outlives the parent for a moment must
+ * act. The helper child the parent forked (call it H) does this:
+ *  1. starts the tool with a vfork-like clone (CLONE_VM|CLONE_VFORK: no page
+ *     tables copied) and CLONE_PARENT, so that the tool is the parent's own
+ *     child: the parent waits for it, and is woken by its end, exactly as
+ *     when H exec'd the tool itself (no extra hop on the normal path);
+ *  2. tells the parent the tool's pid (one record on the report pipe);
+ *  3. starts the guard G (CLONE_VM again: it shares H's memory, so H's exit
+ *     frees nothing and costs little) and exits. G, no one's child to wait
+ *     for, closes every descriptor but two: the tool's pidfd and the
+ *     lifeline, the report pipe, whose read end only the parent holds.
+ * G waits for whichever comes first: the tool ends (G exits), or the parent
+ * goes away (POLLERR on the lifeline) while the tool still runs. Then G
+ * stops the tool and every process below it (SIGSTOP, walked through
+ * /proc/<pid>/task/<tid>/children; a stopped process cannot fork), kills
+ * them all and exits.
+ * All of it is async-signal-safe: raw system calls, no allocation.
  */
 #define _GNU_SOURCE
 #include "child_io.h"
@@ -32,160 +36,199 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/resource.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #ifndef CLONE_PIDFD
 #define CLONE_PIDFD 0x00001000
 #endif
 
-struct guarded {
+struct tool_start {
     void (*run)(void *);
     void *arg;
-    struct sigaction chld;      /* the SIGCHLD disposition to hand the helper */
 };
 
-/* The helper's side of the clone: its own SIGCHLD back, then run (exec or _exit). */
-static int start(void *p)
+/* The tool's side of the clone: run (it execs, or reports and _exits). */
+static int start_tool(void *p)
 {
-    struct guarded *g = p;
-    sigaction(SIGCHLD, &g->chld, NULL);
-    g->run(g->arg);
+    struct tool_start *t = p;
+    t->run(t->arg);
     _exit(127);
 }
 
-/* "/proc/self/task/<pid>/children" for this single-threaded process. */
-static void children_path(char *out)
+struct guard {
+    int lifeline;
+    int pidfd;
+    pid_t tool;
+};
+
+/* The guard's memory: it shares H's address space, and H exits at once. */
+static char guard_stack[16384] __attribute__((aligned(16)));
+
+static int ended(int pidfd)
 {
-    static const char head[] = "/proc/self/task/", tail[] = "/children";
-    char digits[16];
-    int n = 0;
-    for (unsigned long v = (unsigned long)getpid(); v > 0 || n == 0; v /= 10)
-        digits[n++] = (char)('0' + v % 10);
-    memcpy(out, head, sizeof(head) - 1);
-    out += sizeof(head) - 1;
-    while (n > 0)
-        *out++ = digits[--n];
-    memcpy(out, tail, sizeof(tail));
+    struct pollfd p = { .fd = pidfd, .events = POLLIN };
+    return poll(&p, 1, 0) == 1;
 }
 
-/* Kill every child of this process (the helper and what it left behind,
- * adopted here), reap each, and list again after every reaping: a child's
- * own orphans are adopted before its exit is seen, so the next list has
- * them. Stops when no child is left, or when one cannot be killed (only
- * what has ended is reaped then: never wait on a process that lives on). */
-static void kill_everything_adopted(void)
+/* Decimal text of v into out (no terminator); its length. */
+static int put_number(char *out, long v)
 {
-    char path[64], buf[4096];
-    children_path(path);
+    char digits[24];
+    int n = 0;
+    do {
+        digits[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v > 0);
+    for (int i = 0; i < n; i++)
+        out[i] = digits[n - 1 - i];
+    return n;
+}
+
+/* The state letter in /proc/<pid>/stat, or 0 when it cannot be read. */
+static char state_of(pid_t pid)
+{
+    char path[48] = "/proc/", buf[512];
+    int n = 6 + put_number(path + 6, pid);
+    memcpy(path + n, "/stat", 6);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    ssize_t got = cu_read_full(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    for (ssize_t i = got - 1; i > 0; i--)   /* after the command's last ')' */
+        if (buf[i] == ')')
+            return i + 2 < got ? buf[i + 2] : 0;
+    return 0;
+}
+
+/* Appends the children of every thread of pid to list (up to max). */
+static int add_children(pid_t pid, pid_t *list, int n, int max)
+{
+    char path[64] = "/proc/";
+    int len = 6 + put_number(path + 6, pid);
+    memcpy(path + len, "/task", 6);
+    int dir = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dir < 0)
+        return n;
+    char entries[2048];
     for (;;) {
-        int fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-            break;   /* no list of children: reap only what has ended */
-        ssize_t n = cu_read_full(fd, buf, sizeof(buf) - 1);
-        close(fd);
-        int unkillable = 0;
-        long pid = 0;
-        for (ssize_t i = 0; i <= n; i++) {
-            if (i < n && buf[i] >= '0' && buf[i] <= '9') {
-                pid = pid * 10 + (buf[i] - '0');
-            } else if (pid > 0) {
-                if (kill((pid_t)pid, SIGKILL) != 0 && errno == EPERM)
-                    unkillable = 1;
-                pid = 0;
+        long got = syscall(SYS_getdents64, dir, entries, sizeof(entries));
+        if (got <= 0)
+            break;
+        for (long off = 0; off < got;) {
+            /* struct linux_dirent64: ino (8), off (8), reclen (2), type (1), name */
+            unsigned short reclen;
+            memcpy(&reclen, entries + off + 16, sizeof(reclen));
+            const char *name = entries + off + 19;
+            off += reclen;
+            if (name[0] < '0' || name[0] > '9')
+                continue;
+            char file[96];
+            int m = 0;
+            while (name[m] && m < 20)
+                m++;
+            memcpy(file, name, (size_t)m);
+            memcpy(file + m, "/children", 10);
+            int fd = openat(dir, file, O_RDONLY | O_CLOEXEC);
+            if (fd < 0)
+                continue;
+            char buf[4096];
+            ssize_t k = cu_read_full(fd, buf, sizeof(buf) - 1);
+            close(fd);
+            long v = 0;
+            for (ssize_t i = 0; i <= k; i++) {
+                if (i < k && buf[i] >= '0' && buf[i] <= '9') {
+                    v = v * 10 + (buf[i] - '0');
+                } else if (v > 0) {
+                    if (n < max)
+                        list[n++] = (pid_t)v;
+                    v = 0;
+                }
             }
         }
-        if (unkillable)
-            break;
-        siginfo_t info;
-        if (waitid(P_ALL, 0, &info, WEXITED) != 0 && errno != EINTR)
-            return;   /* ECHILD: nothing is left */
     }
-    siginfo_t info;
+    close(dir);
+    return n;
+}
+
+/* The parent is gone and the tool runs: stop the tool and everything below
+ * it, top down (each stopped before its children are listed), then kill them all. */
+static void kill_tool_and_descendants(const struct guard *g)
+{
+    pid_t list[1024];
+    int n = 1;
+    list[0] = g->tool;
+    for (int i = 0; i < n; i++) {
+        int sent = i == 0 ? (int)syscall(SYS_pidfd_send_signal, g->pidfd, SIGSTOP, NULL, 0)
+                          : kill(list[i], SIGSTOP);
+        if (sent != 0)
+            continue;   /* gone, or not ours */
+        for (int spins = 0; spins < 100000; spins++) {
+            char s = state_of(list[i]);
+            if (s == 'T' || s == 't' || s == 'Z' || s == 'X' || s == 0)
+                break;
+            sched_yield();
+        }
+        n = add_children(list[i], list, n, (int)(sizeof(list) / sizeof(list[0])));
+    }
+    syscall(SYS_pidfd_send_signal, g->pidfd, SIGKILL, NULL, 0);
+    for (int i = 1; i < n; i++)
+        kill(list[i], SIGKILL);
+}
+
+static int guard_main(void *p)
+{
+    const struct guard *g = p;
+    /* Only the lifeline and the tool's pidfd stay open, so that every pipe
+     * the tool writes to ends when the tool does. */
+    int keep_lo = g->lifeline < g->pidfd ? g->lifeline : g->pidfd;
+    int keep_hi = g->lifeline < g->pidfd ? g->pidfd : g->lifeline;
+    if (keep_lo > 0)
+        cu_close_span(0, (unsigned int)keep_lo - 1);
+    cu_close_span((unsigned int)keep_lo + 1, (unsigned int)keep_hi - 1);
+    cu_close_span((unsigned int)keep_hi + 1, ~0U);
     for (;;) {
-        memset(&info, 0, sizeof(info));
-        if (waitid(P_ALL, 0, &info, WEXITED | WNOHANG) != 0 || info.si_pid == 0)
-            return;
-    }
-}
-
-/* End as the helper ended. */
-static void __attribute__((noreturn)) end_like(const siginfo_t *info, int lifeline, int dumped_step)
-{
-    if (info->si_code == CLD_EXITED)
-        _exit(info->si_status);
-    int sig = info->si_status;
-    if (info->si_code == CLD_DUMPED && dumped_step >= 0) {
-        struct { int32_t step, err, index; } r = { dumped_step, sig, 0 };
-        (void)cu_write_all(lifeline, &r, sizeof(r));
-    }
-    /* The same signal, without a core of this process. */
-    struct rlimit none = { 0, 0 };
-    setrlimit(RLIMIT_CORE, &none);
-    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-    struct sigaction sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = SIG_DFL;
-    sigaction(sig, &sa, NULL);
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, sig);
-    sigprocmask(SIG_UNBLOCK, &set, NULL);
-    kill(getpid(), sig);
-    _exit(128 + sig);
-}
-
-void cu_guard_helper(int lifeline, int dumped_step, void (*run)(void *), void *arg)
-{
-    struct guarded g = { .run = run, .arg = arg };
-    struct sigaction dfl;
-    memset(&dfl, 0, sizeof(dfl));
-    dfl.sa_handler = SIG_DFL;
-    /* This process must outlive its parent for a moment (a parent-death
-     * signal would kill it first), see its child end (SIGCHLD not ignored),
-     * and adopt the helper's orphans. Without that, the helper runs here. */
-    if (prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0) != 0 || prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0
-        || sigaction(SIGCHLD, &dfl, &g.chld) != 0)
-        run(arg);
-
-    char stack[32768] __attribute__((aligned(16)));
-    int pidfd = -1;
-    pid_t pid = clone(start, stack + sizeof(stack), CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD, &g, &pidfd);
-    if (pid < 0 && errno == EINVAL) {   /* kernels before 5.2: no CLONE_PIDFD */
-        pid = clone(start, stack + sizeof(stack), CLONE_VM | CLONE_VFORK | SIGCHLD, &g);
-        pidfd = pid > 0 ? (int)syscall(SYS_pidfd_open, pid, 0) : -1;
-    }
-    if (pid < 0) {
-        sigaction(SIGCHLD, &g.chld, NULL);
-        run(arg);
-    }
-
-    /* Wait for the helper's end or the parent's. Without a pidfd (kernels
-     * before 5.3) there is nothing to poll for the helper: wait for it only. */
-    while (pidfd >= 0) {
-        struct pollfd p[2] = { { .fd = lifeline, .events = 0 }, { .fd = pidfd, .events = POLLIN } };
-        if (poll(p, 2, -1) < 0) {
+        struct pollfd w[2] = { { .fd = g->lifeline, .events = 0 }, { .fd = g->pidfd, .events = POLLIN } };
+        if (poll(w, 2, -1) < 0) {
             if (errno == EINTR)
                 continue;
-            break;
+            _exit(1);
         }
-        if (p[1].revents)
-            break;   /* it ended */
-        if (p[0].revents & (POLLERR | POLLHUP | POLLNVAL)) {
-            kill(pid, SIGKILL);
-            kill_everything_adopted();
+        if (w[1].revents || ended(g->pidfd))
+            _exit(0);   /* the tool ended (the parent reaps it) */
+        if (w[0].revents & (POLLERR | POLLHUP | POLLNVAL)) {
+            kill_tool_and_descendants(g);
             _exit(1);
         }
     }
-    siginfo_t info;
-    for (;;) {
-        memset(&info, 0, sizeof(info));
-        if (waitid(P_PID, (id_t)pid, &info, WEXITED) == 0)
-            break;
-        if (errno != EINTR)
-            _exit(1);
+}
+
+void cu_guard_helper(int lifeline, void (*run)(void *), void *arg)
+{
+    struct tool_start t = { .run = run, .arg = arg };
+    char tool_stack[16384] __attribute__((aligned(16)));
+    int pidfd = -1;
+    /* Without CLONE_PIDFD (kernels before 5.2) nothing can watch the tool
+     * safely: it runs here, unguarded, as it always did. */
+    pid_t tool = clone(start_tool, tool_stack + sizeof(tool_stack),
+                       CLONE_VM | CLONE_VFORK | CLONE_PARENT | CLONE_PIDFD | SIGCHLD, &t, &pidfd);
+    if (tool < 0)
+        run(arg);
+    int32_t record[3] = { CU_GUARD_PID_STEP, tool, 0 };
+    if (cu_write_all(lifeline, record, sizeof(record)) != 0) {
+        /* The parent is gone already. */
+        syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+        _exit(1);
     }
-    end_like(&info, lifeline, dumped_step);
+    static struct guard g;
+    g.lifeline = lifeline;
+    g.pidfd = pidfd;
+    g.tool = tool;
+    if (clone(guard_main, guard_stack + sizeof(guard_stack), CLONE_VM | SIGCHLD, &g) < 0) {
+        /* No second process: this one guards, outliving its parent. */
+        prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+        guard_main(&g);
+    }
+    _exit(0);
 }

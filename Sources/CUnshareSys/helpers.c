@@ -128,10 +128,10 @@ static void run_idmapper(const void *arg, int report_fd)
         if (poll(&p, 1, 0) != 0)
             _exit(1);   /* ended (or cannot tell): name no pid */
     }
-    /* The report pipe is the lifeline: its read end is ours alone until
-     * cu_wait_helper. This CLI does not print a helper's core dump. */
+    /* The report pipe is the lifeline: its read end is the parent's alone
+     * until cu_wait_helper. */
     struct idmapper_exec x = { h, report_fd };
-    cu_guard_helper(report_fd, -1, exec_idmapper, &x);
+    cu_guard_helper(report_fd, exec_idmapper, &x);
 }
 
 static void run_bind_helper(const void *arg, int report_fd)
@@ -249,22 +249,39 @@ int cu_release_helper(struct cu_helper_handle *h)
     return rc;
 }
 
+/* One record of the report pipe: a failure goes to rep (the first one), the
+ * guard's naming of the tool's process to *tool. */
+static void take_record(const struct cu_report *r, struct cu_report *rep, pid_t *tool)
+{
+    if (r->step == CU_GUARD_PID_STEP)
+        *tool = (pid_t)r->err;
+    else if (rep->step == CU_STEP_NONE)
+        *rep = *r;
+}
+
 int cu_wait_helper(struct cu_helper_handle *h, int *status, struct cu_report *rep)
 {
     memset(rep, 0, sizeof(*rep));
-    while (waitpid(h->pid, status, 0) < 0) {
-        if (errno != EINTR)
-            return -1;
+    /* A guarded idmapper names the process that runs the tool, a child of
+     * ours (helper_guard.c): its end is the helper's. An exec failure of the
+     * tool comes before that record (the tool fails inside the vfork). */
+    struct cu_report r;
+    pid_t tool = 0;
+    if (cu_read_full(h->report_fd, &r, sizeof(r)) == (ssize_t)sizeof(r))
+        take_record(&r, rep, &tool);
+    int helper_status = 0;
+    if (cu_wait_retry(h->pid, &helper_status) < 0)
+        return -1;
+    /* Whatever the helper wrote is there now; a guard may still hold the
+     * pipe open, so read without waiting. */
+    int flags = fcntl(h->report_fd, F_GETFL);
+    if (flags >= 0 && fcntl(h->report_fd, F_SETFL, flags | O_NONBLOCK) == 0) {
+        for (int i = 0; i < 2 && read(h->report_fd, &r, sizeof(r)) == (ssize_t)sizeof(r); i++)
+            take_record(&r, rep, &tool);
     }
-    /* A helper writes at most one record before it exits. */
-    for (;;) {
-        ssize_t n = read(h->report_fd, rep, sizeof(*rep));
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n != (ssize_t)sizeof(*rep))
-            memset(rep, 0, sizeof(*rep));
-        break;
-    }
+    *status = helper_status;
+    if (tool && cu_wait_retry(tool, status) < 0)
+        return -1;
     close(h->report_fd);
     h->report_fd = -1;
     return 0;

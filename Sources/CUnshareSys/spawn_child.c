@@ -244,7 +244,7 @@ void cu_spawn_child_main(const struct cu_spawn_attr *a, int report_w, int releas
     if (a->guard_helper) {
         /* The report pipe is the lifeline: only the parent reads it. */
         struct exec_args x = { a, report_w };
-        cu_guard_helper(report_w, CU_SPAWN_STEP_HELPER_DUMPED, exec_guarded, &x);
+        cu_guard_helper(report_w, exec_guarded, &x);
     }
     int err = exec_candidates(a);
     if (a->idle_name) {

@@ -307,7 +307,7 @@ enum PodmanEnvFuzz {
         chmod(w.base + "/open", 0o777)
         mkdir(w.base + "/rootdir", 0o1777)
         chmod(w.base + "/rootdir", 0o1777)
-        FileManager.default.createFile(atPath: w.base + "/file", contents: Data())
+        _ = FileManager.default.createFile(atPath: w.base + "/file", contents: Data())
         chown(w.base + "/file", p.uid, p.gid)
         symlink("run", w.base + "/link")
         lchown(w.base + "/link", p.uid, p.gid)

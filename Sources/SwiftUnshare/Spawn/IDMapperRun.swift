@@ -7,7 +7,9 @@ import Glibc
 /// output and error captured together, so that their own message becomes the
 /// error's text and the whole run its `IDMapperReport`. Each runs under a
 /// guard (the spawn's `guard_helper`): should this process die while one
-/// hangs, the tool and whatever it started are killed.
+/// hangs, the tool and whatever it started are killed. The tool is then a
+/// second child of ours, named on the report pipe, and waited for after the
+/// spawned child.
 struct IDMapperRun {
     let plan: SpawnPlan
     let target: pid_t
@@ -77,13 +79,19 @@ struct IDMapperRun {
         // has ended, and a tool writing more than a pipe holds would wait for us.
         let output = Self.readAll(s.outputFD)
         close(s.outputFD)
-        var finished = cu_spawn_finish(&handle, &report)
-        let dumped = finished == 1 && UInt32(report.step) == CU_SPAWN_STEP_HELPER_DUMPED.rawValue
-        if dumped { finished = 0 }
+        var tool: pid_t = 0
+        let finished = cu_spawn_finish_helper(&handle, &report, &tool)
+        // The spawned child (it exits at once when the tool runs beside it), then the tool.
         var exited: Int32 = 0
         var value: Int32 = 0
-        let waited = valueOrErrno { cu_spawn_wait(handle.pidfd, handle.pid, 0, &exited, &value, nil) }
+        var dumped: Int32 = 0
+        var waited = valueOrErrno { cu_spawn_wait(handle.pidfd, handle.pid, 0, &exited, &value, &dumped) }
         if handle.pidfd >= 0 { close(handle.pidfd) }
+        if tool > 0, case .success = waited {
+            let pidfd = cu_spawn_pidfd_open(tool)  // our child, unreaped: it cannot be another process
+            waited = valueOrErrno { cu_spawn_wait(pidfd, tool, 0, &exited, &value, &dumped) }
+            if pidfd >= 0 { close(pidfd) }
+        }
         var helper = IDMapperReport(tool: s.tool, arguments: s.argv, output: output, ending: nil)
         if finished == 1 {
             helper.execError = Errno(report.err)
@@ -91,7 +99,7 @@ struct IDMapperRun {
             return .system(.idMap, plan.strategy, "waitpid failed", e)
         } else {
             helper.ending = exited != 0 ? .exited(value) : .signaled(value)
-            helper.coreDumped = dumped
+            helper.coreDumped = dumped != 0
         }
         guard let failure = helper.failure else { return nil }
         return SpawnError(.idMap, strategy: plan.strategy, failure: failure, helper: helper)
