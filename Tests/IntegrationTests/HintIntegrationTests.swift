@@ -171,15 +171,16 @@ struct HintIntegrationTests {
     }
 
     @Test
-    func overlappingRanges() {
+    func overlappingRanges() throws {
+        let o = try #require(TestAccount.tester).subuid.start  // the tester's own range, whatever the setup gave
         let r = Self.onTerminal(
-            [Harness.ours, "--map-users=0:100000:10", "--map-users=5:100005:10", "true"], as: "unshare-tester")
+            [Harness.ours, "--map-users=0:\(o):10", "--map-users=5:\(o + 5):10", "true"], as: "unshare-tester")
         #expect(
             r
                 == Outcome(
                     stdout: """
                         newuidmap: write to uid_map failed: Invalid argument
-                        \(Self.prefix)the uid map lines 0 100000 10 and 5 100005 10 overlap (outside ids 100005-100009): the kernel refuses overlapping ranges, make them disjoint
+                        \(Self.prefix)the uid map lines 0 \(o) 10 and 5 \(o + 5) 10 overlap (outside ids \(o + 5)-\(o + 9)): the kernel refuses overlapping ranges, make them disjoint
 
                         """, stderr: "", ending: .exit(1)))
     }
