@@ -2,7 +2,8 @@
 /*
  * Small async-signal-safe pieces shared by the C files whose code runs in a
  * forked or cloned child (helpers.c, podman_tools.c, podman_calls.c,
- * spawn_child.c). Private to this target: Swift does not see this header.
+ * spawn_child.c; helper_guard.c). Private to this target: Swift does not see
+ * this header.
  */
 #ifndef CU_CHILD_IO_H
 #define CU_CHILD_IO_H
@@ -30,5 +31,16 @@ void cu_default_all_signals(void);
    on to the next candidate (an EACCES is remembered in *got_eacces), 0 to
    stop and report err. */
 int cu_exec_try_next(int err, int *got_eacces);
+
+/* In a helper child that is about to exec newuidmap or newgidmap: start
+   it under a guard (helper_guard.c). `run(arg)` (which execs, or reports and
+   _exits) runs in a new process that is this one's parent's child; the
+   record {CU_GUARD_PID_STEP, its pid, 0} goes to `lifeline` (the write end
+   of a pipe whose read end only the parent holds: the report pipe), and a
+   guard process waits: should the parent go away while the tool runs, it
+   kills the tool and every process below it. This process then exits 0.
+   Where that cannot be set up, `run(arg)` runs here. Never returns. */
+#define CU_GUARD_PID_STEP 0x7047
+__attribute__((noreturn)) void cu_guard_helper(int lifeline, void (*run)(void *), void *arg);
 
 #endif

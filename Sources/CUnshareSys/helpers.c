@@ -16,7 +16,9 @@
  *  - it acts only on the release byte: EOF on the release pipe (the parent
  *    went away, or gave up) makes it _exit(1) without doing anything.
  * An idmapper (newuidmap/newgidmap) also checks the target's pidfd, just
- * before exec, so that it never names a pid that could have been recycled.
+ * before exec, so that it never names a pid that could have been recycled,
+ * and runs under a guard (helper_guard.c): killed, with whatever it started,
+ * when swift-unshare dies before it ends.
  */
 #define _GNU_SOURCE
 #include "CUnshareSys.h"
@@ -104,6 +106,20 @@ static void run_map_writer(const void *arg, int report_fd)
  * the check and newuidmap's own open of /proc/<pid>; newuidmap then also
  * checks that the process found there belongs to the calling user.
  */
+struct idmapper_exec {
+    const struct cu_idmapper *h;
+    int report_fd;
+};
+
+/* The tool itself, in the guard's child. */
+static void exec_idmapper(void *arg)
+{
+    const struct idmapper_exec *x = arg;
+    int err = exec_candidates(x->h->paths, x->h->argv, x->h->envp);
+    report(x->report_fd, x->h->step, err, 0);
+    _exit(err == ENOENT ? 127 : 126);
+}
+
 static void run_idmapper(const void *arg, int report_fd)
 {
     const struct cu_idmapper *h = arg;
@@ -112,9 +128,10 @@ static void run_idmapper(const void *arg, int report_fd)
         if (poll(&p, 1, 0) != 0)
             _exit(1);   /* ended (or cannot tell): name no pid */
     }
-    int err = exec_candidates(h->paths, h->argv, h->envp);
-    report(report_fd, h->step, err, 0);
-    _exit(err == ENOENT ? 127 : 126);
+    /* The report pipe is the lifeline: its read end is the parent's alone
+     * until cu_wait_helper. */
+    struct idmapper_exec x = { h, report_fd };
+    cu_guard_helper(report_fd, exec_idmapper, &x);
 }
 
 static void run_bind_helper(const void *arg, int report_fd)
@@ -138,10 +155,11 @@ static void close_pair(int p[2])
 /*
  * Fork a helper; in the child, wait for release and run `body`. With
  * hold_stderr, the child's stderr is the write end of a pipe whose read end
- * is out->stderr_fd (else -1). close_fd (if >= 0) is closed in the child: the
- * release end of a sibling helper, so that only the parent can release it.
+ * is out->stderr_fd (else -1). close_fd and close_fd2 (if >= 0) are closed
+ * in the child: a sibling helper's release and report ends, so that only the
+ * parent can release it and only the parent holds its lifeline.
  */
-static int spawn(pid_t target, int hold_stderr, int close_fd, struct cu_helper_handle *out,
+static int spawn(pid_t target, int hold_stderr, int close_fd, int close_fd2, struct cu_helper_handle *out,
                  void (*body)(const void *, int), const void *arg)
 {
     int release[2] = { -1, -1 }, rep[2] = { -1, -1 }, err[2] = { -1, -1 };
@@ -164,6 +182,8 @@ static int spawn(pid_t target, int hold_stderr, int close_fd, struct cu_helper_h
         close(rep[0]);
         if (close_fd >= 0)
             close(close_fd);
+        if (close_fd2 >= 0)
+            close(close_fd2);
         if (hold_stderr) {
             close(err[0]);
             if (dup2(err[1], 2) < 0)   /* dup2 clears close-on-exec on fd 2 */
@@ -187,22 +207,25 @@ static int spawn(pid_t target, int hold_stderr, int close_fd, struct cu_helper_h
 
 int cu_spawn_map_writer(const struct cu_map_writer *h, struct cu_helper_handle *out)
 {
-    return spawn(h->target, 0, -1, out, run_map_writer, h);
+    return spawn(h->target, 0, -1, -1, out, run_map_writer, h);
 }
 
 int cu_spawn_idmapper(const struct cu_idmapper *h, struct cu_helper_handle *out)
 {
-    return spawn(h->target, h->hold_stderr, h->close_fd, out, run_idmapper, h);
+    return spawn(h->target, h->hold_stderr, h->close_fd, -1, out, run_idmapper, h);
 }
 
 int cu_spawn_idmappers(struct cu_idmapper *list, size_t n, struct cu_helper_handle *out)
 {
     for (size_t i = 0; i < n; i++) {
+        int report_of_first = -1;
         if (i > 0) {
             list[i].hold_stderr = 1;
             list[i].close_fd = out[0].release_fd;
+            report_of_first = out[0].report_fd;
         }
-        if (cu_spawn_idmapper(&list[i], &out[i]) != 0)
+        if (spawn(list[i].target, list[i].hold_stderr, list[i].close_fd, report_of_first, &out[i],
+                  run_idmapper, &list[i]) != 0)
             return -1;
     }
     return 0;
@@ -210,7 +233,7 @@ int cu_spawn_idmappers(struct cu_idmapper *list, size_t n, struct cu_helper_hand
 
 int cu_spawn_bind_helper(const struct cu_bind_helper *h, struct cu_helper_handle *out)
 {
-    return spawn(h->target, 0, -1, out, run_bind_helper, h);
+    return spawn(h->target, 0, -1, -1, out, run_bind_helper, h);
 }
 
 /* In the parent (ordinary code from here on). */
@@ -226,22 +249,39 @@ int cu_release_helper(struct cu_helper_handle *h)
     return rc;
 }
 
+/* One record of the report pipe: a failure goes to rep (the first one), the
+ * guard's naming of the tool's process to *tool. */
+static void take_record(const struct cu_report *r, struct cu_report *rep, pid_t *tool)
+{
+    if (r->step == CU_GUARD_PID_STEP)
+        *tool = (pid_t)r->err;
+    else if (rep->step == CU_STEP_NONE)
+        *rep = *r;
+}
+
 int cu_wait_helper(struct cu_helper_handle *h, int *status, struct cu_report *rep)
 {
     memset(rep, 0, sizeof(*rep));
-    while (waitpid(h->pid, status, 0) < 0) {
-        if (errno != EINTR)
-            return -1;
+    /* A guarded idmapper names the process that runs the tool, a child of
+     * ours (helper_guard.c): its end is the helper's. An exec failure of the
+     * tool comes before that record (the tool fails inside the vfork). */
+    struct cu_report r;
+    pid_t tool = 0;
+    if (cu_read_full(h->report_fd, &r, sizeof(r)) == (ssize_t)sizeof(r))
+        take_record(&r, rep, &tool);
+    int helper_status = 0;
+    if (cu_wait_retry(h->pid, &helper_status) < 0)
+        return -1;
+    /* Whatever the helper wrote is there now; a guard may still hold the
+     * pipe open, so read without waiting. */
+    int flags = fcntl(h->report_fd, F_GETFL);
+    if (flags >= 0 && fcntl(h->report_fd, F_SETFL, flags | O_NONBLOCK) == 0) {
+        for (int i = 0; i < 2 && read(h->report_fd, &r, sizeof(r)) == (ssize_t)sizeof(r); i++)
+            take_record(&r, rep, &tool);
     }
-    /* A helper writes at most one record before it exits. */
-    for (;;) {
-        ssize_t n = read(h->report_fd, rep, sizeof(*rep));
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n != (ssize_t)sizeof(*rep))
-            memset(rep, 0, sizeof(*rep));
-        break;
-    }
+    *status = helper_status;
+    if (tool && cu_wait_retry(tool, status) < 0)
+        return -1;
     close(h->report_fd);
     h->report_fd = -1;
     return 0;

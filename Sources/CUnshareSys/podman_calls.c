@@ -13,6 +13,7 @@
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/statfs.h>
 #include <sys/xattr.h>
@@ -92,6 +93,15 @@ int cu_lock_file(int fd)
     int r;
     do {
         r = fcntl(fd, F_SETLKW, &lk);
+    } while (r < 0 && errno == EINTR);
+    return r;
+}
+
+int cu_flock_shared(int fd)
+{
+    int r;
+    do {
+        r = flock(fd, LOCK_SH);
     } while (r < 0 && errno == EINTR);
     return r;
 }

@@ -7,6 +7,7 @@
  */
 #define _GNU_SOURCE
 #include "spawn_child.h"
+#include "child_io.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -156,6 +157,34 @@ int cu_spawn_finish(struct cu_spawn_handle *h, struct cu_spawn_report *report)
     if (rc < 0)
         return -1;
     return got == sizeof(*report) ? 1 : 0;
+}
+
+int cu_spawn_finish_helper(struct cu_spawn_handle *h, struct cu_spawn_report *report, pid_t *tool)
+{
+    int rc = 0;
+    *tool = 0;
+    memset(report, 0, sizeof(*report));
+    for (;;) {
+        struct cu_spawn_report r;
+        ssize_t n = cu_read_full(h->report_fd, &r, sizeof(r));
+        if (n < 0) {
+            rc = -1;
+            break;
+        }
+        if (n != (ssize_t)sizeof(r))
+            break;
+        if (r.step == CU_GUARD_PID_STEP) {
+            *tool = (pid_t)r.err;
+        } else {
+            *report = r;
+            rc = 1;
+        }
+    }
+    int e = errno;
+    close(h->report_fd);
+    h->report_fd = -1;
+    errno = e;
+    return rc;
 }
 
 /* waitid(2) on the pidfd, or the pid without one; EINTR retried. */

@@ -100,6 +100,18 @@ static int exec_candidates(const struct cu_spawn_attr *a)
     return got_eacces ? EACCES : last;
 }
 
+struct exec_args {
+    const struct cu_spawn_attr *a;
+    int report_w;
+};
+
+/* The program itself, in the guard's child (guard_helper). */
+static void exec_guarded(void *arg)
+{
+    const struct exec_args *x = arg;
+    fail(x->report_w, CU_SPAWN_STEP_EXEC, exec_candidates(x->a), 0);
+}
+
 void cu_spawn_child_main(const struct cu_spawn_attr *a, int report_w, int release_r, int unshare_flags)
 {
     /* 1. Only this spawn's descriptors survive the clone (unless the caller,
@@ -229,6 +241,11 @@ void cu_spawn_child_main(const struct cu_spawn_attr *a, int report_w, int releas
         if (a->blocked_signals & (1ULL << (sig - 1)))
             sigaddset(&mask, sig);
     sigprocmask(SIG_SETMASK, &mask, NULL);
+    if (a->guard_helper) {
+        /* The report pipe is the lifeline: only the parent reads it. */
+        struct exec_args x = { a, report_w };
+        cu_guard_helper(report_w, exec_guarded, &x);
+    }
     int err = exec_candidates(a);
     if (a->idle_name) {
         /* No program: this process itself stays, named, doing nothing but

@@ -147,14 +147,18 @@ import Testing
     func podmanMode() throws {
         let p = try #require(Runner.tester.passwd)
         let t = try #require(TestAccount.tester)
-        let r = Harness.run(
-            [Harness.binDir + "/podman-unshare", "--explain", "id", "-u"], as: .tester,
-            extraEnv: ["XDG_RUNTIME_DIR": "/tmp/explain-runtime"])
+        let box = PodmanSandbox()
+        defer { box.finish() }
+        let r = box.run([Harness.binDir + "/podman-unshare", "--explain", "id", "-u"])
+        let run = box.base + "/run"
+        let graph = box.base + "/data/containers/storage"
         #expect(
             r
                 == Outcome(
                     stdout: """
-                        namespaces: join the user and mount namespaces of podman's pause process (pid in /tmp/explain-runtime/libpod/tmp/pause.pid)
+                        directories: runtime \(run), tmp dir \(run)/libpod/tmp, static dir \(graph)/libpod
+                          made when missing: \(run)/libpod (01700), \(graph)/libpod (0700)
+                        namespaces: join the user and mount namespaces of podman's pause process (pid in \(run)/libpod/tmp/pause.pid)
                           when it is not running: spawn the pause process (catatonit -P) in new ones, with the maps below, and join it
                         uid_map:
                         \(Self.row(0, p.uid, 1))
@@ -165,17 +169,20 @@ import Testing
                         maps: newuidmap and newgidmap, run for the new pause process (PID) while it waits:
                           newuidmap PID 0 \(p.uid) 1 1 \(t.subuid.start) \(t.subuid.count)
                           newgidmap PID 0 \(p.gid) 1 1 \(t.subgid.start) \(t.subgid.count)
-                          (if either fails: podman's error, exit status 1; no fallback while ranges are configured)
+                          (if either fails: podman's first-run error (no alive file yet), exit status 125; no fallback while ranges are configured)
                         setgroups: allow (left as the kernel starts it)
                         environment:
                           _CONTAINERS_USERNS_CONFIGURED=done
                           _CONTAINERS_ROOTLESS_UID=\(p.uid)
                           _CONTAINERS_ROOTLESS_GID=\(p.gid)
-                          CONTAINERS_GRAPHROOT=\(p.home)/.local/share/containers/storage
-                          CONTAINERS_RUNROOT=/tmp/explain-runtime/containers
+                          CONTAINERS_GRAPHROOT=\(graph)
+                          CONTAINERS_RUNROOT=\(run)/containers
                         program: id -u (searched on PATH)
 
                         """, stderr: "", ending: .exit(0)))
+        // Nothing was made.
+        #expect((try? FileManager.default.contentsOfDirectory(atPath: run)) == [])
+        #expect((try? FileManager.default.contentsOfDirectory(atPath: box.base + "/data")) == [])
     }
 
     @Test(.requiresRoot)

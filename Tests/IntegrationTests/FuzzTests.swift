@@ -237,3 +237,112 @@ struct FuzzTests {
         }
     }
 }
+
+// Issue 20: podman mode's environment, fuzzed. Each vector picks values for
+// XDG_RUNTIME_DIR, HOME, XDG_CONFIG_HOME and XDG_DATA_HOME (random bytes,
+// relative paths, missing, another user's, writable by all, a file, a link)
+// and runs `podman unshare true` and `podman-unshare true` in two fresh
+// worlds made alike (PodmanDirectoryCaseTests.swift): the same exit status,
+// stdout and error lines, and nothing left by ours that podman did not
+// leave. HOME is unset or empty only with XDG_DATA_HOME in the world, so no
+// run reaches the tester's own storage; TMPDIR is always the world's.
+enum PodmanEnvFuzz {
+    static let seed: UInt64 = 0x5EED_0020_0D1E_C700
+    static let vectors = 48
+    static let chunk = 8
+
+    /// "@" is the world; nil unsets the variable.
+    static let runtimeDirs: [[UInt8]?] =
+        [nil, [], [0xff, 0x01], Array(repeating: UInt8(ascii: "r"), count: 300)]
+        + [
+            "@/run", "@/run/", "rel_x", "rel", "./rel", "@/nonexistent/r", "@/rootdir", "@/open", "@/file", "@/link",
+            "/proc", "@/home/../run",
+        ].map { Array($0.utf8) }
+    static let homes: [[UInt8]?] =
+        [nil, [], [0xfe]]
+        + ["@/home", "@/home/", "relhome", "rel", "/root", "@/nonexistent", "@/file", "@/link"].map {
+            Array($0.utf8)
+        }
+    static let configHomes: [[UInt8]?] =
+        [nil, [], [0xff]]
+        + ["@/config", "relconf", "@/file", "/root", "@/nonexistent", "@/open"].map { Array($0.utf8) }
+    static let dataHomes: [[UInt8]?] =
+        [nil, [], [0xff]]
+        + ["@/data", "reldata", "@/file", "/root/x", "@/nonexistent/d", "@/open"].map {
+            Array($0.utf8)
+        }
+
+    struct Vector {
+        var env: [String: [UInt8]?]
+        var rootlessNetns: Bool
+    }
+
+    static func vector(_ index: Int) -> Vector {
+        var rng = CompatSplitMix64(seed: seed ^ (UInt64(index) &* 0xD6E8_FEB8_6659_FD93))
+        var env: [String: [UInt8]?] = [
+            "XDG_RUNTIME_DIR": rng.pick(runtimeDirs), "HOME": rng.pick(homes),
+            "XDG_CONFIG_HOME": rng.pick(configHomes), "XDG_DATA_HOME": rng.pick(dataHomes),
+        ]
+        if (env["HOME"] ?? nil)?.isEmpty ?? true { env["XDG_DATA_HOME"] = Array("@/data".utf8) }
+        return Vector(env: env, rootlessNetns: rng.chance(8))
+    }
+
+    static func show(_ v: Vector) -> String {
+        v.env.sorted(by: { $0.key < $1.key }).map { k, value in
+            guard let value else { return "\(k) unset" }
+            let text = value.count > 40 ? Array(value.prefix(12)) + Array("…(\(value.count) bytes)".utf8) : value
+            return k + "='"
+                + text.map { (0x20..<0x7f).contains($0) ? String(UnicodeScalar($0)) : String(format: "\\x%02x", $0) }
+                .joined() + "'"
+        }.joined(separator: " ") + (v.rootlessNetns ? " --rootless-netns" : "")
+    }
+
+    /// What every world holds before the run: the things the values name.
+    static func setup(_ w: PodmanWorld) {
+        let p = Runner.tester.passwd!
+        for dir in ["cwd/rel", "open", "config", "data"] {
+            mkdir(w.base + "/" + dir, 0o700)
+            chown(w.base + "/" + dir, p.uid, p.gid)
+        }
+        chmod(w.base + "/open", 0o777)
+        mkdir(w.base + "/rootdir", 0o1777)
+        chmod(w.base + "/rootdir", 0o1777)
+        _ = FileManager.default.createFile(atPath: w.base + "/file", contents: Data())
+        chown(w.base + "/file", p.uid, p.gid)
+        symlink("run", w.base + "/link")
+        lchown(w.base + "/link", p.uid, p.gid)
+    }
+}
+
+@Suite struct PodmanEnvironmentFuzzTests {
+    @Test func vectorsAreReproducibleAndKeepToTheWorld() {
+        #expect(PodmanEnvFuzz.show(PodmanEnvFuzz.vector(3)) == PodmanEnvFuzz.show(PodmanEnvFuzz.vector(3)))
+        var sawBytes = false
+        var sawUnsetHome = false
+        for i in 0..<PodmanEnvFuzz.vectors {
+            let v = PodmanEnvFuzz.vector(i)
+            let home = v.env["HOME"] ?? nil
+            if home?.isEmpty ?? true {
+                sawUnsetHome = true
+                #expect((v.env["XDG_DATA_HOME"] ?? nil) == Array("@/data".utf8))
+            }
+            sawBytes =
+                sawBytes || v.env.values.contains { $0.map { String(validating: $0, as: UTF8.self) == nil } ?? false }
+        }
+        #expect(sawBytes && sawUnsetHome)
+    }
+
+    @Test(.requiresPodman, arguments: 0..<(PodmanEnvFuzz.vectors / PodmanEnvFuzz.chunk))
+    func podmanModeLeavesWhatPodmanLeaves(_ chunk: Int) {
+        let tun = FileManager.default.isWritableFile(atPath: "/dev/net/tun")
+        for i in (chunk * PodmanEnvFuzz.chunk)..<((chunk + 1) * PodmanEnvFuzz.chunk) {
+            let v = PodmanEnvFuzz.vector(i)
+            let label = "vector \(i) (seed \(String(PodmanEnvFuzz.seed, radix: 16))): \(PodmanEnvFuzz.show(v))"
+            let args = (v.rootlessNetns && tun ? ["--rootless-netns"] : []) + ["true"]
+            let r = podmanAndOurs(setup: PodmanEnvFuzz.setup, env: v.env, args)
+            #expect(
+                r.ours.outcome == r.podman.outcome,
+                "\(label)\n--- podman:\n\(r.podman.outcome)\n--- ours:\n\(r.ours.outcome)")
+        }
+    }
+}

@@ -165,6 +165,17 @@ enum Harness {
         _ argv: [[UInt8]], as runner: Runner = .root, env: [String: String],
         cwd: String? = nil, timeout: Double = 30
     ) -> Outcome {
+        runBytes(
+            argv, as: runner,
+            environment: env.sorted(by: { $0.key < $1.key }).map { Array("\($0.key)=\($0.value)".utf8) },
+            cwd: cwd, timeout: timeout)
+    }
+
+    /// The same with the environment as raw `NAME=value` entries.
+    static func runBytes(
+        _ argv: [[UInt8]], as runner: Runner = .root, environment env: [[UInt8]],
+        cwd: String? = nil, timeout: Double = 30
+    ) -> Outcome {
         var full = argv
         if let cwd { full = ["env", "-C", cwd, "--"].map { Array($0.utf8) } + full }
         if runner != .root {
@@ -181,7 +192,7 @@ enum Harness {
         // A spawn that fails is this run's outcome (exit 127, as a shell says),
         // not a crash of the test process, which would skip every cleanup.
         let pid: pid_t
-        switch trySpawn(full, env: env, stdout: outPath, stderr: errPath) {
+        switch trySpawn(full, environment: env, stdout: outPath, stderr: errPath) {
         case .success(let p): pid = p
         case .failure(let e):
             return Outcome(
@@ -288,6 +299,16 @@ extension Harness {
         _ argv: [[UInt8]], env: [String: String], stdout: String?, stderr: String?,
         newProcessGroup: Bool = true
     ) -> Result<pid_t, SpawnFailure> {
+        trySpawn(
+            argv, environment: env.sorted(by: { $0.key < $1.key }).map { Array("\($0.key)=\($0.value)".utf8) },
+            stdout: stdout, stderr: stderr, newProcessGroup: newProcessGroup)
+    }
+
+    /// The same with the environment as raw `NAME=value` entries (values that are not UTF-8).
+    static func trySpawn(
+        _ argv: [[UInt8]], environment: [[UInt8]], stdout: String?, stderr: String?,
+        newProcessGroup: Bool = true
+    ) -> Result<pid_t, SpawnFailure> {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -313,17 +334,20 @@ extension Harness {
         var all = sigset_t()
         sigfillset(&all)
         posix_spawnattr_setsigdefault(&attr, &all)
-        let cArgs =
-            argv.map { bytes -> UnsafeMutablePointer<CChar>? in
+        /// NUL-terminated copies and a final NULL, for the C call.
+        func cStrings(_ list: [[UInt8]]) -> [UnsafeMutablePointer<CChar>?] {
+            list.map { bytes -> UnsafeMutablePointer<CChar>? in
                 let p = UnsafeMutablePointer<CChar>.allocate(capacity: bytes.count + 1)
                 for (i, b) in bytes.enumerated() { p[i] = CChar(bitPattern: b) }
                 p[bytes.count] = 0
                 return p
             } + [nil]
-        let cEnv = env.sorted(by: { $0.key < $1.key }).map { strdup("\($0.key)=\($0.value)") } + [nil]
+        }
+        let cArgs = cStrings(argv)
+        let cEnv = cStrings(environment)
         defer {
             for arg in cArgs { arg?.deallocate() }
-            for variable in cEnv { free(variable) }
+            for variable in cEnv { variable?.deallocate() }
         }
         var pid: pid_t = 0
         let rc = writingExecutable.withLock { _ in posix_spawnp(&pid, cArgs[0]!, &actions, &attr, cArgs, cEnv) }

@@ -31,7 +31,9 @@ final class PodmanSandbox {
     var pidFile: String { base + "/run/libpod/tmp/pause.pid" }
     var slirpPidFile: String { base + "/run/libpod/tmp/rootless-netns/rootless-netns-slirp4netns.pid" }
 
-    func pid(_ file: String) -> Int32? {
+    func pid(_ file: String) -> Int32? { Self.pid(file) }
+
+    static func pid(_ file: String) -> Int32? {
         (try? String(contentsOfFile: file, encoding: .utf8)).flatMap {
             Int32($0.trimmingCharacters(in: .whitespacesAndNewlines))
         }
@@ -78,6 +80,19 @@ func podmanAndOursWithoutPause(path: String, check: (PodmanSandbox) -> Void = { 
         check(box)
     }
     return outcomes
+}
+
+/// `podman unshare id`, then ours, each in a fresh sandbox with `path` as PATH:
+/// podman's first run there (no "alive" file yet). `check` looks at each
+/// sandbox after its run.
+func podmanAndOursFirstRun(path: String, check: (PodmanSandbox) -> Void = { _ in }) -> [Outcome] {
+    [[PodmanOracle.path, "unshare"], [Harness.binDir + "/podman-unshare"]].map { tool in
+        let box = PodmanSandbox()
+        defer { box.finish() }
+        let r = box.run(tool + ["id"], extra: ["PATH": path])
+        check(box)
+        return Outcome(stdout: r.stdout, stderr: untimed(r.stderr), ending: r.ending)
+    }
 }
 
 /// podman's log lines with their time stamps and helper pids made constant.
@@ -134,7 +149,11 @@ func untimed(_ s: String) -> String {
     /// its log lines and exit status 1 (time stamps and pids aside).
     @Test(
         .requiresPodman,
-        arguments: ["#!/bin/sh\necho 'newuidmap: refused by the test' >&2\nexit 1\n", "#!/bin/sh\nkill -SEGV $$\n"])
+        arguments: [
+            "#!/bin/sh\necho 'newuidmap: refused by the test' >&2\nexit 1\n", "#!/bin/sh\nkill -SEGV $$\n",
+            // a core dump (core_pattern permitting) is named as podman names it, through the helper's guard
+            "#!/bin/sh\ncd \"$(dirname \"$0\")\" && ulimit -c unlimited && kill -SEGV $$\n",
+        ])
     func failingNewuidmapIsPodmansError(script: String) throws {
         let fake = Harness.scratch("podman-fake-newuidmap")
         defer { try? FileManager.default.removeItem(atPath: fake) }
@@ -151,45 +170,59 @@ func untimed(_ s: String) -> String {
                 #"cannot set up namespace using \"\#(fake)/newuidmap\": should have setuid or have filecaps setuid: "#))
     }
 
+    /// No newuidmap on PATH: podman's words, in the later-run form (alive
+    /// there: exit 1) and the first-run form (none yet: `Error:`, exit 125).
     @Test(.requiresPodman)
     func missingNewuidmapIsPodmansError() throws {
         let bin = Harness.scratch("podman-no-newuidmap")
         defer { try? FileManager.default.removeItem(atPath: bin) }
         symlink("/usr/bin/id", bin + "/id")
-        let box = PodmanSandbox()
-        defer { box.finish() }
-        let r = box.run([podmanUnshare, "id"], extra: ["PATH": bin])
-        #expect(r.ending == .exit(1))
+        let reason =
+            #"command required for rootless mode with multiple IDs: exec: \"newuidmap\": executable file not found in $PATH"#
+        let later = podmanAndOursWithoutPause(path: bin)
+        #expect(later[1] == later[0])
+        #expect(later[1].ending == .exit(1))
         #expect(
-            untimed(r.stderr).hasSuffix(
-                #"time="T" level=error msg="invalid internal status, try resetting the pause process with \"podman system migrate\": command required for rootless mode with multiple IDs: exec: \"newuidmap\": executable file not found in $PATH""#
-                    + "\n"))
+            later[1].stderr.hasSuffix(
+                #"time="T" level=error msg="invalid internal status, try resetting the pause process with \"podman system migrate\": \#(reason)""#
+                    + "\n"), "\(later[1])")
+        let first = podmanAndOursFirstRun(path: bin)
+        #expect(first[1] == first[0])
+        #expect(first[1].ending == .exit(125))
+        #expect(first[1].stderr.hasSuffix("Error: " + reason.replacingOccurrences(of: "\\\"", with: "\"") + "\n"))
     }
 
+    /// nobody has no /etc/subuid line: podman's two lines and the single
+    /// mapping, for podman and for us (each in a runtime dir of nobody's own).
     @Test(.requiresPodman)
     func noRangesGiveTheWarningAndTheSingleMapping() {
-        let box = PodmanSandbox()
-        defer { box.finish() }
-        // nobody has no /etc/subuid line; its own sandbox (owned by the tester) is not used.
-        let run = Harness.scratch("podman-nobody")
-        defer {
-            if let pid = box.pid(run + "/libpod/tmp/pause.pid") { kill(pid, SIGKILL) }
-            try? FileManager.default.removeItem(atPath: run)
-        }
-        chown(run, getpwnam("nobody")?.pointee.pw_uid ?? 65534, getgrnam("nogroup")?.pointee.gr_gid ?? 65534)
-        chmod(run, 0o700)
-        let r = Harness.run(
-            [
-                "setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "--",
-                podmanUnshare, "cat", "/proc/self/uid_map", "/proc/self/gid_map", "/proc/self/setgroups",
-            ],
-            env: ["PATH": "/usr/bin:/bin", "HOME": "/nonexistent", "LANG": "C", "XDG_RUNTIME_DIR": run])
         let nobody = getpwnam("nobody")?.pointee.pw_uid ?? 65534
         let nogroup = getgrnam("nogroup")?.pointee.gr_gid ?? 65534
-        #expect(r.stdout == MapText.line(0, nobody, 1) + MapText.line(0, nogroup, 1) + "deny\n", "\(r)")
-        #expect(r.ending == .exit(0))
+        let outcomes = [[PodmanOracle.path, "unshare"], [podmanUnshare]].map { tool -> Outcome in
+            let run = Harness.scratch("podman-nobody")
+            defer {
+                if let pid = PodmanSandbox.pid(run + "/run/libpod/tmp/pause.pid") { kill(pid, SIGKILL) }
+                try? FileManager.default.removeItem(atPath: run)
+            }
+            for sub in ["run", "data", "config"] {
+                mkdir(run + "/" + sub, 0o700)
+                chown(run + "/" + sub, nobody, nogroup)
+            }
+            let r = Harness.run(
+                ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "--"] + tool + [
+                    "cat", "/proc/self/uid_map", "/proc/self/gid_map", "/proc/self/setgroups",
+                ],
+                env: [
+                    "PATH": "/usr/bin:/bin", "HOME": "/nonexistent", "LANG": "C", "XDG_RUNTIME_DIR": run + "/run",
+                    "XDG_DATA_HOME": run + "/data", "XDG_CONFIG_HOME": run + "/config",
+                ])
+            return Outcome(stdout: r.stdout, stderr: untimed(r.stderr), ending: r.ending)
+        }
+        #expect(outcomes[1] == outcomes[0])
+        #expect(outcomes[1].stdout == MapText.line(0, nobody, 1) + MapText.line(0, nogroup, 1) + "deny\n")
+        #expect(outcomes[1].ending == .exit(0))
         #expect(
-            untimed(r.stderr).hasSuffix(
+            outcomes[1].stderr.hasSuffix(
                 #"time="T" level=error msg="cannot find UID/GID for user nobody: no subuid ranges found for user \"nobody\" in /etc/subuid - check rootless mode in man pages.""#
                     + "\n"
                     + #"time="T" level=warning msg="Using rootless single mapping into the namespace. This might break some images. Check /etc/subuid and /etc/subgid for adding sub*ids if not using a network user""#

@@ -4,7 +4,10 @@ import Testing
 
 @testable import SwiftUnshare
 
-/// A system for podman mode's pure layers: plain values, no effects.
+/// A system for podman mode's pure layers: plain values, no effects. Its
+/// file system: `nodes` (owner and st_mode), `links`, the `files`, and every
+/// directory above any of them (root's, 0755, unless listed); `writable`
+/// directories take new entries.
 struct PodmanFakeSystem: PodmanSystemContext {
     var euid: UInt32 = 1001
     var egid: UInt32 = 1001
@@ -13,7 +16,12 @@ struct PodmanFakeSystem: PodmanSystemContext {
     ]
     var files: [String: [UInt8]] = [:]
     var env: [String: ByteString] = ["HOME": "/home/tester", "SHELL": "/bin/bash"]
-    var dirs: [ByteString: (uid: UInt32, mode: UInt32)] = [:]
+    var nodes: [ByteString: FileFacts] = [
+        "/tmp": FileFacts(uid: 0, mode: 0o41777), "/home/tester": FileFacts(uid: 1001, mode: 0o40755),
+    ]
+    var links: [ByteString: ByteString] = [:]
+    var writable: Set<ByteString> = ["/tmp", "/home/tester"]
+    var databases: [ByteString: [UInt8]] = [:]
 
     init(subuid: String = "tester:100000:65536\n", subgid: String = "tester:100000:65536\n") {
         files["/etc/subuid"] = Array(subuid.utf8)
@@ -27,7 +35,35 @@ struct PodmanFakeSystem: PodmanSystemContext {
         files[path].map { .success($0) } ?? .failure(Errno(ENOENT))
     }
     func environment(_ name: String) -> ByteString? { env[name] }
-    func ownerAndMode(of path: ByteString) -> (uid: UInt32, mode: UInt32)? { dirs[path] }
+
+    func fileFacts(_ path: ByteString, followLinks: Bool) -> Result<FileFacts, Errno> {
+        var path = GoText.cleanPath(path)
+        for _ in 0..<8 {
+            guard followLinks, let target = links[path] else { break }
+            path = target.bytes.first == UInt8(ascii: "/") ? target : GoText.joinPath(path + "/..", target)
+        }
+        if let node = nodes[path] { return .success(node) }
+        if links[path] != nil { return .success(FileFacts(uid: euid, mode: 0o120777)) }
+        if files[path.description] != nil || databases[path] != nil {
+            return .success(FileFacts(uid: euid, mode: 0o100644))
+        }
+        let under = path == "/" ? path : path + "/"
+        let all = Array(nodes.keys) + Array(links.keys) + files.keys.map { ByteString($0) } + Array(databases.keys)
+        if all.contains(where: { $0.hasPrefix(under) }) { return .success(FileFacts(uid: 0, mode: 0o40755)) }
+        return .failure(Errno(ENOENT))
+    }
+    func readLink(_ path: ByteString) -> Result<ByteString, Errno> {
+        links[GoText.cleanPath(path)].map { .success($0) } ?? .failure(Errno(EINVAL))
+    }
+    /// Listed as writable, or a directory node whose mode lets the caller write (owner or others' bit).
+    func mayCreateIn(_ directory: ByteString) -> Bool {
+        if writable.contains(directory) { return true }
+        guard let n = nodes[directory], n.isDirectory else { return false }
+        return (n.uid == euid && n.mode & 0o300 == 0o300) || n.mode & 0o003 == 0o003
+    }
+    func readDatabase(_ path: ByteString) -> Result<[UInt8], Errno> {
+        databases[path].map { .success($0) } ?? .failure(Errno(ENOENT))
+    }
 }
 
 private func conf(_ text: String) -> Result<StorageConf.Roots, Failure> {
@@ -353,14 +389,16 @@ private func env(_ p: PodmanPlan, _ name: ByteString) -> ByteString? {
                 == ["0", "1002", "1", "1", "400000", "4294967295"])
     }
 
-    /// podman's lines become the spawn's explicit ranges, in order; one that
-    /// does not fit the kernel's 32 bits is refused before anything starts.
-    @Test func podmansLinesAreTheSpawnsRanges() {
-        #expect(
-            PodmanUserNamespace.ranges([line(0, 1002, 1), line(1, 400000, 65536)])
-                == [.range(inner: 0, outer: 1002, count: 1), .range(inner: 1, outer: 400000, count: 65536)])
-        #expect(PodmanUserNamespace.ranges([line(0, 1002, 1), line(1, 400000, 4_294_967_296)]) == nil)
-        #expect(PodmanUserNamespace.ranges([line(4_294_967_296, 400000, 1)]) == nil)
+    /// podman's lines are newuidmap's words as they are: a count of 0, or
+    /// one past 32 bits, is passed on for the tool to judge.
+    @Test func podmansLinesAreTheToolsWordsAsTheyAre() {
+        let s = PodmanFakeSystem(subuid: "tester:100000:0\n", subgid: "tester:100000:4294967296\n")
+        guard case .ranges(let uid, let gid) = PodmanPlan.userNamespace(context: s).maps else {
+            Issue.record("no ranges")
+            return
+        }
+        #expect(PodmanIDMaps.arguments(uid) == ["0", "1001", "1", "1", "100000", "0"])
+        #expect(PodmanIDMaps.arguments(gid) == ["0", "1001", "1", "1", "100000", "4294967296"])
     }
 
     /// shadow's libsubid, as podman reads the files: extra fields ignored,
@@ -439,6 +477,8 @@ private func env(_ p: PodmanPlan, _ name: ByteString) -> ByteString? {
         }
         #expect(
             p.environment == [
+                PodmanEnvVar("XDG_RUNTIME_DIR", "/tmp/podman-run-1001"),
+                PodmanEnvVar("XDG_CONFIG_HOME", ""),  // no ~/.config
                 PodmanEnvVar("_CONTAINERS_USERNS_CONFIGURED", "done"),
                 PodmanEnvVar("_CONTAINERS_ROOTLESS_UID", "1001"),
                 PodmanEnvVar("_CONTAINERS_ROOTLESS_GID", "1001"),
@@ -450,14 +490,14 @@ private func env(_ p: PodmanPlan, _ name: ByteString) -> ByteString? {
 
     @Test func xdgDirectoriesAndRunUser() {
         var s = PodmanFakeSystem()
-        s.dirs["/run/user/1001"] = (1001, 0o40700)
+        s.nodes["/run/user/1001"] = FileFacts(uid: 1001, mode: 0o40700)
         guard case .success(let p) = podmanPlan(s) else {
             Issue.record("no plan")
             return
         }
         #expect(env(p, "CONTAINERS_RUNROOT") == "/run/user/1001/containers")
 
-        s.dirs["/run/user/1001"] = (0, 0o40755)  // not ours
+        s.nodes["/run/user/1001"] = FileFacts(uid: 0, mode: 0o40755)  // not ours
         guard case .success(let p2) = podmanPlan(s) else {
             Issue.record("no plan")
             return
@@ -465,12 +505,14 @@ private func env(_ p: PodmanPlan, _ name: ByteString) -> ByteString? {
         #expect(env(p2, "CONTAINERS_RUNROOT") == "/tmp/podman-run-1001/containers")
 
         s.env["XDG_RUNTIME_DIR"] = "/xdg/run/"
+        s.nodes["/xdg/run"] = FileFacts(uid: 1001, mode: 0o40700)
         s.env["XDG_DATA_HOME"] = "/xdg/data"
         guard case .success(let p3) = podmanPlan(s) else {
             Issue.record("no plan")
             return
         }
         #expect(env(p3, "CONTAINERS_RUNROOT") == "/xdg/run/containers")
+        #expect(env(p3, "XDG_RUNTIME_DIR") == nil)  // the command keeps its own
         #expect(env(p3, "CONTAINERS_GRAPHROOT") == "/xdg/data/containers/storage")
 
         s.env["HOME"] = nil  // the passwd entry's home
@@ -560,7 +602,7 @@ private func env(_ p: PodmanPlan, _ name: ByteString) -> ByteString? {
 
     @Test func pausePidFileAndRootlessNetnsPaths() {
         #expect(
-            PodmanStorage.rootlessNetnsName(graphroot: "/home/unshare-tester/.local/share/containers/storage")
+            PodmanStorage.rootlessNetnsName(staticDir: "/home/unshare-tester/.local/share/containers/storage/libpod")
                 == "rootless-netns-71926a05ba3e1249e0e8")
         guard case .success(let p) = podmanPlan(PodmanFakeSystem(), rootlessNetns: true) else {
             Issue.record("no plan")
@@ -571,7 +613,7 @@ private func env(_ p: PodmanPlan, _ name: ByteString) -> ByteString? {
             return
         }
         #expect(pidFile == "/tmp/podman-run-1001/libpod/tmp/pause.pid")
-        let name = PodmanStorage.rootlessNetnsName(graphroot: "/home/tester/.local/share/containers/storage")
+        let name = PodmanStorage.rootlessNetnsName(staticDir: "/home/tester/.local/share/containers/storage/libpod")
         #expect(p.rootlessNetns?.path == "/tmp/podman-run-1001/netns/" + name)
         #expect(p.rootlessNetns?.lockFile == "/tmp/podman-run-1001/libpod/tmp/rootless-netns.lock")
         #expect(p.rootlessNetns?.dir == "/tmp/podman-run-1001/libpod/tmp/rootless-netns")

@@ -15,7 +15,12 @@ final class NSSFakeSystem: PodmanSystemContext, ForwardingContext {
         if let nsswitch { base.files["/etc/nsswitch.conf"] = Array(nsswitch.utf8) }
     }
 
-    func ownerAndMode(of path: ByteString) -> (uid: UInt32, mode: UInt32)? { base.ownerAndMode(of: path) }
+    func fileFacts(_ path: ByteString, followLinks: Bool) -> Result<FileFacts, Errno> {
+        base.fileFacts(path, followLinks: followLinks)
+    }
+    func readLink(_ path: ByteString) -> Result<ByteString, Errno> { base.readLink(path) }
+    func mayCreateIn(_ directory: ByteString) -> Bool { base.mayCreateIn(directory) }
+    func readDatabase(_ path: ByteString) -> Result<[UInt8], Errno> { base.readDatabase(path) }
     func libsubidRanges(owner: ByteString, users: Bool) -> SubordinateIDs.LibsubidAnswer {
         let key = "\(owner) \(users ? "uid" : "gid")"
         asked.append(key)

@@ -48,6 +48,8 @@ int cu_bind_new_netns(const char *_Nonnull path);
 int cu_become_root(void);
 /* A POSIX write lock on the whole file, waiting for it (F_SETLKW). */
 int cu_lock_file(int fd);
+/* flock(LOCK_SH), waiting for it: bbolt's lock for a reader of its database. */
+int cu_flock_shared(int fd);
 /* renameat2(RENAME_NOREPLACE). */
 int cu_rename_noreplace(const char *_Nonnull from, const char *_Nonnull to);
 /* getxattr(path, "security.capability"). */

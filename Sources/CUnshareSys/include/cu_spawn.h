@@ -79,6 +79,12 @@ struct cu_spawn_attr {
     int keep_fds;
     int no_sh_retry;
     const char *_Nullable idle_name;
+    /* 1: the program is newuidmap or newgidmap, run under a guard
+       (helper_guard.c): when the caller dies before it ends, it is killed
+       with everything it started. The program then runs in a second child
+       of the caller, named by the child's report (cu_spawn_finish_helper);
+       the child itself exits 0 at once. */
+    int guard_helper;
 };
 
 /* A started child, in the parent. */
@@ -98,6 +104,13 @@ int cu_spawn_release(struct cu_spawn_handle *_Nonnull h, int go);
    -1 on a read error. Closes the report pipe. */
 int cu_spawn_finish(struct cu_spawn_handle *_Nonnull h,
                     struct cu_spawn_report *_Nonnull report);
+
+/* cu_spawn_finish for a guard_helper child: reads the report pipe to its
+   end; *tool is the pid of the process that runs the program (0 when the
+   child ran it itself). 1 with *report filled when a step failed, 0 when
+   none did, -1 on a read error. Closes the report pipe. */
+int cu_spawn_finish_helper(struct cu_spawn_handle *_Nonnull h, struct cu_spawn_report *_Nonnull report,
+                           pid_t *_Nonnull tool);
 
 /* waitid(2) on a pidfd (or the pid, when pidfd < 0), reaping the child.
    1: ended, *exited is 1 for an exit (value: status) or 0 for a signal (value:

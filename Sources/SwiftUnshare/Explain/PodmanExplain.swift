@@ -2,7 +2,7 @@
 /// --explain in podman mode: what a PodmanPlan would do, read from the plan.
 public enum PodmanExplain {
     public static func render(_ plan: PodmanPlan) -> ByteString {
-        var out: [String] = []
+        var out = directories(plan.directories)
         switch plan.namespaces {
         case .pause(let pidFile, let create):
             out.append(
@@ -11,7 +11,7 @@ public enum PodmanExplain {
             out.append(
                 "  when it is not running: spawn the pause process (catatonit -P) in new ones, with the maps below, and join it"
             )
-            out += maps(create.maps)
+            out += maps(create.maps, firstRun: create.firstRun)
             for line in create.messages {
                 out.append("log (when made): level=\(line.level.rawValue) msg=\(GoText.quote(line.message))")
             }
@@ -30,7 +30,22 @@ public enum PodmanExplain {
         return ByteString(out.joined(separator: "\n") + "\n")
     }
 
-    static func maps(_ maps: PodmanMaps) -> [String] {
+    /// podman's directories as its rules chose them, and what is made.
+    static func directories(_ d: PodmanDirectories) -> [String] {
+        var out = [
+            "directories: runtime \(Explain.quoted(d.runtimeDir)), tmp dir \(Explain.quoted(d.tmpDir)), static dir \(Explain.quoted(d.staticDir))"
+        ]
+        if let db = d.database {
+            out.append("  tmp dir, static dir and storage roots as recorded in \(Explain.quoted(db))")
+        }
+        var made = ["\(Explain.quoted(d.libpodDir)) (01700)", "\(Explain.quoted(d.staticDir)) (0700)"]
+        if d.makeRuntimeDir { made.insert("\(Explain.quoted(d.runtimeDir)) (0700)", at: 0) }
+        out.append("  made when missing: " + made.joined(separator: ", "))
+        out += d.messages.map { "log: level=\($0.level.rawValue) msg=\(GoText.quote($0.message))" }
+        return out
+    }
+
+    static func maps(_ maps: PodmanMaps, firstRun: Bool) -> [String] {
         func layout(_ lines: [PodmanIDMaps.Line]) -> String {
             let ranges = lines.map {
                 IDRange(
@@ -49,7 +64,10 @@ public enum PodmanExplain {
                 out.append(
                     "  " + Explain.commandLine([ByteString(tool), "PID"] + PodmanIDMaps.arguments(lines)).description)
             }
-            out.append("  (if either fails: podman's error, exit status 1; no fallback while ranges are configured)")
+            out.append(
+                firstRun
+                    ? "  (if either fails: podman's first-run error (no alive file yet), exit status 125; no fallback while ranges are configured)"
+                    : "  (if either fails: podman's error, exit status 1; no fallback while ranges are configured)")
             out.append("setgroups: allow (left as the kernel starts it)")
             return out
         case .single(let uid, let gid):

@@ -116,7 +116,9 @@ enum PauseProcess {
     /// join: its own once its pid file is written; when another call wrote
     /// the pid file first, the winner's (this one is killed), so that every
     /// call shares one pair of namespaces.
-    static func publish(_ pause: UnsharedProcess, pidFile: ByteString) -> Result<(user: Int32, mnt: Int32), Failure> {
+    static func publish(
+        _ pause: UnsharedProcess, pidFile: ByteString, namespace: PodmanUserNamespace
+    ) -> Result<(user: Int32, mnt: Int32), Failure> {
         for _ in 0..<2 {
             switch writePidFile(pidFile, pid: pause.pid) {
             case .success(true):
@@ -135,14 +137,11 @@ enum PauseProcess {
             case .failure(let e):
                 end(pause)
                 return .failure(
-                    .podmanLogged([
-                        PodmanUserNamespace.internalStatus(
-                            "setting up the process: open \(pidFile): \(GoText.errnoText(e.rawValue))")
-                    ]))
+                    namespace.setupFailure("setting up the process: open \(pidFile): \(GoText.errnoText(e.rawValue))"))
             }
         }
         end(pause)
-        return .failure(.podmanLogged([PodmanUserNamespace.internalStatus("cannot start the pause process")]))
+        return .failure(namespace.setupFailure("cannot start the pause process"))
     }
 
     /// Kills and reaps a pause process that is not to be used.

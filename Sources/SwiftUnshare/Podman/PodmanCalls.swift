@@ -16,6 +16,10 @@ extension Sys {
         nothingOrErrno { path.withCString { Glibc.mkdir($0, mode) } }
     }
 
+    static func chmod(_ path: ByteString, _ mode: mode_t) -> Result<Void, Errno> {
+        nothingOrErrno { path.withCString { Glibc.chmod($0, mode) } }
+    }
+
     static func unlink(_ path: ByteString) -> Result<Void, Errno> {
         nothingOrErrno { path.withCString { Glibc.unlink($0) } }
     }
@@ -71,6 +75,13 @@ extension Sys {
         var data = [UInt8](repeating: 0, count: 24)
         let n = path.withCString { p in data.withUnsafeMutableBytes { cu_file_capability(p, $0.baseAddress!, 24) } }
         return n > 0 ? Array(data.prefix(n)) : []
+    }
+
+    /// The signals (1 to 64) the calling thread has blocked; glibc's own two are never among them.
+    static func blockedSignals() -> Set<Int32> {
+        var mask = sigset_t()
+        guard sigprocmask(SIG_BLOCK, nil, &mask) == 0 else { return [] }
+        return Set((1...64).filter { $0 != 32 && $0 != 33 && sigismember(&mask, $0) == 1 })
     }
 
     static func getcwd() -> ByteString? {

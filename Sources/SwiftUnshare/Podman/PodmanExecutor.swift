@@ -3,26 +3,60 @@ import CUnshareSys
 import Glibc
 
 /// Carries out a PodmanPlan, in podman 4.3.1's order. This process (single
-/// threaded) joins the user and mount namespaces of podman's pause process,
+/// threaded) first makes the directories podman makes (docs/podman-unshare.md,
+/// steps 1, 2 and 6), then joins the user and mount namespaces of podman's pause process,
 /// or, when none runs, spawns the pause process in new namespaces through
 /// the library's API and joins that; with --rootless-netns it then joins (or
 /// makes) podman's rootless network namespace. Only then is the command
 /// spawned, through the same API; this process forwards SIGHUP, SIGINT and
 /// SIGTERM to it and ends as podman does: the command's exit status, 255 when
-/// a signal killed it. The command gets SIGKILL if this process dies.
+/// a signal killed it. The command gets SIGKILL if this process dies, and
+/// the signal mask podman would leave it.
 struct PodmanExecutor {
     let plan: PodmanPlan
 
+    /// The signals podman 4.3.1 unblocks for itself (Go's runtime and its own
+    /// handlers): its command keeps blocked only the other inherited ones
+    /// (docs/podman-unshare.md).
+    static let podmanHandledSignals: Set<Int32> = [1, 2, 3, 4, 5, 6, 7, 8, 11, 15, 16, 17, 23, 27, 31, 34]
+
     func run() -> Never {
+        let inheritedMask = Sys.blockedSignals()
         // An inherited SIG_IGN would have the kernel reap our children
         // (newuidmap, the command) before we could wait for them.
         _ = Sys.defaultSignal(SIGCHLD)
+        PodmanLog.emit(plan.directories.messages)
+        if case .failure(let e) = Self.makeDirectories(plan.directories) { Self.die(e) }
         let cwd = Sys.getcwd() ?? "/"
         if case .pause(let pidFile, let create) = plan.namespaces {
             if case .failure(let e) = enterPodmansNamespaces(pidFile: pidFile, create: create, cwd: cwd) { Self.die(e) }
         }
         if let netns = plan.rootlessNetns, case .failure(let e) = RootlessNetns.enter(netns) { Self.die(e) }
-        runCommand()
+        runCommand(blocked: inheritedMask.subtracting(Self.podmanHandledSignals))
+    }
+
+    /// What podman makes before anything else: the runtime directory when it
+    /// chose one missing, `<runtime>/libpod` (mode 01700, or changed to it),
+    /// and the static dir. The plan already judged each; a failure here is a
+    /// race, told in the same words.
+    static func makeDirectories(_ d: PodmanDirectories) -> Result<Void, Failure> {
+        func logged(_ text: ByteString) -> Failure { .podmanLogged([PodmanLogLine(.error, text)]) }
+        if d.makeRuntimeDir, case .failure(let e) = PodmanIO.mkdirAllNaming(d.runtimeDir, mode: 0o700) {
+            return .failure(logged(e.text))
+        }
+        switch Sys.mkdir(d.libpodDir, 0o1700) {
+        case .success: break
+        case .failure(let e) where e.rawValue == EEXIST:
+            if case .failure(let e) = Sys.chmod(d.libpodDir, 0o1700) {
+                return .failure(logged("set sticky bit on: chmod \(d.libpodDir): \(GoText.errnoText(e.rawValue))"))
+            }
+        case .failure(let e):
+            return .failure(logged("mkdir \(d.libpodDir): \(GoText.errnoText(e.rawValue))"))
+        }
+        if case .failure(let e) = PodmanIO.mkdirAllNaming(d.staticDir, mode: 0o700) {
+            return .failure(Failure.podman("creating runtime static files directory: \(e.text)"))
+        }
+        return .success(())
     }
 
     /// Joins the pause process, or starts one (or finds another call's) and joins that.
@@ -32,8 +66,8 @@ struct PodmanExecutor {
     ) -> Result<Void, Failure> {
         if let fds = PauseProcess.find(pidFile: pidFile) { return PauseProcess.join(fds, cwd: cwd) }
         let tmpDir = GoText.cleanPath(pidFile + "/..")
-        if case .failure(let e) = PodmanIO.mkdirAll(tmpDir, mode: 0o700) {
-            return .failure(Failure.podman("mkdir \(tmpDir): \(GoText.errnoText(e.rawValue))"))
+        if case .failure(let e) = PodmanIO.mkdirAllNaming(tmpDir, mode: 0o700) {
+            return .failure(Failure.podman("creating tmpdir: \(e.text)"))
         }
         let devnull: Int32
         switch Sys.open("/dev/null", O_RDWR | O_CLOEXEC) {
@@ -42,13 +76,14 @@ struct PodmanExecutor {
         }
         defer { Sys.close(devnull) }
         return create.startPause(devnull: devnull)
-            .flatMap { PauseProcess.publish($0, pidFile: pidFile) }
+            .flatMap { PauseProcess.publish($0, pidFile: pidFile, namespace: create) }
             .flatMap { PauseProcess.join($0, cwd: cwd) }
     }
 
     /// exec.Command(...).Run(), as podman's unshare calls it: a spawn with no
-    /// namespaces, default signals, an empty mask and SIGKILL on our death.
-    private func runCommand() -> Never {
+    /// namespaces, default signals, the mask podman leaves (`blocked`) and
+    /// SIGKILL on our death.
+    private func runCommand(blocked: Set<Int32>) -> Never {
         let pathVar = getenv("PATH").map { ByteString(cString: $0) }
         let program: ByteString
         switch GoExec.lookPath(plan.command[0], path: pathVar, isExecutableFile: GoExec.isExecutableFile) {
@@ -66,6 +101,7 @@ struct PodmanExecutor {
         // keeps what is not close-on-exec; with one thread, nothing else can leak.
         command._keepInheritedDescriptors = true
         command._noShellRetry = true  // Go's exec: no /bin/sh for a file without #!
+        command.blockedSignals = blocked
 
         // Forwarded signals are blocked from here until the target is known:
         // one that comes meanwhile waits, and is then sent to the command.

@@ -13,12 +13,18 @@ public struct PodmanOutput: Equatable, Sendable {
     public var log: [PodmanLogLine]
     /// Text printed on stdout before anything else.
     public var stdout: ByteString
+    /// Plain text printed on stderr after the log lines (podman's own fmt.Fprintln errors).
+    public var stderr: ByteString
 
-    public init(_ message: ByteString?, seeHelp: Bool = false, log: [PodmanLogLine] = [], stdout: ByteString = "") {
+    public init(
+        _ message: ByteString?, seeHelp: Bool = false, log: [PodmanLogLine] = [], stdout: ByteString = "",
+        stderr: ByteString = ""
+    ) {
         self.message = message
         self.seeHelp = seeHelp
         self.log = log
         self.stdout = stdout
+        self.stderr = stderr
     }
 }
 
@@ -26,9 +32,18 @@ extension Failure {
     /// One of podman's own failures: `Error: <message>`, exit status 125 unless told otherwise.
     public static func podman(
         _ message: ByteString?, exitCode: Int32 = 125, seeHelp: Bool = false,
-        log: [PodmanLogLine] = [], stdout: ByteString = ""
+        log: [PodmanLogLine] = [], stdout: ByteString = "", stderr: ByteString = ""
     ) -> Failure {
-        Failure(.podman(PodmanOutput(message, seeHelp: seeHelp, log: log, stdout: stdout)), exitCode: exitCode)
+        Failure(
+            .podman(PodmanOutput(message, seeHelp: seeHelp, log: log, stdout: stdout, stderr: stderr)),
+            exitCode: exitCode)
+    }
+
+    /// The same failure with `lines` logged before its own output.
+    func podmanLogging(before lines: [PodmanLogLine]) -> Failure {
+        guard !lines.isEmpty, var output = podmanOutput else { return self }
+        output.log = lines + output.log
+        return Failure(.podman(output), exitCode: exitCode)
     }
 
     /// A failure podman logs with logrus and ends with exit status 1.

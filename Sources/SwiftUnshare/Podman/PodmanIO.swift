@@ -28,16 +28,33 @@ enum PodmanIO {
 
     /// os.MkdirAll: every missing directory of `path` with `mode`.
     static func mkdirAll(_ path: ByteString, mode: mode_t) -> Result<Void, Errno> {
+        mkdirAllNaming(path, mode: mode).mapError { $0.errno }
+    }
+
+    /// A directory os.MkdirAll could not make (or the file in its way), with why.
+    struct MkdirFailure: Error {
+        var path: ByteString
+        var errno: Errno
+        var text: ByteString { "mkdir \(path): \(GoText.errnoText(errno.rawValue))" }
+    }
+
+    /// os.MkdirAll, its error naming the directory that failed, as Go's does.
+    static func mkdirAllNaming(_ path: ByteString, mode: mode_t) -> Result<Void, MkdirFailure> {
         if case .success(let st) = Sys.stat(path) {
-            return st.st_mode & S_IFMT == S_IFDIR ? .success(()) : .failure(Errno(ENOTDIR))
+            return st.st_mode & S_IFMT == S_IFDIR
+                ? .success(()) : .failure(MkdirFailure(path: path, errno: Errno(ENOTDIR)))
         }
         let parent = GoText.cleanPath(path + "/..")
         if parent != path && parent != "/" && parent != "." {
-            if case .failure(let e) = mkdirAll(parent, mode: mode) { return .failure(e) }
+            if case .failure(let e) = mkdirAllNaming(parent, mode: mode) { return .failure(e) }
         }
         switch Sys.mkdir(path, mode) {
-        case .failure(let e) where e.rawValue != EEXIST: return .failure(e)
-        default: return .success(())
+        case .failure(let e):
+            if case .success(let st) = Sys.stat(path, followLinks: false), st.st_mode & S_IFMT == S_IFDIR {
+                return .success(())
+            }
+            return .failure(MkdirFailure(path: path, errno: e))
+        case .success: return .success(())
         }
     }
 

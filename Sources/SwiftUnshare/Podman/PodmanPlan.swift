@@ -37,6 +37,8 @@ public struct PodmanUserNamespace: Equatable, Sendable {
     public var messages: [PodmanLogLine]
     /// Configurations podman refuses (a range holding the caller's own uid, gid).
     public var refusals: [ByteString?] = [nil, nil]
+    /// podman's first run (no `alive` file yet): a failure is an `Error:` line, exit status 125.
+    public var firstRun = false
 }
 
 /// Everything podman-unshare will do, decided before anything is done.
@@ -57,8 +59,8 @@ public struct PodmanPlan: Equatable, Sendable {
     public var environment: [PodmanEnvVar]
     /// The program and its arguments, never empty.
     public var command: [ByteString]
-    /// podman's runtime directory (made if missing).
-    public var runtimeDir: ByteString
+    /// podman's directories (docs/podman-unshare.md, steps 1 to 8), chosen as podman chooses them.
+    public var directories: PodmanDirectories
 
     public static let singleMappingWarning: ByteString =
         "Using rootless single mapping into the namespace. This might break some images. Check /etc/subuid and /etc/subgid for adding sub*ids if not using a network user"
@@ -83,11 +85,11 @@ extension PodmanPlan {
             if let t = gidText ?? uidText, case .success(let v) = NumberParsing.unsigned32(t) { rootlessGID = v }
         }
 
-        // storage.conf is read before the command line's own checks, as podman reads it first.
-        let storage: PodmanStorage.Locations
-        switch PodmanStorage.locations(context: context, rootlessUID: rootlessUID) {
+        // podman's directories come before the command line's own checks, as podman decides them first.
+        let directories: PodmanDirectories
+        switch PodmanDirectories.decide(context: context, rootlessUID: rootlessUID, nested: nested) {
         case .failure(let e): return .failure(e)
-        case .success(let l): storage = l
+        case .success(let d): directories = d
         }
 
         var command = o.command
@@ -97,24 +99,26 @@ extension PodmanPlan {
             }
             command = [shell]
         }
-        let environment = [
-            PodmanEnvVar("_CONTAINERS_USERNS_CONFIGURED", "done"),
-            PodmanEnvVar("_CONTAINERS_ROOTLESS_UID", "\(rootlessUID)"),
-            PodmanEnvVar("_CONTAINERS_ROOTLESS_GID", "\(rootlessGID)"),
-            PodmanEnvVar("CONTAINERS_GRAPHROOT", storage.graphroot),
-            PodmanEnvVar("CONTAINERS_RUNROOT", storage.runroot),
-        ]
-        let tmpDir = GoText.joinPath(storage.runtimeDir, "libpod/tmp")
-        let namespaces: Namespaces =
-            nested
-            ? .nested
-            : .pause(pidFile: GoText.joinPath(tmpDir, "pause.pid"), create: userNamespace(context: context))
+        let environment =
+            directories.exports + [
+                PodmanEnvVar("_CONTAINERS_USERNS_CONFIGURED", "done"),
+                PodmanEnvVar("_CONTAINERS_ROOTLESS_UID", "\(rootlessUID)"),
+                PodmanEnvVar("_CONTAINERS_ROOTLESS_GID", "\(rootlessGID)"),
+                PodmanEnvVar("CONTAINERS_GRAPHROOT", directories.graphroot),
+                PodmanEnvVar("CONTAINERS_RUNROOT", directories.runroot),
+            ]
+        var create = userNamespace(context: context)
+        create.firstRun = directories.firstRun
+        let namespaces: Namespaces = nested ? .nested : .pause(pidFile: directories.pidFile, create: create)
         let netns =
-            o.rootlessNetns ? RootlessNetnsPlan(runtimeDir: storage.runtimeDir, graphroot: storage.graphroot) : nil
+            o.rootlessNetns
+            ? RootlessNetnsPlan(
+                runtimeDir: directories.runtimeDir, tmpDir: directories.tmpDir, staticDir: directories.staticDir)
+            : nil
         return .success(
             PodmanPlan(
                 namespaces: namespaces, rootlessNetns: netns, environment: environment,
-                command: command, runtimeDir: storage.runtimeDir))
+                command: command, directories: directories))
     }
 
     /// The caller's ranges in /etc/subuid and /etc/subgid, laid out; or, when

@@ -46,6 +46,7 @@ public enum PodmanUnshare {
         if let output = error.podmanOutput {
             if !output.stdout.isEmpty { PodmanIO.write(1, output.stdout) }
             PodmanLog.emit(output.log)
+            if !output.stderr.isEmpty { PodmanIO.write(2, output.stderr) }
         }
         PodmanIO.write(2, error.podmanRendered(command: command))
     }

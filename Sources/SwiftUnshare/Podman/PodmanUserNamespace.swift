@@ -6,15 +6,22 @@ import Glibc
 /// podman 4.3.1 does, through the library's spawn API: the pause process is
 /// spawned in new user and mount namespaces with podman's maps, and this
 /// process then joins it. newuidmap and newgidmap write the subordinate
-/// ranges (their output is logged when they fail, and podman then stops with
-/// exit status 1: it never falls back while ranges are configured); with no
-/// ranges, the single mapping with setgroups `deny`.
+/// ranges, given every line as podman gives it (their output is logged when
+/// they fail, and podman then stops: it never falls back while ranges are
+/// configured); with no ranges, the single mapping with setgroups `deny`.
 extension PodmanUserNamespace {
     /// podman's wrapping of a failure to set up the namespace.
     static func internalStatus(_ reason: ByteString) -> PodmanLogLine {
         PodmanLogLine(
             .error, "invalid internal status, try resetting the pause process with \"podman system migrate\": \(reason)"
         )
+    }
+
+    /// A failure to set up the namespace as podman reports it: on its first
+    /// run (no `alive` file) `lines` logged, then `Error: <reason>`, exit
+    /// status 125; later, `lines` and the internal-status line, exit status 1.
+    func setupFailure(_ reason: ByteString, logged lines: [PodmanLogLine] = []) -> Failure {
+        firstRun ? .podman(reason, log: lines) : .podmanLogged(lines + [Self.internalStatus(reason)])
     }
 
     /// One tool to run: its path, or why it cannot run.
@@ -38,15 +45,17 @@ extension PodmanUserNamespace {
             tools = findTools()
             // podman stops at the first tool it cannot run; the ones before it run.
             runnable = tools.prefix(while: { $0.problem == nil }).count
-            if runnable == 0 { return .failure(.podmanLogged([Self.internalStatus(tools[0].problem ?? "")])) }
-            guard let uid = Self.ranges(uidLines), let gid = Self.ranges(gidLines) else {
-                return .failure(
-                    .podmanLogged([Self.internalStatus("cannot set up namespace: a map line over 32 bits")]))
-            }
+            if runnable == 0 { return .failure(setupFailure(tools[0].problem ?? "")) }
             // The library runs both tools at once; with newgidmap unusable,
-            // only newuidmap runs, as in podman's own order.
-            command.idMapping = IDMapping(userRanges: uid, groupRanges: runnable > 1 ? gid : [])
+            // only newuidmap runs, as in podman's own order. The mapping only
+            // picks the strategy and the tools: their words are podman's lines.
+            let single = { (lines: [PodmanIDMaps.Line]) in
+                [IDRangeSource.range(inner: 0, outer: UInt32(clamping: lines.first?.outer ?? 0), count: 1)]
+            }
+            command.idMapping = IDMapping(
+                userRanges: single(uidLines), groupRanges: runnable > 1 ? single(gidLines) : [])
             command._idMapperPaths = tools.prefix(runnable).compactMap(\.path)
+            command._idMapperArguments = [PodmanIDMaps.arguments(uidLines), PodmanIDMaps.arguments(gidLines)]
         }
         let pause: UnsharedProcess
         do {
@@ -56,7 +65,7 @@ extension PodmanUserNamespace {
         }
         if runnable == 1, let problem = tools[1].problem {
             PauseProcess.end(pause)
-            return .failure(.podmanLogged([Self.internalStatus(problem)]))
+            return .failure(setupFailure(problem))
         }
         return .success(pause)
     }
@@ -81,18 +90,6 @@ extension PodmanUserNamespace {
         return tools
     }
 
-    /// podman's lines as explicit ranges, or nil when one does not fit the kernel's 32 bits.
-    static func ranges(_ lines: [PodmanIDMaps.Line]) -> [IDRangeSource]? {
-        var result: [IDRangeSource] = []
-        for l in lines {
-            guard let inner = UInt32(exactly: l.inner), let outer = UInt32(exactly: l.outer),
-                let count = UInt32(exactly: l.count)
-            else { return nil }
-            result.append(.range(inner: inner, outer: outer, count: count))
-        }
-        return result
-    }
-
     /// A spawn that failed, in podman's words.
     private func failure(_ e: SpawnError, tools: [Tool]) -> Failure {
         if let report = e.helper, let tool = tools.first(where: { $0.name == report.tool }) {
@@ -100,9 +97,9 @@ extension PodmanUserNamespace {
         }
         if e.stage == .clone {
             PodmanIO.write(2, "cannot clone: \(e.errno ?? Errno(0))\n")
-            return .podmanLogged([Self.internalStatus("cannot re-exec process")])
+            return setupFailure("cannot re-exec process")
         }
-        return .podmanLogged([Self.internalStatus(e.failure.podmanText(errnoText: GoText.errnoText))])
+        return setupFailure(e.failure.podmanText(errnoText: GoText.errnoText))
     }
 
     /// podman's two log lines for a tool that failed.
@@ -129,7 +126,6 @@ extension PodmanUserNamespace {
         case .exited(let code)?: cause = GoExec.stateText(code << 8)
         case .signaled(let signal)?: cause = GoExec.stateText(signal | (report.coreDumped ? 0x80 : 0))
         }
-        lines.append(Self.internalStatus(reason + ": " + cause))
-        return .podmanLogged(lines)
+        return setupFailure(reason + ": " + cause, logged: lines)
     }
 }

@@ -5,12 +5,18 @@ import Glibc
 /// Unprivileged ranges: newuidmap and newgidmap, both at once, named the
 /// child's pid (ours and unreaped, so it cannot be reused), their standard
 /// output and error captured together, so that their own message becomes the
-/// error's text and the whole run its `IDMapperReport`.
+/// error's text and the whole run its `IDMapperReport`. Each runs under a
+/// guard (the spawn's `guard_helper`): should this process die while one
+/// hangs, the tool and whatever it started are killed. The tool is then a
+/// second child of ours, named on the report pipe, and waited for after the
+/// spawned child.
 struct IDMapperRun {
     let plan: SpawnPlan
     let target: pid_t
     /// The tools' paths, when the caller looked them up itself (podman mode).
     var paths: [ByteString]?
+    /// The words after the pid, verbatim, when the caller gave them (podman mode).
+    var words: [[ByteString]]?
 
     private struct Started {
         var tool: ByteString
@@ -26,6 +32,7 @@ struct IDMapperRun {
         for (i, (tool, lines)) in tools.enumerated() {
             guard let lines, failure == nil else { continue }
             var argv = IDMapHelpers.idmapperArguments(tool, pid: target, lines)
+            if let words, i < words.count { argv = [tool, "\(target)"] + words[i] }
             if let paths, i < paths.count { argv[0] = paths[i] }
             switch start(tool, argv) {
             case .success(let s): started.append(s)
@@ -54,7 +61,7 @@ struct IDMapperRun {
             sh_argv: arena.slots(argv.count + 2), envp: arena.array(Spawner.callerEnvironment()),
             pdeath_signal: 0, parent_pidfd: -1, parent_pid: getpid(), force_fallback: 0,
             new_session: 0, ignored_signals: 0, blocked_signals: 0, keep_fds: 0,
-            no_sh_retry: paths != nil ? 1 : 0, idle_name: nil)
+            no_sh_retry: paths != nil ? 1 : 0, idle_name: nil, guard_helper: 1)
         var handle = cu_spawn_handle(pid: 0, pidfd: -1, release_fd: -1, report_fd: -1)
         let started = nothingOrErrno(retryOnInterrupt: false) { cu_spawn_start(&attr, &handle) }
         close(pipe[1])
@@ -68,14 +75,23 @@ struct IDMapperRun {
     private func finish(_ s: Started) -> SpawnError? {
         var handle = s.handle
         var report = cu_spawn_report()
-        let finished = cu_spawn_finish(&handle, &report)
+        // The output first: the guard holds the report pipe until the tool
+        // has ended, and a tool writing more than a pipe holds would wait for us.
         let output = Self.readAll(s.outputFD)
         close(s.outputFD)
+        var tool: pid_t = 0
+        let finished = cu_spawn_finish_helper(&handle, &report, &tool)
+        // The spawned child (it exits at once when the tool runs beside it), then the tool.
         var exited: Int32 = 0
         var value: Int32 = 0
         var dumped: Int32 = 0
-        let waited = valueOrErrno { cu_spawn_wait(handle.pidfd, handle.pid, 0, &exited, &value, &dumped) }
+        var waited = valueOrErrno { cu_spawn_wait(handle.pidfd, handle.pid, 0, &exited, &value, &dumped) }
         if handle.pidfd >= 0 { close(handle.pidfd) }
+        if tool > 0, case .success = waited {
+            let pidfd = cu_spawn_pidfd_open(tool)  // our child, unreaped: it cannot be another process
+            waited = valueOrErrno { cu_spawn_wait(pidfd, tool, 0, &exited, &value, &dumped) }
+            if pidfd >= 0 { close(pidfd) }
+        }
         var helper = IDMapperReport(tool: s.tool, arguments: s.argv, output: output, ending: nil)
         if finished == 1 {
             helper.execError = Errno(report.err)

@@ -63,7 +63,7 @@ struct Spawner {
                 new_session: command.newSession ? 1 : 0, ignored_signals: Self.bits(command.ignoredSignals),
                 blocked_signals: Self.bits(command.blockedSignals),
                 keep_fds: command._keepInheritedDescriptors ? 1 : 0, no_sh_retry: command._noShellRetry ? 1 : 0,
-                idle_name: command._idleNameWhenNoProgram.map { UnsafePointer(arena.string($0)) }))
+                idle_name: command._idleNameWhenNoProgram.map { UnsafePointer(arena.string($0)) }, guard_helper: 0))
         defer { if call.attr.parent_pidfd >= 0 { close(call.attr.parent_pidfd) } }
 
         // Kill on parent death follows the thread that cloned: clone on one
@@ -80,7 +80,10 @@ struct Spawner {
         var failure: SpawnError?
         switch plan.strategy {
         case .privilegedHelper: failure = writeMaps(pid: pid)
-        case .newIDMapHelpers: failure = IDMapperRun(plan: plan, target: pid, paths: command._idMapperPaths).run()
+        case .newIDMapHelpers:
+            failure = IDMapperRun(
+                plan: plan, target: pid, paths: command._idMapperPaths, words: command._idMapperArguments
+            ).run()
         default: break
         }
         let released = nothingOrErrno(retryOnInterrupt: false) { cu_spawn_release(&handle, failure == nil ? 1 : 0) }

@@ -129,6 +129,12 @@ public struct UnshareCommand: Equatable, Sendable {
     /// newuidmap and newgidmap (in that order) at exactly these paths (argv[0]
     /// the path too, no /bin/sh retry), as podman runs the paths it looked up.
     package var _idMapperPaths: [ByteString]?
+    /// The words newuidmap and newgidmap (in that order) get after the pid,
+    /// verbatim, instead of the merged maps' lines: podman passes every
+    /// subordinate line as it is (a count of 0, or one past 32 bits,
+    /// included) and lets the tools judge. The id mapping still picks the
+    /// strategy and which tools run.
+    package var _idMapperArguments: [[ByteString]]?
 
     public init(_ executable: ByteString, arguments: [ByteString] = []) {
         self.executable = executable
