@@ -5,9 +5,8 @@ import Testing
 
 /// The shipped documentation and completions, read from the repository.
 enum DocsRepo {
-    /// The repository root: this file is Tests/IntegrationTests/DocsDriftTests.swift.
-    static let root = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    /// The repository root (Harness.repoRoot).
+    static let root = URL(fileURLWithPath: Harness.repoRoot)
 
     static func text(_ path: String) throws -> String {
         try String(contentsOf: root.appendingPathComponent(path), encoding: .utf8)

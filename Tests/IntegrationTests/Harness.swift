@@ -53,8 +53,14 @@ enum Runner: String, CustomStringConvertible {
 
 enum Harness {
     static let isRoot = geteuid() == 0
-    static let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent().path
+    /// The repository root: the nearest folder above this file that holds Package.swift.
+    static let repoRoot: String = {
+        var dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        while dir.path != "/", !FileManager.default.fileExists(atPath: dir.path + "/Package.swift") {
+            dir = dir.deletingLastPathComponent()
+        }
+        return dir.path
+    }()
 
     /// Tests that run as an unprivileged user need root (to switch to it), the
     /// accounts with their subordinate ranges, and newuidmap.
