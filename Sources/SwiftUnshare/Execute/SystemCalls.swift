@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import Glibc
 
-/// A forked helper child, waiting to be released (CUnshareSys's cu_helper_handle).
 /// One newuidmap or newgidmap run: its failure step and its argv.
 public struct IDMapperRequest: Equatable, Sendable {
     public var step: HelperStep
@@ -13,6 +12,7 @@ public struct IDMapperRequest: Equatable, Sendable {
     }
 }
 
+/// A forked helper child, waiting to be released (CUnshareSys's cu_helper_handle).
 public struct HelperHandle: Equatable, Sendable {
     public var pid: Int32
     public var releaseFD: Int32

@@ -3,7 +3,7 @@ import Foundation
 import Glibc
 import Testing
 
-// Issue 2: the argument vectors where util-linux 2.38.1 and the spec
+// The argument vectors where util-linux 2.38.1 and the spec
 // (docs/unshare.md) agree, each run by ours and by util-linux (CompatibilityTests.swift).
 
 enum CompatTable {

@@ -4,7 +4,7 @@ import Glibc
 import SwiftUnshare
 import Testing
 
-// Issue 13: byte for byte where scripts look. Each test runs the built binary
+// Byte for byte where scripts look. Each test runs the built binary
 // and, where util-linux 2.38.1 has the behaviour, compares with it.
 
 /// Runs a sh script (for `>&-` and pipes) with `args` as $0, $1, ...

@@ -4,7 +4,7 @@ import Glibc
 import SwiftUnshare
 import Testing
 
-// Issue 2: generated command lines, from a fixed seed so that a failure
+// Generated command lines, from a fixed seed so that a failure
 // reproduces: vector N of a run is always the same bytes.
 //
 // Safety: the program word is always `true` or a program that does not exist,
@@ -238,7 +238,7 @@ struct FuzzTests {
     }
 }
 
-// Issue 20: podman mode's environment, fuzzed. Each vector picks values for
+// Podman mode's environment, fuzzed. Each vector picks values for
 // XDG_RUNTIME_DIR, HOME, XDG_CONFIG_HOME and XDG_DATA_HOME (random bytes,
 // relative paths, missing, another user's, writable by all, a file, a link)
 // and runs `podman unshare true` and `podman-unshare true` in two fresh

@@ -4,7 +4,7 @@ import Glibc
 import SwiftUnshare
 import Testing
 
-// Issue 2: where the spec (docs/unshare.md) and Debian's util-linux 2.38.1
+// Where the spec (docs/unshare.md) and Debian's util-linux 2.38.1
 // differ, the spec wins. Each case asserts our exact output against the
 // spec's texts; `was` records what 2.38.1 does instead (observed, for the
 // record, not asserted).

@@ -4,7 +4,7 @@ import Glibc
 import SwiftUnshare
 import Testing
 
-// Issue 13: ready for a distribution. One version source, the licence, the
+// Ready for a distribution. One version source, the licence, the
 // man pages, the install layout, the release build's flags.
 
 private enum Repo {

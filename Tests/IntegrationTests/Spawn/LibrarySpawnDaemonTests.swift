@@ -4,7 +4,7 @@ import Glibc
 import SwiftUnshare
 import Testing
 
-/// The spawn API's daemon options (issue 14): a session of its own, and the
+/// The spawn API's daemon options: a session of its own, and the
 /// signal dispositions and mask the program starts with.
 @Suite struct LibrarySpawnDaemonTests {
     /// The session id (field 6) of the program's own /proc/self/stat, and its pid.

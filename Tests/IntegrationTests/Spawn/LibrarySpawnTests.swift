@@ -6,7 +6,7 @@ import SwiftUnshare
 import SwiftUnshareAsync
 import Testing
 
-/// Issue 14: the library's spawn API, in this (threaded) test process as root,
+/// The library's spawn API, in this (threaded) test process as root,
 /// and through Tests/SpawnProbe as root and as the unprivileged test user.
 @Suite struct LibrarySpawnTests {
     static func line(_ inner: UInt32, _ outer: UInt32, _ count: UInt32) -> String {

@@ -3,7 +3,7 @@ import Foundation
 import Glibc
 import Testing
 
-/// Issue 3: id maps written by the three strategies, run for real. The
+/// Id maps written by the three strategies, run for real. The
 /// tester's ids and subordinate ranges are looked up (TestAccount), never assumed.
 @Suite struct IDMapIntegrationTests {
     static func line(_ inner: UInt32, _ outer: UInt32, _ count: UInt32) -> String { MapText.line(inner, outer, count) }

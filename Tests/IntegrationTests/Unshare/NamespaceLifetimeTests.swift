@@ -3,7 +3,7 @@ import Foundation
 import Glibc
 import Testing
 
-/// Issue 4: persistence, proc, child lifetime, capabilities, time, environment.
+/// Persistence, proc, child lifetime, capabilities, time, environment.
 @Suite struct NamespaceLifetimeTests {
     /// Runs `body` with an empty file to bind a namespace onto, in a scratch
     /// folder removed afterwards.

@@ -3,7 +3,7 @@ import Foundation
 import Glibc
 import Testing
 
-// Issue 2: the shape of the process. swift-unshare must stay a single-threaded
+// The shape of the process. swift-unshare must stay a single-threaded
 // program with no Foundation and no Dispatch: unshare(CLONE_NEWUSER) fails with
 // EINVAL in a multi-threaded process, and the forked helpers run no Swift code.
 
