@@ -62,9 +62,9 @@ public enum Sys {
     public static func fork() -> Result<pid_t, Errno> { valueOrErrno(retryOnInterrupt: false) { Glibc.fork() } }
 
     /// waitpid(2) for one child, EINTR retried.
-    public static func wait(_ pid: pid_t) -> Result<ChildEnd, Errno> {
+    public static func wait(_ pid: pid_t) -> Result<ProcessEnding, Errno> {
         var status: Int32 = 0
-        return nothingOrErrno { waitpid(pid, &status, 0) }.map { ChildEnd(status: status) }
+        return nothingOrErrno { waitpid(pid, &status, 0) }.map { ProcessEnding(status: status) }
     }
 
     public static func unshare(_ flags: Int32) -> Result<Void, Errno> { nothingOrErrno { cu_unshare(flags) } }
@@ -137,21 +137,5 @@ public enum Sys {
     private static func withOptionalCString<R>(_ s: ByteString?, _ body: (UnsafePointer<CChar>?) -> R) -> R {
         guard let s else { return body(nil) }
         return s.withCString { body($0) }
-    }
-}
-
-/// How a child process ended.
-public enum ChildEnd: Equatable, Sendable {
-    case exited(Int32)
-    case signaled(Int32)
-
-    public init(status: Int32) {
-        if cu_wifexited(status) != 0 {
-            self = .exited(cu_wexitstatus(status))
-        } else if cu_wifsignaled(status) != 0 {
-            self = .signaled(cu_wtermsig(status))
-        } else {
-            self = .exited(1)
-        }
     }
 }

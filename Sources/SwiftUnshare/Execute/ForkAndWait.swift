@@ -8,8 +8,8 @@ public enum Ending: Equatable, Sendable {
 }
 
 /// The fork-forward-wait-mirror path of unshare mode's --fork (podman mode
-/// spawns its command through the library's API and forwards the same way,
-/// PodmanExecutor; it shares `podmanExitCode` from here).
+/// spawns its command through the library's API and forwards the same way:
+/// PodmanExecutor).
 ///
 /// The child goes on in Swift after fork (malloc, setenv, execvp): that is
 /// safe only because the process has a single thread, which the CLI checks
@@ -68,13 +68,13 @@ public enum ForkAndWait {
     }
 
     /// Waits for the child (EINTR retried).
-    public static func wait(_ child: Int32, _ sys: some SystemCalls) -> Result<ChildEnd, Failure> {
+    public static func wait(_ child: Int32, _ sys: some SystemCalls) -> Result<ProcessEnding, Failure> {
         sys.wait(child).mapError { Failure(.call("waitpid"), $0) }
     }
 
     /// util-linux's end of the fork parent: the child's exit status, or the
     /// same signal raised on itself (with the default action, unblocked).
-    public static func mirror(_ end: ChildEnd, _ sys: some SystemCalls) -> Ending {
+    public static func mirror(_ end: ProcessEnding, _ sys: some SystemCalls) -> Ending {
         switch end {
         case .exited(let code):
             return .exit(code)
@@ -88,11 +88,5 @@ public enum ForkAndWait {
             sys.raise(signal)
             return .failure(Failure(.childExit))
         }
-    }
-
-    /// podman's end of the parent: the exit status, or 255 (Go's -1) for a signal.
-    public static func podmanExitCode(_ end: ChildEnd) -> Int32 {
-        if case .exited(let code) = end { return code }
-        return 255
     }
 }

@@ -136,7 +136,7 @@ public enum IDMapHelpers {
     }
 
     /// The failure a helper's end and report stand for (nil: it succeeded).
-    static func helperFailure(_ helper: RunningHelper, _ end: ChildEnd, _ report: HelperReport?) -> Failure? {
+    static func helperFailure(_ helper: RunningHelper, _ end: ProcessEnding, _ report: HelperReport?) -> Failure? {
         let code: Int32
         switch end {
         case .exited(0): return nil

@@ -78,7 +78,7 @@ public struct LiveSystemCalls: SystemCalls {
     public func pidfdEnded(_ fd: Int32) -> Result<Bool, Errno> { Sys.pidfdEnded(fd) }
     public func setParentDeathSignal(_ signal: Int32) -> Result<Void, Errno> { Sys.setParentDeathSignal(signal) }
     public func fork() -> Result<Int32, Errno> { Sys.fork() }
-    public func wait(_ pid: Int32) -> Result<ChildEnd, Errno> { Sys.wait(pid) }
+    public func wait(_ pid: Int32) -> Result<ProcessEnding, Errno> { Sys.wait(pid) }
 
     // MARK: Helper children (the C structs point at copies that live until exec or exit)
 
@@ -153,14 +153,14 @@ public struct LiveSystemCalls: SystemCalls {
         return nothingOrErrno(retryOnInterrupt: false) { cu_release_helper(&h) }
     }
 
-    public func waitHelper(_ handle: HelperHandle) -> Result<(ChildEnd, HelperReport?), Errno> {
+    public func waitHelper(_ handle: HelperHandle) -> Result<(ProcessEnding, HelperReport?), Errno> {
         var h = Self.cHandle(handle)
         var status: Int32 = 0
         var report = cu_report()
         return nothingOrErrno(retryOnInterrupt: false) { cu_wait_helper(&h, &status, &report) }.map {
             let step = HelperStep(rawValue: report.step)
             return (
-                ChildEnd(status: status),
+                ProcessEnding(status: status),
                 step.map { HelperReport(step: $0, errno: Errno(report.err), index: Int(report.index)) }
             )
         }

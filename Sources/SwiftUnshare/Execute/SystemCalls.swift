@@ -80,7 +80,7 @@ public protocol SystemCalls {
     func pidfdEnded(_ fd: Int32) -> Result<Bool, Errno>
     func setParentDeathSignal(_ signal: Int32) -> Result<Void, Errno>
     func fork() -> Result<Int32, Errno>
-    func wait(_ pid: Int32) -> Result<ChildEnd, Errno>
+    func wait(_ pid: Int32) -> Result<ProcessEnding, Errno>
 
     /// Root: one helper writing both map files through `procDirFD`.
     func spawnMapWriter(
@@ -100,5 +100,5 @@ public protocol SystemCalls {
     func spawnBindHelper(target: Int32, sources: [ByteString], targets: [ByteString]) -> Result<HelperHandle, Errno>
     func releaseHelper(_ handle: HelperHandle) -> Result<Void, Errno>
     /// Waits for a released helper: how it ended and its failure record, if any.
-    func waitHelper(_ handle: HelperHandle) -> Result<(ChildEnd, HelperReport?), Errno>
+    func waitHelper(_ handle: HelperHandle) -> Result<(ProcessEnding, HelperReport?), Errno>
 }

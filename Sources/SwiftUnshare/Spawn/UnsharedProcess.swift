@@ -2,27 +2,6 @@
 import CUnshareSys
 import Glibc
 
-/// How a spawned program ended.
-public enum ProcessEnding: Equatable, Sendable, CustomStringConvertible {
-    case exited(Int32)
-    case signaled(Int32)
-
-    /// The status a shell reports: the exit status, or 128 + the signal.
-    public var shellStatus: Int32 {
-        switch self {
-        case .exited(let code): return code
-        case .signaled(let signal): return 128 + signal
-        }
-    }
-
-    public var description: String {
-        switch self {
-        case .exited(let code): return "exited \(code)"
-        case .signaled(let signal): return "killed by signal \(signal)"
-        }
-    }
-}
-
 /// A program started by `UnshareCommand.spawn()`: its pid, a pidfd that
 /// names it without any pid-reuse race, waiting and signals. Wait for it
 /// (once, from one place) or it stays a zombie until the caller exits; the

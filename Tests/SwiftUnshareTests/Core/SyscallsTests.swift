@@ -82,14 +82,14 @@ import Testing
     }
 
     @Test func waitStatusesDecode() {
-        #expect(ChildEnd(status: 3 << 8) == .exited(3))
-        #expect(ChildEnd(status: 0) == .exited(0))
-        #expect(ChildEnd(status: SIGSEGV) == .signaled(SIGSEGV))
-        #expect(ChildEnd(status: SIGKILL | 0x80) == .signaled(SIGKILL))  // with a core dump bit
+        #expect(ProcessEnding(status: 3 << 8) == .exited(3))
+        #expect(ProcessEnding(status: 0) == .exited(0))
+        #expect(ProcessEnding(status: SIGSEGV) == .signaled(SIGSEGV))
+        #expect(ProcessEnding(status: SIGKILL | 0x80) == .signaled(SIGKILL))  // with a core dump bit
     }
 
     @Test func podmanEndsWith255ForASignal() {
-        #expect(ForkAndWait.podmanExitCode(.exited(7)) == 7)
-        #expect(ForkAndWait.podmanExitCode(.signaled(SIGTERM)) == 255)
+        #expect(GoExec.exitCode(.exited(7)) == 7)
+        #expect(GoExec.exitCode(.signaled(SIGTERM)) == 255)
     }
 }

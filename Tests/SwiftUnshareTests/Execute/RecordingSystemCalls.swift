@@ -12,9 +12,9 @@ final class RecordingSystemCalls: SystemCalls {
     /// What fork returns: 0 plays the child, a pid plays the parent.
     var forkResult: Int32 = 0
     /// How the forked child ends, for the parent's wait.
-    var childEnd: ChildEnd = .exited(0)
+    var childEnd: ProcessEnding = .exited(0)
     /// How each helper (by name: newuidmap, newgidmap, map helper, bind helper) ends.
-    var helperEnds: [String: (ChildEnd, HelperReport?)] = [:]
+    var helperEnds: [String: (ProcessEnding, HelperReport?)] = [:]
     /// What a helper with held stderr wrote there.
     var heldStderr: [String: [UInt8]] = [:]
     var execErrno = Errno(ENOENT)
@@ -102,7 +102,7 @@ final class RecordingSystemCalls: SystemCalls {
     func pidfdEnded(_ fd: Int32) -> Result<Bool, Errno> { record("poll \(paths[fd] ?? "?")").map { false } }
     func setParentDeathSignal(_ signal: Int32) -> Result<Void, Errno> { record("pdeathsig \(signal)") }
     func fork() -> Result<Int32, Errno> { record("fork").map { forkResult } }
-    func wait(_ pid: Int32) -> Result<ChildEnd, Errno> { record("wait \(pid)").map { childEnd } }
+    func wait(_ pid: Int32) -> Result<ProcessEnding, Errno> { record("wait \(pid)").map { childEnd } }
 
     private func helper(_ name: String, holdStderr: Bool = false) -> HelperHandle {
         let handle = HelperHandle(
@@ -146,7 +146,7 @@ final class RecordingSystemCalls: SystemCalls {
     func releaseHelper(_ handle: HelperHandle) -> Result<Void, Errno> {
         record("release \(helperNames[handle.releaseFD] ?? "?")")
     }
-    func waitHelper(_ handle: HelperHandle) -> Result<(ChildEnd, HelperReport?), Errno> {
+    func waitHelper(_ handle: HelperHandle) -> Result<(ProcessEnding, HelperReport?), Errno> {
         let name = helperNames[handle.releaseFD] ?? "?"
         return record("wait \(name)").map { helperEnds[name] ?? (.exited(0), nil) }
     }

@@ -123,11 +123,8 @@ struct PodmanExecutor {
         // stays the command's, so no forwarded signal reaches another process.
         _ = cu_spawn_wait_nowait(child.pidfd, child.pid)
         cu_set_forward_target(0)
-        switch try? child.waitBlocking() {
-        case .exited(let code)?: exit(ForkAndWait.podmanExitCode(.exited(code)))
-        case .signaled(let signal)?: exit(ForkAndWait.podmanExitCode(.signaled(signal)))
-        case nil: exit(125)
-        }
+        guard let ending = try? child.waitBlocking() else { exit(125) }
+        exit(GoExec.exitCode(ending))
     }
 
     static func die(_ error: Failure) -> Never {

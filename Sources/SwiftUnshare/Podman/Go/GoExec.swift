@@ -57,6 +57,13 @@ public enum GoExec {
         return Failure.podman("fork/exec \(program): \(GoText.errnoText(e))", exitCode: code)
     }
 
+    /// podman's exit status after its command: os.ProcessState.ExitCode(),
+    /// the exit status, or -1 (255) when a signal ended it.
+    public static func exitCode(_ ending: ProcessEnding) -> Int32 {
+        if case .exited(let code) = ending { return code }
+        return 255
+    }
+
     /// os.ProcessState.String(): "exit status N", "signal: killed",
     /// "signal: segmentation fault (core dumped)".
     public static func stateText(_ status: Int32) -> ByteString {
