@@ -1,16 +1,29 @@
 // SPDX-License-Identifier: Apache-2.0
-import CUnshareSys
-
-/// NUL-terminated C copies for one spawn, built before the clone and freed
-/// when the spawn call returns (the child works on its own copy of memory).
+/// NUL-terminated C copies of ByteStrings, and NULL-terminated arrays of them
+/// (argv style), built before a fork, a clone or an exec for C that reads
+/// them there. The one builder of both paths: the library's spawn frees its
+/// copies with the arena, when the call returns (the child works on its own
+/// copy of memory); the CLI's helpers and its exec keep theirs (`.process`):
+/// they must live until the process execs or exits, and freeing them would
+/// only cost time.
 final class CArena {
+    enum Lifetime {
+        /// Freed with the arena.
+        case arena
+        /// Never freed: until the process execs or exits.
+        case process
+    }
+
+    private let lifetime: Lifetime
     private var blocks: [UnsafeMutableRawPointer] = []
+
+    init(_ lifetime: Lifetime = .arena) { self.lifetime = lifetime }
 
     deinit { for block in blocks { block.deallocate() } }
 
-    private func allocate<T>(_ type: T.Type, _ count: Int) -> UnsafeMutablePointer<T> {
+    func allocate<T>(_ type: T.Type, _ count: Int) -> UnsafeMutablePointer<T> {
         let p = UnsafeMutablePointer<T>.allocate(capacity: max(count, 1))
-        blocks.append(UnsafeMutableRawPointer(p))
+        if lifetime == .arena { blocks.append(UnsafeMutableRawPointer(p)) }
         return p
     }
 
@@ -33,17 +46,5 @@ final class CArena {
         let p = allocate(UnsafeMutablePointer<CChar>?.self, count)
         p.initialize(repeating: nil, count: max(count, 1))
         return p
-    }
-
-    func writes(_ items: [ChildWrite]) -> UnsafePointer<cu_spawn_write>? {
-        if items.isEmpty { return nil }
-        let p = allocate(cu_spawn_write.self, items.count)
-        for (i, w) in items.enumerated() {
-            p.advanced(by: i).initialize(
-                to: cu_spawn_write(
-                    path: string(w.path), text: string(w.text),
-                    len: w.text.bytes.count, ignore_missing: w.ignoreMissing ? 1 : 0))
-        }
-        return UnsafePointer(p)
     }
 }

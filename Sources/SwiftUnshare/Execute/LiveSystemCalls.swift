@@ -86,15 +86,16 @@ public struct LiveSystemCalls: SystemCalls {
         target: Int32, procDirFD: Int32, uidMap: ByteString?,
         gidMap: ByteString?
     ) -> Result<HelperHandle, Errno> {
+        let arena = CArena(.process)
         var h = cu_map_writer()
         h.target = target
         h.proc_dirfd = procDirFD
         if let uidMap {
-            h.uid_text = UnsafePointer(CArrays.string(uidMap))
+            h.uid_text = UnsafePointer(arena.string(uidMap))
             h.uid_len = uidMap.bytes.count
         }
         if let gidMap {
-            h.gid_text = UnsafePointer(CArrays.string(gidMap))
+            h.gid_text = UnsafePointer(arena.string(gidMap))
             h.gid_len = gidMap.bytes.count
         }
         return Self.spawn { cu_spawn_map_writer(&h, $0) }
@@ -104,11 +105,12 @@ public struct LiveSystemCalls: SystemCalls {
         [HelperHandle], Errno
     > {
         let path = getenv("PATH").map { ByteString(cString: $0) }
+        let arena = CArena(.process)
         var specs = tools.map { tool in
             cu_idmapper(
                 target: target, target_pidfd: targetPidfd, step: tool.step.rawValue, hold_stderr: 0, close_fd: -1,
-                argv: UnsafePointer(CArrays.array(tool.argv)),
-                paths: UnsafePointer(CArrays.array(CArrays.presentPathCandidates(tool.argv[0], path: path))),
+                argv: UnsafePointer(arena.array(tool.argv)),
+                paths: UnsafePointer(arena.array(ExecPath.presentCandidates(tool.argv[0], path: path))),
                 envp: UnsafePointer(environ))
         }
         var out = [cu_helper_handle](
@@ -130,11 +132,12 @@ public struct LiveSystemCalls: SystemCalls {
         targets: [ByteString]
     ) -> Result<HelperHandle, Errno> {
         let count = sources.count
+        let arena = CArena(.process)
         let src = UnsafeMutablePointer<UnsafePointer<CChar>>.allocate(capacity: max(count, 1))
         let dst = UnsafeMutablePointer<UnsafePointer<CChar>>.allocate(capacity: max(count, 1))
         for i in 0..<count {
-            src[i] = UnsafePointer(CArrays.string(sources[i]))
-            dst[i] = UnsafePointer(CArrays.string(targets[i]))
+            src[i] = UnsafePointer(arena.string(sources[i]))
+            dst[i] = UnsafePointer(arena.string(targets[i]))
         }
         var h = cu_bind_helper(target: target, count: count, sources: src, targets: dst)
         return Self.spawn { cu_spawn_bind_helper(&h, $0) }

@@ -55,7 +55,7 @@ struct Spawner {
                     Self.fd(command.standardInput), Self.fd(command.standardOutput), Self.fd(command.standardError)
                 ),
                 workdir: command.workingDirectory.map { UnsafePointer(arena.string($0)) },
-                paths: arena.array(CArrays.pathCandidates(command.executable, path: Self.path(in: environment))),
+                paths: arena.array(ExecPath.candidates(command.executable, path: Self.path(in: environment))),
                 argv: arena.array(argv), sh_argv: arena.slots(argv.count + 2), envp: arena.array(environment),
                 pdeath_signal: command.parentDeathSignal ?? 0,
                 parent_pidfd: command.parentDeathSignal == nil ? -1 : cu_spawn_own_pidfd(),

@@ -32,22 +32,22 @@ import Testing
         // directory (ENOTDIR) and a directory that does not exist (ENOENT) go.
         let path: ByteString = "/nonexistent-dir:/etc/passwd:/bin:/usr/bin"
         #expect(
-            CArrays.pathCandidates("sh", path: path) == [
+            ExecPath.candidates("sh", path: path) == [
                 "/nonexistent-dir/sh", "/etc/passwd/sh", "/bin/sh", "/usr/bin/sh",
             ])
-        #expect(CArrays.presentPathCandidates("sh", path: path) == ["/bin/sh", "/usr/bin/sh"])
+        #expect(ExecPath.presentCandidates("sh", path: path) == ["/bin/sh", "/usr/bin/sh"])
         // Only those before the first one there go: later ones stay, there or not.
         #expect(
-            CArrays.presentPathCandidates("sh", path: "/nonexistent-dir:/bin:/nonexistent-dir") == [
+            ExecPath.presentCandidates("sh", path: "/nonexistent-dir:/bin:/nonexistent-dir") == [
                 "/bin/sh", "/nonexistent-dir/sh",
             ])
         // Nothing there: every candidate stays, so the exec loop fails as execvp would.
         #expect(
-            CArrays.presentPathCandidates("no-such-program-here", path: "/nonexistent-dir:/bin") == [
+            ExecPath.presentCandidates("no-such-program-here", path: "/nonexistent-dir:/bin") == [
                 "/nonexistent-dir/no-such-program-here", "/bin/no-such-program-here",
             ])
         // A name with a slash is the only candidate, there or not.
-        #expect(CArrays.presentPathCandidates("./missing", path: path) == ["./missing"])
+        #expect(ExecPath.presentCandidates("./missing", path: path) == ["./missing"])
     }
 
     @Test func errnoIsReadAtOnce() {

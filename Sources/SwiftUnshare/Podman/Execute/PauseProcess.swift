@@ -154,8 +154,11 @@ enum PauseProcess {
     /// if there is none: true written, false another pid file is there.
     static func writePidFile(_ pidFile: ByteString, pid: pid_t) -> Result<Bool, Errno> {
         var template = (pidFile + ".XXXXXX").bytes.map { CChar(bitPattern: $0) } + [0]
-        let fd = mkstemp(&template)  // (one thread: no exec can come before the close)
-        guard fd >= 0 else { return .failure(Errno(errno)) }
+        let fd: Int32
+        switch valueOrErrno({ mkstemp(&template) }) {  // (one thread: no exec can come before the close)
+        case .failure(let e): return .failure(e)
+        case .success(let value): fd = value
+        }
         let tmp = ByteString(template.dropLast().map { UInt8(bitPattern: $0) })
         let written = Sys.writeAll(fd, Array("\(pid)".utf8))
         Sys.close(fd)

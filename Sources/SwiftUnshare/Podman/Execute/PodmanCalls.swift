@@ -5,13 +5,6 @@ import Glibc
 /// The system calls podman mode makes beyond the core's (Core/Syscalls.swift),
 /// typed the same way: a value or the Errno it failed with.
 extension Sys {
-    static func stat(_ path: ByteString, followLinks: Bool = true) -> Result<Glibc.stat, Errno> {
-        var st = Glibc.stat()
-        return nothingOrErrno {
-            path.withCString { p -> Int32 in fstatat(AT_FDCWD, p, &st, followLinks ? 0 : AT_SYMLINK_NOFOLLOW) }
-        }.map { st }
-    }
-
     static func mkdir(_ path: ByteString, _ mode: mode_t) -> Result<Void, Errno> {
         nothingOrErrno { path.withCString { Glibc.mkdir($0, mode) } }
     }
@@ -54,8 +47,9 @@ extension Sys {
     ) -> Result<(cu_captured, [UInt8]), Errno> {
         var buffer = [CChar](repeating: 0, count: 16384)
         var captured = cu_captured()
+        let arena = CArena(.process)
         return nothingOrErrno(retryOnInterrupt: false) {
-            cu_run_captured(CArrays.string(path), CArrays.array(argv), envp, devnull, &buffer, buffer.count, &captured)
+            cu_run_captured(arena.string(path), arena.array(argv), envp, devnull, &buffer, buffer.count, &captured)
         }.map { (captured, buffer.prefix(Int(captured.length)).map { UInt8(bitPattern: $0) }) }
     }
 

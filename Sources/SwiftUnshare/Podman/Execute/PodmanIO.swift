@@ -60,14 +60,7 @@ enum PodmanIO {
 
     /// Reads up to `count` bytes (fewer at end of file).
     static func read(_ fd: Int32, count: Int) -> [UInt8] {
-        var buffer = [UInt8](repeating: 0, count: count)
-        var got = 0
-        while got < count {
-            let n = valueOrErrno { buffer[got...].withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) } }
-            guard case .success(let k) = n, k > 0 else { break }
-            got += k
-        }
-        return Array(buffer[..<got])
+        (try? Sys.readAll(fd, limit: count).get()) ?? []
     }
 
     /// containers/storage's IsSetID: the mode bit, else the capability in the

@@ -16,7 +16,8 @@ enum Slirp4netns {
         }
         let devnull = (try? Sys.open("/dev/null", O_RDWR | O_CLOEXEC).get()) ?? -1
         defer { if devnull >= 0 { Sys.close(devnull) } }
-        let envp = CArrays.array(GoExec.environment(adding: []))
+        let arena = CArena(.process)
+        let envp = arena.array(GoExec.environment(adding: []))
 
         // Its features, from its help text.
         let text: [UInt8]
@@ -66,7 +67,7 @@ enum Slirp4netns {
         _ = Sys.unlink(logPath)
 
         var spec = cu_detached(
-            path: CArrays.string(program), argv: CArrays.array(args), envp: envp,
+            path: arena.string(program), argv: arena.array(args), envp: envp,
             log_fd: log, sync_fd: sync.write, devnull: devnull, new_mount_ns: sandbox ? 1 : 0)
         let pid: pid_t
         switch Sys.spawnDetached(&spec) {
