@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 import CUnshareSys
 import Glibc
+import Synchronization
 
 /// A program started by `UnshareCommand.spawn()`: its pid, a pidfd that
 /// names it without any pid-reuse race, waiting and signals. Wait for it
@@ -13,7 +14,7 @@ public final class UnsharedProcess: Sendable {
     public let pidfd: Int32
     /// How its id maps were written.
     public let strategy: MapStrategy
-    private let ending = Locked<ProcessEnding?>(nil)
+    private let ending = Mutex<ProcessEnding?>(nil)
 
     init(pid: pid_t, pidfd: Int32, strategy: MapStrategy) {
         self.pid = pid
@@ -44,9 +45,9 @@ public final class UnsharedProcess: Sendable {
     public func onEnd(_ body: @escaping @Sendable (Result<ProcessEnding, Errno>) -> Void) {
         if let done = ending.withLock({ $0 }) { return body(.success(done)) }
         guard pidfd >= 0 else { return body(.failure(Errno(ENOSYS))) }
-        let ending = self.ending  // not self: the pidfd closes with the caller's last reference
-        ProcessWatcher.shared.watch(self) { result in
-            if case .failure = result, let done = ending.withLock({ $0 }) { return body(.success(done)) }
+        // Not holding self: the pidfd closes with the caller's last reference.
+        ProcessWatcher.shared.watch(self) { [weak self] result in
+            if case .failure = result, let done = self?.ending.withLock({ $0 }) { return body(.success(done)) }
             body(result)
         }
     }
