@@ -2,6 +2,18 @@
 import CUnshareSys
 import Glibc
 
+extension Propagation {
+    /// The mount(2) flags that set it on / (0: left as it is).
+    var mountFlags: UInt {
+        switch self {
+        case .slave: return cu_MS_REC | cu_MS_SLAVE
+        case .shared: return cu_MS_REC | cu_MS_SHARED
+        case .private: return cu_MS_REC | cu_MS_PRIVATE
+        case .unchanged: return 0
+        }
+    }
+}
+
 /// Carries out a Plan, step by step, in the order it lists, through
 /// `SystemCalls` (live, or a recording fake in unit tests). It reads nothing
 /// but `plan.steps`. Single-threaded throughout (the CLI checks before the
@@ -30,6 +42,9 @@ public struct Executor<System: SystemCalls> {
     }
 
     private mutating func perform(_ step: Step) -> Ending? {
+        if let file = step.selfWrite {  // a single-id map or setgroups, in util-linux's words
+            return write(file.path, file.text, ignoreMissing: file.ignoreMissing)
+        }
         switch step {
         case .startBindHelper(let targets):
             switch IDMapHelpers.startBind(targets, target: pid, sys) {
@@ -56,14 +71,10 @@ public struct Executor<System: SystemCalls> {
             return forkAndWait(killChild: killChild, forwardSignals: forwardSignals, persist: persist)
         case .persist(let action):
             return self.persist(action).map(Ending.failure)
-        case .writeUIDMap(let id):
-            return write("/proc/self/uid_map", ProcFiles.singleMapText(id))
-        case .writeGIDMap(let id):
-            return write("/proc/self/gid_map", ProcFiles.singleMapText(id))
-        case .writeSetgroups(let mode):
-            return write("/proc/self/setgroups", ByteString(mode.rawValue), ignoreMissing: true)
+        case .writeUIDMap, .writeGIDMap, .writeSetgroups:
+            break  // written above (selfWrite)
         case .setPropagation(let mode):
-            return check(sys.mount("none", "/", nil, Self.flags(mode)), .changePropagation(nil))
+            return check(sys.mount("none", "/", nil, mode.mountFlags), .changePropagation(nil))
         case .loadFixedInterpreterBeforeChroot(let dir, let definition):
             return mountBinfmt(dir) ?? loadInterpreter(directory: dir, definition: definition)
         case .chroot(let dir):
@@ -100,15 +111,6 @@ public struct Executor<System: SystemCalls> {
     /// util-linux's errexec(): 127 when the program is not there, else 126.
     static func execFailure(_ program: ByteString, _ e: Errno) -> Failure {
         Failure(.execute(program), e, exitCode: e.rawValue == ENOENT ? 127 : 126)
-    }
-
-    static func flags(_ mode: Propagation) -> UInt {
-        switch mode {
-        case .slave: return cu_MS_REC | cu_MS_SLAVE
-        case .shared: return cu_MS_REC | cu_MS_SHARED
-        case .private: return cu_MS_REC | cu_MS_PRIVATE
-        case .unchanged: return 0
-        }
     }
 
     private func check(_ result: Result<Void, Errno>, _ operation: Failure.Operation) -> Ending? {

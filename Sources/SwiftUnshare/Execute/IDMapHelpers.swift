@@ -19,11 +19,6 @@ public enum MapHelper: Equatable, Sendable {
         case .privileged(_, let gid), .newIDMap(_, let gid): return gid
         }
     }
-
-    /// The map file text a privileged helper writes in one write.
-    public static func mapText(_ lines: [IDRange]) -> ByteString {
-        ByteString(lines.map { "\($0.inner) \($0.outer) \($0.count)\n" }.joined())
-    }
 }
 
 /// A helper forked before unshare, with what its messages need.
@@ -60,8 +55,8 @@ public enum IDMapHelpers {
             }
             defer { sys.close(dirfd) }
             let spawned = sys.spawnMapWriter(
-                target: pid, procDirFD: dirfd, uidMap: uid.map(MapHelper.mapText),
-                gidMap: gid.map(MapHelper.mapText))
+                target: pid, procDirFD: dirfd, uidMap: uid.map(IDRange.mapText),
+                gidMap: gid.map(IDRange.mapText))
             return spawned.map {
                 [RunningHelper(handle: $0, name: "map helper", objects: ["\(dir)/uid_map", "\(dir)/gid_map"])]
             }

@@ -26,7 +26,4 @@ public enum ProcFiles {
         defer { sys.close(fd) }
         return sys.writeAll(fd, text.bytes).mapError { .write($0) }
     }
-
-    /// The single map a process writes for itself: `inner outer 1`.
-    public static func singleMapText(_ id: SingleID) -> ByteString { "\(id.inner) \(id.outer) 1" }
 }

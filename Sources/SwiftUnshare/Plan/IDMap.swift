@@ -11,7 +11,13 @@ public struct IDRange: Equatable, Sendable, CustomStringConvertible {
         self.count = count
     }
 
+    /// `inner outer count`: the line as a map file holds it.
     public var description: String { "\(inner) \(outer) \(count)" }
+
+    /// A map file's text as one write puts it there: a line each, each ending in a newline.
+    public static func mapText(_ lines: [IDRange]) -> ByteString {
+        ByteString(lines.map { "\($0)\n" }.joined())
+    }
 }
 
 /// A range asked for on the command line. An `auto` range has no inner start
@@ -48,6 +54,11 @@ public struct SingleID: Equatable, Sendable {
         self.inner = inner
         self.outer = outer
     }
+
+    /// The one line that maps it: `inner outer 1`.
+    public var range: IDRange { IDRange(inner: inner, outer: outer, count: 1) }
+    /// What a process writes into its own map file for it: that line, without a newline (as util-linux).
+    public var mapLine: ByteString { "\(range)" }
 }
 
 public enum IDMapMerge {
@@ -58,7 +69,7 @@ public enum IDMapMerge {
     /// into at most three pieces that step over it. Empty pieces are dropped.
     public static func merge(single: SingleID?, ranges: [RequestedRange]) -> [IDRange] {
         var lines: [IDRange] = []
-        if let single { lines.append(IDRange(inner: single.inner, outer: single.outer, count: 1)) }
+        if let single { lines.append(single.range) }
         for range in ranges {
             lines += split(range, around: single)
         }

@@ -71,6 +71,51 @@ public enum Step: Equatable, Sendable {
     case execShell(environment: ByteString?)
 }
 
+/// A /proc/self file this process writes for itself once its user namespace
+/// exists: a single-id map or setgroups. The CLI's executor and the library's
+/// child write the same bytes (the library hands these to its child).
+public struct SelfWrite: Equatable, Sendable {
+    public enum File: Equatable, Sendable {
+        case uidMap, gidMap, setgroups
+    }
+    public var file: File
+    public var text: ByteString
+
+    public init(_ file: File, _ text: ByteString) {
+        self.file = file
+        self.text = text
+    }
+
+    public var path: ByteString {
+        switch file {
+        case .uidMap: return "/proc/self/uid_map"
+        case .gidMap: return "/proc/self/gid_map"
+        case .setgroups: return "/proc/self/setgroups"
+        }
+    }
+    /// A map, not setgroups.
+    public var isMap: Bool { file != .setgroups }
+    /// A setgroups file that is not there (before Linux 3.19) is no error.
+    public var ignoreMissing: Bool { file == .setgroups }
+}
+
+extension Step {
+    /// The file this step writes itself; nil for every other step (each one
+    /// named: a new step must say whether it is such a write).
+    public var selfWrite: SelfWrite? {
+        switch self {
+        case .writeUIDMap(let id): return SelfWrite(.uidMap, id.mapLine)
+        case .writeGIDMap(let id): return SelfWrite(.gidMap, id.mapLine)
+        case .writeSetgroups(let mode): return SelfWrite(.setgroups, ByteString(mode.rawValue))
+        case .startBindHelper, .startMapHelper, .becomeOwner, .unshare, .releaseMapHelper, .setTimeOffset, .fork,
+            .persist, .setPropagation, .loadFixedInterpreterBeforeChroot, .chroot, .chdir, .makeMountPointPrivate,
+            .mountProc, .mountBinfmt, .loadInterpreter, .setgid, .setuid, .keepCapabilities, .clearEnvironment,
+            .exec, .execShell:
+            return nil
+        }
+    }
+}
+
 /// Everything swift-unshare will do, decided before anything is done. The
 /// executor reads only `steps`; the views below are for tests and readers.
 public struct Plan: Equatable, Sendable {
@@ -89,14 +134,7 @@ public struct Plan: Equatable, Sendable {
         switch mapHelper {
         case .privileged?: return .privilegedHelper
         case .newIDMap?: return .newIDMapHelpers
-        case nil:
-            let selfWrites = steps.contains { step in
-                switch step {
-                case .writeUIDMap, .writeGIDMap: return true
-                default: return false
-                }
-            }
-            return selfWrites ? .selfWrite : .none
+        case nil: return steps.contains { $0.selfWrite?.isMap ?? false } ? .selfWrite : .none
         }
     }
 
@@ -104,19 +142,12 @@ public struct Plan: Equatable, Sendable {
     public var uidMap: [IDRange]? { mapHelper?.uidMap }
     public var gidMap: [IDRange]? { mapHelper?.gidMap }
 
-    /// The namespaces made persistent, in binding order.
+    /// The namespaces made persistent, in binding order: the bind helper's,
+    /// or those this process binds itself (after --fork, the parent).
     public var persistTargets: [PersistTarget] {
-        for step in steps {
-            switch step {
-            case .startBindHelper(let targets), .persist(.bindDirectly(let targets)),
-                .fork(_, _, .bindDirectly(let targets)?):
-                return targets
-            default: continue
-            }
-        }
+        for case .startBindHelper(let targets) in steps { return targets }
+        for case .persist(.bindDirectly(let targets)) in steps { return targets }
+        for case .fork(_, _, .bindDirectly(let targets)?) in steps { return targets }
         return []
     }
-
-    /// The map file text a privileged helper writes in one write.
-    public static func mapText(_ lines: [IDRange]) -> ByteString { MapHelper.mapText(lines) }
 }

@@ -31,7 +31,7 @@ extension Plan {
         }
         if strategy == .privilegedHelper {
             for (name, lines) in [("uid_map", uidMap), ("gid_map", gidMap)] {
-                if let lines, mapText(lines).bytes.count > 4096 {
+                if let lines, IDRange.mapText(lines).bytes.count > 4096 {
                     return .failure(Failure("/proc/\(pid)/\(name) too large for kernel 4k limit"))
                 }
             }

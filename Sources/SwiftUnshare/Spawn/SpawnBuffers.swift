@@ -3,7 +3,7 @@ import CUnshareSys
 
 extension CArena {
     /// The child's own writes, as the C side reads them (nil when there are none).
-    func writes(_ items: [ChildWrite]) -> UnsafePointer<cu_spawn_write>? {
+    func writes(_ items: [SelfWrite]) -> UnsafePointer<cu_spawn_write>? {
         if items.isEmpty { return nil }
         let p = allocate(cu_spawn_write.self, items.count)
         for (i, w) in items.enumerated() {

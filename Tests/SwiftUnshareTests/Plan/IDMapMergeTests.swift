@@ -97,7 +97,7 @@ import Testing
 
     @Test func mapTextIsOneLineEach() {
         #expect(
-            Plan.mapText([IDRange(inner: 0, outer: 1001, count: 1), IDRange(inner: 1, outer: 100000, count: 65536)])
+            IDRange.mapText([IDRange(inner: 0, outer: 1001, count: 1), IDRange(inner: 1, outer: 100000, count: 65536)])
                 == "0 1001 1\n1 100000 65536\n")
     }
 }

@@ -30,9 +30,9 @@ import Testing
         #expect(p.uidMap == nil && p.gidMap == nil)
         #expect(
             p.childWrites == [
-                ChildWrite(path: "/proc/self/uid_map", text: "0 1001 1", ignoreMissing: false),
-                ChildWrite(path: "/proc/self/setgroups", text: "deny", ignoreMissing: true),
-                ChildWrite(path: "/proc/self/gid_map", text: "0 1001 1", ignoreMissing: false),
+                SelfWrite(.uidMap, "0 1001 1"),
+                SelfWrite(.setgroups, "deny"),
+                SelfWrite(.gidMap, "0 1001 1"),
             ])
     }
 
@@ -81,7 +81,7 @@ import Testing
     }
 
     @Test func mountNamespaceIsMadePrivateUnlessAskedOtherwise() throws {
-        #expect(try resolve(.none, namespaces: [.mount]).get().propagation == Executor<LiveSystemCalls>.flags(.private))
+        #expect(try resolve(.none, namespaces: [.mount]).get().propagation == Propagation.private.mountFlags)
         var c = UnshareCommand("id")
         c.namespaces = [.mount]
         c.propagation = .unchanged
