@@ -71,7 +71,7 @@ public enum SubordinateIDs {
         case .failure(let f): return .failure(f)
         case .success(let list):
             guard let first = list.first else {
-                return .failure(Failure("no line matching user \"\(user.name)\" in \(file)"))
+                return .failure(Failure(.noSubordinateRange(user: user.name, file: ByteString(file))))
             }
             return .success(first)
         }

@@ -75,9 +75,8 @@ extension SubordinateIDs {
     ) -> Result<Entry, Failure> {
         nssRanges(module: module, user: user, users: users, context: context).flatMap { list in
             guard let first = list.first else {
-                let kind = users ? "uid" : "gid"
                 return .failure(
-                    Failure("no subordinate \(kind) range for user \"\(user.name)\" from NSS module \"\(module)\""))
+                    Failure(.noSubordinateRangeFromNSS(kind: users ? "uid" : "gid", user: user.name, module: module)))
             }
             return .success(first)
         }

@@ -9,31 +9,29 @@ public enum ArgumentKind: Sendable, Equatable {
 
 /// Every option of unshare(1). The cases are in util-linux's long-option
 /// table order, which decides the order of "possibilities" in the
-/// ambiguous-option message.
-public enum OptionID: String, CaseIterable, Sendable {
+/// ambiguous-option message; each one's row is `OptionID.row`.
+public enum OptionID: CaseIterable, Sendable {
     case help, version
     case mount, uts, ipc, net, pid, user, cgroup, time
-    case fork
-    case killChild = "kill-child"
-    case forwardSignals = "forward-signals"
-    case mountProc = "mount-proc"
-    case mountBinfmt = "mount-binfmt"
-    case mapUser = "map-user"
-    case mapUsers = "map-users"
-    case mapGroup = "map-group"
-    case mapGroups = "map-groups"
-    case mapRootUser = "map-root-user"
-    case mapCurrentUser = "map-current-user"
-    case mapAuto = "map-auto"
-    case mapSubids = "map-subids"
-    case owner
-    case propagation, setgroups
-    case keepCaps = "keep-caps"
-    case setuid, setgid, root, wd, monotonic, boottime
-    case loadInterp = "load-interp"
-    case clearEnv = "clear-env"
-    case whitelistEnv = "whitelist-env"
+    case fork, killChild, forwardSignals, mountProc, mountBinfmt
+    case mapUser, mapUsers, mapGroup, mapGroups, mapRootUser, mapCurrentUser, mapAuto, mapSubids, owner
+    case propagation, setgroups, keepCaps
+    case setuid, setgid, root, wd, monotonic, boottime, loadInterp, clearEnv, whitelistEnv
     case explain
+}
+
+/// Where an option comes from, which decides how its abbreviations are read.
+public enum OptionOrigin: Sendable, Equatable {
+    /// util-linux 2.38.1 had it: its abbreviations keep the meaning they had
+    /// there (`--fo` is `--fork`, not ambiguous with the newer
+    /// `--forward-signals`), so scripts written against it run unchanged.
+    case utilLinux2381
+    /// util-linux added it after 2.38.1: it shares an abbreviation with an
+    /// older option only as the loser.
+    case utilLinuxLater
+    /// swift-unshare's own: matched only when spelled in full, never an
+    /// abbreviation nor in an ambiguity list, so util-linux's messages stay as they are.
+    case swiftUnshare
 }
 
 /// One row of an option table, for the getopt engine and for the docs tests:
@@ -70,60 +68,58 @@ public struct OptionSpec<ID: Equatable & Sendable>: Sendable, Equatable {
 }
 
 extension OptionID {
-    /// Options that util-linux 2.38.1 already had. Their abbreviations keep the
-    /// meaning they had there (`--fo` is `--fork`, not ambiguous with the newer
-    /// `--forward-signals`), so scripts written against it run unchanged.
-    public var inUtilLinux2381: Bool {
+    /// The option's row: its long name, its short letter, its argument kind
+    /// and its origin. Every option gives all four here, so a new option does
+    /// not compile until its row says how it is read.
+    public var row: (long: String, short: Unicode.Scalar?, argument: ArgumentKind, origin: OptionOrigin) {
         switch self {
-        case .forwardSignals, .mountBinfmt, .mapSubids, .owner, .loadInterp, .clearEnv, .whitelistEnv, .explain:
-            return false
-        default: return true
+        case .help: return ("help", "h", .none, .utilLinux2381)
+        case .version: return ("version", "V", .none, .utilLinux2381)
+        case .mount: return ("mount", "m", .optional, .utilLinux2381)
+        case .uts: return ("uts", "u", .optional, .utilLinux2381)
+        case .ipc: return ("ipc", "i", .optional, .utilLinux2381)
+        case .net: return ("net", "n", .optional, .utilLinux2381)
+        case .pid: return ("pid", "p", .optional, .utilLinux2381)
+        case .user: return ("user", "U", .optional, .utilLinux2381)
+        case .cgroup: return ("cgroup", "C", .optional, .utilLinux2381)
+        case .time: return ("time", "T", .optional, .utilLinux2381)
+        case .fork: return ("fork", "f", .none, .utilLinux2381)
+        case .killChild: return ("kill-child", nil, .optional, .utilLinux2381)
+        case .forwardSignals: return ("forward-signals", nil, .none, .utilLinuxLater)
+        case .mountProc: return ("mount-proc", nil, .optional, .utilLinux2381)
+        case .mountBinfmt: return ("mount-binfmt", nil, .optional, .utilLinuxLater)
+        case .mapUser: return ("map-user", nil, .required, .utilLinux2381)
+        case .mapUsers: return ("map-users", nil, .required, .utilLinux2381)
+        case .mapGroup: return ("map-group", nil, .required, .utilLinux2381)
+        case .mapGroups: return ("map-groups", nil, .required, .utilLinux2381)
+        case .mapRootUser: return ("map-root-user", "r", .none, .utilLinux2381)
+        case .mapCurrentUser: return ("map-current-user", "c", .none, .utilLinux2381)
+        case .mapAuto: return ("map-auto", nil, .none, .utilLinux2381)
+        case .mapSubids: return ("map-subids", nil, .none, .utilLinuxLater)
+        case .owner: return ("owner", nil, .required, .utilLinuxLater)
+        case .propagation: return ("propagation", nil, .required, .utilLinux2381)
+        case .setgroups: return ("setgroups", nil, .required, .utilLinux2381)
+        case .keepCaps: return ("keep-caps", nil, .none, .utilLinux2381)
+        case .setuid: return ("setuid", "S", .required, .utilLinux2381)
+        case .setgid: return ("setgid", "G", .required, .utilLinux2381)
+        case .root: return ("root", "R", .required, .utilLinux2381)
+        case .wd: return ("wd", "w", .required, .utilLinux2381)
+        case .monotonic: return ("monotonic", nil, .required, .utilLinux2381)
+        case .boottime: return ("boottime", nil, .required, .utilLinux2381)
+        case .loadInterp: return ("load-interp", "l", .required, .utilLinuxLater)
+        case .clearEnv: return ("clear-env", nil, .none, .utilLinuxLater)
+        case .whitelistEnv: return ("whitelist-env", nil, .required, .utilLinuxLater)
+        case .explain: return ("explain", nil, .none, .swiftUnshare)
         }
     }
 }
 
 public enum OptionTable {
-    private static func short(_ id: OptionID) -> UInt8? {
-        switch id {
-        case .help: return UInt8(ascii: "h")
-        case .version: return UInt8(ascii: "V")
-        case .mount: return UInt8(ascii: "m")
-        case .uts: return UInt8(ascii: "u")
-        case .ipc: return UInt8(ascii: "i")
-        case .net: return UInt8(ascii: "n")
-        case .pid: return UInt8(ascii: "p")
-        case .user: return UInt8(ascii: "U")
-        case .cgroup: return UInt8(ascii: "C")
-        case .time: return UInt8(ascii: "T")
-        case .fork: return UInt8(ascii: "f")
-        case .mapRootUser: return UInt8(ascii: "r")
-        case .mapCurrentUser: return UInt8(ascii: "c")
-        case .root: return UInt8(ascii: "R")
-        case .wd: return UInt8(ascii: "w")
-        case .setuid: return UInt8(ascii: "S")
-        case .setgid: return UInt8(ascii: "G")
-        case .loadInterp: return UInt8(ascii: "l")
-        default: return nil
-        }
-    }
-
-    private static func argument(_ id: OptionID) -> ArgumentKind {
-        switch id {
-        case .mount, .uts, .ipc, .net, .pid, .user, .cgroup, .time, .killChild, .mountProc, .mountBinfmt:
-            return .optional
-        case .mapUser, .mapUsers, .mapGroup, .mapGroups, .owner, .propagation, .setgroups,
-            .setuid, .setgid, .root, .wd, .monotonic, .boottime, .loadInterp, .whitelistEnv:
-            return .required
-        case .help, .version, .fork, .forwardSignals, .mapRootUser, .mapCurrentUser, .mapAuto,
-            .mapSubids, .keepCaps, .clearEnv, .explain:
-            return .none
-        }
-    }
-
     /// unshare's options, in util-linux's long-option table order.
-    public static let unshare: [OptionSpec<OptionID>] = OptionID.allCases.map {
-        OptionSpec(
-            id: $0, long: $0.rawValue, short: short($0), argument: argument($0),
-            preferred: $0.inUtilLinux2381, exactOnly: $0 == .explain)
+    public static let unshare: [OptionSpec<OptionID>] = OptionID.allCases.map { id in
+        let row = id.row
+        return OptionSpec(
+            id: id, long: row.long, short: row.short.map { UInt8(ascii: $0) }, argument: row.argument,
+            preferred: row.origin == .utilLinux2381, exactOnly: row.origin == .swiftUnshare)
     }
 }

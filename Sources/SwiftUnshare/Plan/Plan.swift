@@ -75,8 +75,16 @@ public enum Step: Equatable, Sendable {
 /// exists: a single-id map or setgroups. The CLI's executor and the library's
 /// child write the same bytes (the library hands these to its child).
 public struct SelfWrite: Equatable, Sendable {
-    public enum File: Equatable, Sendable {
+    public enum File: Equatable, Sendable, CaseIterable {
         case uidMap, gidMap, setgroups
+
+        public var path: ByteString {
+            switch self {
+            case .uidMap: return "/proc/self/uid_map"
+            case .gidMap: return "/proc/self/gid_map"
+            case .setgroups: return "/proc/self/setgroups"
+            }
+        }
     }
     public var file: File
     public var text: ByteString
@@ -86,13 +94,10 @@ public struct SelfWrite: Equatable, Sendable {
         self.text = text
     }
 
-    public var path: ByteString {
-        switch file {
-        case .uidMap: return "/proc/self/uid_map"
-        case .gidMap: return "/proc/self/gid_map"
-        case .setgroups: return "/proc/self/setgroups"
-        }
-    }
+    /// Every path such a write may have.
+    public static var paths: [ByteString] { File.allCases.map { $0.path } }
+
+    public var path: ByteString { file.path }
     /// A map, not setgroups.
     public var isMap: Bool { file != .setgroups }
     /// A setgroups file that is not there (before Linux 3.19) is no error.

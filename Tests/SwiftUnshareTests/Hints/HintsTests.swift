@@ -52,7 +52,12 @@ func causes(_ words: [String], _ failure: FailedOperation?, _ facts: FakeFacts =
             FailedOperation(Failure(.helper(.writeGIDMap, object: "/proc/7/gid_map"), Errno(EINVAL)))
                 == .mapWrite(Errno(EINVAL)))
         #expect(FailedOperation(Failure(.helperExited(tool: "newuidmap", status: 1))) == .helperRefused)
-        #expect(FailedOperation(Failure("no line matching user \"x\" in /etc/subuid")) == .noSubordinateRange)
+        #expect(FailedOperation(Failure(.noSubordinateRange(user: "x", file: "/etc/subuid"))) == .noSubordinateRange)
+        #expect(
+            FailedOperation(Failure(.noSubordinateRangeFromNSS(kind: "uid", user: "x", module: "sss")))
+                == .noSubordinateRange)
+        // Keyed on the operation, not on its words: the same text as a plain message is no such failure.
+        #expect(FailedOperation(Failure("no line matching user \"x\" in /etc/subuid")) == .other)
         #expect(FailedOperation(Failure("unsupported propagation mode: x")) == .other)
     }
 

@@ -24,8 +24,24 @@ public enum StorageConf {
                     ? "toml: line \(line): \(reason)" : "toml: line \(line) (last key \"\(lastKey)\"): \(reason)"))
     }
 
-    /// The [storage] keys that are strings in containers/storage's configuration.
-    static let stringKeys = ["storage.driver", "storage.graphroot", "storage.runroot", "storage.rootless_storage_path"]
+    /// The [storage] keys that are strings in containers/storage's
+    /// configuration (each spelled here alone): a value of another type is an
+    /// error for every one of them; two of them are podman unshare's.
+    enum StringKey: String, CaseIterable {
+        case driver = "storage.driver"
+        case graphroot = "storage.graphroot"
+        case runroot = "storage.runroot"
+        case rootlessStoragePath = "storage.rootless_storage_path"
+
+        /// Where a non-empty value goes (nil: checked for its type only).
+        var field: WritableKeyPath<Roots, ByteString?>? {
+            switch self {
+            case .graphroot: return \.graphroot
+            case .runroot: return \.runroot
+            case .driver, .rootlessStoragePath: return nil
+            }
+        }
+    }
 
     /// The `[storage]` graphroot and runroot of a storage.conf text (nil when
     /// absent; empty strings count as absent, as podman ignores them).
@@ -48,19 +64,17 @@ public enum StorageConf {
             return .failure(malformed(line: f.line, lastKey: parser.current, reason: f.message))
         }
         var roots = Roots()
-        for key in stringKeys {
-            guard let found = parser.values[key] else { continue }
-            guard case .string(let s) = found.value else {
-                if case .other(let type) = found.value {
-                    return .failure(
-                        malformed(
-                            line: found.line, lastKey: key,
-                            reason: "incompatible types: TOML value has type \(type); destination has type string"))
-                }
-                continue
+        for key in StringKey.allCases {
+            guard let found = parser.values[key.rawValue] else { continue }
+            switch found.value {
+            case .other(let type):
+                return .failure(
+                    malformed(
+                        line: found.line, lastKey: key.rawValue,
+                        reason: "incompatible types: TOML value has type \(type); destination has type string"))
+            case .string(let s):
+                if let field = key.field, !s.isEmpty { roots[keyPath: field] = ByteString(s) }
             }
-            if key == "storage.graphroot" && !s.isEmpty { roots.graphroot = ByteString(s) }
-            if key == "storage.runroot" && !s.isEmpty { roots.runroot = ByteString(s) }
         }
         return .success(roots)
     }
