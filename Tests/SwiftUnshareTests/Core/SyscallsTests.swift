@@ -87,9 +87,4 @@ import Testing
         #expect(ProcessEnding(status: SIGSEGV) == .signaled(SIGSEGV))
         #expect(ProcessEnding(status: SIGKILL | 0x80) == .signaled(SIGKILL))  // with a core dump bit
     }
-
-    @Test func podmanEndsWith255ForASignal() {
-        #expect(GoExec.exitCode(.exited(7)) == 7)
-        #expect(GoExec.exitCode(.signaled(SIGTERM)) == 255)
-    }
 }
