@@ -38,6 +38,16 @@ public struct ByteString: Hashable, Sendable, ExpressibleByStringLiteral,
         return self
     }
 
+    /// The items with `separator` between them.
+    static func join(_ items: [ByteString], _ separator: ByteString) -> ByteString {
+        var out: [UInt8] = []
+        for (i, item) in items.enumerated() {
+            if i > 0 { out += separator.bytes }
+            out += item.bytes
+        }
+        return ByteString(out)
+    }
+
     /// Splits at every occurrence of `separator`, keeping empty pieces.
     public func split(_ separator: UInt8) -> [ByteString] {
         bytes.split(separator: separator, omittingEmptySubsequences: false).map { ByteString(Array($0)) }
@@ -72,6 +82,15 @@ public struct ByteString: Hashable, Sendable, ExpressibleByStringLiteral,
     }
 
     public init(stringInterpolation: StringInterpolation) { self.bytes = stringInterpolation.bytes }
+}
+
+extension Array where Element == UInt8 {
+    /// Whether `needle` occurs in these bytes.
+    func containsSequence(_ needle: [UInt8]) -> Bool {
+        guard !needle.isEmpty, needle.count <= count else { return needle.isEmpty }
+        for i in 0...(count - needle.count) where Array(self[i..<(i + needle.count)]) == needle { return true }
+        return false
+    }
 }
 
 private func strlenBytes(_ pointer: UnsafePointer<CChar>) -> Int {

@@ -22,6 +22,13 @@ public enum Sys {
         }.map { st }
     }
 
+    /// readlink(2).
+    static func readlink(_ path: ByteString) -> Result<ByteString, Errno> {
+        var buffer = [CChar](repeating: 0, count: 4096)
+        return valueOrErrno { path.withCString { Glibc.readlink($0, &buffer, buffer.count) } }
+            .map { ByteString(buffer[..<$0].map { UInt8(bitPattern: $0) }) }
+    }
+
     public static func close(_ fd: Int32) {
         _ = Glibc.close(fd)  // never retried: the fd is gone either way
     }

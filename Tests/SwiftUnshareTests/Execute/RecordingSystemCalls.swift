@@ -5,7 +5,8 @@ import Glibc
 
 /// A SystemCalls that does nothing but record each call as one line, and
 /// answers from plain values: the executor's effects, checked without root.
-final class RecordingSystemCalls: SystemCalls {
+/// RecordingPodmanCalls (Podman/Execute) adds podman mode's.
+class RecordingSystemCalls: SystemCalls {
     var calls: [String] = []
     /// A call (its recorded line) that fails, with this errno.
     var failures: [String: Errno] = [:]
@@ -21,17 +22,23 @@ final class RecordingSystemCalls: SystemCalls {
     /// The shell of the passwd entry of getuid() at exec.
     var currentUserShell: ByteString? = "/bin/zsh"
 
-    private var paths: [Int32: String] = [1: "stdout", 2: "stderr"]
+    /// What each descriptor is, as the lines name it.
+    var paths: [Int32: String] = [1: "stdout", 2: "stderr"]
     private var helperNames: [Int32: String] = [:]
     private var nextFD: Int32 = 10
 
-    private func record(_ line: String) -> Result<Void, Errno> {
+    /// Called with each line as it is recorded, before it is answered (a test's
+    /// way to change the world at a given call).
+    var onCall: ((String) -> Void)?
+
+    func record(_ line: String) -> Result<Void, Errno> {
         calls.append(line)
+        onCall?(line)
         if let e = failures[line] { return .failure(e) }
         return .success(())
     }
 
-    private func newFD(_ name: String) -> Int32 {
+    func newFD(_ name: String) -> Int32 {
         nextFD += 1
         paths[nextFD] = name
         return nextFD

@@ -10,26 +10,39 @@ import Glibc
 /// When none runs, one is spawned through the library's API (`command`),
 /// published in the pid file and joined (`publish`).
 enum PauseProcess {
+    typealias Namespaces = (user: Int32, mnt: Int32)
+
     /// The namespaces of the process named in `pidFile`, opened: nil when the
     /// file is missing, unreadable, not a pid (Go's Atoi), or names a process
     /// that is gone or not the caller's own.
-    static func open(pidFile: ByteString) -> (user: Int32, mnt: Int32)? {
-        guard case .success(let text) = Sys.readFile(pidFile),
+    static func open(pidFile: ByteString, _ sys: some PodmanSystemCalls) -> Namespaces? {
+        guard case .success(let text) = PodmanIO.readFile(pidFile, sys),
             let pid = goAtoi(text), pid > 0
         else { return nil }
         // The pidfd pins the process: if it is still alive after the ns files
         // are open, those files are its own, not a recycled pid's.
-        guard case .success(let pidfd) = Sys.pidfdOpen(pid) else { return nil }
-        defer { Sys.close(pidfd) }
-        guard case .success(let st) = Sys.stat("/proc/\(pid)"), st.st_uid == geteuid() else { return nil }
-        let user = try? Sys.open("/proc/\(pid)/ns/user", O_RDONLY | O_CLOEXEC).get()
-        let mnt = try? Sys.open("/proc/\(pid)/ns/mnt", O_RDONLY | O_CLOEXEC).get()
-        guard let user, let mnt, case .success(false) = Sys.pidfdEnded(pidfd) else {
-            if let user { Sys.close(user) }
-            if let mnt { Sys.close(mnt) }
+        guard case .success(let pidfd) = sys.pidfdOpen(pid) else { return nil }
+        defer { sys.close(pidfd) }
+        guard case .success(let f) = sys.stat("/proc/\(pid)", followLinks: true), f.uid == sys.euid else {
             return nil
         }
-        return (user, mnt)
+        guard let fds = openNamespaces(of: pid, sys) else { return nil }
+        guard case .success(false) = sys.pidfdEnded(pidfd) else {
+            sys.close(fds.user)
+            sys.close(fds.mnt)
+            return nil
+        }
+        return fds
+    }
+
+    /// /proc/<pid>/ns/user and ns/mnt, both opened, or neither.
+    static func openNamespaces(of pid: Int32, _ sys: some PodmanSystemCalls) -> Namespaces? {
+        let user = try? sys.open("/proc/\(pid)/ns/user", O_RDONLY | O_CLOEXEC).get()
+        let mnt = try? sys.open("/proc/\(pid)/ns/mnt", O_RDONLY | O_CLOEXEC).get()
+        if let user, let mnt { return (user, mnt) }
+        if let user { sys.close(user) }
+        if let mnt { sys.close(mnt) }
+        return nil
     }
 
     /// strconv.Atoi of the whole text: an optional sign, then decimal digits only.
@@ -53,37 +66,33 @@ enum PauseProcess {
     /// podman's TryJoinPauseProcess: the pause process's namespaces, or nil
     /// when there is none to join. A stale pid file is locked (a POSIX write
     /// lock, as containers/storage's lockfile takes), looked at once more, and removed.
-    static func find(pidFile: ByteString) -> (user: Int32, mnt: Int32)? {
-        guard case .success = Sys.stat(pidFile) else { return nil }
-        if let fds = open(pidFile: pidFile) { return fds }
-        guard case .success(let lock) = Sys.create(pidFile, O_RDWR, 0o644) else { return nil }
-        defer { Sys.close(lock) }
-        _ = Sys.lock(lock)
-        if let fds = open(pidFile: pidFile) { return fds }
-        _ = Sys.unlink(pidFile)
+    static func find(pidFile: ByteString, _ sys: some PodmanSystemCalls) -> Namespaces? {
+        guard case .success = sys.stat(pidFile, followLinks: true) else { return nil }
+        if let fds = open(pidFile: pidFile, sys) { return fds }
+        guard case .success(let lock) = sys.create(pidFile, O_RDWR, 0o644) else { return nil }
+        defer { sys.close(lock) }
+        _ = sys.lock(lock)
+        if let fds = open(pidFile: pidFile, sys) { return fds }
+        _ = sys.unlink(pidFile)
         return nil
     }
 
     /// Enters the namespaces and becomes root there, in `cwd`, as podman's re-exec does.
-    static func join(_ fds: (user: Int32, mnt: Int32), cwd: ByteString) -> Result<Void, Failure> {
+    static func join(_ fds: Namespaces, cwd: ByteString, _ sys: some PodmanSystemCalls) -> Result<Void, Failure> {
         defer {
-            Sys.close(fds.user)
-            Sys.close(fds.mnt)
+            sys.close(fds.user)
+            sys.close(fds.mnt)
         }
-        if case .failure = Sys.setns(fds.user, cu_CLONE_NEWUSER) {
+        if case .failure = sys.setns(fds.user, cu_CLONE_NEWUSER) {
             return .failure(Failure.podman("cannot set user namespace"))
         }
-        if case .failure = Sys.setns(fds.mnt, cu_CLONE_NEWNS) {
+        if case .failure = sys.setns(fds.mnt, cu_CLONE_NEWNS) {
             return .failure(Failure.podman("cannot set mnt namespace"))
         }
-        return becomeRoot(cwd: cwd)
-    }
-
-    static func becomeRoot(cwd: ByteString) -> Result<Void, Failure> {
-        if case .failure(let e) = Sys.becomeRoot() {
+        if case .failure(let e) = sys.becomeRoot() {
             return .failure(Failure.podman("cannot setresuid: \(GoText.errnoText(e.rawValue))"))
         }
-        if case .failure(let e) = Sys.chdir(cwd) {
+        if case .failure(let e) = sys.chdir(cwd) {
             return .failure(Failure.podman("cannot chdir to \(cwd): \(GoText.errnoText(e.rawValue))"))
         }
         return .success(())
@@ -96,9 +105,9 @@ enum PauseProcess {
     /// SIGTERM blocked, and not tied to this process. With no catatonit
     /// anywhere, the child itself waits, named "podman pause", as podman's does.
     /// The id maps are the caller's to add.
-    static func command(devnull: Int32) -> UnshareCommand {
+    static func command(devnull: Int32, _ sys: some PodmanSystemCalls) -> UnshareCommand {
         let installed: ByteString = "/usr/libexec/podman/catatonit"
-        var c = UnshareCommand(GoExec.isExecutableFile(installed) ? installed : "catatonit", arguments: ["-P"])
+        var c = UnshareCommand(sys.isExecutableFile(installed) ? installed : "catatonit", arguments: ["-P"])
         c.argv0 = "catatonit"
         c.namespaces = [.user, .mount]
         c.propagation = .unchanged
@@ -117,64 +126,60 @@ enum PauseProcess {
     /// the pid file first, the winner's (this one is killed), so that every
     /// call shares one pair of namespaces.
     static func publish(
-        _ pause: UnsharedProcess, pidFile: ByteString, namespace: PodmanUserNamespace
-    ) -> Result<(user: Int32, mnt: Int32), Failure> {
+        _ pause: UnsharedProcess, pidFile: ByteString, namespace: PodmanUserNamespace, _ sys: some PodmanSystemCalls
+    ) -> Result<Namespaces, Failure> {
         for _ in 0..<2 {
-            switch writePidFile(pidFile, pid: pause.pid) {
+            switch writePidFile(pidFile, pid: pause.pid, sys) {
             case .success(true):
                 // Our own child, not reaped: its pid names it.
-                let user = try? Sys.open("/proc/\(pause.pid)/ns/user", O_RDONLY | O_CLOEXEC).get()
-                let mnt = try? Sys.open("/proc/\(pause.pid)/ns/mnt", O_RDONLY | O_CLOEXEC).get()
-                if let user, let mnt { return .success((user, mnt)) }
-                if let user { Sys.close(user) }
-                if let mnt { Sys.close(mnt) }
-                return .failure(Failure.podman("cannot set user namespace"))
+                guard let fds = openNamespaces(of: pause.pid, sys) else {
+                    return .failure(Failure.podman("cannot set user namespace"))
+                }
+                return .success(fds)
             case .success(false):
                 // Another call's, or a stale one `find` removes: then try again.
-                guard let winner = find(pidFile: pidFile) else { continue }
-                end(pause)
+                guard let winner = find(pidFile: pidFile, sys) else { continue }
+                end(pause, sys)
                 return .success(winner)
             case .failure(let e):
-                end(pause)
+                end(pause, sys)
                 return .failure(
                     namespace.setupFailure("setting up the process: open \(pidFile): \(GoText.errnoText(e.rawValue))"))
             }
         }
-        end(pause)
+        end(pause, sys)
         return .failure(namespace.setupFailure("cannot start the pause process"))
     }
 
     /// Kills and reaps a pause process that is not to be used.
-    static func end(_ pause: UnsharedProcess) {
-        try? pause.send(signal: SIGKILL)
-        _ = try? pause.waitBlocking()
+    static func end(_ pause: UnsharedProcess, _ sys: some PodmanSystemCalls) {
+        sys.send(SIGKILL, to: pause)
+        _ = sys.wait(for: pause)
     }
 
     /// Writes `pid` through a fresh temporary file renamed onto `pidFile` only
     /// if there is none: true written, false another pid file is there.
-    static func writePidFile(_ pidFile: ByteString, pid: pid_t) -> Result<Bool, Errno> {
-        var template = (pidFile + ".XXXXXX").bytes.map { CChar(bitPattern: $0) } + [0]
-        let fd: Int32
-        switch valueOrErrno({ mkstemp(&template) }) {  // (one thread: no exec can come before the close)
+    static func writePidFile(_ pidFile: ByteString, pid: pid_t, _ sys: some PodmanSystemCalls) -> Result<Bool, Errno> {
+        // (one thread: no exec can come before the temporary file's close)
+        let (fd, tmp): (Int32, ByteString)
+        switch sys.makeTemporaryFile(pidFile + ".") {
         case .failure(let e): return .failure(e)
-        case .success(let value): fd = value
+        case .success(let made): (fd, tmp) = made
         }
-        let tmp = ByteString(template.dropLast().map { UInt8(bitPattern: $0) })
-        let written = Sys.writeAll(fd, Array("\(pid)".utf8))
-        Sys.close(fd)
-        let renamed = written.flatMap {
-            nothingOrErrno { tmp.withCString { t in pidFile.withCString { cu_rename_noreplace(t, $0) } } }
+        let written = sys.writeAll(fd, Array("\(pid)".utf8))
+        sys.close(fd)
+        guard case .failure(let e) = written.flatMap({ sys.renameNoReplace(tmp, pidFile) }) else {
+            return .success(true)
         }
-        guard case .failure(let e) = renamed else { return .success(true) }
-        _ = Sys.unlink(tmp)
+        _ = sys.unlink(tmp)
         return e.rawValue == EEXIST ? .success(false) : .failure(e)
     }
 
     /// podman's warning when / is not a shared mount (outside a container), as it
     /// logs it before making a user namespace.
-    static func sharedRootWarning() -> [PodmanLogLine] {
-        guard getenv("container") == nil,
-            case .success(let text) = Sys.readFile("/proc/self/mountinfo")
+    static func sharedRootWarning(_ sys: some PodmanSystemCalls) -> [PodmanLogLine] {
+        guard sys.variable("container") == nil,
+            case .success(let text) = PodmanIO.readFile("/proc/self/mountinfo", sys)
         else { return [] }
         for line in text.split(separator: UInt8(ascii: "\n")) {
             let fields = line.split(separator: UInt8(ascii: " "))

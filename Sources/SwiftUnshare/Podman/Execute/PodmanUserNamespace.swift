@@ -1,5 +1,4 @@
 // SPDX-License-Identifier: Apache-2.0
-import CUnshareSys
 import Glibc
 
 /// Making rootless podman's user namespace when no pause process holds it, as
@@ -33,16 +32,16 @@ extension PodmanUserNamespace {
     }
 
     /// Logs podman's messages and starts the pause process (`PauseProcess.command`) with these maps.
-    func startPause(devnull: Int32) -> Result<UnsharedProcess, Failure> {
-        PodmanLog.emit(PauseProcess.sharedRootWarning() + messages)
-        var command = PauseProcess.command(devnull: devnull)
+    func startPause(devnull: Int32, _ sys: some PodmanSystemCalls) -> Result<UnsharedProcess, Failure> {
+        PodmanLog.emit(PauseProcess.sharedRootWarning(sys) + messages, sys)
+        var command = PauseProcess.command(devnull: devnull, sys)
         var tools: [Tool] = []
         var runnable = 0
         switch maps {
         case .single:
             command.idMapping = IDMapping(user: 0, group: 0)  // the caller's ids; setgroups deny
         case .ranges(let uidLines, let gidLines):
-            tools = findTools()
+            tools = findTools(sys)
             // podman stops at the first tool it cannot run; the ones before it run.
             runnable = tools.prefix(while: { $0.problem == nil }).count
             if runnable == 0 { return .failure(setupFailure(tools[0].problem ?? "")) }
@@ -58,13 +57,12 @@ extension PodmanUserNamespace {
             command._idMapperArguments = [PodmanIDMaps.arguments(uidLines), PodmanIDMaps.arguments(gidLines)]
         }
         let pause: UnsharedProcess
-        do {
-            pause = try command.spawn()
-        } catch {
-            return .failure(failure(error, tools: tools))
+        switch sys.spawn(command) {
+        case .failure(let error): return .failure(failure(error, tools: tools, sys))
+        case .success(let p): pause = p
         }
         if runnable == 1, let problem = tools[1].problem {
-            PauseProcess.end(pause)
+            PauseProcess.end(pause, sys)
             return .failure(setupFailure(problem))
         }
         return .success(pause)
@@ -72,14 +70,14 @@ extension PodmanUserNamespace {
 
     /// newuidmap and newgidmap as podman looks them up (exec.LookPath), with
     /// a configuration podman refuses counted as a problem of the tool.
-    private func findTools() -> [Tool] {
-        let pathVar = getenv("PATH").map { ByteString(cString: $0) }
+    private func findTools(_ sys: some PodmanSystemCalls) -> [Tool] {
+        let pathVar = sys.variable("PATH")
         var tools = [
             Tool(name: "newuidmap", setid: (UInt32(S_ISUID), 7, "setuid")),
             Tool(name: "newgidmap", setid: (UInt32(S_ISGID), 6, "setgid")),
         ]
         for i in tools.indices {
-            switch GoExec.lookPath(tools[i].name, path: pathVar, isExecutableFile: GoExec.isExecutableFile) {
+            switch GoExec.lookPath(tools[i].name, path: pathVar, isExecutableFile: { sys.isExecutableFile($0) }) {
             case .failure(let e):
                 tools[i].problem = "command required for rootless mode with multiple IDs: \(e.message ?? "")"
             case .success(let path):
@@ -91,25 +89,25 @@ extension PodmanUserNamespace {
     }
 
     /// A spawn that failed, in podman's words.
-    private func failure(_ e: SpawnError, tools: [Tool]) -> Failure {
+    private func failure(_ e: SpawnError, tools: [Tool], _ sys: some PodmanSystemCalls) -> Failure {
         if let report = e.helper, let tool = tools.first(where: { $0.name == report.tool }) {
-            return toolFailure(tool, report)
+            return toolFailure(tool, report, sys)
         }
         if e.stage == .clone {
-            PodmanIO.write(2, "cannot clone: \(e.errno ?? Errno(0))\n")
+            PodmanIO.write(2, "cannot clone: \(e.errno ?? Errno(0))\n", sys)
             return setupFailure("cannot re-exec process")
         }
         return setupFailure(e.failure.podmanText(errnoText: GoText.errnoText))
     }
 
     /// podman's two log lines for a tool that failed.
-    private func toolFailure(_ tool: Tool, _ report: IDMapperReport) -> Failure {
+    private func toolFailure(_ tool: Tool, _ report: IDMapperReport, _ sys: some PodmanSystemCalls) -> Failure {
         let path = tool.path ?? tool.name
         var lines = [
             PodmanLogLine(.error, "running `" + ByteString.join(report.arguments, " ") + "`: " + report.output)
         ]
         var reason: ByteString = "cannot set up namespace using \(GoText.quote(path))"
-        switch PodmanIO.isSetID(path, mode: tool.setid.mode, capability: tool.setid.cap) {
+        switch PodmanIO.isSetID(path, mode: tool.setid.mode, capability: tool.setid.cap, sys) {
         case .failure(let e):
             lines.append(
                 PodmanLogLine(

@@ -30,63 +30,61 @@ public struct RootlessNetnsPlan: Equatable, Sendable {
 /// the command then runs in it, in a new mount namespace where /run and
 /// /var/lib/cni are podman's copies for the namespace (RootlessNetns+Mounts).
 enum RootlessNetns {
-    static func enter(_ p: RootlessNetnsPlan) -> Result<Void, Failure> {
-        if case .failure(let e) = PodmanIO.mkdirAll(p.tmpDir, mode: 0o700) {
+    static func enter(_ p: RootlessNetnsPlan, _ sys: some PodmanSystemCalls) -> Result<Void, Failure> {
+        if case .failure(let e) = PodmanIO.mkdirAll(p.tmpDir, mode: 0o700, sys) {
             return .failure(
                 Failure.podman(
                     "failed to get rootless-netns lockfile: mkdir \(p.tmpDir): \(GoText.errnoText(e.rawValue))")
             )
         }
         let lock: Int32
-        switch Sys.create(p.lockFile, O_RDWR, 0o644) {
+        switch sys.create(p.lockFile, O_RDWR, 0o644) {
         case .failure(let e):
             return .failure(
                 Failure.podman(
                     "failed to get rootless-netns lockfile: open \(p.lockFile): \(GoText.errnoText(e.rawValue))"))
         case .success(let fd): lock = fd
         }
-        _ = Sys.lock(lock)
-        let made = prepare(p)
-        Sys.close(lock)  // unlocked before the command runs, as podman does
+        _ = sys.lock(lock)
+        let made = prepare(p, sys)
+        sys.close(lock)  // unlocked before the command runs, as podman does
         if case .failure(let e) = made { return .failure(e) }
-        return enterNamespace(p)
+        return enterNamespace(p, sys)
     }
 
     /// Under the lock: the namespace, made when it is not there.
-    private static func prepare(_ p: RootlessNetnsPlan) -> Result<Void, Failure> {
-        if case .failure(let e) = PodmanIO.mkdirAll(p.dir, mode: 0o700) {
+    private static func prepare(_ p: RootlessNetnsPlan, _ sys: some PodmanSystemCalls) -> Result<Void, Failure> {
+        if case .failure(let e) = PodmanIO.mkdirAll(p.dir, mode: 0o700, sys) {
             return .failure(
                 Failure.podman(
                     "could not create rootless-netns directory: mkdir \(p.dir): \(GoText.errnoText(e.rawValue))"))
         }
-        if !isNamespace(p.path) {
-            if case .failure(let e) = create(p) { return .failure(e) }
+        if !isNamespace(p.path, sys) {
+            if case .failure(let e) = create(p, sys) { return .failure(e) }
         }
         // podman adds /usr/sbin to PATH for the programs it runs there.
-        let path = getenv("PATH").map { ByteString(cString: $0) } ?? ""
-        if !path.bytes.containsSequence(Array("/usr/sbin".utf8)) {
-            setenv("PATH", (path + ":/usr/sbin").description, 1)
-        }
+        let path = sys.variable("PATH") ?? ""
+        if !path.bytes.containsSequence(Array("/usr/sbin".utf8)) { sys.setVariable("PATH", path + ":/usr/sbin") }
         return .success(())
     }
 
     /// Whether `path` opens as a namespace file (nsfs or proc).
-    static func isNamespace(_ path: ByteString) -> Bool {
-        guard case .success(let fd) = Sys.open(path, O_RDONLY | O_CLOEXEC) else { return false }
-        defer { Sys.close(fd) }
-        return cu_is_namespace_fd(fd) == 1
+    static func isNamespace(_ path: ByteString, _ sys: some PodmanSystemCalls) -> Bool {
+        guard case .success(let fd) = sys.open(path, O_RDONLY | O_CLOEXEC) else { return false }
+        defer { sys.close(fd) }
+        return sys.isNamespace(fd)
     }
 
-    private static func create(_ p: RootlessNetnsPlan) -> Result<Void, Failure> {
+    private static func create(_ p: RootlessNetnsPlan, _ sys: some PodmanSystemCalls) -> Result<Void, Failure> {
         let fail = { (what: ByteString) in Failure.podman("creating rootless network namespace: \(what)") }
-        if case .failure(let e) = PodmanIO.mkdirAll(p.nsDir, mode: 0o755) {
+        if case .failure(let e) = PodmanIO.mkdirAll(p.nsDir, mode: 0o755, sys) {
             return .failure(fail("mkdir \(p.nsDir): \(GoText.errnoText(e.rawValue))"))
         }
         // The folder is made a shared mount (bound on itself first if need be).
-        var shared = Sys.mount("", p.nsDir, "none", cu_MS_SHARED | cu_MS_REC)
+        var shared = sys.mount("", p.nsDir, "none", cu_MS_SHARED | cu_MS_REC)
         if case .failure(let e) = shared, e.rawValue == EINVAL {
-            shared = Sys.mount(p.nsDir, p.nsDir, "none", cu_MS_BIND | cu_MS_REC).flatMap {
-                Sys.mount("", p.nsDir, "none", cu_MS_SHARED | cu_MS_REC)
+            shared = sys.mount(p.nsDir, p.nsDir, "none", cu_MS_BIND | cu_MS_REC).flatMap {
+                sys.mount("", p.nsDir, "none", cu_MS_SHARED | cu_MS_REC)
             }
         }
         if case .failure(let e) = shared {
@@ -95,33 +93,35 @@ enum RootlessNetns {
                     "mount --make-rshared \(p.nsDir) failed: \(GoText.quote(ByteString(GoText.errnoText(e.rawValue))))")
             )
         }
-        if case .failure(let e) = PodmanIO.createFile(p.path, "", mode: 0o666) {
+        if case .failure(let e) = PodmanIO.createFile(p.path, "", mode: 0o666, sys) {
             return .failure(fail("open \(p.path): \(GoText.errnoText(e.rawValue))"))
         }
-        if case .failure(let e) = Sys.bindNewNetns(p.path) {
-            _ = Sys.unlink(p.path)
+        if case .failure(let e) = sys.bindNewNetns(p.path) {
+            _ = sys.unlink(p.path)
             return .failure(fail("failed to bind mount ns at \(p.path): \(GoText.errnoText(e.rawValue))"))
         }
-        switch Slirp4netns.start(p) {
+        switch Slirp4netns.start(p, sys) {
         case .failure(let e):
             return .failure(e)
         case .success:
             break
         }
-        if case .failure(let e) = PodmanIO.createFile(p.inDir("resolv.conf"), Slirp4netns.resolvConf(), mode: 0o644) {
+        if case .failure(let e) = PodmanIO.createFile(
+            p.inDir("resolv.conf"), Slirp4netns.resolvConf(sys), mode: 0o644, sys)
+        {
             return .failure(
                 Failure.podman(
                     "failed to create rootless netns resolv.conf: open \(p.inDir("resolv.conf")): \(GoText.errnoText(e.rawValue))"
                 ))
         }
         for (sub, what) in [("var/lib/cni", "var"), ("run", "run"), ("run/systemd", "systemd")] {
-            if case .failure(let e) = PodmanIO.mkdirAll(p.inDir(ByteString(sub)), mode: 0o700) {
+            if case .failure(let e) = PodmanIO.mkdirAll(p.inDir(ByteString(sub)), mode: 0o700, sys) {
                 return .failure(
                     Failure.podman("could not create rootless-netns \(what) directory: \(GoText.errnoText(e.rawValue))")
                 )
             }
         }
-        if case .failure(let e) = PodmanIO.mkdirAll(GoText.joinPath(p.dir, p.nsDir), mode: 0o700) {
+        if case .failure(let e) = PodmanIO.mkdirAll(GoText.joinPath(p.dir, p.nsDir), mode: 0o700, sys) {
             return .failure(
                 Failure.podman("could not create rootless-netns netns directory: \(GoText.errnoText(e.rawValue))"))
         }
@@ -129,10 +129,10 @@ enum RootlessNetns {
     }
 
     /// Into the network namespace, then a new mount namespace with podman's binds.
-    private static func enterNamespace(_ p: RootlessNetnsPlan) -> Result<Void, Failure> {
-        let joined = Sys.open(p.path, O_RDONLY | O_CLOEXEC).flatMap { fd in
-            defer { Sys.close(fd) }
-            return Sys.setns(fd, cu_CLONE_NEWNET)
+    private static func enterNamespace(_ p: RootlessNetnsPlan, _ sys: some PodmanSystemCalls) -> Result<Void, Failure> {
+        let joined = sys.open(p.path, O_RDONLY | O_CLOEXEC).flatMap { fd in
+            defer { sys.close(fd) }
+            return sys.setns(fd, cu_CLONE_NEWNET)
         }
         if case .failure(let e) = joined {
             return .failure(
@@ -140,17 +140,9 @@ enum RootlessNetns {
                     "getting rootless network namespace: failed to Statfs \"\(p.path)\": \(GoText.errnoText(e.rawValue))"
                 ))
         }
-        if case .failure(let e) = Sys.unshare(cu_CLONE_NEWNS) {
+        if case .failure(let e) = sys.unshare(cu_CLONE_NEWNS) {
             return .failure(Failure.podman("cannot create a new mount namespace: \(GoText.errnoText(e.rawValue))"))
         }
-        return RootlessNetnsMounts.apply(p)
-    }
-}
-
-extension Array where Element == UInt8 {
-    func containsSequence(_ needle: [UInt8]) -> Bool {
-        guard !needle.isEmpty, needle.count <= count else { return needle.isEmpty }
-        for i in 0...(count - needle.count) where Array(self[i..<(i + needle.count)]) == needle { return true }
-        return false
+        return RootlessNetnsMounts.apply(p, sys)
     }
 }

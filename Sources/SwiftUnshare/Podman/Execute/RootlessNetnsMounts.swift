@@ -7,9 +7,9 @@ import Glibc
 /// kept, the namespace's resolv.conf over /etc/resolv.conf (or over its
 /// target under /run), podman's /var/lib/cni, and podman's /run.
 enum RootlessNetnsMounts {
-    static func apply(_ p: RootlessNetnsPlan) -> Result<Void, Failure> {
+    static func apply(_ p: RootlessNetnsPlan, _ sys: some PodmanSystemCalls) -> Result<Void, Failure> {
         func bind(_ source: ByteString, _ target: ByteString, _ flags: UInt, _ what: ByteString) -> Failure? {
-            guard case .failure(let e) = Sys.mount(source, target, "none", flags) else { return nil }
+            guard case .failure(let e) = sys.mount(source, target, "none", flags) else { return nil }
             return Failure.podman("\(what): \(GoText.errnoText(e.rawValue))")
         }
         let shared = cu_MS_BIND | cu_MS_SHARED | cu_MS_REC
@@ -18,7 +18,7 @@ enum RootlessNetnsMounts {
         {
             return .failure(e)
         }
-        if case .success = Sys.stat("/run/systemd"),
+        if case .success = sys.stat("/run/systemd", followLinks: true),
             let e = bind(
                 "/run/systemd", p.inDir("/run/systemd"), cu_MS_BIND | cu_MS_REC,
                 "failed to mount /run/systemd directory for rootless netns")
@@ -26,13 +26,13 @@ enum RootlessNetnsMounts {
             return .failure(e)
         }
         var resolvePath: ByteString
-        switch resolvConfTarget() {
+        switch resolvConfTarget(sys) {
         case .failure(let e): return .failure(e)
         case .success(let path): resolvePath = path
         }
         if resolvePath.hasPrefix("/run/systemd/resolve/") {
             let target = p.inDir("/run/systemd/resolve")
-            if case .failure(let e) = Sys.mount("", target, "tmpfs", cu_MS_NOEXEC | cu_MS_NOSUID | cu_MS_NODEV) {
+            if case .failure(let e) = sys.mount("", target, "tmpfs", cu_MS_NOEXEC | cu_MS_NOSUID | cu_MS_NODEV) {
                 return .failure(
                     Failure.podman(
                         "failed to mount tmpfs on \(GoText.quote(target)) for rootless netns: \(GoText.errnoText(e.rawValue))"
@@ -41,8 +41,8 @@ enum RootlessNetnsMounts {
         }
         if resolvePath.hasPrefix("/run/") {
             resolvePath = p.inDir(resolvePath)
-            let made = PodmanIO.mkdirAll(GoText.cleanPath(resolvePath + "/.."), mode: 0o700).flatMap {
-                Sys.create(resolvePath, O_RDONLY, 0o700).map { Sys.close($0) }
+            let made = PodmanIO.mkdirAll(GoText.cleanPath(resolvePath + "/.."), mode: 0o700, sys).flatMap {
+                sys.create(resolvePath, O_RDONLY, 0o700).map { sys.close($0) }
             }
             if case .failure(let e) = made {
                 return .failure(
@@ -57,7 +57,7 @@ enum RootlessNetnsMounts {
         var varTarget: ByteString = "/var/lib/cni"
         var varDir: ByteString?
         while true {
-            if case .success = Sys.stat(varTarget) {
+            if case .success = sys.stat(varTarget, followLinks: true) {
                 varDir = p.inDir(varTarget)
                 break
             }
@@ -76,7 +76,7 @@ enum RootlessNetnsMounts {
 
     /// /etc/resolv.conf with its symlinks followed one component at a time,
     /// stopping at the first target under /run/ (podman's walk).
-    static func resolvConfTarget() -> Result<ByteString, Failure> {
+    static func resolvConfTarget(_ sys: some PodmanSystemCalls) -> Result<ByteString, Failure> {
         var path = Array("/etc/resolv.conf".utf8)
         var links = 0
         var i = 1
@@ -86,19 +86,19 @@ enum RootlessNetnsMounts {
                 continue
             }
             let prefix = ByteString(Array(path[..<i]))
-            let st: stat
-            switch Sys.stat(prefix, followLinks: false) {
+            let facts: FileFacts
+            switch sys.stat(prefix, followLinks: false) {
             case .failure(let e):
                 return .failure(
                     Failure.podman("failed to stat resolv.conf path: lstat \(prefix): \(GoText.errnoText(e.rawValue))"))
-            case .success(let s): st = s
+            case .success(let f): facts = f
             }
-            guard st.st_mode & S_IFMT == S_IFLNK else {
+            guard facts.isSymlink else {
                 i += 1
                 continue
             }
             let link: ByteString
-            switch Sys.readlink(prefix) {
+            switch sys.readLink(prefix) {
             case .failure(let e):
                 return .failure(
                     Failure.podman(

@@ -7,33 +7,33 @@ import Glibc
 /// <path> tap0`, its own process group and (sandboxed) mount namespace, its
 /// output in a log file that is unlinked at once, ready when it writes on fd 3.
 enum Slirp4netns {
-    static func start(_ p: RootlessNetnsPlan) -> Result<pid_t, Failure> {
-        let pathVar = getenv("PATH").map { ByteString(cString: $0) }
+    static func start(_ p: RootlessNetnsPlan, _ sys: some PodmanSystemCalls) -> Result<pid_t, Failure> {
         let program: ByteString
-        switch GoExec.lookPath("slirp4netns", path: pathVar, isExecutableFile: GoExec.isExecutableFile) {
+        switch GoExec.lookPath(
+            "slirp4netns", path: sys.variable("PATH"), isExecutableFile: { sys.isExecutableFile($0) })
+        {
         case .failure(let e): return .failure(e)
         case .success(let path): program = path
         }
-        let devnull = (try? Sys.open("/dev/null", O_RDWR | O_CLOEXEC).get()) ?? -1
-        defer { if devnull >= 0 { Sys.close(devnull) } }
-        let arena = CArena(.process)
-        let envp = arena.array(GoExec.environment(adding: []))
+        let devnull = (try? sys.open("/dev/null", O_RDWR | O_CLOEXEC).get()) ?? -1
+        defer { if devnull >= 0 { sys.close(devnull) } }
+        let environment = sys.environmentList()
 
         // Its features, from its help text.
         let text: [UInt8]
-        switch Sys.runCaptured(program, [program, "--help"], envp: envp, devnull: devnull) {
+        switch sys.runCaptured(program, [program, "--help"], environment: environment, devnull: devnull) {
         case .failure(let e):
             return .failure(Failure.podman("checking slirp4netns binary \(program): \(GoText.errnoText(e.rawValue))"))
-        case .success(let (captured, output)):
-            guard captured.exec_err == 0 && captured.status == 0 else {
+        case .success(let run):
+            guard run.execError == 0 && run.status == 0 else {
                 let cause: ByteString =
-                    captured.exec_err != 0
-                    ? "fork/exec \(program): \(GoText.errnoText(captured.exec_err))" : GoExec.stateText(captured.status)
-                let inner: ByteString = "slirp4netns \(GoText.quote(ByteString(output))): \(cause)"
+                    run.execError != 0
+                    ? "fork/exec \(program): \(GoText.errnoText(run.execError))" : GoExec.stateText(run.status)
+                let inner: ByteString = "slirp4netns \(GoText.quote(ByteString(run.output))): \(cause)"
                 return .failure(
                     Failure.podman("checking slirp4netns binary \(program): \(GoText.quote(inner)): \(inner)"))
             }
-            text = output
+            text = run.output
         }
         func has(_ flag: String) -> Bool { text.containsSequence(Array(flag.utf8)) }
         guard has("--enable-ipv6") else { return .failure(Failure.podman("enable_ipv6 not supported")) }
@@ -46,55 +46,56 @@ enum Slirp4netns {
         args += ["--enable-ipv6", "-c", "-r", "3", "--netns-type=path", p.path, "tap0"]
 
         let sync: (read: Int32, write: Int32)
-        switch Sys.pipe() {
+        switch sys.pipe() {
         case .failure(let e): return .failure(Failure.podman("failed to open pipe: \(GoText.errnoText(e.rawValue))"))
         case .success(let fds): sync = fds
         }
         defer {
-            Sys.close(sync.read)
-            Sys.close(sync.write)
+            sys.close(sync.read)
+            sys.close(sync.write)
         }
         let logPath = GoText.joinPath(p.tmpDir, "slirp4netns-rootless-netns.log")
         let log: Int32
-        switch Sys.create(logPath, O_RDWR | O_TRUNC, 0o666) {
+        switch sys.create(logPath, O_RDWR | O_TRUNC, 0o666) {
         case .failure(let e):
             return .failure(
                 Failure.podman(
                     "failed to open slirp4netns log file \(logPath): open \(logPath): \(GoText.errnoText(e.rawValue))"))
         case .success(let fd): log = fd
         }
-        defer { Sys.close(log) }
-        _ = Sys.unlink(logPath)
+        defer { sys.close(log) }
+        _ = sys.unlink(logPath)
 
-        var spec = cu_detached(
-            path: arena.string(program), argv: arena.array(args), envp: envp,
-            log_fd: log, sync_fd: sync.write, devnull: devnull, new_mount_ns: sandbox ? 1 : 0)
+        let detached = DetachedProgram(
+            path: program, argv: args, environment: environment, logFD: log, syncFD: sync.write, devnull: devnull,
+            newMountNamespace: sandbox)
         let pid: pid_t
-        switch Sys.spawnDetached(&spec) {
+        switch sys.spawnDetached(detached) {
         case .failure(let e):
             return .failure(Failure.podman("failed to start slirp4netns process: \(GoText.errnoText(e.rawValue))"))
         case .success(let child): pid = child
         }
-        if case .failure(let e) = PodmanIO.createFile(p.inDir("rootless-netns-slirp4netns.pid"), "\(pid)", mode: 0o700)
+        if case .failure(let e) = PodmanIO.createFile(
+            p.inDir("rootless-netns-slirp4netns.pid"), "\(pid)", mode: 0o700, sys)
         {
             return .failure(
                 Failure.podman("unable to write rootless-netns slirp4netns pid file: \(GoText.errnoText(e.rawValue))"))
         }
-        return waitReady(pid, program: program, sync: sync.read, log: log)
+        return waitReady(pid, program: program, sync: sync.read, log: log, sys)
     }
 
     /// podman's waitForSync: a byte on the pipe; if none within a second and
     /// the process has ended, its log is the error.
-    private static func waitReady(_ pid: pid_t, program: ByteString, sync: Int32, log: Int32)
-        -> Result<pid_t, Failure>
-    {
+    private static func waitReady(
+        _ pid: pid_t, program: ByteString, sync: Int32, log: Int32, _ sys: some PodmanSystemCalls
+    ) -> Result<pid_t, Failure> {
         while true {
-            if case .success(true) = Sys.readable(sync, milliseconds: 1000) {
-                if PodmanIO.read(sync, count: 1).count == 1 { return .success(pid) }
+            if case .success(true) = sys.readable(sync, milliseconds: 1000) {
+                if case .success(let byte) = sys.read(sync, upTo: 1), byte.count == 1 { return .success(pid) }
                 return .failure(Failure.podman("failed to read from \(program) sync pipe: EOF"))
             }
             let status: Int32
-            switch Sys.poll(child: pid) {
+            switch sys.pollChild(pid) {
             case .failure(let e):
                 return .failure(
                     Failure.podman("failed to read \(program) process status: \(GoText.errnoText(e.rawValue))"))
@@ -102,8 +103,8 @@ enum Slirp4netns {
             case .success(let s?): status = s
             }
             if cu_wifexited(status) != 0 {
-                lseek(log, 0, SEEK_SET)
-                let content = PodmanIO.read(log, count: 1 << 20)
+                sys.rewind(log)
+                let content = (try? sys.read(log, upTo: 1 << 20).get()) ?? []
                 return .failure(Failure.podman("\(program) failed: \(GoText.quote(ByteString(content)))"))
             }
             return .failure(Failure.podman("\(program) killed by signal"))
@@ -112,8 +113,8 @@ enum Slirp4netns {
 
     /// The namespace's resolv.conf: slirp4netns's DNS (10.0.2.3) first, then
     /// the host's other name servers, search domains and options.
-    static func resolvConf() -> ByteString {
-        guard case .success(let text) = LiveSystem().readFile("/etc/resolv.conf") else {
+    static func resolvConf(_ sys: some PodmanSystemCalls) -> ByteString {
+        guard case .success(let text) = PodmanIO.readFile("/etc/resolv.conf", sys) else {
             return "nameserver 10.0.2.3\n"
         }
         var searches: [ByteString] = []

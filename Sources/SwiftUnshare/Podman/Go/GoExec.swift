@@ -31,24 +31,13 @@ public enum GoExec {
             Failure.podman("exec: \(GoText.quote(name)): executable file not found in $PATH", exitCode: 127))
     }
 
-    public static func isExecutableFile(_ path: ByteString) -> Bool {
-        var st = stat()
-        guard path.withCString({ fstatat(AT_FDCWD, $0, &st, 0) }) == 0 else { return false }
-        return st.st_mode & S_IFMT != S_IFDIR && st.st_mode & 0o111 != 0
-    }
-
-    /// The process's environment without the given variables, then those variables.
-    public static func environment(adding variables: [PodmanEnvVar]) -> [ByteString] {
+    /// An environment (`NAME=value` each) without the given variables, then those variables.
+    public static func environment(_ base: [ByteString], adding variables: [PodmanEnvVar]) -> [ByteString] {
         let names = Set(variables.map { $0.name.bytes + [UInt8(ascii: "=")] })
-        var result: [ByteString] = []
-        var i = 0
-        while let entry = environ[i] {
-            let item = ByteString(cString: entry)
-            let name = item.bytes.prefix(while: { $0 != UInt8(ascii: "=") }) + [UInt8(ascii: "=")]
-            if !names.contains(Array(name)) { result.append(item) }
-            i += 1
+        let kept = base.filter { item in
+            !names.contains(Array(item.bytes.prefix(while: { $0 != UInt8(ascii: "=") }) + [UInt8(ascii: "=")]))
         }
-        return result + variables.map { $0.name + "=" + $0.value }
+        return kept + variables.map { $0.name + "=" + $0.value }
     }
 
     /// The error podman prints when the command could not be started, and its exit status.

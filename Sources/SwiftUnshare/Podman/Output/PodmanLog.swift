@@ -23,30 +23,13 @@ public enum PodmanLog {
         return plain ? value : GoText.quote(value)
     }
 
-    /// Now, in local time, as Go's time.RFC3339 ("2006-01-02T15:04:05Z07:00").
-    static func now() -> ByteString {
-        var t = time(nil)
-        var tm = Glibc.tm()
-        guard localtime_r(&t, &tm) != nil else { return "" }
-        var buffer = [CChar](repeating: 0, count: 64)
-        let n = strftime(&buffer, buffer.count, "%Y-%m-%dT%H:%M:%S", &tm)
-        var text = ByteString(buffer[..<n].map { UInt8(bitPattern: $0) })
-        let offset = tm.tm_gmtoff
-        if offset == 0 { return text + "Z" }
-        let minutes = abs(offset) / 60
-        let hh = minutes / 60
-        let mm = minutes % 60
-        text = text + (offset < 0 ? "-" : "+") + (hh < 10 ? "0" : "") + "\(hh):" + (mm < 10 ? "0" : "") + "\(mm)"
-        return text
-    }
-
-    /// Writes the lines on stderr.
-    static func emit(_ lines: [PodmanLogLine]) {
+    /// Writes the lines on stderr, stamped now (Go's time.RFC3339, local time).
+    static func emit(_ lines: [PodmanLogLine], _ sys: some PodmanSystemCalls) {
         guard !lines.isEmpty else { return }
-        let terminal = isatty(2) == 1
-        let time = now()
+        let terminal = sys.isTerminal(2)
+        let time = sys.timestamp()
         var text: ByteString = ""
         for line in lines { text = text + render(line, terminal: terminal, time: time) }
-        PodmanIO.write(2, text)
+        PodmanIO.write(2, text, sys)
     }
 }
