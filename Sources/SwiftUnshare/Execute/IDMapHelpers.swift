@@ -2,25 +2,6 @@
 import CUnshareSys
 import Glibc
 
-/// How range maps get written from outside the new user namespace.
-public enum MapHelper: Equatable, Sendable {
-    /// Effective uid 0: one helper writes /proc/<pid>/uid_map and gid_map.
-    case privileged(uid: [IDRange]?, gid: [IDRange]?)
-    /// Unprivileged: newuidmap and newgidmap, both at once.
-    case newIDMap(uid: [IDRange]?, gid: [IDRange]?)
-
-    public var uidMap: [IDRange]? {
-        switch self {
-        case .privileged(let uid, _), .newIDMap(let uid, _): return uid
-        }
-    }
-    public var gidMap: [IDRange]? {
-        switch self {
-        case .privileged(_, let gid), .newIDMap(_, let gid): return gid
-        }
-    }
-}
-
 /// A helper forked before unshare, with what its messages need.
 public struct RunningHelper: Equatable, Sendable {
     public var handle: HelperHandle

@@ -1,6 +1,18 @@
 // SPDX-License-Identifier: Apache-2.0
 import Glibc
 
+/// A message podman would log with logrus.
+public struct PodmanLogLine: Equatable, Sendable {
+    public enum Level: String, Sendable { case error, warning }
+    public var level: Level
+    public var message: ByteString
+
+    public init(_ level: Level, _ message: ByteString) {
+        self.level = level
+        self.message = message
+    }
+}
+
 /// podman's log lines (logrus's text format): on a terminal `WARN[0000] msg`,
 /// otherwise `time="<RFC 3339>" level=warning msg="..."`.
 public enum PodmanLog {
