@@ -5,8 +5,9 @@ import Testing
 
 // swift-unshare, run under the name `unshare`, against Debian's
 // util-linux 2.38.1 on every argument vector where that release and the spec
-// (docs/unshare.md) agree; the cases are in CompatTable.swift, the launchers in
-// CompatLaunchers.swift. Cases where they differ are in SpecDifferenceTests.swift.
+// (docs/unshare.md) agree; the cases are in CompatTable.swift and
+// CompatTableByUser.swift, the launchers in CompatLaunchers.swift. Cases
+// where they differ are in SpecDifferenceTests.swift.
 
 @Suite(.requiresRoot, .requiresReference)
 struct CompatibilityTests {
