@@ -5,18 +5,6 @@ public enum SubordinateIDs {
     public struct Entry: Equatable, Sendable {
         public var start: UInt32
         public var count: UInt32
-
-        public init(start: UInt32, count: UInt32) {
-            self.start = start
-            self.count = count
-        }
-
-        /// A range as an NSS module reports it (unsigned long): clipped to the
-        /// 32-bit ids, or nil when it starts beyond them.
-        init?(clipping start: UInt, _ count: UInt) {
-            guard start <= UInt(UInt32.max) else { return nil }
-            self.init(start: UInt32(start), count: UInt32(min(count, UInt(UInt32.max) - start)))
-        }
     }
 
     /// Every range of `user` in the file's text, in file order. A line matches by
@@ -94,5 +82,14 @@ public enum SubordinateIDs {
             result.append(RequestedRange(inner: start, outer: start, count: count))
         }
         return .success(result)
+    }
+}
+
+extension SubordinateIDs.Entry {
+    /// A range as an NSS module reports it (unsigned long): clipped to the
+    /// 32-bit ids, or nil when it starts beyond them.
+    init?(clipping start: UInt, _ count: UInt) {
+        guard start <= UInt(UInt32.max) else { return nil }
+        self.init(start: UInt32(start), count: UInt32(min(count, UInt(UInt32.max) - start)))
     }
 }

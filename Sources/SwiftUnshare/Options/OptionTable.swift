@@ -50,18 +50,6 @@ public struct OptionSpec<ID: Equatable & Sendable>: Sendable, Equatable {
     /// ambiguity list (swift-unshare's own options leave util-linux's messages as they are).
     public let exactOnly: Bool
 
-    public init(
-        id: ID, long: String, short: UInt8? = nil, argument: ArgumentKind, preferred: Bool = false,
-        exactOnly: Bool = false
-    ) {
-        self.id = id
-        self.long = long
-        self.short = short
-        self.argument = argument
-        self.preferred = preferred
-        self.exactOnly = exactOnly
-    }
-
     /// A short option takes an argument exactly when its long form requires one
     /// (unshare's short string is `+fhVmuinpCTUrR:w:S:G:cl:`).
     public var shortTakesArgument: Bool { argument == .required }

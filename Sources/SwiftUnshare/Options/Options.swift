@@ -53,10 +53,6 @@ public struct Options: Equatable, Sendable {
 public struct Owner: Equatable, Sendable {
     public var uid: UInt32
     public var gid: UInt32
-    public init(uid: UInt32, gid: UInt32) {
-        self.uid = uid
-        self.gid = gid
-    }
 }
 
 /// What a command line asks for.

@@ -5,12 +5,6 @@ public struct IDRange: Equatable, Sendable, CustomStringConvertible {
     public var outer: UInt32
     public var count: UInt32
 
-    public init(inner: UInt32, outer: UInt32, count: UInt32) {
-        self.inner = inner
-        self.outer = outer
-        self.count = count
-    }
-
     /// `inner outer count`: the line as a map file holds it.
     public var description: String { "\(inner) \(outer) \(count)" }
 
@@ -50,10 +44,6 @@ public struct RequestedRange: Equatable, Sendable {
 public struct SingleID: Equatable, Sendable {
     public var inner: UInt32
     public var outer: UInt32
-    public init(inner: UInt32, outer: UInt32) {
-        self.inner = inner
-        self.outer = outer
-    }
 
     /// The one line that maps it: `inner outer 1`.
     public var range: IDRange { IDRange(inner: inner, outer: outer, count: 1) }

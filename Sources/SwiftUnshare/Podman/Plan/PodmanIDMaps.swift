@@ -9,10 +9,6 @@ public enum PodmanIDMaps {
     public struct Range: Equatable, Sendable {
         public var start: UInt64
         public var count: UInt64
-        public init(_ start: UInt64, _ count: UInt64) {
-            self.start = start
-            self.count = count
-        }
     }
 
     /// One line of a map: inner, outer, count (64 bits: podman's Go ints).
@@ -33,7 +29,7 @@ public enum PodmanIDMaps {
                 let start = decimal(fields[1]), let count = decimal(fields[2])
             else { continue }
             let owner = ByteString(Array(fields[0]))
-            let range = Range(start, count)
+            let range = Range(start: start, count: count)
             if owner == name { byName.append(range) }
             if owner == "\(uid)" { byID.append(range) }
         }

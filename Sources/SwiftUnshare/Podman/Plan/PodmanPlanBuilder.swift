@@ -72,7 +72,7 @@ extension PodmanPlan {
                 switch SubordinateIDs.nssRanges(module: module, user: user, users: kind == "subuid", context: context) {
                 case .failure(let f): problem = f.message ?? none
                 case .success(let list):
-                    let ranges = list.map { PodmanIDMaps.Range(UInt64($0.start), UInt64($0.count)) }
+                    let ranges = list.map { PodmanIDMaps.Range(start: UInt64($0.start), count: UInt64($0.count)) }
                     if ranges.isEmpty { problem = none }
                     found.append(ranges)
                 }

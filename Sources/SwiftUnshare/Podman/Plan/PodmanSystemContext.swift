@@ -7,11 +7,6 @@ public struct FileFacts: Equatable, Sendable {
     public var uid: UInt32
     public var mode: UInt32
 
-    public init(uid: UInt32, mode: UInt32) {
-        self.uid = uid
-        self.mode = mode
-    }
-
     public var isDirectory: Bool { mode & UInt32(S_IFMT) == UInt32(S_IFDIR) }
     public var isSymlink: Bool { mode & UInt32(S_IFMT) == UInt32(S_IFLNK) }
     /// The permission bits (Go's FileMode.Perm()).

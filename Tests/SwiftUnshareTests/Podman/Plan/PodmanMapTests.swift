@@ -11,8 +11,8 @@ import Testing
 
     @Test func everyRangeEndToEndAtFullWidth() {
         let ranges = [
-            PodmanIDMaps.Range(300000, 2000), PodmanIDMaps.Range(200000, 1000),
-            PodmanIDMaps.Range(400000, 4_294_967_295),
+            PodmanIDMaps.Range(start: 300000, count: 2000), PodmanIDMaps.Range(start: 200000, count: 1000),
+            PodmanIDMaps.Range(start: 400000, count: 4_294_967_295),
         ]
         #expect(
             PodmanIDMaps.layout(id: 1002, ranges: ranges)
@@ -43,17 +43,21 @@ import Testing
         let text = Array("tester:100000:65536:extra\nbad::1\ntester:x:1\n1001:5:5\ntester:7:4294967295\n".utf8)
         #expect(
             PodmanIDMaps.ranges(in: text, name: "tester", uid: 1001)
-                == [PodmanIDMaps.Range(100000, 65536), PodmanIDMaps.Range(7, 4_294_967_295)])
-        #expect(PodmanIDMaps.ranges(in: text, name: "other", uid: 1001) == [PodmanIDMaps.Range(5, 5)])
+                == [
+                    PodmanIDMaps.Range(start: 100000, count: 65536), PodmanIDMaps.Range(start: 7, count: 4_294_967_295),
+                ])
+        #expect(PodmanIDMaps.ranges(in: text, name: "other", uid: 1001) == [PodmanIDMaps.Range(start: 5, count: 5)])
         #expect(PodmanIDMaps.ranges(in: Array("t:1:99999999999999999999\n".utf8), name: "t", uid: 1).isEmpty)
     }
 
     @Test func aRangeHoldingTheCallerIsRefused() {
         #expect(
-            PodmanIDMaps.overlap(id: 1500, ranges: [PodmanIDMaps.Range(1000, 1000)], file: "/etc/subuid", what: "UID")
+            PodmanIDMaps.overlap(
+                id: 1500, ranges: [PodmanIDMaps.Range(start: 1000, count: 1000)], file: "/etc/subuid", what: "UID")
                 == #"invalid configuration: the specified mapping 1000:1000 in "/etc/subuid" includes the user UID"#)
         #expect(
-            PodmanIDMaps.overlap(id: 2000, ranges: [PodmanIDMaps.Range(1000, 1000)], file: "/etc/subuid", what: "UID")
+            PodmanIDMaps.overlap(
+                id: 2000, ranges: [PodmanIDMaps.Range(start: 1000, count: 1000)], file: "/etc/subuid", what: "UID")
                 == nil)
     }
 
