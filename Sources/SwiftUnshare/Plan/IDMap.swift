@@ -5,12 +5,13 @@ public struct IDRange: Equatable, Sendable, CustomStringConvertible {
     public var outer: UInt32
     public var count: UInt32
 
-    /// `inner outer count`: the line as a map file holds it.
-    public var description: String { "\(inner) \(outer) \(count)" }
+    /// `inner outer count`: the line as a map file holds it (the one place it is spelled).
+    public var line: ByteString { "\(inner) \(outer) \(count)" }
+    public var description: String { line.description }
 
     /// A map file's text as one write puts it there: a line each, each ending in a newline.
     public static func mapText(_ lines: [IDRange]) -> ByteString {
-        ByteString(lines.map { "\($0)\n" }.joined())
+        ByteString(lines.flatMap { $0.line.bytes + [0x0a] })
     }
 }
 
@@ -48,7 +49,7 @@ public struct SingleID: Equatable, Sendable {
     /// The one line that maps it: `inner outer 1`.
     public var range: IDRange { IDRange(inner: inner, outer: outer, count: 1) }
     /// What a process writes into its own map file for it: that line, without a newline (as util-linux).
-    public var mapLine: ByteString { "\(range)" }
+    public var mapLine: ByteString { range.line }
 }
 
 public enum IDMapMerge {
