@@ -19,7 +19,10 @@ final class CArena {
 
     init(_ lifetime: Lifetime = .arena) { self.lifetime = lifetime }
 
-    deinit { for block in blocks { block.deallocate() } }
+    deinit {
+        guard lifetime == .arena else { return }  // (a process arena has nothing to free)
+        for block in blocks { block.deallocate() }
+    }
 
     func allocate<T>(_ type: T.Type, _ count: Int) -> UnsafeMutablePointer<T> {
         let p = UnsafeMutablePointer<T>.allocate(capacity: max(count, 1))
