@@ -151,7 +151,7 @@ clean:
 	rm -rf .build/release-install .build/release-pie .build/release-pie-install .build/startup-order .build/deb swift-unshare-*.tar.gz swift-unshare_*.deb
 
 version:
-	sed -i -E 's/^(    public static let swiftUnshare = )".*"/\1"$(VERSION)"/' Sources/SwiftUnshare/Version.swift
+	sed -i -E 's/^(    public static let swiftUnshare = )".*"/\1"$(VERSION)"/' Sources/SwiftUnshare/Options/Version.swift
 	sed -i -E 's/(swift(\\)?-unshare )[0-9]+\.[0-9]+\.[0-9]+/\1$(VERSION)/g' man/swift-unshare.1 man/podman-unshare.1
 
 dist:

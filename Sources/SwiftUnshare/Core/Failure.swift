@@ -102,6 +102,10 @@ extension Failure {
         case changeDirectory(ByteString)
         case mount(ByteString)
         case execute(ByteString)
+        /// `auto` or `subids`: no line of `file` (/etc/subuid, /etc/subgid) names the user.
+        case noSubordinateRange(user: ByteString, file: ByteString)
+        /// The same, from an NSS `subid:` module: no `kind` ("uid", "gid") range for the user.
+        case noSubordinateRangeFromNSS(kind: ByteString, user: ByteString, module: ByteString)
         /// A helper child reported a failed step.
         case helper(HelperStep, object: ByteString)
         /// A helper (newuidmap, say) exited non-zero after printing its own message.
@@ -129,6 +133,9 @@ extension Failure {
             case .changeDirectory(let dir): return "cannot change directory to \(dir)"
             case .mount(let what): return "mount \(what) failed"
             case .execute(let program): return "failed to execute \(program)"
+            case .noSubordinateRange(let user, let file): return "no line matching user \"\(user)\" in \(file)"
+            case .noSubordinateRangeFromNSS(let kind, let user, let module):
+                return "no subordinate \(kind) range for user \"\(user)\" from NSS module \"\(module)\""
             case .helper(let step, let object): return step.text(object)
             case .helperExited: return nil
             case .helperKilled(let tool, let signal): return "\(tool): terminated by signal \(signal)"

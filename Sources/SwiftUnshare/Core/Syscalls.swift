@@ -14,6 +14,21 @@ public enum Sys {
         valueOrErrno { name.withCString { Glibc.openat(dirfd, $0, flags) } }
     }
 
+    /// stat(2), or lstat(2) when `followLinks` is false.
+    static func stat(_ path: ByteString, followLinks: Bool = true) -> Result<Glibc.stat, Errno> {
+        var st = Glibc.stat()
+        return nothingOrErrno {
+            path.withCString { p -> Int32 in fstatat(AT_FDCWD, p, &st, followLinks ? 0 : AT_SYMLINK_NOFOLLOW) }
+        }.map { st }
+    }
+
+    /// readlink(2).
+    static func readlink(_ path: ByteString) -> Result<ByteString, Errno> {
+        var buffer = [CChar](repeating: 0, count: 4096)
+        return valueOrErrno { path.withCString { Glibc.readlink($0, &buffer, buffer.count) } }
+            .map { ByteString(buffer[..<$0].map { UInt8(bitPattern: $0) }) }
+    }
+
     public static func close(_ fd: Int32) {
         _ = Glibc.close(fd)  // never retried: the fd is gone either way
     }
@@ -31,17 +46,21 @@ public enum Sys {
         return .success(())
     }
 
-    /// read(2) until end of file.
-    public static func readAll(_ fd: Int32) -> Result<[UInt8], Errno> {
+    /// read(2) until end of file, or until `limit` bytes are read: the one
+    /// read-to-the-end of the package (files, the helpers' output pipes, the
+    /// sync pipe of slirp4netns).
+    public static func readAll(_ fd: Int32, limit: Int = Int.max) -> Result<[UInt8], Errno> {
         var data: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 4096)
-        while true {
-            switch valueOrErrno({ chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) } }) {
+        while data.count < limit {
+            let wanted = min(chunk.count, limit - data.count)
+            switch valueOrErrno({ chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, wanted) } }) {
             case .failure(let e): return .failure(e)
             case .success(0): return .success(data)
             case .success(let n): data += chunk[..<n]
             }
         }
+        return .success(data)
     }
 
     /// A whole file's bytes.
@@ -61,10 +80,15 @@ public enum Sys {
 
     public static func fork() -> Result<pid_t, Errno> { valueOrErrno(retryOnInterrupt: false) { Glibc.fork() } }
 
-    /// waitpid(2) for one child, EINTR retried.
-    public static func wait(_ pid: pid_t) -> Result<ChildEnd, Errno> {
+    /// waitpid(2) for one child, EINTR retried: its wait status.
+    static func waitStatus(_ pid: pid_t) -> Result<Int32, Errno> {
         var status: Int32 = 0
-        return nothingOrErrno { waitpid(pid, &status, 0) }.map { ChildEnd(status: status) }
+        return nothingOrErrno { waitpid(pid, &status, 0) }.map { status }
+    }
+
+    /// waitpid(2) for one child, EINTR retried: how it ended.
+    public static func wait(_ pid: pid_t) -> Result<ProcessEnding, Errno> {
+        waitStatus(pid).map(ProcessEnding.init(status:))
     }
 
     public static func unshare(_ flags: Int32) -> Result<Void, Errno> { nothingOrErrno { cu_unshare(flags) } }
@@ -124,34 +148,19 @@ public enum Sys {
 
     /// execvp(3): returns only on failure.
     public static func execvp(_ argv: [ByteString]) -> Errno {
-        let cArgv = CArrays.array(argv)
+        let cArgv = CArena(.process).array(argv)
         return errnoOfFailedExec { Glibc.execvp(cArgv[0]!, cArgv) }
     }
 
     /// execv(3): returns only on failure.
     public static func execv(_ path: ByteString, _ argv: [ByteString]) -> Errno {
-        let cArgv = CArrays.array(argv)
-        return errnoOfFailedExec { Glibc.execv(CArrays.string(path), cArgv) }
+        let arena = CArena(.process)
+        let cArgv = arena.array(argv)
+        return errnoOfFailedExec { Glibc.execv(arena.string(path), cArgv) }
     }
 
     private static func withOptionalCString<R>(_ s: ByteString?, _ body: (UnsafePointer<CChar>?) -> R) -> R {
         guard let s else { return body(nil) }
         return s.withCString { body($0) }
-    }
-}
-
-/// How a child process ended.
-public enum ChildEnd: Equatable, Sendable {
-    case exited(Int32)
-    case signaled(Int32)
-
-    public init(status: Int32) {
-        if cu_wifexited(status) != 0 {
-            self = .exited(cu_wexitstatus(status))
-        } else if cu_wifsignaled(status) != 0 {
-            self = .signaled(cu_wtermsig(status))
-        } else {
-            self = .exited(1)
-        }
     }
 }

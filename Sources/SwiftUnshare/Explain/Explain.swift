@@ -57,16 +57,11 @@ public enum Explain {
         var out: [String] = []
         var single: (uid: SingleID?, gid: SingleID?) = (nil, nil)
         var setgroups: SetgroupsMode?
-        for step in plan.steps {
-            switch step {
-            case .writeUIDMap(let id): single.uid = id
-            case .writeGIDMap(let id): single.gid = id
-            case .writeSetgroups(let mode): setgroups = mode
-            default: break
-            }
-        }
-        let uid = plan.uidMap ?? single.uid.map { [IDRange(inner: $0.inner, outer: $0.outer, count: 1)] }
-        let gid = plan.gidMap ?? single.gid.map { [IDRange(inner: $0.inner, outer: $0.outer, count: 1)] }
+        for case .writeUIDMap(let id) in plan.steps { single.uid = id }
+        for case .writeGIDMap(let id) in plan.steps { single.gid = id }
+        for case .writeSetgroups(let mode) in plan.steps { setgroups = mode }
+        let uid = plan.uidMap ?? single.uid.map { [$0.range] }
+        let gid = plan.gidMap ?? single.gid.map { [$0.range] }
         if user {
             for (name, lines) in [("uid_map", uid), ("gid_map", gid)] {
                 if let lines {

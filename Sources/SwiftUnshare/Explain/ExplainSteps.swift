@@ -29,11 +29,11 @@ extension Explain {
         case .persist(let action):
             return persistText(action)
         case .writeUIDMap(let id):
-            return "write \"\(id.inner) \(id.outer) 1\" to /proc/self/uid_map"
+            return "write \"\(id.mapLine)\" to /proc/self/uid_map"
         case .writeSetgroups(let mode):
             return "write \"\(mode.rawValue)\" to /proc/self/setgroups"
         case .writeGIDMap(let id):
-            return "write \"\(id.inner) \(id.outer) 1\" to /proc/self/gid_map"
+            return "write \"\(id.mapLine)\" to /proc/self/gid_map"
         case .setPropagation(let mode):
             return "make / and everything under it \(mode) (mount propagation)"
         case .loadFixedInterpreterBeforeChroot(let dir, let definition):

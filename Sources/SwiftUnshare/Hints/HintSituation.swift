@@ -18,7 +18,9 @@ public enum FailedOperation: Equatable, Sendable {
     case noSubordinateRange
     case other
 
-    /// What the one error value says was being done.
+    /// What the one error value says was being done: read from the
+    /// operation (its case, never its words), each one named, so that a new
+    /// operation does not compile until it says whether a hint may follow it.
     public init(_ failure: Failure) {
         let e = failure.errno ?? Errno(0)
         switch failure.operation {
@@ -31,16 +33,15 @@ public enum FailedOperation: Equatable, Sendable {
         case .helper(.openUIDMap, _), .helper(.writeUIDMap, _), .helper(.openGIDMap, _), .helper(.writeGIDMap, _):
             self = .mapWrite(e)
         case .openFile(let path), .writeFile(let path):
-            let maps: [ByteString] = ["/proc/self/uid_map", "/proc/self/gid_map", "/proc/self/setgroups"]
-            self = maps.contains(path) ? .mapWrite(e) : .other
+            self = SelfWrite.paths.contains(path) ? .mapWrite(e) : .other
         case .execute(let program) where failure.errno != nil:
             self = .exec(program, e)
         case .helperExited:
             self = .helperRefused
-        case .message(let text):
-            let none = text.hasPrefix("no line matching user") || text.hasPrefix("no subordinate ")
-            self = none ? .noSubordinateRange : .other
-        default:
+        case .noSubordinateRange, .noSubordinateRangeFromNSS:
+            self = .noSubordinateRange
+        case .message, .usage, .call, .openTimeOffsets, .writeTimeOffsets, .changePropagation, .changeRoot,
+            .changeDirectory, .mount, .execute, .helper, .helperKilled, .childExit, .writeError, .podman:
             self = .other
         }
     }

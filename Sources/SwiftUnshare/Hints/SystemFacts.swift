@@ -33,7 +33,7 @@ extension LiveSystem: SystemFacts {
     }
 
     public func mapHelper(_ name: ByteString) -> MapHelperFacts {
-        for candidate in CArrays.pathCandidates(name, path: environment("PATH")) {
+        for candidate in ExecPath.candidates(name, path: environment("PATH")) {
             var st = stat()
             guard candidate.withCString({ stat($0, &st) }) == 0, st.st_mode & S_IFMT == S_IFREG,
                 candidate.withCString({ access($0, X_OK) }) == 0

@@ -53,7 +53,7 @@ struct IDMapperRun {
         }
         let arena = CArena()
         let path = getenv("PATH").map { ByteString(cString: $0) }
-        let candidates = paths != nil ? [argv[0]] : CArrays.presentPathCandidates(tool, path: path)
+        let candidates = paths != nil ? [argv[0]] : ExecPath.presentCandidates(tool, path: path)
         var attr = cu_spawn_attr(
             clone_flags: 0, unshare_flags: 0, wait_for_parent: 0, writes: nil, write_count: 0, propagation: 0,
             stdio: (-1, pipe[1], pipe[1]), workdir: nil,
@@ -77,7 +77,7 @@ struct IDMapperRun {
         var report = cu_spawn_report()
         // The output first: the guard holds the report pipe until the tool
         // has ended, and a tool writing more than a pipe holds would wait for us.
-        let output = Self.readAll(s.outputFD)
+        let output = ByteString((try? Sys.readAll(s.outputFD).get()) ?? [])
         close(s.outputFD)
         var tool: pid_t = 0
         let finished = cu_spawn_finish_helper(&handle, &report, &tool)
@@ -103,16 +103,5 @@ struct IDMapperRun {
         }
         guard let failure = helper.failure else { return nil }
         return SpawnError(.idMap, strategy: plan.strategy, failure: failure, helper: helper)
-    }
-
-    private static func readAll(_ fd: Int32) -> ByteString {
-        var data: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 1024)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { return ByteString(data) }
-            data += chunk[..<n]
-        }
     }
 }

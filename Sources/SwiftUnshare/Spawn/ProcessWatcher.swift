@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 import CUnshareSys
 import Glibc
+import Synchronization
 
 /// The library's one background thread, started the first time it is needed
 /// (the CLI never needs it): it polls the pidfds of programs someone awaits,
 /// reaps each that ends and resumes its task; and it runs the clones that ask
 /// for kill on parent death, since that signal follows the cloning thread and
 /// this thread lives as long as the process. All its signals stay blocked.
-final class ProcessWatcher: @unchecked Sendable {
+final class ProcessWatcher: Sendable {
     static let shared = ProcessWatcher()
 
     /// Called once, on this thread, with the ending (no Swift concurrency here:
@@ -20,7 +21,7 @@ final class ProcessWatcher: @unchecked Sendable {
         var jobs: [@Sendable () -> Void] = []
     }
 
-    private let state = Locked(State())
+    private let state = Mutex(State())
     /// Wakes the thread: its read end is non-blocking and drained on every turn.
     private let wakeRead: Int32
     private let wakeWrite: Int32
@@ -43,19 +44,13 @@ final class ProcessWatcher: @unchecked Sendable {
 
     /// Runs `body` on the watcher thread and returns its result.
     func onThread(_ body: @escaping @Sendable () -> Bool) -> Bool {
-        let done = Semaphore()
-        let result = Locked(false)
+        let answer = Handoff<Bool>()
         state.withLock { s in
-            s.jobs.append {
-                let r = body()
-                result.withLock { $0 = r }
-                done.signal()
-            }
+            s.jobs.append { answer.give(body()) }
             startIfNeeded(&s)
         }
         wake()
-        done.wait()
-        return result.withLock { $0 }
+        return answer.take()
     }
 
     private func wake() {

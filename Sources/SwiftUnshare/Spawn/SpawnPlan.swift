@@ -1,13 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 import Glibc
 
-/// A file the child writes itself once its namespaces exist.
-struct ChildWrite: Equatable {
-    var path: ByteString
-    var text: ByteString
-    var ignoreMissing: Bool
-}
-
 /// What a spawn will do, decided before anything is done: the CLI's own
 /// option resolution and plan builder (Options, IDMapMerge, Plan.build) run
 /// on the command's description, so the strategy, the merged maps and the
@@ -19,7 +12,7 @@ struct SpawnPlan: Equatable {
     var uidMap: [IDRange]?
     var gidMap: [IDRange]?
     /// The child's own writes, in the CLI's order (uid_map, setgroups, gid_map, setgroups).
-    var childWrites: [ChildWrite]
+    var childWrites: [SelfWrite]
     /// Mount flags for "/" in a new mount namespace (0: unchanged).
     var propagation: UInt
 
@@ -60,23 +53,22 @@ struct SpawnPlan: Equatable {
         case .failure(let f): return .failure(f)
         case .success(let p): plan = p
         }
-        var writes: [ChildWrite] = []
+        var writes: [SelfWrite] = []
         var propagation: UInt = 0
         for step in plan.steps {
             switch step {
-            case .writeUIDMap(let id):
-                writes.append(
-                    ChildWrite(path: "/proc/self/uid_map", text: "\(id.inner) \(id.outer) 1", ignoreMissing: false))
-            case .writeGIDMap(let id):
-                writes.append(
-                    ChildWrite(path: "/proc/self/gid_map", text: "\(id.inner) \(id.outer) 1", ignoreMissing: false))
-            case .writeSetgroups(let mode):
-                writes.append(
-                    ChildWrite(path: "/proc/self/setgroups", text: ByteString(mode.rawValue), ignoreMissing: true))
+            case .writeUIDMap, .writeGIDMap, .writeSetgroups:
+                if let file = step.selfWrite { writes.append(file) }
             case .setPropagation(let mode):
-                propagation = Executor<LiveSystemCalls>.flags(mode)
-            default:
-                break  // unshare, helpers and exec are the spawn's own
+                propagation = mode.mountFlags
+            case .startMapHelper, .unshare, .releaseMapHelper, .exec:
+                break  // the spawn's own: the clone, the maps from outside, the exec
+            case .startBindHelper, .becomeOwner, .setTimeOffset, .fork, .persist, .loadFixedInterpreterBeforeChroot,
+                .chroot, .chdir, .makeMountPointPrivate, .mountProc, .mountBinfmt, .loadInterpreter, .setgid, .setuid,
+                .keepCapabilities, .clearEnvironment, .execShell:
+                // No field of UnshareCommand asks for these (the options above are all it sets):
+                // a step added to both must be carried out by the spawn before it can be planned here.
+                return .failure(Failure("cannot spawn: the plan has a step only the CLI carries out (\(step))"))
             }
         }
         return .success(

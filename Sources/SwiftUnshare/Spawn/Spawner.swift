@@ -55,7 +55,7 @@ struct Spawner {
                     Self.fd(command.standardInput), Self.fd(command.standardOutput), Self.fd(command.standardError)
                 ),
                 workdir: command.workingDirectory.map { UnsafePointer(arena.string($0)) },
-                paths: arena.array(CArrays.pathCandidates(command.executable, path: Self.path(in: environment))),
+                paths: arena.array(ExecPath.candidates(command.executable, path: Self.path(in: environment))),
                 argv: arena.array(argv), sh_argv: arena.slots(argv.count + 2), envp: arena.array(environment),
                 pdeath_signal: command.parentDeathSignal ?? 0,
                 parent_pidfd: command.parentDeathSignal == nil ? -1 : cu_spawn_own_pidfd(),
@@ -84,7 +84,7 @@ struct Spawner {
             failure = IDMapperRun(
                 plan: plan, target: pid, paths: command._idMapperPaths, words: command._idMapperArguments
             ).run()
-        default: break
+        case .none, .selfWrite: break  // the child writes its own maps, if any
         }
         let released = nothingOrErrno(retryOnInterrupt: false) { cu_spawn_release(&handle, failure == nil ? 1 : 0) }
         if case .failure(let e) = released, failure == nil {
@@ -151,7 +151,7 @@ struct Spawner {
                 return nil
             }
             defer { close(fd) }
-            if case .failure(let e) = Sys.writeAll(fd, Plan.mapText(lines).bytes) {
+            if case .failure(let e) = Sys.writeAll(fd, IDRange.mapText(lines).bytes) {
                 return .system(.idMap, plan.strategy, "failed to write \(path)", e)
             }
         }

@@ -1,27 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 import CUnshareSys
 import Glibc
-
-/// How a spawned program ended.
-public enum ProcessEnding: Equatable, Sendable, CustomStringConvertible {
-    case exited(Int32)
-    case signaled(Int32)
-
-    /// The status a shell reports: the exit status, or 128 + the signal.
-    public var shellStatus: Int32 {
-        switch self {
-        case .exited(let code): return code
-        case .signaled(let signal): return 128 + signal
-        }
-    }
-
-    public var description: String {
-        switch self {
-        case .exited(let code): return "exited \(code)"
-        case .signaled(let signal): return "killed by signal \(signal)"
-        }
-    }
-}
+import Synchronization
 
 /// A program started by `UnshareCommand.spawn()`: its pid, a pidfd that
 /// names it without any pid-reuse race, waiting and signals. Wait for it
@@ -34,7 +14,7 @@ public final class UnsharedProcess: Sendable {
     public let pidfd: Int32
     /// How its id maps were written.
     public let strategy: MapStrategy
-    private let ending = Locked<ProcessEnding?>(nil)
+    private let ending = Mutex<ProcessEnding?>(nil)
 
     init(pid: pid_t, pidfd: Int32, strategy: MapStrategy) {
         self.pid = pid
@@ -65,9 +45,9 @@ public final class UnsharedProcess: Sendable {
     public func onEnd(_ body: @escaping @Sendable (Result<ProcessEnding, Errno>) -> Void) {
         if let done = ending.withLock({ $0 }) { return body(.success(done)) }
         guard pidfd >= 0 else { return body(.failure(Errno(ENOSYS))) }
-        let ending = self.ending  // not self: the pidfd closes with the caller's last reference
-        ProcessWatcher.shared.watch(self) { result in
-            if case .failure = result, let done = ending.withLock({ $0 }) { return body(.success(done)) }
+        // Not holding self: the pidfd closes with the caller's last reference.
+        ProcessWatcher.shared.watch(self) { [weak self] result in
+            if case .failure = result, let done = self?.ending.withLock({ $0 }) { return body(.success(done)) }
             body(result)
         }
     }

@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: Apache-2.0
+import Glibc
+
+/// podman unshare compatibility: `podman-unshare [--rootless-netns]
+/// [command [args]]`, or `swift-unshare --podman ...`. argv → PodmanOptions
+/// (pure) → PodmanPlan (pure) → PodmanExecutor (effects), errors in podman's words.
+public enum PodmanUnshare {
+    /// `args[0]` is the program name; `--podman` (if it was the first argument) is already removed.
+    public static func main(_ args: [ByteString]) -> Never {
+        let program = (args.first ?? "podman-unshare").basename
+        let command: ByteString = program == "podman-unshare" ? program : program + " --podman"
+        let sys = LiveSystemCalls()
+        switch PodmanOptions.parse(args) {
+        case .failure(let error):
+            fail(error, command: command, sys)
+        case .success(.help):
+            writeOut(PodmanHelp.text(command: command), command: command, sys)
+        case .success(.run(let options)):
+            switch PodmanPlan.build(options, context: LiveSystem()) {
+            case .failure(let error):
+                fail(error, command: command, sys)
+            case .success(let plan) where options.explain:
+                writeOut(PodmanExplain.render(plan), command: command, sys)
+            case .success(let plan):
+                // setns(2) of a user namespace and unshare(2) need a single thread.
+                if let failure = SingleThread.check() {
+                    fail(failure.asPodman, command: command, sys)
+                }
+                switch PodmanExecutor(plan: plan, system: sys).run() {
+                case .exit(let code): exit(code)
+                case .failure(let error): fail(error, command: "", sys)
+                }
+            }
+        }
+    }
+
+    /// Writes to stdout and exits 0, or with podman's write error.
+    static func writeOut(_ text: ByteString, command: ByteString, _ sys: some PodmanSystemCalls) -> Never {
+        if case .failure(let e) = PodmanIO.write(1, text, sys) {
+            fail(Failure.podman("write error: \(GoText.errnoText(e.rawValue))"), command: command, sys)
+        }
+        exit(0)
+    }
+
+    static func fail(_ error: Failure, command: ByteString, _ sys: some PodmanSystemCalls) -> Never {
+        report(error, command: command, sys)
+        exit(error.exitCode)
+    }
+
+    /// podman's output for a failure: its stdout text, its log lines, its `Error:` line.
+    static func report(_ error: Failure, command: ByteString, _ sys: some PodmanSystemCalls) {
+        if let output = error.podmanOutput {
+            if !output.stdout.isEmpty { PodmanIO.write(1, output.stdout, sys) }
+            PodmanLog.emit(output.log, sys)
+            if !output.stderr.isEmpty { PodmanIO.write(2, output.stderr, sys) }
+        }
+        PodmanIO.write(2, error.podmanRendered(command: command), sys)
+    }
+}

@@ -1,0 +1,272 @@
+// SPDX-License-Identifier: Apache-2.0
+import Glibc
+
+/// Recursive propagation for / in a new mount namespace.
+public enum Propagation: String, Sendable, CaseIterable {
+    case slave, shared, `private`, unchanged
+}
+
+public enum SetgroupsMode: String, Sendable {
+    case allow, deny
+}
+
+/// The command line of unshare(1), parsed and resolved (names looked up,
+/// subordinate ranges read), with no effect on the system yet.
+public struct Options: Equatable, Sendable {
+    public var namespaces: Set<Namespace> = []
+    /// Files to bind the new namespaces onto.
+    public var persist: [Namespace: ByteString] = [:]
+    public var fork = false
+    public var killChildSignal: Int32?
+    public var forwardSignals = false
+    public var mountProc: ByteString?
+    public var mountBinfmt: ByteString?
+    public var loadInterp: ByteString?
+    public var propagation: Propagation = .private
+    public var root: ByteString?
+    public var workingDirectory: ByteString?
+    public var setuid: UInt32?
+    public var setgid: UInt32?
+    public var mapUser: UInt32?
+    public var mapGroup: UInt32?
+    public var userRanges: [RequestedRange] = []
+    public var groupRanges: [RequestedRange] = []
+    public var owner: Owner?
+    public var setgroups: SetgroupsMode?
+    public var keepCaps = false
+    public var monotonic: Int64?
+    public var boottime: Int64?
+    public var clearEnvironment = false
+    /// --whitelist-env: the names to keep, in the order they come out. util-linux
+    /// prepends each name to its list (every --whitelist-env adds to it), so the
+    /// variables come out in reverse order of the command line.
+    public var keepEnvironment: [ByteString]?
+    /// The program and its arguments (empty: the login shell).
+    public var command: [ByteString] = []
+    /// --explain: print the plan instead of carrying it out.
+    public var explain = false
+
+    public init() {}
+}
+
+/// --owner uid:gid.
+public struct Owner: Equatable, Sendable {
+    public var uid: UInt32
+    public var gid: UInt32
+}
+
+/// What a command line asks for.
+public enum Invocation: Equatable, Sendable {
+    case run(Options)
+    case help
+    case version
+}
+
+extension Options {
+    /// getopt_long over `args` (args[0] is the program name), one option at a
+    /// time in order, as util-linux does: the first error stops parsing, so
+    /// messages come out in the same order. Lookups (names, subordinate ids,
+    /// /proc/self/*_map for `all`) happen here, and nothing else.
+    public static func parse(_ args: [ByteString], context: SystemContext) -> Result<Invocation, Failure> {
+        var getopt = GetoptLong(options: OptionTable.unshare, args: args)
+        var o = Options()
+        while let event = getopt.next() {
+            switch event {
+            case .usageError(let message):
+                return .failure(.usage(message))
+            case .option(.help, _):
+                return .success(.help)
+            case .option(.version, _):
+                return .success(.version)
+            case .option(let id, let value):
+                if let failure = o.apply(id, value, context: context) { return .failure(failure) }
+            }
+        }
+        o.command = Array(args[getopt.index...])
+        if (o.monotonic != nil || o.boottime != nil) && !o.namespaces.contains(.time) {
+            return .failure(Failure("options --monotonic and --boottime require unsharing of a time namespace (-T)"))
+        }
+        return .success(.run(o))
+    }
+
+    private mutating func unshareNamespace(_ ns: Namespace, persistTo file: ByteString?) {
+        namespaces.insert(ns)
+        if let file { persist[ns] = file }
+    }
+
+    /// Applies one option; returns the failure that stops parsing, if any.
+    private mutating func apply(_ id: OptionID, _ value: ByteString?, context: SystemContext) -> Failure? {
+        let arg = value ?? ""
+        switch id {
+        case .help, .version:
+            return nil
+        case .mount: unshareNamespace(.mount, persistTo: value)
+        case .uts: unshareNamespace(.uts, persistTo: value)
+        case .ipc: unshareNamespace(.ipc, persistTo: value)
+        case .net: unshareNamespace(.net, persistTo: value)
+        case .pid: unshareNamespace(.pid, persistTo: value)
+        case .user: unshareNamespace(.user, persistTo: value)
+        case .cgroup: unshareNamespace(.cgroup, persistTo: value)
+        case .time: unshareNamespace(.time, persistTo: value)
+        case .fork:
+            fork = true
+        case .killChild:
+            fork = true
+            if let value {
+                guard let signal = SignalNames.number(for: value) else { return Failure("unknown signal: \(value)") }
+                killChildSignal = signal
+            } else {
+                killChildSignal = 9
+            }
+        case .forwardSignals:
+            fork = true
+            forwardSignals = true
+        case .mountProc:
+            namespaces.insert(.mount)
+            mountProc = value ?? "/proc"
+        case .mountBinfmt:
+            namespaces.formUnion([.mount, .user])
+            if let value {
+                mountBinfmt = value
+            } else {
+                if mountProc == nil { mountProc = "/proc" }
+                mountBinfmt = "/proc/sys/fs/binfmt_misc"
+            }
+        case .loadInterp:
+            namespaces.formUnion([.mount, .user])
+            if mountBinfmt == nil {
+                if mountProc == nil { mountProc = "/proc" }
+                mountBinfmt = "/proc/sys/fs/binfmt_misc"
+            }
+            loadInterp = arg
+        case .mapUser:
+            namespaces.insert(.user)
+            switch Self.lookupID(arg, kind: "uid", lookup: { context.user(named: $0)?.uid }) {
+            case .success(let uid): mapUser = uid
+            case .failure(let f): return f
+            }
+        case .mapGroup:
+            namespaces.insert(.user)
+            switch Self.lookupID(arg, kind: "gid", lookup: { context.groupID(named: $0) }) {
+            case .success(let gid): mapGroup = gid
+            case .failure(let f): return f
+            }
+        case .mapRootUser:
+            namespaces.insert(.user)
+            mapUser = 0
+            mapGroup = 0
+        case .mapCurrentUser:
+            namespaces.insert(.user)
+            mapUser = context.euid
+            mapGroup = context.egid
+        case .mapUsers, .mapGroups:
+            namespaces.insert(.user)
+            let isUser = id == .mapUsers
+            switch Self.ranges(arg, users: isUser, context: context) {
+            case .success(let list):
+                if isUser { userRanges += list } else { groupRanges += list }
+            case .failure(let f):
+                return f
+            }
+        case .mapAuto, .mapSubids:
+            namespaces.insert(.user)
+            let form: ByteString = id == .mapAuto ? "auto" : "subids"
+            for isUser in [true, false] {
+                switch Self.ranges(form, users: isUser, context: context) {
+                case .success(let list):
+                    if isUser { userRanges += list } else { groupRanges += list }
+                case .failure(let f):
+                    return f
+                }
+            }
+        case .owner:
+            namespaces.insert(.user)
+            guard let ids = NumberParsing.scanFields(arg, separator: UInt8(ascii: ":"), count: 2) else {
+                return Failure("failed to parse owner")
+            }
+            owner = Owner(uid: ids[0], gid: ids[1])
+        case .setgroups:
+            guard let mode = SetgroupsMode(rawValue: arg.description), ByteString(mode.rawValue) == arg else {
+                return Failure("unsupported --setgroups argument '\(arg)'")
+            }
+            setgroups = mode
+        case .propagation:
+            guard let mode = Propagation(rawValue: arg.description), ByteString(mode.rawValue) == arg else {
+                return Failure("unsupported propagation mode: \(arg)")
+            }
+            propagation = mode
+        case .keepCaps:
+            keepCaps = true
+        case .setuid, .setgid:
+            let kind = id == .setuid ? "uid" : "gid"
+            switch NumberParsing.unsigned32(arg) {
+            case .success(let v):
+                if id == .setuid { setuid = v } else { setgid = v }
+            case .failure(let e):
+                return Self.numberFailure("failed to parse \(kind)", arg, e)
+            }
+        case .root:
+            root = arg
+        case .wd:
+            workingDirectory = arg
+        case .monotonic, .boottime:
+            let name = id == .monotonic ? "monotonic" : "boottime"
+            switch NumberParsing.signed64(arg) {
+            case .success(let v):
+                if id == .monotonic { monotonic = v } else { boottime = v }
+            case .failure(let e):
+                return Self.numberFailure("failed to parse \(name) offset", arg, e)
+            }
+        case .clearEnv:
+            clearEnvironment = true
+        case .explain:
+            explain = true
+        case .whitelistEnv:
+            let names = arg.split(UInt8(ascii: ",")).filter { !$0.isEmpty }
+            keepEnvironment = names.reversed() + (keepEnvironment ?? [])
+        }
+        return nil
+    }
+
+    /// strtoul_or_err's two texts: "msg: 'x'" (EINVAL) and "msg: 'x': strerror" (ERANGE).
+    static func numberFailure(_ message: String, _ arg: ByteString, _ e: Errno) -> Failure {
+        e.rawValue == ERANGE ? .system("\(message): '\(arg)'", e) : Failure("\(message): '\(arg)'")
+    }
+
+    /// A number (read as util-linux's ul_strtou64 reads it), or else a name
+    /// looked up in passwd/group. A negative or too large number is ERANGE;
+    /// 4294967295 is (uid_t)-1, which util-linux refuses as `Invalid argument`.
+    private static func lookupID(
+        _ arg: ByteString, kind: String,
+        lookup: (ByteString) -> UInt32?
+    ) -> Result<UInt32, Failure> {
+        switch NumberParsing.unsigned64(arg) {
+        case .success(let v):
+            if v > UInt64(UInt32.max) { return .failure(.system("failed to parse \(kind) '\(arg)'", Errno(ERANGE))) }
+            if v == UInt64(UInt32.max) { return .failure(.system("failed to parse \(kind) '\(arg)'", Errno(EINVAL))) }
+            return .success(UInt32(v))
+        case .failure(let e) where e.rawValue == ERANGE:
+            return .failure(.system("failed to parse \(kind) '\(arg)'", e))
+        case .failure:
+            if let id = lookup(arg) { return .success(id) }
+            return .failure(.system("failed to parse \(kind) '\(arg)'", Errno(EINVAL)))
+        }
+    }
+
+    /// The ranges one --map-users/--map-groups value stands for.
+    static func ranges(_ arg: ByteString, users: Bool, context: SystemContext) -> Result<[RequestedRange], Failure> {
+        let subidFile = users ? "/etc/subuid" : "/etc/subgid"
+        switch arg {
+        case "auto", "subids":
+            let identity = arg == "subids"
+            return SubordinateIDs.firstRange(file: subidFile, context: context).map {
+                [RequestedRange(inner: identity ? $0.start : nil, outer: $0.start, count: $0.count)]
+            }
+        case "all":
+            return SubordinateIDs.kernelMap(file: users ? "/proc/self/uid_map" : "/proc/self/gid_map", context: context)
+        default:
+            guard let range = RequestedRange.parse(arg) else { return .failure(Failure("invalid mapping '\(arg)'")) }
+            return .success([range])
+        }
+    }
+}

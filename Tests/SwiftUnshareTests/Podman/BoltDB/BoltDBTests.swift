@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: Apache-2.0
+import Glibc
+import Testing
+
+@testable import SwiftUnshare
+
+/// bbolt's file format, written as bbolt lays it out, for the reader's tests.
+enum BoltWriter {
+    static let pageSize = 4096
+
+    static func le(_ v: UInt64, _ n: Int) -> [UInt8] {
+        (0..<n).map { UInt8(truncatingIfNeeded: v >> (8 * UInt64($0))) }
+    }
+
+    /// A page header and leaf elements (flags, key, value), keys and values after the elements.
+    static func leaf(_ items: [(UInt32, [UInt8], [UInt8])], id: UInt64 = 0) -> [UInt8] {
+        var head = le(id, 8) + le(0x02, 2) + le(UInt64(items.count), 2) + le(0, 4)
+        var data: [UInt8] = []
+        for (i, item) in items.enumerated() {
+            let pos = (items.count - i) * 16 + data.count
+            head +=
+                le(UInt64(item.0), 4) + le(UInt64(pos), 4) + le(UInt64(item.1.count), 4) + le(UInt64(item.2.count), 4)
+            data += item.1 + item.2
+        }
+        return head + data
+    }
+
+    /// A branch page over (first key, child page) pairs.
+    static func branch(_ items: [([UInt8], UInt64)], id: UInt64) -> [UInt8] {
+        var head = le(id, 8) + le(0x01, 2) + le(UInt64(items.count), 2) + le(0, 4)
+        var data: [UInt8] = []
+        for (i, item) in items.enumerated() {
+            let pos = (items.count - i) * 16 + data.count
+            head += le(UInt64(pos), 4) + le(UInt64(item.0.count), 4) + le(item.1, 8)
+            data += item.0
+        }
+        return head + data
+    }
+
+    /// An inline bucket's value: the bucket header (root 0) and its leaf page.
+    static func inlineBucket(_ items: [(String, String)]) -> [UInt8] {
+        le(0, 16) + leaf(items.map { (0, Array($0.0.utf8), Array($0.1.utf8)) })
+    }
+
+    static func meta(id: UInt64, root: UInt64, txid: UInt64, magic: UInt32 = 0xED0C_DAED) -> [UInt8] {
+        var m = le(UInt64(magic), 4) + le(2, 4) + le(UInt64(pageSize), 4) + le(0, 4)
+        m += le(root, 8) + le(0, 8) + le(2, 8) + le(8, 8) + le(txid, 8)
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in m { hash = (hash ^ UInt64(b)) &* 0x100_0000_01b3 }
+        return le(id, 8) + le(0x04, 2) + le(0, 2) + le(0, 4) + m + le(hash, 8)
+    }
+
+    /// Pages in order, each padded to the page size.
+    static func file(_ pages: [[UInt8]]) -> [UInt8] {
+        pages.flatMap { $0 + [UInt8](repeating: 0, count: pageSize - $0.count % pageSize) }
+    }
+
+    /// libpod's database as podman 4.3.1 writes it: buckets in the root leaf, runtime-config inline.
+    static func libpod(tmpDir: String, runRoot: String, staticDir: String, graphRoot: String) -> [UInt8] {
+        let config = inlineBucket([
+            ("graph-driver-name", "vfs"), ("graph-root", graphRoot), ("os", "linux"), ("run-root", runRoot),
+            ("static-dir", staticDir), ("tmp-dir", tmpDir), ("volume-path", graphRoot + "/volumes"),
+        ])
+        let root = leaf(
+            [
+                (1, Array("all-ctrs".utf8), le(0, 16) + leaf([])), (1, Array("ctr".utf8), le(0, 16) + leaf([])),
+                (1, Array("runtime-config".utf8), config), (1, Array("vol".utf8), le(0, 16) + leaf([])),
+            ], id: 3)
+        let freelist = le(2, 8) + le(0x10, 2) + le(0, 2) + le(0, 4)
+        return file([meta(id: 0, root: 3, txid: 4), meta(id: 1, root: 3, txid: 3), freelist, root])
+    }
+}
+
+@Suite struct BoltDBTests {
+    let config = Array("runtime-config".utf8)
+
+    func strings(_ values: [[UInt8]: [UInt8]]?) -> [String: String]? {
+        values.map {
+            Dictionary(
+                uniqueKeysWithValues: $0.map {
+                    (String(decoding: $0.key, as: UTF8.self), String(decoding: $0.value, as: UTF8.self))
+                })
+        }
+    }
+
+    @Test func readsLibpodsRuntimeConfig() throws {
+        let file = BoltWriter.libpod(tmpDir: "/run/t", runRoot: "/run/r", staticDir: "/g/libpod", graphRoot: "/g")
+        let values = try BoltDB.bucket(config, in: file).get()
+        #expect(strings(values)?["tmp-dir"] == "/run/t")
+        #expect(strings(values)?["run-root"] == "/run/r")
+        #expect(strings(values)?["static-dir"] == "/g/libpod")
+        #expect(strings(values)?["graph-root"] == "/g")
+        #expect(try BoltDB.bucket(Array("no-such".utf8), in: file).get() == nil)
+    }
+
+    @Test func theNewerValidMetaPageWins() throws {
+        let older = BoltWriter.leaf([(1, config, BoltWriter.inlineBucket([("tmp-dir", "/old")]))], id: 2)
+        let newer = BoltWriter.leaf([(1, config, BoltWriter.inlineBucket([("tmp-dir", "/new")]))], id: 3)
+        let pages = [BoltWriter.meta(id: 0, root: 2, txid: 7), BoltWriter.meta(id: 1, root: 3, txid: 8), older, newer]
+        #expect(strings(try BoltDB.bucket(config, in: BoltWriter.file(pages)).get()) == ["tmp-dir": "/new"])
+        // A torn newer meta (bad checksum) leaves the older one.
+        var torn = BoltWriter.meta(id: 1, root: 3, txid: 8)
+        torn[40] ^= 0xff
+        let file = BoltWriter.file([pages[0], torn, older, newer])
+        #expect(strings(try BoltDB.bucket(config, in: file).get()) == ["tmp-dir": "/old"])
+    }
+
+    @Test func branchPagesAndBucketsOnTheirOwnPages() throws {
+        // Root: a branch over two leaves; the bucket has its own page (5).
+        let bucketPage = BoltWriter.leaf([(0, Array("tmp-dir".utf8), Array("/t".utf8))], id: 5)
+        let left = BoltWriter.leaf([(1, Array("ctr".utf8), BoltWriter.le(0, 16) + BoltWriter.leaf([]))], id: 3)
+        let right = BoltWriter.leaf([(1, config, BoltWriter.le(5, 8) + BoltWriter.le(0, 8))], id: 4)
+        let root = BoltWriter.branch([(Array("ctr".utf8), 3), (Array("pod".utf8), 4)], id: 2)
+        let m = BoltWriter.meta(id: 0, root: 2, txid: 1)
+        let file = BoltWriter.file([m, BoltWriter.meta(id: 1, root: 2, txid: 0), root, left, right, bucketPage])
+        #expect(strings(try BoltDB.bucket(config, in: file).get()) == ["tmp-dir": "/t"])
+    }
+
+    @Test func garbageIsAnInvalidDatabase() {
+        #expect(BoltDB.bucket(config, in: [UInt8](repeating: 7, count: 9000)) == .failure(BoltDB.Invalid()))
+        #expect(BoltDB.bucket(config, in: Array("not a database".utf8)) == .failure(BoltDB.Invalid()))
+        // A root page past the end of the file.
+        let file = BoltWriter.file([BoltWriter.meta(id: 0, root: 9, txid: 1), BoltWriter.meta(id: 1, root: 9, txid: 0)])
+        #expect(BoltDB.bucket(config, in: file) == .failure(BoltDB.Invalid()))
+        // An element whose key runs past its page.
+        var bad = BoltWriter.libpod(tmpDir: "/t", runRoot: "/r", staticDir: "/s", graphRoot: "/g")
+        bad.replaceSubrange(
+            (3 * BoltWriter.pageSize + 16 + 8)..<(3 * BoltWriter.pageSize + 16 + 11), with: [0xff, 0xff, 0xff])
+        #expect(BoltDB.bucket(config, in: bad) == .failure(BoltDB.Invalid()))
+    }
+}
