@@ -12,7 +12,8 @@
 #   make uninstall        remove what install put there, and the directories it created, when empty
 #   make check            prepare the machine, build and run every test (`make test` is the same)
 #   make unit             the unit tests only: pure, no root, no test accounts
-#   make lint             check the style (.swift-format) of every Swift file
+#   make lint             check the style (.swift-format) of every Swift file, and compile
+#                         the C targets with every warning an error (lint-c)
 #   make format           rewrite every Swift file in that style
 #   make clean            remove the build products
 #   make version          write VERSION's number into the sources and man pages
@@ -104,7 +105,7 @@ INSTALLED := \
 # Directories install made (a list kept beside the licence), removed by uninstall when empty.
 CREATED_DIRS := $(DOCDIR)/installed-directories
 
-.PHONY: all build release release-pie install uninstall check test unit lint format clean version dist deb reproducible bench startup-order
+.PHONY: all build release release-pie install uninstall check test unit lint lint-c format clean version dist deb reproducible bench startup-order
 
 all: build
 
@@ -139,7 +140,7 @@ uninstall:
 	sh scripts/install-dirs.sh --remove "$(DESTDIR)" "$(CREATED_DIRS)"
 
 check:
-	$(SWIFT) format lint --strict --recursive $(FORMAT_PATHS)
+	@$(MAKE) --no-print-directory lint
 	sh scripts/test-setup.sh
 	$(SWIFT) build $(SWIFT_FLAGS)
 	$(SWIFT) test $(SWIFT_FLAGS)
@@ -185,8 +186,32 @@ unit:
 # swift-format ships with the toolchain (`swift format`); .swift-format holds the style.
 FORMAT_PATHS := Sources Tests Package.swift
 
-lint:
+lint: lint-c
 	$(SWIFT) format lint --strict --recursive $(FORMAT_PATHS)
+
+# The C targets compiled as a check, apart from the build (SwiftPM compiles
+# them with Package.swift's flags; these stay out of it): every
+# warning below is an error. Each file twice with the toolchain's clang, the
+# compiler SwiftPM uses: as the debug build sees it, and at -O2 with
+# _FORTIFY_SOURCE=2 as the release build does, so that fortify's checks
+# (unused results, object sizes) speak; then CUnshareSys once more with
+# $(CC) (gcc on Debian, whose fortify checks see further), with clang's
+# nullability keywords defined away. CStartup's Swift calling convention is
+# clang's alone.
+CLANG ?= clang
+C_WARNINGS := -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wimplicit-fallthrough
+C_INCLUDES := -ISources/CUnshareSys/include -ISources/CStartup/include
+C_FORTIFY := -O2 -D_FORTIFY_SOURCE=2 -fstack-protector-strong
+C_SOURCES := $(wildcard Sources/CUnshareSys/*.c) $(wildcard Sources/CStartup/*.c)
+lint-c:
+	@for f in $(C_SOURCES); do \
+		$(CLANG) -fsyntax-only $(C_WARNINGS) $(C_INCLUDES) $$f || exit 1; \
+		$(CLANG) -c -o /dev/null $(C_FORTIFY) $(C_WARNINGS) $(C_INCLUDES) $$f || exit 1; \
+	done
+	@for f in $(filter Sources/CUnshareSys/%,$(C_SOURCES)); do \
+		$(CC) -c -o /dev/null $(C_FORTIFY) -D_Nonnull= -D_Nullable= $(C_WARNINGS) $(C_INCLUDES) $$f || exit 1; \
+	done
+	@echo "lint-c: $(words $(C_SOURCES)) C files, no warnings from $(CLANG) or $(CC)"
 
 format:
 	$(SWIFT) format format --in-place --recursive $(FORMAT_PATHS)

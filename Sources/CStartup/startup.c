@@ -40,6 +40,11 @@ __attribute__((constructor(101))) static void save_arguments(int argc, char **ar
     saved_argv = argv;
 }
 
+/* The runtime's names, declared here: it ships no C header for them. */
+__attribute__((swiftcall)) char **_swift_stdlib_getUnsafeArgvArgc(int *count);
+__attribute__((swiftcall)) void _swift_stdlib_overrideUnsafeArgvArgc(char **argv, int argc);
+__attribute__((swiftcall)) _Bool _swift_backtrace_isThunkFunction(const char *name);
+
 /* What Swift's CommandLine reads argc and argv through (Swift convention). */
 __attribute__((weak, swiftcall)) char **_swift_stdlib_getUnsafeArgvArgc(int *count) {
     *count = saved_argc;

@@ -1,25 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * podman mode's children (see cu_podman.h). Everything after fork() here is
- * async-signal-safe: no malloc, no stdio, only buffers prepared before fork.
+ * podman mode's children (see cu_podman.h). Everything after fork() here runs
+ * through the child-side engine (child.h): async-signal-safe, only buffers
+ * prepared before fork.
  * This file: the rootless network namespace, and small wrappers.
  */
-#define _GNU_SOURCE
-#include "cu_podman.h"
-#include "child_io.h"
+#include "child.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <sched.h>
 #include <stdio.h>
-#include <string.h>
 #include <sys/file.h>
-#include <sys/mount.h>
 #include <sys/statfs.h>
-#include <sys/xattr.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
 #ifndef RENAME_NOREPLACE
 #define RENAME_NOREPLACE (1 << 0)
@@ -33,24 +24,23 @@ pid_t cu_spawn_detached(const struct cu_detached *d)
     pid_t pid = fork();
     if (pid != 0)
         return pid;
-    cu_default_all_signals();
-    setpgid(0, 0);
+    cu_child_default_signals();
+    cu_child_mask_signals(0);
+    cs_setpgid(0, 0);
     /* As Go does for Unshareflags CLONE_NEWNS: the new mount namespace is made
        private, so that the sandbox's unmounts do not reach shared peers. */
-    if (d->new_mount_ns && (unshare(CLONE_NEWNS) != 0
-                            || mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0))
-        _exit(126);
-    dup2(d->devnull, 0);
-    dup2(d->log_fd, 1);
-    dup2(d->log_fd, 2);
-    if (d->sync_fd == 3) {
-        fcntl(3, F_SETFD, 0);
-    } else {
-        dup2(d->sync_fd, 3);
-    }
-    cu_close_span((unsigned int)(4), ~0U);
-    execve(d->path, d->argv, d->envp);
-    _exit(127);
+    if (d->new_mount_ns && (cs_unshare(CLONE_NEWNS) < 0 || cs_mount("none", "/", NULL, MS_REC | MS_PRIVATE) < 0))
+        cs_exit(126);
+    cs_dup2(d->devnull, 0);
+    cs_dup2(d->log_fd, 1);
+    cs_dup2(d->log_fd, 2);
+    if (d->sync_fd == 3)
+        cs_fcntl(3, F_SETFD, 0);
+    else
+        cs_dup2(d->sync_fd, 3);
+    cu_close_span(4, ~0U);
+    cs_execve(d->path, d->argv, d->envp);
+    cs_exit(127);
 }
 
 int cu_bind_new_netns(const char *path)
@@ -59,11 +49,10 @@ int cu_bind_new_netns(const char *path)
     if (pid < 0)
         return -1;
     if (pid == 0) {
-        if (unshare(CLONE_NEWNET) != 0)
-            _exit(errno & 0xff);
-        if (mount("/proc/self/ns/net", path, "none", MS_BIND, NULL) != 0)
-            _exit(errno & 0xff);
-        _exit(0);
+        int rc = cs_unshare(CLONE_NEWNET);
+        if (rc == 0)
+            rc = cs_mount("/proc/self/ns/net", path, "none", MS_BIND);
+        cs_exit(-rc & 0xff);   /* the errno is the exit status */
     }
     int status;
     if (cu_wait_retry(pid, &status) < 0)
@@ -86,10 +75,7 @@ int cu_become_root(void)
 
 int cu_lock_file(int fd)
 {
-    struct flock lk;
-    memset(&lk, 0, sizeof(lk));
-    lk.l_type = F_WRLCK;
-    lk.l_whence = SEEK_SET;
+    struct flock lk = { .l_type = F_WRLCK, .l_whence = SEEK_SET };   /* the whole file */
     int r;
     do {
         r = fcntl(fd, F_SETLKW, &lk);
@@ -118,11 +104,6 @@ int cu_rename_noreplace(const char *from, const char *to)
         return -1;
     close(fd);
     return rename(from, to);
-}
-
-ssize_t cu_file_capability(const char *path, void *buf, size_t size)
-{
-    return getxattr(path, "security.capability", buf, size);
 }
 
 int cu_is_namespace_fd(int fd)

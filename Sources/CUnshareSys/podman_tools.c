@@ -1,26 +1,22 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * podman mode's children (see cu_podman.h). Everything after fork() here is
- * async-signal-safe: no malloc, no stdio, only buffers prepared before fork.
+ * podman mode's children (see cu_podman.h). Everything after fork() here runs
+ * through the child-side engine (child.h): async-signal-safe, only buffers
+ * prepared before fork.
  * This file: programs run with their output captured, as podman runs them
  * (slirp4netns --help).
  */
-#define _GNU_SOURCE
-#include "cu_podman.h"
-#include "child_io.h"
+#include "child.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <signal.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
 /* ------------------------------------------------------------------------- */
 /* Programs run with their output captured                                   */
 
-/* Forks and execs path with stdout and stderr on out_fd; the exec errno goes
-   on a close-on-exec pipe. Returns the pid (or -1) and sets *exec_err. */
+/* Forks and execs path with stdout and stderr on out_fd; an exec failure
+   comes back as a record on a close-on-exec pipe. Returns the pid (or -1)
+   and sets *exec_err. */
 static pid_t start_captured(const char *path, char *const *argv, char *const *envp,
                             int devnull, int out_fd, int *exec_err)
 {
@@ -32,15 +28,13 @@ static pid_t start_captured(const char *path, char *const *argv, char *const *en
     }
     pid_t pid = fork();
     if (pid == 0) {
-        close(errpipe[0]);
-        cu_default_all_signals();
-        dup2(devnull, 0);
-        dup2(out_fd, 1);
-        dup2(out_fd, 2);
-        execve(path, argv, envp);
-        int e = errno;
-        cu_write_all(errpipe[1], &e, sizeof(e));
-        _exit(127);
+        cs_close(errpipe[0]);
+        cu_child_default_signals();
+        cu_child_mask_signals(0);
+        cs_dup2(devnull, 0);
+        cs_dup2(out_fd, 1);
+        cs_dup2(out_fd, 2);
+        cu_child_fail(errpipe[1], CU_SPAWN_STEP_EXEC, -cs_execve(path, argv, envp), 0, 127);
     }
     close(errpipe[1]);
     if (pid < 0) {
@@ -48,9 +42,10 @@ static pid_t start_captured(const char *path, char *const *argv, char *const *en
         close(errpipe[0]);
         return -1;
     }
-    int e;
-    if (cu_read_full(errpipe[0], &e, sizeof(e)) == (ssize_t)sizeof(e))
-        *exec_err = e;
+    struct cu_report failure = { 0 };
+    pid_t tool;
+    if (cu_read_reports(errpipe[0], 1, &failure, &tool) == 1)
+        *exec_err = failure.err;
     close(errpipe[0]);
     return pid;
 }
@@ -58,20 +53,12 @@ static pid_t start_captured(const char *path, char *const *argv, char *const *en
 /* Reads fd to its end, keeping the first `size` bytes. */
 static size_t drain(int fd, char *buf, size_t size)
 {
-    size_t kept = 0;
+    ssize_t kept = cu_read_full(fd, buf, size);
     char scratch[512];
-    for (;;) {
-        char *dst = kept < size ? buf + kept : scratch;
-        size_t room = kept < size ? size - kept : sizeof(scratch);
-        ssize_t n = read(fd, dst, room);
-        if (n < 0 && errno == EINTR)
+    if (kept == (ssize_t)size)   /* less: the end came */
+        while (cu_read_full(fd, scratch, sizeof(scratch)) == (ssize_t)sizeof(scratch))
             continue;
-        if (n <= 0)
-            break;
-        if (dst != scratch)
-            kept += (size_t)n;
-    }
-    return kept;
+    return kept > 0 ? (size_t)kept : 0;
 }
 
 int cu_run_captured(const char *path, char *const *argv, char *const *envp, int devnull,

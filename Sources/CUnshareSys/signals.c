@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * Signal masks and forwarding for the CLI's two waiting parents: unshare
- * mode's --fork (Core/ForkAndWait.swift) and podman mode's command
- * (Podman/PodmanExecutor.swift, around a spawn of the library's API).
+ * mode's --fork (the Swift enum ForkAndWait) and podman mode's command
+ * (PodmanExecutor, around a spawn of the library's API).
  *
  * The contract, the same for unshare mode ([SIGINT, SIGTERM] with
  * --forward-signals) and podman mode ([SIGHUP, SIGINT, SIGTERM]):
@@ -13,13 +13,12 @@
  *     and then cu_restore_sigmask(): pending signals are delivered and forwarded.
  *  3. A fork child calls cu_reset_forwarded_signals() (back to SIG_DFL) and
  *     cu_restore_sigmask(): it takes signals as a program normally would. (A
- *     spawned child resets every signal itself, spawn_child.c.)
+ *     spawned child resets every signal itself, child_spawn.c.)
  */
 #define _GNU_SOURCE
 #include "CUnshareSys.h"
 
 #include <signal.h>
-#include <string.h>
 
 #define MAX_FORWARDED 8
 
@@ -49,10 +48,7 @@ int cu_unblock_signal(int signo)
 
 int cu_default_signal(int signo)
 {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = SIG_DFL;
-    sigemptyset(&sa.sa_mask);
+    struct sigaction sa = { .sa_handler = SIG_DFL };   /* an empty sa_mask */
     return sigaction(signo, &sa, NULL);
 }
 
@@ -69,11 +65,7 @@ int cu_forward_signals(const int *signals, int count)
         return -1;
     if (cu_block_signals(signals, count) != 0)
         return -1;
-    struct sigaction sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = forward_signal;
-    sigemptyset(&sa.sa_mask);
-    sa.sa_flags = SA_RESTART;
+    struct sigaction sa = { .sa_handler = forward_signal, .sa_flags = SA_RESTART };
     forwarded_count = 0;
     for (int i = 0; i < count; i++) {
         if (sigaction(signals[i], &sa, NULL) != 0)

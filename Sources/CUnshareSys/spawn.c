@@ -3,26 +3,16 @@
  * The parent side of the SwiftUnshare library's spawn (see cu_spawn.h and
  * docs/library.md): pipes, the clone itself, releasing the child, reading its
  * report, waiting and signals. Ordinary code, except cu_spawn_start() from the
- * clone on in the child, which goes straight to spawn_child.c.
+ * clone on in the child, which goes straight to cu_spawn_child_main()
+ * (child_spawn.c).
  */
-#define _GNU_SOURCE
-#include "spawn_child.h"
-#include "child_io.h"
+#include "child.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
-#include <sched.h>
-#include <signal.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
-#ifndef CLONE_PIDFD
-#define CLONE_PIDFD 0x00001000
-#endif
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
 #endif
@@ -37,13 +27,10 @@ struct clone_args_v0 {
 
 int cu_spawn_pipe(int *fds, int nonblock_read)
 {
-    if (pipe2(fds, O_CLOEXEC) != 0)
+    if (cu_pipe_cloexec(fds) != 0)
         return -1;
     if (nonblock_read && fcntl(fds[0], F_SETFL, O_NONBLOCK) != 0) {
-        int e = errno;
-        close(fds[0]);
-        close(fds[1]);
-        errno = e;
+        cu_close_pair(fds);
         return -1;
     }
     return 0;
@@ -57,10 +44,7 @@ int cu_spawn_start(const struct cu_spawn_attr *a, struct cu_spawn_handle *out)
     /* The release channel is a socket pair: the parent's send(MSG_NOSIGNAL)
      * cannot raise SIGPIPE in the caller when the child has already died. */
     if (a->wait_for_parent && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, rel) != 0) {
-        int e = errno;
-        close(rep[0]);
-        close(rep[1]);
-        errno = e;
+        cu_close_pair(rep);
         return -1;
     }
 
@@ -97,18 +81,16 @@ int cu_spawn_start(const struct cu_spawn_attr *a, struct cu_spawn_handle *out)
 
     int e = errno;
     pthread_sigmask(SIG_SETMASK, &old, NULL);
-    close(rep[1]);
-    if (rel[0] >= 0)
-        close(rel[0]);
+    errno = e;
+    cu_close_quietly(&rep[1]);
+    cu_close_quietly(&rel[0]);
     if (pid < 0) {
-        close(rep[0]);
-        if (rel[1] >= 0)
-            close(rel[1]);
-        errno = e;
+        cu_close_pair(rep);
+        cu_close_pair(rel);
         return -1;
     }
     if (pidfd < 0)
-        pidfd = cu_spawn_pidfd_open(pid);   /* the child is unreaped: no reuse */
+        pidfd = cu_pidfd_open(pid);   /* the child is unreaped: no reuse */
     out->pid = pid;
     out->pidfd = pidfd;
     out->release_fd = rel[1];
@@ -125,66 +107,32 @@ int cu_spawn_release(struct cu_spawn_handle *h, int go)
     do {
         n = send(h->release_fd, &byte, 1, MSG_NOSIGNAL);
     } while (n < 0 && errno == EINTR);
-    int rc = n == 1 ? 0 : -1;
-    int e = errno;
-    close(h->release_fd);
-    h->release_fd = -1;
-    errno = e;
-    return rc;
+    cu_close_quietly(&h->release_fd);
+    return n == 1 ? 0 : -1;
 }
 
-int cu_spawn_finish(struct cu_spawn_handle *h, struct cu_spawn_report *report)
+/* The records of the child's report pipe, at most max (max < 0: to its end),
+ * then the pipe closed. */
+static int finish(struct cu_spawn_handle *h, int max, struct cu_report *report, pid_t *tool)
 {
-    size_t got = 0;
-    int rc = 0;
-    memset(report, 0, sizeof(*report));
-    while (got < sizeof(*report)) {
-        ssize_t n = read(h->report_fd, (char *)report + got, sizeof(*report) - got);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            rc = -1;
-            break;
-        }
-        if (n == 0)
-            break;
-        got += (size_t)n;
-    }
-    int e = errno;
-    close(h->report_fd);
-    h->report_fd = -1;
-    errno = e;
-    if (rc < 0)
-        return -1;
-    return got == sizeof(*report) ? 1 : 0;
-}
-
-int cu_spawn_finish_helper(struct cu_spawn_handle *h, struct cu_spawn_report *report, pid_t *tool)
-{
-    int rc = 0;
     *tool = 0;
     memset(report, 0, sizeof(*report));
-    for (;;) {
-        struct cu_spawn_report r;
-        ssize_t n = cu_read_full(h->report_fd, &r, sizeof(r));
-        if (n < 0) {
-            rc = -1;
-            break;
-        }
-        if (n != (ssize_t)sizeof(r))
-            break;
-        if (r.step == CU_GUARD_PID_STEP) {
-            *tool = (pid_t)r.err;
-        } else {
-            *report = r;
-            rc = 1;
-        }
-    }
-    int e = errno;
-    close(h->report_fd);
-    h->report_fd = -1;
-    errno = e;
+    int rc = cu_read_reports(h->report_fd, max, report, tool);
+    cu_close_quietly(&h->report_fd);
     return rc;
+}
+
+/* One record or end of file: the child has exec'd once the pipe ends. */
+int cu_spawn_finish(struct cu_spawn_handle *h, struct cu_report *report)
+{
+    pid_t tool;
+    return finish(h, 1, report, &tool);
+}
+
+/* To the end: the guard holds the pipe until the tool has ended. */
+int cu_spawn_finish_helper(struct cu_spawn_handle *h, struct cu_report *report, pid_t *tool)
+{
+    return finish(h, -1, report, tool);
 }
 
 /* waitid(2) on the pidfd, or the pid without one; EINTR retried. */
@@ -226,9 +174,7 @@ int cu_spawn_signal(int pidfd, pid_t pid, int signo)
     return kill(pid, signo);
 }
 
-int cu_spawn_own_pidfd(void) { return cu_spawn_pidfd_open(getpid()); }
-
-int cu_spawn_pidfd_open(pid_t pid) { return (int)syscall(SYS_pidfd_open, pid, 0); }
+int cu_spawn_own_pidfd(void) { return cu_pidfd_open(getpid()); }
 
 int cu_spawn_block_signals(void)
 {

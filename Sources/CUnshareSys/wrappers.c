@@ -3,7 +3,7 @@
  * CUnshareSys: one-line wrappers for what Swift cannot import (macros,
  * variadic calls, functions behind _GNU_SOURCE). Each returns what the
  * system call returns, with errno set; the Swift side reads errno at once
- * (Core/Errno.swift, valueOrErrno).
+ * (its errno helper, valueOrErrno).
  */
 #define _GNU_SOURCE
 #include "CUnshareSys.h"
@@ -19,6 +19,7 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #ifndef CLONE_NEWTIME
@@ -66,6 +67,11 @@ int cu_pidfd_ended(int pidfd)
     struct pollfd p = { .fd = pidfd, .events = POLLIN };
     int n = poll(&p, 1, 0);
     return n < 0 ? -1 : (n > 0);
+}
+
+ssize_t cu_file_capability(const char *path, void *buf, size_t size)
+{
+    return getxattr(path, "security.capability", buf, size);
 }
 
 int cu_set_pdeathsig(int signo) { return prctl(PR_SET_PDEATHSIG, signo, 0, 0, 0); }

@@ -1,14 +1,27 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * CUnshareSys: the small C part of swift-unshare.
+ * CUnshareSys: the small C part of swift-unshare. What Swift calls, by the
+ * process it runs in:
  *
+ *  In the caller (ordinary code):
  *  - wrappers.c: one-line wrappers for what Swift cannot import (macros,
  *    variadic calls, functions hidden behind _GNU_SOURCE);
  *  - signals.c: signal masks and the one signal-forwarding entry point;
- *  - helpers.c: the helper children forked before unshare(2). They run only
- *    async-signal-safe C, driven by a plain struct the Swift side fills in
- *    before fork, and report failures as {step, errno, index} records on a
- *    close-on-exec pipe so that the parent prints the message.
+ *  - nss.c: name services in the static binary;
+ *  - helpers.c: forking, releasing and waiting for the CLI's helper
+ *    children (this header); spawn.c: the library's clone, release and wait
+ *    (cu_spawn.h); podman_calls.c, podman_tools.c: podman mode's (cu_podman.h).
+ *
+ *  In a child, between fork or clone and exec (async-signal-safe C over a
+ *  plain struct the Swift side fills in before the fork, no Swift):
+ *  - child_helpers.c: the CLI's helpers (map writer, newuidmap/newgidmap,
+ *    bind), child_spawn.c: the library's child, child_guard.c: the guard
+ *    newuidmap and newgidmap run under on both paths;
+ *  - child.c, with the private headers child.h and child_sys.h: the engine
+ *    they share (exec, records, signals, descriptors) and every system call
+ *    a child makes.
+ *  A child reports a failed step as one struct cu_report (cu_report.h) on a
+ *  close-on-exec pipe, so that the parent prints the message.
  */
 #ifndef CUNSHARESYS_H
 #define CUNSHARESYS_H
@@ -16,6 +29,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+
+#include "cu_report.h"
 
 /* Clone flags, as Swift sees them without _GNU_SOURCE. */
 extern const int cu_CLONE_NEWNS;
@@ -50,9 +65,13 @@ int cu_mount(const char *_Nullable source, const char *_Nonnull target,
 int cu_setgroups_none(void);
 /* pipe2(fds, O_CLOEXEC). */
 int cu_pipe_cloexec(int fds[_Nonnull 2]);
+/* pidfd_open(pid) (close-on-exec). */
 int cu_pidfd_open(pid_t pid);
 /* 1 if the pidfd is readable (the process has ended), 0 if not, -1 on error. */
 int cu_pidfd_ended(int pidfd);
+/* getxattr(path, "security.capability") into buf (size 0: only its length;
+   > 0 when the file carries file capabilities). */
+ssize_t cu_file_capability(const char *_Nonnull path, void *_Nullable buf, size_t size);
 int cu_set_pdeathsig(int signo);
 /* Raise every permitted capability up to last_cap into inheritable and ambient.
    0, or the failing step with errno set: 1 capget, 2 capset, 3 prctl. */
@@ -75,17 +94,17 @@ int cu_restore_sigmask(void);
 int cu_unblock_signal(int signo);
 int cu_default_signal(int signo);
 /* Block `signals` (saving the mask) and send each one that arrives to the
-   forward target (SA_RESTART), saving the previous actions. At most 8. */
+   forward target (SA_RESTART). At most 8. */
 int cu_forward_signals(const int *_Nonnull signals, int count);
 void cu_set_forward_target(pid_t pid);
-/* In the fork child: the forwarded signals back to SIG_DFL (to_default) or to
-   the actions saved by cu_forward_signals. */
+/* In the --fork child: the forwarded signals back to SIG_DFL. */
 int cu_reset_forwarded_signals(void);
 
 /* ------------------------------------------------------------------------- */
-/* helpers.c: helper children                                                */
+/* helpers.c: helper children (their side: child_helpers.c)                  */
 
-/* The steps a helper reports; Core/HelperStep.swift mirrors them. */
+/* The steps a helper reports (a cu_report's step); the Swift enum HelperStep
+   mirrors them, and a unit test pins each number. */
 enum cu_step {
     CU_STEP_NONE = 0,
     CU_STEP_OPEN_UID_MAP = 1,   /* index unused */
@@ -95,13 +114,6 @@ enum cu_step {
     CU_STEP_EXEC_NEWUIDMAP = 5,
     CU_STEP_EXEC_NEWGIDMAP = 6,
     CU_STEP_BIND = 8,           /* index: which bind */
-};
-
-/* One failure, as a helper reports it on its report pipe. */
-struct cu_report {
-    int32_t step;
-    int32_t err;
-    int32_t index;
 };
 
 /* Root: one helper writes both map files of the target. */
@@ -114,7 +126,7 @@ struct cu_map_writer {
     size_t gid_len;
 };
 
-/* Unprivileged: one newuidmap or newgidmap process. */
+/* Unprivileged: one newuidmap or newgidmap process (under a guard, child_guard.c). */
 struct cu_idmapper {
     pid_t target;
     int target_pidfd;           /* pidfd of the target, or -1: checked before exec */
@@ -154,12 +166,11 @@ int cu_spawn_idmappers(struct cu_idmapper *_Nonnull list, size_t n, struct cu_he
 int cu_spawn_bind_helper(const struct cu_bind_helper *_Nonnull h, struct cu_helper_handle *_Nonnull out);
 /* Write the release byte and close the release end. 0 or -1/errno. */
 int cu_release_helper(struct cu_helper_handle *_Nonnull h);
-/* Wait for a released helper (EINTR retried): its wait status, and its
-   failure record (step 0 when none). Closes the report end. 0 or -1/errno. */
+/* Wait for a released helper (EINTR retried): its wait status (a guarded
+   idmapper's: the tool's), and its failure record (step 0 when none). Closes
+   the report end. 0 or -1/errno. */
 int cu_wait_helper(struct cu_helper_handle *_Nonnull h, int *_Nonnull status,
                    struct cu_report *_Nonnull report);
-
-#include "CUnshareFacts.h"
 
 /* podman mode's children: cu_podman.h. */
 #include "cu_podman.h"

@@ -52,8 +52,6 @@ int cu_lock_file(int fd);
 int cu_flock_shared(int fd);
 /* renameat2(RENAME_NOREPLACE). */
 int cu_rename_noreplace(const char *_Nonnull from, const char *_Nonnull to);
-/* getxattr(path, "security.capability"). */
-ssize_t cu_file_capability(const char *_Nonnull path, void *_Nonnull buf, size_t size);
 /* 1 when fd is a namespace file (nsfs, or proc for older kernels). */
 int cu_is_namespace_fd(int fd);
 

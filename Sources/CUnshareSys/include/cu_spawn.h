@@ -6,8 +6,9 @@
  * The Swift side fills a cu_spawn_attr with buffers it built before the call;
  * cu_spawn_start() clones (clone3 with CLONE_PIDFD, or clone + pidfd_open on
  * kernels without clone3) and the child runs only async-signal-safe code from
- * that struct until exec. A failing step comes back over a close-on-exec pipe
- * as one {step, errno, index} record; end of file means exec succeeded.
+ * that struct until exec (child_spawn.c). A failing step comes back over a
+ * close-on-exec pipe as one struct cu_report record (cu_report.h); end of
+ * file means exec succeeded.
  * No global state: any number of threads may spawn at once.
  */
 #ifndef CU_SPAWN_H
@@ -17,7 +18,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-/* The step of the child that failed. */
+#include "cu_report.h"
+
+/* The step of the child that failed (a cu_report's step). */
 enum cu_spawn_step {
     CU_SPAWN_STEP_NONE = 0,
     CU_SPAWN_STEP_PDEATHSIG = 1,     /* prctl(PR_SET_PDEATHSIG) */
@@ -30,13 +33,6 @@ enum cu_spawn_step {
     CU_SPAWN_STEP_CHDIR = 8,
     CU_SPAWN_STEP_EXEC = 9,
     CU_SPAWN_STEP_SESSION = 10,      /* setsid(2) */
-};
-
-/* One failure, as the child reports it. */
-struct cu_spawn_report {
-    int32_t step;
-    int32_t err;
-    int32_t index;
 };
 
 /* A file the child writes after the namespaces exist (its own maps, setgroups). */
@@ -80,7 +76,7 @@ struct cu_spawn_attr {
     int no_sh_retry;
     const char *_Nullable idle_name;
     /* 1: the program is newuidmap or newgidmap, run under a guard
-       (helper_guard.c): when the caller dies before it ends, it is killed
+       (child_guard.c): when the caller dies before it ends, it is killed
        with everything it started. The program then runs in a second child
        of the caller, named by the child's report (cu_spawn_finish_helper);
        the child itself exits 0 at once. */
@@ -102,14 +98,13 @@ int cu_spawn_start(const struct cu_spawn_attr *_Nonnull attr,
 int cu_spawn_release(struct cu_spawn_handle *_Nonnull h, int go);
 /* Wait for exec: 0 when it happened, 1 with *report filled when a step failed,
    -1 on a read error. Closes the report pipe. */
-int cu_spawn_finish(struct cu_spawn_handle *_Nonnull h,
-                    struct cu_spawn_report *_Nonnull report);
+int cu_spawn_finish(struct cu_spawn_handle *_Nonnull h, struct cu_report *_Nonnull report);
 
 /* cu_spawn_finish for a guard_helper child: reads the report pipe to its
    end; *tool is the pid of the process that runs the program (0 when the
    child ran it itself). 1 with *report filled when a step failed, 0 when
    none did, -1 on a read error. Closes the report pipe. */
-int cu_spawn_finish_helper(struct cu_spawn_handle *_Nonnull h, struct cu_spawn_report *_Nonnull report,
+int cu_spawn_finish_helper(struct cu_spawn_handle *_Nonnull h, struct cu_report *_Nonnull report,
                            pid_t *_Nonnull tool);
 
 /* waitid(2) on a pidfd (or the pid, when pidfd < 0), reaping the child.
@@ -123,11 +118,9 @@ int cu_spawn_wait(int pidfd, pid_t pid, int nohang, int *_Nonnull exited, int *_
 int cu_spawn_wait_nowait(int pidfd, pid_t pid);
 /* pidfd_send_signal(2), or kill(2) when pidfd < 0. */
 int cu_spawn_signal(int pidfd, pid_t pid, int signo);
-/* pidfd_open(getpid()): -1 when the kernel has no pidfds. */
+/* cu_pidfd_open(getpid()): -1 when the kernel has no pidfds. */
 int cu_spawn_own_pidfd(void);
-/* pidfd_open(pid) (close-on-exec), or -1 with errno. */
-int cu_spawn_pidfd_open(pid_t pid);
-/* pipe2 with O_CLOEXEC (and O_NONBLOCK on the read end when asked). */
+/* cu_pipe_cloexec, and O_NONBLOCK on the read end when asked. */
 int cu_spawn_pipe(int *_Nonnull fds, int nonblock_read);
 /* Block every signal in the calling thread (the library's waiter thread). */
 int cu_spawn_block_signals(void);

@@ -38,7 +38,7 @@ extension LiveSystem: SystemFacts {
             guard candidate.withCString({ stat($0, &st) }) == 0, st.st_mode & S_IFMT == S_IFREG,
                 candidate.withCString({ access($0, X_OK) }) == 0
             else { continue }
-            let caps = candidate.withCString { cu_has_file_capabilities($0) } != 0
+            let caps = candidate.withCString { cu_file_capability($0, nil, 0) } > 0
             // After unshare(CLONE_NEWUSER) and before the maps, root's files show the overflow uid.
             let root = st.st_uid == 0 || sysctl("kernel/overflowuid") == "\(st.st_uid)"
             return .found(path: candidate, setuidRoot: root && st.st_mode & S_ISUID != 0, fileCapabilities: caps)

@@ -74,7 +74,7 @@ struct IDMapperRun {
 
     private func finish(_ s: Started) -> SpawnError? {
         var handle = s.handle
-        var report = cu_spawn_report()
+        var report = cu_report()
         // The output first: the guard holds the report pipe until the tool
         // has ended, and a tool writing more than a pipe holds would wait for us.
         let output = ByteString((try? Sys.readAll(s.outputFD).get()) ?? [])
@@ -88,7 +88,7 @@ struct IDMapperRun {
         var waited = valueOrErrno { cu_spawn_wait(handle.pidfd, handle.pid, 0, &exited, &value, &dumped) }
         if handle.pidfd >= 0 { close(handle.pidfd) }
         if tool > 0, case .success = waited {
-            let pidfd = cu_spawn_pidfd_open(tool)  // our child, unreaped: it cannot be another process
+            let pidfd = cu_pidfd_open(tool)  // our child, unreaped: it cannot be another process
             waited = valueOrErrno { cu_spawn_wait(pidfd, tool, 0, &exited, &value, &dumped) }
             if pidfd >= 0 { close(pidfd) }
         }

@@ -90,7 +90,7 @@ struct Spawner {
         if case .failure(let e) = released, failure == nil {
             failure = .system(.idMap, plan.strategy, "cannot release the child", e)
         }
-        var report = cu_spawn_report()
+        var report = cu_report()
         var finished: Int32 = 0
         switch valueOrErrno(retryOnInterrupt: false, { cu_spawn_finish(&handle, &report) }) {
         case .success(let n): finished = n
@@ -115,7 +115,7 @@ struct Spawner {
     }
 
     /// The child's failed step in util-linux's words.
-    func childFailure(_ r: cu_spawn_report) -> SpawnError {
+    func childFailure(_ r: cu_report) -> SpawnError {
         let e = Errno(r.err)
         let s = plan.strategy
         let write = Int(r.index) < plan.childWrites.count ? plan.childWrites[Int(r.index)].path : ""

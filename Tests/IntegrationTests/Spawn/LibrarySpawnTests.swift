@@ -277,7 +277,7 @@ import Testing
             Issue.record("probe said: \(text)")
             return
         }
-        let childFD = cu_spawn_pidfd_open(childPID)
+        let childFD = cu_pidfd_open(childPID)
         #expect(childFD >= 0)
         defer { close(childFD) }
         kill(process.processIdentifier, SIGKILL)

@@ -19,7 +19,7 @@ import Testing
 
         init(_ pid: pid_t) {
             self.pid = pid
-            fd = cu_spawn_pidfd_open(pid)
+            fd = cu_pidfd_open(pid)
         }
 
         func ended(within timeout: Double = 10) -> Bool {

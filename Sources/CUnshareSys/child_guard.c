@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * The guard a newuidmap or newgidmap runs under, on both paths that start
- * one (the CLI's helpers.c and the library's spawn_child.c; declared in
- * child_io.h). It keeps a helper that hangs from outliving the process that
+ * one (the CLI's helpers, child_helpers.c, and the library's child,
+ * child_spawn.c; declared in child.h). It keeps a helper that hangs from outliving the process that
  * started it, children included (docs/podman-unshare.md, "Beyond podman").
  *
  * Why a guard: the process that is killed cannot clean up, and a setuid
@@ -23,37 +23,17 @@
  * stops the tool and every process below it (SIGSTOP, walked through
  * /proc/<pid>/task/<tid>/children; a stopped process cannot fork), kills
  * them all and exits.
- * All of it is async-signal-safe: raw system calls, no allocation.
+ * All of it is async-signal-safe, through the child-side engine (child.h):
+ * system calls only, no allocation.
  */
-#define _GNU_SOURCE
-#include "child_io.h"
+#include "child.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
-#include <sched.h>
-#include <signal.h>
-#include <stdint.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
-#ifndef CLONE_PIDFD
-#define CLONE_PIDFD 0x00001000
-#endif
-
-struct tool_start {
-    void (*run)(void *);
-    void *arg;
-};
-
-/* The tool's side of the clone: run (it execs, or reports and _exits). */
-static int start_tool(void *p)
+/* The tool's side of the clone: exec, or report and _exit. */
+static int start_tool(void *job)
 {
-    struct tool_start *t = p;
-    t->run(t->arg);
-    _exit(127);
+    cu_child_exec_or_fail(job);
 }
 
 struct guard {
@@ -64,12 +44,6 @@ struct guard {
 
 /* The guard's memory: it shares H's address space, and H exits at once. */
 static char guard_stack[16384] __attribute__((aligned(16)));
-
-static int ended(int pidfd)
-{
-    struct pollfd p = { .fd = pidfd, .events = POLLIN };
-    return poll(&p, 1, 0) == 1;
-}
 
 /* Decimal text of v into out (no terminator); its length. */
 static int put_number(char *out, long v)
@@ -91,11 +65,11 @@ static char state_of(pid_t pid)
     char path[48] = "/proc/", buf[512];
     int n = 6 + put_number(path + 6, pid);
     memcpy(path + n, "/stat", 6);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = cs_openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return 0;
     ssize_t got = cu_read_full(fd, buf, sizeof(buf) - 1);
-    close(fd);
+    cs_close(fd);
     for (ssize_t i = got - 1; i > 0; i--)   /* after the command's last ')' */
         if (buf[i] == ')')
             return i + 2 < got ? buf[i + 2] : 0;
@@ -108,12 +82,12 @@ static int add_children(pid_t pid, pid_t *list, int n, int max)
     char path[64] = "/proc/";
     int len = 6 + put_number(path + 6, pid);
     memcpy(path + len, "/task", 6);
-    int dir = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int dir = cs_openat(AT_FDCWD, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dir < 0)
         return n;
     char entries[2048];
     for (;;) {
-        long got = syscall(SYS_getdents64, dir, entries, sizeof(entries));
+        long got = cs_getdents64(dir, entries, sizeof(entries));
         if (got <= 0)
             break;
         for (long off = 0; off < got;) {
@@ -130,12 +104,12 @@ static int add_children(pid_t pid, pid_t *list, int n, int max)
                 m++;
             memcpy(file, name, (size_t)m);
             memcpy(file + m, "/children", 10);
-            int fd = openat(dir, file, O_RDONLY | O_CLOEXEC);
+            int fd = cs_openat(dir, file, O_RDONLY | O_CLOEXEC);
             if (fd < 0)
                 continue;
             char buf[4096];
             ssize_t k = cu_read_full(fd, buf, sizeof(buf) - 1);
-            close(fd);
+            cs_close(fd);
             long v = 0;
             for (ssize_t i = 0; i <= k; i++) {
                 if (i < k && buf[i] >= '0' && buf[i] <= '9') {
@@ -148,7 +122,7 @@ static int add_children(pid_t pid, pid_t *list, int n, int max)
             }
         }
     }
-    close(dir);
+    cs_close(dir);
     return n;
 }
 
@@ -160,21 +134,20 @@ static void kill_tool_and_descendants(const struct guard *g)
     int n = 1;
     list[0] = g->tool;
     for (int i = 0; i < n; i++) {
-        int sent = i == 0 ? (int)syscall(SYS_pidfd_send_signal, g->pidfd, SIGSTOP, NULL, 0)
-                          : kill(list[i], SIGSTOP);
+        int sent = i == 0 ? cs_pidfd_kill(g->pidfd, SIGSTOP) : cs_kill(list[i], SIGSTOP);
         if (sent != 0)
             continue;   /* gone, or not ours */
         for (int spins = 0; spins < 100000; spins++) {
             char s = state_of(list[i]);
             if (s == 'T' || s == 't' || s == 'Z' || s == 'X' || s == 0)
                 break;
-            sched_yield();
+            cs_yield();
         }
         n = add_children(list[i], list, n, (int)(sizeof(list) / sizeof(list[0])));
     }
-    syscall(SYS_pidfd_send_signal, g->pidfd, SIGKILL, NULL, 0);
+    cs_pidfd_kill(g->pidfd, SIGKILL);
     for (int i = 1; i < n; i++)
-        kill(list[i], SIGKILL);
+        cs_kill(list[i], SIGKILL);
 }
 
 static int guard_main(void *p)
@@ -182,53 +155,49 @@ static int guard_main(void *p)
     const struct guard *g = p;
     /* Only the lifeline and the tool's pidfd stay open, so that every pipe
      * the tool writes to ends when the tool does. */
-    int keep_lo = g->lifeline < g->pidfd ? g->lifeline : g->pidfd;
-    int keep_hi = g->lifeline < g->pidfd ? g->pidfd : g->lifeline;
-    if (keep_lo > 0)
-        cu_close_span(0, (unsigned int)keep_lo - 1);
-    cu_close_span((unsigned int)keep_lo + 1, (unsigned int)keep_hi - 1);
-    cu_close_span((unsigned int)keep_hi + 1, ~0U);
+    int keep[2] = { g->lifeline, g->pidfd };
+    cu_close_except(0, keep, 2);
     for (;;) {
         struct pollfd w[2] = { { .fd = g->lifeline, .events = 0 }, { .fd = g->pidfd, .events = POLLIN } };
-        if (poll(w, 2, -1) < 0) {
-            if (errno == EINTR)
-                continue;
-            _exit(1);
-        }
-        if (w[1].revents || ended(g->pidfd))
-            _exit(0);   /* the tool ended (the parent reaps it) */
+        int n = cs_poll(w, 2, -1);
+        if (n == -EINTR)
+            continue;
+        if (n < 0)
+            cs_exit(1);
+        if (w[1].revents || cu_child_ended(g->pidfd) == 1)
+            cs_exit(0);   /* the tool ended (the parent reaps it) */
         if (w[0].revents & (POLLERR | POLLHUP | POLLNVAL)) {
             kill_tool_and_descendants(g);
-            _exit(1);
+            cs_exit(1);
         }
     }
 }
 
-void cu_guard_helper(int lifeline, void (*run)(void *), void *arg)
+void cu_guard_helper(const struct cu_exec_job *job)
 {
-    struct tool_start t = { .run = run, .arg = arg };
+    int lifeline = job->report_fd;
     char tool_stack[16384] __attribute__((aligned(16)));
     int pidfd = -1;
     /* Without CLONE_PIDFD (kernels before 5.2) nothing can watch the tool
      * safely: it runs here, unguarded, as it always did. */
-    pid_t tool = clone(start_tool, tool_stack + sizeof(tool_stack),
-                       CLONE_VM | CLONE_VFORK | CLONE_PARENT | CLONE_PIDFD | SIGCHLD, &t, &pidfd);
+    pid_t tool = cs_clone(start_tool, tool_stack + sizeof(tool_stack),
+                          CLONE_VM | CLONE_VFORK | CLONE_PARENT | CLONE_PIDFD | SIGCHLD, (void *)job, &pidfd);
     if (tool < 0)
-        run(arg);
-    int32_t record[3] = { CU_GUARD_PID_STEP, tool, 0 };
-    if (cu_write_all(lifeline, record, sizeof(record)) != 0) {
+        cu_child_exec_or_fail(job);
+    struct cu_report named = { .step = CU_GUARD_PID_STEP, .err = tool };
+    if (cu_write_all(lifeline, &named, sizeof(named)) != 0) {
         /* The parent is gone already. */
-        syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
-        _exit(1);
+        cs_pidfd_kill(pidfd, SIGKILL);
+        cs_exit(1);
     }
     static struct guard g;
     g.lifeline = lifeline;
     g.pidfd = pidfd;
     g.tool = tool;
-    if (clone(guard_main, guard_stack + sizeof(guard_stack), CLONE_VM | SIGCHLD, &g) < 0) {
+    if (cs_clone(guard_main, guard_stack + sizeof(guard_stack), CLONE_VM | SIGCHLD, &g, NULL) < 0) {
         /* No second process: this one guards, outliving its parent. */
-        prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+        cs_prctl(PR_SET_PDEATHSIG, 0);
         guard_main(&g);
     }
-    _exit(0);
+    cs_exit(0);
 }
