@@ -40,6 +40,12 @@ __attribute__((constructor(101))) static void save_arguments(int argc, char **ar
     saved_argv = argv;
 }
 
+/* The arguments for main.swift: read here rather than through Swift's
+   CommandLine, whose lazy global costs the start a page of the standard
+   library's code. */
+int cs_argc(void) { return saved_argc; }
+char **cs_argv(void) { return saved_argv; }
+
 /* The runtime's names, declared here: it ships no C header for them. */
 __attribute__((swiftcall)) char **_swift_stdlib_getUnsafeArgvArgc(int *count);
 __attribute__((swiftcall)) void _swift_stdlib_overrideUnsafeArgvArgc(char **argv, int argc);

@@ -3,8 +3,13 @@
 #define CSTARTUP_H
 
 /*
- * Start-up trims for the statically linked release binary: this target has
- * no API; linking it is what counts. See startup.c and BENCHMARKS.md.
+ * Start-up trims for the statically linked release binary: linking this
+ * target is what counts (startup.c, BENCHMARKS.md). Its one API is the
+ * argument vector as glibc handed it to the program's initialisers.
  */
+
+/* argc and argv as the kernel passed them to the program. */
+int cs_argc(void);
+char *_Nullable *_Nullable cs_argv(void);
 
 #endif

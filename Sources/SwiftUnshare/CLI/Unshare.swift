@@ -3,57 +3,70 @@ import Glibc
 
 /// unshare(1): argv → Options → Plan → execute, errors in util-linux's words.
 public enum Unshare {
-    /// The arguments exactly as the kernel passed them (bytes, not repaired UTF-8).
-    public static func commandLine() -> [ByteString] {
-        (0..<Int(CommandLine.argc)).map { ByteString(cString: CommandLine.unsafeArgv[$0]!) }
+    /// The arguments exactly as the kernel passed them (bytes, not repaired
+    /// UTF-8): `argc` C strings at `argv` (the executable reads them from its
+    /// start-up code, not through Swift's `CommandLine`).
+    public static func commandLine(argc: Int32, argv: UnsafePointer<UnsafeMutablePointer<CChar>?>) -> [ByteString] {
+        (0..<Int(argc)).map { ByteString(cString: argv[$0]!) }
     }
 
     /// Runs unshare(1) with `args` (args[0] names the program) and exits.
     public static func main(_ args: [ByteString]) -> Never {
         let program = (args.first ?? "swift-unshare").basename
         let context = LiveSystem()
-        switch Options.parse(args, context: context) {
-        case .failure(let failure) where failure.tryHelp:
-            // glibc's getopt names the program as typed; the Try line, util-linux's, by its basename
-            _ = Sys.writeAll(
-                2,
-                ("\(args[0]): \(failure.message ?? "")\n"
-                    + "Try '\(program) --help' for more information.\n").bytes)
-            exit(failure.exitCode)
-        case .failure(let failure):
-            fail(
-                failure, program: program, hint: HintSituation(arguments: args, options: nil, plan: nil, failure: nil),
-                facts: context)
-        case .success(.help):
-            writeOut(Help.usage(program: program), program: program)
-            exit(0)
-        case .success(.version):
-            writeOut(Help.versionText(program: program), program: program)
-            exit(0)
-        case .success(.run(let options)):
-            let pid = getpid()
-            let situation = HintSituation(arguments: args, options: options, plan: nil, failure: nil)
-            switch Plan.build(options, context: context, pid: pid) {
-            case .failure(let failure):
-                fail(failure, program: program, hint: situation, facts: context, always: options.explain)
-            case .success(let plan) where options.explain:
-                writeOut(Explain.render(plan, pid: pid), program: program)
-                var predicted = situation
-                predicted.plan = plan
-                let hints = Hints.all(predicted, facts: context).map { $0.rendered(program: program).bytes }
-                _ = Sys.writeAll(2, Array(hints.joined()))
+        // The parse throws its failure rather than returning a Result, and the
+        // results are taken apart without `where` clauses: either would make
+        // Swift copy a Result through run-time generic metadata (BENCHMARKS.md).
+        let options: Options
+        do {
+            switch try Options.parsing(args, context: context) {
+            case .help:
+                writeOut(Help.usage(program: program), program: program)
                 exit(0)
-            case .success(let plan):
-                if let failure = SingleThread.check() { fail(failure, program: program) }
-                var executor = Executor(plan: plan, pid: pid, system: LiveSystemCalls())
-                switch executor.run() {
-                case .exit(let code): exit(code)
-                case .failure(let failure):
-                    var planned = situation
-                    planned.plan = plan
-                    fail(failure, program: program, hint: planned, facts: context)
-                }
+            case .version:
+                writeOut(Help.versionText(program: program), program: program)
+                exit(0)
+            case .run(let parsed):
+                options = parsed
             }
+        } catch {
+            if error.tryHelp {
+                // glibc's getopt names the program as typed; the Try line, util-linux's, by its basename
+                _ = Sys.writeAll(
+                    2,
+                    ("\(args[0]): \(error.message ?? "")\n"
+                        + "Try '\(program) --help' for more information.\n").bytes)
+                exit(error.exitCode)
+            }
+            fail(
+                error, program: program, hint: HintSituation(arguments: args, options: nil, plan: nil, failure: nil),
+                facts: context)
+        }
+        let pid = getpid()
+        // Made only when there is something to say: it copies the options.
+        func situation(_ plan: Plan?) -> HintSituation {
+            HintSituation(arguments: args, options: options, plan: plan, failure: nil)
+        }
+        let plan: Plan
+        switch Plan.build(options, context: context, pid: pid) {
+        case .failure(let failure):
+            fail(failure, program: program, hint: situation(nil), facts: context, always: options.explain)
+        case .success(let built):
+            plan = built
+        }
+        if options.explain {
+            writeOut(Explain.render(plan, pid: pid), program: program)
+            let predicted = situation(plan)
+            let hints = Hints.all(predicted, facts: context).map { $0.rendered(program: program).bytes }
+            _ = Sys.writeAll(2, Array(hints.joined()))
+            exit(0)
+        }
+        if let failure = SingleThread.check() { fail(failure, program: program) }
+        var executor = Executor(plan: plan, pid: pid, system: LiveSystemCalls())
+        switch executor.run() {
+        case .exit(let code): exit(code)
+        case .failure(let failure):
+            fail(failure, program: program, hint: situation(plan), facts: context)
         }
     }
 

@@ -73,8 +73,27 @@ public struct ByteString: Hashable, Sendable, ExpressibleByStringLiteral,
         // Numbers and described values are rendered through their static
         // conformances: String(describing:) would search the program's
         // protocol conformances at run time, the largest single cost of a
-        // start (see BENCHMARKS.md).
-        public mutating func appendInterpolation<T: BinaryInteger>(_ value: T) { bytes += String(value).utf8 }
+        // start (see BENCHMARKS.md). Numbers are written here, in decimal:
+        // String(value) goes through the standard library's unspecialised
+        // integer printing, pages of it on every start.
+        public mutating func appendInterpolation<T: BinaryInteger>(_ value: T) {
+            if value < 0 { bytes.append(UInt8(ascii: "-")) }
+            var rest = UInt64(value.magnitude)
+            var width = 1
+            var probe = rest
+            while probe >= 10 {
+                probe /= 10
+                width += 1
+            }
+            let start = bytes.count
+            bytes.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: width))
+            var at = start + width - 1
+            repeat {
+                bytes[at] = UInt8(ascii: "0") + UInt8(rest % 10)
+                rest /= 10
+                at -= 1
+            } while rest > 0
+        }
         public mutating func appendInterpolation<T: CustomStringConvertible>(_ value: T) {
             bytes += value.description.utf8
         }

@@ -35,7 +35,80 @@ public enum Namespace: CaseIterable, Sendable, Hashable {
     }
 
     /// The union of the clone flags of `set`.
-    public static func flags(_ set: Set<Namespace>) -> Int32 {
+    public static func flags(_ set: NamespaceSet) -> Int32 {
         set.reduce(0) { $0 | $1.cloneFlag }
     }
+
+    /// This kind's bit in a `NamespaceSet`.
+    var bit: UInt8 {
+        switch self {
+        case .user: return 1 << 0
+        case .cgroup: return 1 << 1
+        case .ipc: return 1 << 2
+        case .uts: return 1 << 3
+        case .net: return 1 << 4
+        case .pid: return 1 << 5
+        case .mount: return 1 << 6
+        case .time: return 1 << 7
+        }
+    }
+}
+
+/// A set of namespace kinds, a bit each, iterated in `Namespace`'s order (the
+/// order util-linux binds persistent ones). The command line's path uses it
+/// rather than `Set<Namespace>`: a `Set` of an enum of our own makes the Swift
+/// runtime build generic metadata at start and register the standard
+/// library's prespecialisations, and hashes besides, which touched a dozen
+/// pages of the standard library's code on every start (BENCHMARKS.md).
+public struct NamespaceSet: Sequence, ExpressibleByArrayLiteral, Equatable, Hashable, Sendable {
+    private var bits: UInt8
+
+    public init() { bits = 0 }
+    public init(arrayLiteral kinds: Namespace...) {
+        bits = 0
+        for kind in kinds { insert(kind) }
+    }
+    /// The kinds of a `Set` (the library's `UnshareCommand.namespaces`).
+    public init(_ kinds: Set<Namespace>) {
+        bits = 0
+        for kind in kinds { insert(kind) }
+    }
+
+    public var isEmpty: Bool { bits == 0 }
+    public func contains(_ kind: Namespace) -> Bool { bits & kind.bit != 0 }
+    public mutating func insert(_ kind: Namespace) { bits |= kind.bit }
+    public mutating func formUnion(_ other: NamespaceSet) { bits |= other.bits }
+
+    public struct Iterator: IteratorProtocol {
+        fileprivate var rest: UInt8
+        public mutating func next() -> Namespace? {
+            guard rest != 0 else { return nil }
+            let lowest = rest & (0 &- rest)
+            rest &= ~lowest
+            return Namespace(bit: lowest)
+        }
+    }
+    public func makeIterator() -> Iterator { Iterator(rest: bits) }
+}
+
+extension Namespace {
+    /// The kind whose bit is `bit` (exactly one bit set).
+    fileprivate init(bit: UInt8) {
+        switch bit {
+        case 1 << 0: self = .user
+        case 1 << 1: self = .cgroup
+        case 1 << 2: self = .ipc
+        case 1 << 3: self = .uts
+        case 1 << 4: self = .net
+        case 1 << 5: self = .pid
+        case 1 << 6: self = .mount
+        default: self = .time
+        }
+    }
+}
+
+/// A namespace to make persistent: its /proc/<pid>/ns file bound onto `file`.
+public struct PersistTarget: Equatable, Sendable {
+    public var namespace: Namespace
+    public var file: ByteString
 }

@@ -26,7 +26,7 @@ public enum Explain {
         ByteString(words.map { quoted($0).bytes }.joined(separator: [0x20]).map { $0 })
     }
 
-    static func names(_ set: Set<Namespace>) -> String {
+    static func names(_ set: NamespaceSet) -> String {
         // util-linux's option order: -m -u -i -n -p -U -C -T
         let order: [Namespace] = [.mount, .uts, .ipc, .net, .pid, .user, .cgroup, .time]
         return order.filter { set.contains($0) }.map { "\($0)" }.joined(separator: " ")
@@ -37,7 +37,7 @@ public enum Explain {
     public static func render(_ plan: Plan, pid: Int32) -> ByteString {
         var out: [String] = []
         let unshared =
-            plan.steps.compactMap { step -> Set<Namespace>? in
+            plan.steps.compactMap { step -> NamespaceSet? in
                 if case .unshare(let set) = step { return set }
                 return nil
             }.first ?? []

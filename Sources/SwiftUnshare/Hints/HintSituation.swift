@@ -64,7 +64,7 @@ public struct HintSituation: Sendable {
     }
 
     /// The namespaces asked for (none known when parsing failed).
-    var namespaces: Set<Namespace> { options?.namespaces ?? [] }
+    var namespaces: NamespaceSet { options?.namespaces ?? [] }
     var wantsUser: Bool { namespaces.contains(.user) }
 
     /// The failure is one of these, or we are predicting.

@@ -13,9 +13,9 @@ public enum SetgroupsMode: String, Sendable {
 /// The command line of unshare(1), parsed and resolved (names looked up,
 /// subordinate ranges read), with no effect on the system yet.
 public struct Options: Equatable, Sendable {
-    public var namespaces: Set<Namespace> = []
+    public var namespaces: NamespaceSet = []
     /// Files to bind the new namespaces onto.
-    public var persist: [Namespace: ByteString] = [:]
+    public var persist = PersistFiles()
     public var fork = false
     public var killChildSignal: Int32?
     public var forwardSignals = false
@@ -68,25 +68,32 @@ extension Options {
     /// messages come out in the same order. Lookups (names, subordinate ids,
     /// /proc/self/*_map for `all`) happen here, and nothing else.
     public static func parse(_ args: [ByteString], context: SystemContext) -> Result<Invocation, Failure> {
+        Result { () throws(Failure) in try parsing(args, context: context) }
+    }
+
+    /// `parse`, throwing its failure: the CLI's form. A `Result` of these
+    /// payloads is copied through run-time generic metadata, which the start
+    /// of every run would pay for (BENCHMARKS.md, "Memory").
+    public static func parsing(_ args: [ByteString], context: SystemContext) throws(Failure) -> Invocation {
         var getopt = GetoptLong(options: OptionTable.unshare, args: args)
         var o = Options()
         while let event = getopt.next() {
             switch event {
             case .usageError(let message):
-                return .failure(.usage(message))
+                throw .usage(message)
             case .option(.help, _):
-                return .success(.help)
+                return .help
             case .option(.version, _):
-                return .success(.version)
+                return .version
             case .option(let id, let value):
-                if let failure = o.apply(id, value, context: context) { return .failure(failure) }
+                if let failure = o.apply(id, value, context: context) { throw failure }
             }
         }
         o.command = Array(args[getopt.index...])
         if (o.monotonic != nil || o.boottime != nil) && !o.namespaces.contains(.time) {
-            return .failure(Failure("options --monotonic and --boottime require unsharing of a time namespace (-T)"))
+            throw Failure("options --monotonic and --boottime require unsharing of a time namespace (-T)")
         }
-        return .success(.run(o))
+        return .run(o)
     }
 
     private mutating func unshareNamespace(_ ns: Namespace, persistTo file: ByteString?) {

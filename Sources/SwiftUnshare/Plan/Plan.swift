@@ -11,12 +11,6 @@ public enum MapStrategy: Equatable, Sendable {
     case newIDMapHelpers
 }
 
-/// A namespace to make persistent: its /proc/<pid>/ns file bound onto `file`.
-public struct PersistTarget: Equatable, Sendable {
-    public var namespace: Namespace
-    public var file: ByteString
-}
-
 /// How the binds of persistent namespaces are made.
 public enum PersistAction: Equatable, Sendable {
     /// Release the helper forked before unshare (it is still outside).
@@ -37,7 +31,7 @@ public enum Step: Equatable, Sendable {
     case startBindHelper([PersistTarget])
     case startMapHelper(MapHelper)
     case becomeOwner(Owner)
-    case unshare(Set<Namespace>)
+    case unshare(NamespaceSet)
     case releaseMapHelper
     case setTimeOffset(TimeClock, Int64)
     /// Fork; the parent persists namespaces (if asked), waits and mirrors the

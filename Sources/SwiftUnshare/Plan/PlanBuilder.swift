@@ -40,9 +40,7 @@ extension Plan {
             return .failure(Failure("options --setgroups=allow and --map-group are mutually exclusive"))
         }
 
-        let persistTargets = Namespace.allCases.compactMap { ns in
-            o.persist[ns].map { PersistTarget(namespace: ns, file: $0) }
-        }
+        let persistTargets = o.persist.targets
         let persistViaHelper =
             !persistTargets.isEmpty
             && (o.namespaces.contains(.mount) || o.namespaces.contains(.user))

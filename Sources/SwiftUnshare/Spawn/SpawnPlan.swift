@@ -7,7 +7,7 @@ import Glibc
 /// order of the child's writes are the CLI's.
 struct SpawnPlan: Equatable {
     var strategy: MapStrategy
-    var namespaces: Set<Namespace>
+    var namespaces: NamespaceSet
     /// Maps written from outside (privileged write or newuidmap/newgidmap).
     var uidMap: [IDRange]?
     var gidMap: [IDRange]?
@@ -22,7 +22,7 @@ struct SpawnPlan: Equatable {
             return .failure(Failure("invalid signal number \(signal): not a signal that can be ignored or blocked"))
         }
         var o = Options()
-        o.namespaces = command.namespaces
+        o.namespaces = NamespaceSet(command.namespaces)
         let m = command.idMapping
         if !m.isEmpty { o.namespaces.insert(.user) }
         o.mapUser = m.user

@@ -8,10 +8,10 @@ import Testing
 @Suite struct OptionsTests {
     @Test func namespaceFlagsShortAndLong() {
         let all: [Namespace] = [.mount, .uts, .ipc, .net, .pid, .user, .cgroup, .time]
-        #expect(options(["-muinpUCT"])?.namespaces == Set(all))
+        #expect(options(["-muinpUCT"])?.namespaces == NamespaceSet(Set(all)))
         #expect(
             options(["--mount", "--uts", "--ipc", "--net", "--pid", "--user", "--cgroup", "--time"])?.namespaces
-                == Set(all))
+                == NamespaceSet(Set(all)))
         #expect(options(["-m"])?.persist == [:])
     }
 
