@@ -11,10 +11,15 @@
  *   bench-floor SUBUID COUNT SUBGID COUNT PROGRAM... the --map-auto way: newuidmap and
  *                                                    newgidmap forked before unshare,
  *                                                    released after it, run at once
+ *   bench-floor --join PIDFILE PROGRAM...           podman mode's join: read the pause
+ *                                                    process's pid file, open the pid,
+ *                                                    setns into its user and mount
+ *                                                    namespaces, execvp
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <sched.h>
+#include <sys/syscall.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,10 +52,30 @@ static pid_t held(int release, const char *tool, const char *target, unsigned id
     return pid;
 }
 
+/* podman mode's floor: the pause process's namespaces joined, then execvp. */
+static int join(const char *pid_file, char **program)
+{
+    char text[32];
+    int fd = open(pid_file, O_RDONLY | O_CLOEXEC);
+    ssize_t n = fd < 0 ? -1 : read(fd, text, sizeof(text) - 1);
+    if (n <= 0)
+        return 1;
+    close(fd);
+    text[n] = 0;
+    int pidfd = (int)syscall(SYS_pidfd_open, atoi(text), 0);
+    if (pidfd < 0 || setns(pidfd, CLONE_NEWUSER | CLONE_NEWNS) != 0)
+        return 1;
+    close(pidfd);
+    execvp(program[0], program);
+    return 127;
+}
+
 int main(int argc, char **argv)
 {
     char map[64];
     unsigned uid = geteuid(), gid = getegid();
+    if (argc >= 4 && strcmp(argv[1], "--join") == 0)
+        return join(argv[2], argv + 3);
     if (argc >= 6) {
         int release[2];
         char target[16];

@@ -16,8 +16,9 @@
 # and the pages they write.
 #
 # Reference rows time scripts/bench-floor.c (built with cc, clang or gcc,
-# -static), the least a glibc program does for `-r true` and for
-# `-r --map-auto true`.
+# -static), the least a glibc program does for `-r true`, for
+# `-r --map-auto true` and for podman mode's join of the pause process; the
+# "against its floor" rows time ours beside each floor in the same rounds.
 # Environment: RUNS (hyperfine runs per fast command, default 300),
 # PODMAN_RUNS (default 30), ROUNDS (hyperfine calls they are split into, each
 # timing both commands, default 5), RSS_RUNS (default 9), RACES (default 30),
@@ -174,7 +175,7 @@ row() {   # label reference-cmd our-cmd runs time-target rss-target
 }
 
 echo "bench: as $user (uid $uid, subuid $start); $runs runs each, podman $podman_runs" >&2
-row '`-r true`' "/usr/bin/unshare -r true" "$ours -r true" "$runs" 0.80 2.0
+row '`-r true`' "/usr/bin/unshare -r true" "$ours -r true" "$runs" 0.80 1.3
 # The floor (scripts/bench-floor.c): the least a static glibc program does for
 # `-r true` and `-r --map-auto true`, timed the same way, for reference.
 cc=$(command -v "${CC:-cc}" || command -v clang || command -v gcc || true)
@@ -204,6 +205,28 @@ if $have_podman; then
         "$podman_runs" 0.04 -
 else
     echo '| `podman unshare true` | podman not installed (apt-get install -y podman) | | | | | |' >>"$rows"
+fi
+# Ours against each floor directly, in the same alternating rounds: the
+# targets are ratios to the floor (the RSS columns compare with the floor too).
+if $have_floor; then
+    row '`-r true` against its floor (`scripts/bench-floor.c true`)' "$dir/floor true" "$ours -r true" \
+        "$runs" 1.00 -
+    if [ -n "$count" ] && [ -n "$gstart" ] && [ -n "$gcount" ]; then
+        row '`-r --map-auto true` against its floor' "$dir/floor $start $count $gstart $gcount true" \
+            "$ours -r --map-auto true" "$runs" 1.05 -
+    fi
+    # podman's pause pid file, where podman 4.3.1 keeps it for this login-like
+    # environment (no XDG_RUNTIME_DIR): /run/user/UID when usable, else $TMPDIR's.
+    pid_file=
+    for d in "/run/user/$uid" "/tmp/podman-run-$uid"; do
+        if [ -s "$d/libpod/tmp/pause.pid" ]; then pid_file=$d/libpod/tmp/pause.pid; break; fi
+    done
+    if $have_podman && [ -n "$pid_file" ]; then
+        row '`podman-unshare true` against its floor (`scripts/bench-floor.c --join`)' \
+            "$dir/floor --join $pid_file true" "$dir/podman-unshare true" "$runs" 1.10 -
+    else
+        echo '| `podman-unshare true` against its floor | no pause process (podman not installed) | | | | | |' >>"$rows"
+    fi
 fi
 if $have_bwrap; then
     bw="bwrap --unshare-user --uid 0 --gid 0 --bind / / true"
