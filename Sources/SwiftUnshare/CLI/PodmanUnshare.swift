@@ -16,17 +16,21 @@ public enum PodmanUnshare {
         case .success(.help):
             writeOut(PodmanHelp.text(command: command), command: command, sys)
         case .success(.run(let options)):
-            switch PodmanPlan.build(options, context: LiveSystem()) {
+            let context = LiveSystem()
+            switch PodmanPlan.build(options, context: context) {
             case .failure(let error):
                 fail(error, command: command, sys)
             case .success(let plan) where options.explain:
-                writeOut(PodmanExplain.render(plan), command: command, sys)
+                writeOut(PodmanExplain.render(plan, context: context), command: command, sys)
             case .success(let plan):
                 // setns(2) of a user namespace and unshare(2) need a single thread.
                 if let failure = SingleThread.check() {
                     fail(failure.asPodman, command: command, sys)
                 }
-                switch PodmanExecutor(plan: plan, system: sys).run() {
+                let executor = PodmanExecutor(plan: plan, system: sys) {
+                    PodmanPlan.userNamespace(context: context, firstRun: $0)
+                }
+                switch executor.run() {
                 case .exit(let code): exit(code)
                 case .failure(let error): fail(error, command: "", sys)
                 }

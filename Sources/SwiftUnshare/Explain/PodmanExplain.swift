@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 /// --explain in podman mode: what a PodmanPlan would do, read from the plan.
 public enum PodmanExplain {
-    public static func render(_ plan: PodmanPlan) -> ByteString {
+    /// `context` is read only for how the user namespace would be made.
+    public static func render(_ plan: PodmanPlan, context: SystemContext) -> ByteString {
         var out = directories(plan.directories)
         switch plan.namespaces {
-        case .pause(let pidFile, let create):
+        case .pause(let pidFile, let firstRun):
+            let create = PodmanPlan.userNamespace(context: context, firstRun: firstRun)
             out.append(
                 "namespaces: join the user and mount namespaces of podman's pause process (pid in \(Explain.quoted(pidFile)))"
             )

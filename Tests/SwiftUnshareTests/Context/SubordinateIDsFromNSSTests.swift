@@ -127,7 +127,7 @@ final class NSSFakeSystem: PodmanSystemContext, ForwardingContext {
             "tester uid": .ranges([entry(500000, 1000), entry(100000, 10)]),
             "tester gid": .ranges([entry(600000, 5)]),
         ]
-        let made = PodmanPlan.userNamespace(context: system)
+        let made = PodmanPlan.userNamespace(context: system, firstRun: false)
         func line(_ inner: UInt64, _ outer: UInt64, _ count: UInt64) -> PodmanIDMaps.Line {
             PodmanIDMaps.Line(inner: inner, outer: outer, count: count)
         }
@@ -142,7 +142,7 @@ final class NSSFakeSystem: PodmanSystemContext, ForwardingContext {
     @Test func podmanWithoutAModuleRangeFallsBackAsForTheFiles() {
         let system = NSSFakeSystem(nsswitch: "subid: sss\n")
         system.answers = ["tester uid": .ranges([entry(500000, 1000)])]
-        let made = PodmanPlan.userNamespace(context: system)
+        let made = PodmanPlan.userNamespace(context: system, firstRun: false)
         #expect(made.maps == .single(uid: 1001, gid: 1001))
         #expect(
             made.messages == [

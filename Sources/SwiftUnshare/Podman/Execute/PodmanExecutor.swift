@@ -16,15 +16,19 @@ import Glibc
 struct PodmanExecutor<System: PodmanSystemCalls> {
     let plan: PodmanPlan
     let sys: System
+    /// How to make podman's user namespace, asked only when no pause process
+    /// can be joined (PodmanPlan.userNamespace).
+    let userNamespace: (_ firstRun: Bool) -> PodmanUserNamespace
 
     /// The signals podman 4.3.1 unblocks for itself (Go's runtime and its own
     /// handlers): its command keeps blocked only the other inherited ones
     /// (docs/podman-unshare.md).
     static var podmanHandledSignals: Set<Int32> { [1, 2, 3, 4, 5, 6, 7, 8, 11, 15, 16, 17, 23, 27, 31, 34] }
 
-    init(plan: PodmanPlan, system: System) {
+    init(plan: PodmanPlan, system: System, userNamespace: @escaping (_ firstRun: Bool) -> PodmanUserNamespace) {
         self.plan = plan
         self.sys = system
+        self.userNamespace = userNamespace
     }
 
     /// Every step; ends with the status podman ends with, or its failure.
@@ -36,8 +40,8 @@ struct PodmanExecutor<System: PodmanSystemCalls> {
         PodmanLog.emit(plan.directories.messages, sys)
         if case .failure(let e) = makeDirectories(plan.directories) { return .failure(e) }
         let cwd = sys.currentDirectory() ?? "/"
-        if case .pause(let pidFile, let create) = plan.namespaces {
-            if case .failure(let e) = enterPodmansNamespaces(pidFile: pidFile, create: create, cwd: cwd) {
+        if case .pause(let pidFile, let firstRun) = plan.namespaces {
+            if case .failure(let e) = enterPodmansNamespaces(pidFile: pidFile, firstRun: firstRun, cwd: cwd) {
                 return .failure(e)
             }
         }
@@ -73,10 +77,11 @@ struct PodmanExecutor<System: PodmanSystemCalls> {
 
     /// Joins the pause process, or starts one (or finds another call's) and joins that.
     private func enterPodmansNamespaces(
-        pidFile: ByteString, create: PodmanUserNamespace,
+        pidFile: ByteString, firstRun: Bool,
         cwd: ByteString
     ) -> Result<Void, Failure> {
         if let fds = PauseProcess.find(pidFile: pidFile, sys) { return PauseProcess.join(fds, cwd: cwd, sys) }
+        let create = userNamespace(firstRun)
         let tmpDir = GoText.cleanPath(pidFile + "/..")
         if case .failure(let e) = PodmanIO.mkdirAllNaming(tmpDir, mode: 0o700, sys) {
             return .failure(Failure.podman("creating tmpdir: \(e.text)"))

@@ -33,8 +33,11 @@ public struct PodmanUserNamespace: Equatable, Sendable {
 public struct PodmanPlan: Equatable, Sendable {
     public enum Namespaces: Equatable, Sendable {
         /// Join the user and mount namespaces of podman's pause process (pid in
-        /// `pidFile`), or make them and the pause process when it is not running.
-        case pause(pidFile: ByteString, create: PodmanUserNamespace)
+        /// `pidFile`), or make them and the pause process when it is not running
+        /// (`firstRun`: no `alive` file yet). How they are made
+        /// (`PodmanPlan.userNamespace`) is read only then, as podman reads the
+        /// subid files only then: joining needs none of it.
+        case pause(pidFile: ByteString, firstRun: Bool)
         /// Already root in podman's user namespace (`_CONTAINERS_USERNS_CONFIGURED`
         /// set): the command runs in place, as podman runs nested calls.
         case nested

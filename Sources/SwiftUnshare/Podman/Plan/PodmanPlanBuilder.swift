@@ -42,9 +42,8 @@ extension PodmanPlan {
                 PodmanEnvVar("CONTAINERS_GRAPHROOT", directories.graphroot),
                 PodmanEnvVar("CONTAINERS_RUNROOT", directories.runroot),
             ]
-        var create = userNamespace(context: context)
-        create.firstRun = directories.firstRun
-        let namespaces: Namespaces = nested ? .nested : .pause(pidFile: directories.pidFile, create: create)
+        let namespaces: Namespaces =
+            nested ? .nested : .pause(pidFile: directories.pidFile, firstRun: directories.firstRun)
         let netns =
             o.rootlessNetns
             ? RootlessNetnsPlan(
@@ -56,10 +55,18 @@ extension PodmanPlan {
                 command: command, directories: directories))
     }
 
-    /// The caller's ranges in /etc/subuid and /etc/subgid, laid out; or, when
+    /// How podman makes its user namespace when no pause process runs: the
+    /// caller's ranges in /etc/subuid and /etc/subgid, laid out; or, when
     /// either file has none for the caller, the single mapping with podman's
     /// messages. The user is $USER, else the caller's passwd name, as in podman.
-    static func userNamespace(context: SystemContext) -> PodmanUserNamespace {
+    /// Pure, like `build`, and called only for a namespace to be made.
+    public static func userNamespace(context: SystemContext, firstRun: Bool) -> PodmanUserNamespace {
+        var made = rangesOrSingle(context: context)
+        made.firstRun = firstRun
+        return made
+    }
+
+    static func rangesOrSingle(context: SystemContext) -> PodmanUserNamespace {
         let name = PodmanStorage.nonEmpty(context.environment("USER")) ?? context.user(id: context.euid)?.name ?? ""
         var found: [[PodmanIDMaps.Range]] = []
         let module = SubordinateIDs.nssModule(context: context)  // nil: the files

@@ -64,7 +64,7 @@ import Testing
         #expect(
             sys.calls
                 == Self.directories + [
-                    "stat \(Self.pidFile)",
+                    "stat \(Self.pidFile)", "read the subid files",
                     "stat /tmp/podman-run-1001/libpod/tmp", "stat /tmp/podman-run-1001/libpod",
                     "mkdir /tmp/podman-run-1001/libpod/tmp 700", "open /dev/null",
                     "open /proc/self/mountinfo", "read /proc/self/mountinfo", "close /proc/self/mountinfo",

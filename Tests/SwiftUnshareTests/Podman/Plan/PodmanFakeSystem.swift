@@ -74,6 +74,12 @@ func podmanPlan(
     PodmanPlan.build(PodmanOptions(rootlessNetns: rootlessNetns, command: args), context: system)
 }
 
+/// How the plan for `system` would make podman's user namespace (nil: no pause-process plan).
+func podmanUserNamespace(_ system: PodmanFakeSystem) -> PodmanUserNamespace? {
+    guard case .success(let p) = podmanPlan(system), case .pause(_, let firstRun) = p.namespaces else { return nil }
+    return PodmanPlan.userNamespace(context: system, firstRun: firstRun)
+}
+
 func env(_ p: PodmanPlan, _ name: ByteString) -> ByteString? {
     p.environment.first { $0.name == name }?.value
 }

@@ -29,7 +29,7 @@ import Testing
     /// one past 32 bits, is passed on for the tool to judge.
     @Test func podmansLinesAreTheToolsWordsAsTheyAre() {
         let s = PodmanFakeSystem(subuid: "tester:100000:0\n", subgid: "tester:100000:4294967296\n")
-        guard case .ranges(let uid, let gid) = PodmanPlan.userNamespace(context: s).maps else {
+        guard case .ranges(let uid, let gid) = PodmanPlan.userNamespace(context: s, firstRun: false).maps else {
             Issue.record("no ranges")
             return
         }
@@ -66,7 +66,7 @@ import Testing
             subuid: "other:5:5\ntester:200000:1000\ntester:300000:2000\n",
             subgid: "tester:200000:1000\n")
         s.env["USER"] = "tester"
-        guard case .success(let p) = podmanPlan(s), case .pause(_, let create) = p.namespaces else {
+        guard let create = podmanUserNamespace(s) else {
             Issue.record("no plan")
             return
         }
@@ -87,7 +87,7 @@ import Testing
                 return s
             }(),
         ] {
-            guard case .success(let p) = podmanPlan(s), case .pause(_, let create) = p.namespaces else {
+            guard let create = podmanUserNamespace(s) else {
                 Issue.record("no plan")
                 continue
             }
@@ -95,8 +95,7 @@ import Testing
             #expect(create.messages.count == 2)
             #expect(create.messages.last == PodmanLogLine(.warning, PodmanPlan.singleMappingWarning))
         }
-        guard case .success(let p) = podmanPlan(PodmanFakeSystem(subuid: "")), case .pause(_, let create) = p.namespaces
-        else {
+        guard let create = podmanUserNamespace(PodmanFakeSystem(subuid: "")) else {
             Issue.record("no plan")
             return
         }
