@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-/// Just enough of a bbolt (go.etcd.io/bbolt) database file to read one
-/// top-level bucket's keys, for libpod's `bolt_state.db`, whose bucket
+/// Just enough of a bbolt (go.etcd.io/bbolt) database file to read keys of
+/// one top-level bucket, for libpod's `bolt_state.db`, whose bucket
 /// `runtime-config` records the directories of the run that made it
 /// (docs/podman-unshare.md, step 7). Read only; pure (bytes in, values out).
 ///
@@ -18,8 +18,11 @@ enum BoltDB {
     /// bbolt's "invalid database" (no valid meta page, or a page out of bounds).
     struct Invalid: Error, Equatable {}
 
-    /// The keys and values of the top-level bucket `name`; nil when there is no such bucket.
-    static func bucket(_ name: [UInt8], in file: [UInt8]) -> Result<[[UInt8]: [UInt8]]?, Invalid> {
+    /// The values of `keys` in the top-level bucket `name`, each nil when the
+    /// bucket has no such plain key; nil when there is no such bucket. Only
+    /// the pages on the way to each key are read, as bbolt's cursor reads
+    /// them, and nothing is collected.
+    static func values(of keys: [[UInt8]], inBucket name: [UInt8], in file: [UInt8]) -> Result<[[UInt8]?]?, Invalid> {
         guard let meta = validMeta(file) else { return .failure(Invalid()) }
         let db = File(bytes: file, pageSize: meta.pageSize)
         guard let root = db.page(at: meta.root) else { return .failure(Invalid()) }
@@ -27,12 +30,17 @@ enum BoltDB {
         case .none: return .success(nil)
         case .some(.failure): return .failure(Invalid())
         case .some(.success(let element)):
-            guard element.flags & 0x01 != 0, let bucket = db.bucketRoot(element.value) else {
-                return element.flags & 0x01 == 0 ? .success(nil) : .failure(Invalid())
+            guard element.flags & 0x01 != 0 else { return .success(nil) }
+            guard let bucket = db.bucketRoot(element.value) else { return .failure(Invalid()) }
+            var found: [[UInt8]?] = []
+            for key in keys {
+                switch db.find(key, from: bucket, depth: 0) {
+                case .none: found.append(nil)
+                case .some(.failure): return .failure(Invalid())
+                case .some(.success(let e)): found.append(e.flags & 0x01 == 0 ? Array(e.value) : nil)
+                }
             }
-            var values: [[UInt8]: [UInt8]] = [:]
-            guard db.collect(bucket, into: &values, depth: 0) else { return .failure(Invalid()) }
-            return .success(values)
+            return .success(found)
         }
     }
 
@@ -96,78 +104,59 @@ enum BoltDB {
         /// The bucket header's root page, or its inline page.
         func bucketRoot(_ value: ArraySlice<UInt8>) -> Page? {
             guard value.count >= 16 else { return nil }
-            let root = BoltDB.le64(Array(value), 0)
+            let root = BoltDB.le64(value, value.startIndex)
             if root != 0 { return page(at: root) }
             guard value.count >= 32 else { return nil }
             return Page(bytes: value.dropFirst(16))
         }
 
-        /// Element `i` of a leaf or branch page, bounds checked.
+        /// Element `i` of a leaf or branch page, bounds checked (sizes are
+        /// unsigned 32-bit, so no sum below can overflow an Int).
         func element(_ p: Page, _ i: Int) -> Element? {
-            let base = p.bytes.startIndex
-            let at = base + 16 + i * 16
-            guard at + 16 <= p.bytes.endIndex else { return nil }
-            let b = Array(p.bytes[at..<(at + 16)])
+            let b = p.bytes
+            let at = b.startIndex + 16 + i * 16
+            guard at + 16 <= b.endIndex else { return nil }
             if p.flags & 0x01 != 0 {  // branch
-                let pos = Int(BoltDB.le32(b, 0))
-                let ksize = Int(BoltDB.le32(b, 4))
-                let k = at + pos
-                guard pos >= 0, ksize >= 0, k + ksize <= p.bytes.endIndex else { return nil }
-                return Element(flags: 0, key: p.bytes[k..<(k + ksize)], value: [], child: BoltDB.le64(b, 8))
+                let k = at + Int(BoltDB.le32(b, at))
+                let ksize = Int(BoltDB.le32(b, at + 4))
+                guard k + ksize <= b.endIndex else { return nil }
+                return Element(flags: 0, key: b[k..<(k + ksize)], value: [], child: BoltDB.le64(b, at + 8))
             }
-            let pos = Int(BoltDB.le32(b, 4))
-            let ksize = Int(BoltDB.le32(b, 8))
-            let vsize = Int(BoltDB.le32(b, 12))
-            let k = at + pos
-            guard k + ksize + vsize <= p.bytes.endIndex else { return nil }
+            let k = at + Int(BoltDB.le32(b, at + 4))
+            let ksize = Int(BoltDB.le32(b, at + 8))
+            let vsize = Int(BoltDB.le32(b, at + 12))
+            guard k + ksize + vsize <= b.endIndex else { return nil }
             return Element(
-                flags: BoltDB.le32(b, 0), key: p.bytes[k..<(k + ksize)],
-                value: p.bytes[(k + ksize)..<(k + ksize + vsize)], child: 0)
+                flags: BoltDB.le32(b, at), key: b[k..<(k + ksize)], value: b[(k + ksize)..<(k + ksize + vsize)],
+                child: 0)
         }
 
-        /// The leaf element with exactly this key, searched as bbolt's cursor does.
+        /// The leaf element with exactly this key, searched as bbolt's cursor
+        /// does: in a branch, the last child whose first key is not above the key.
         func find(_ key: [UInt8], from p: Page, depth: Int) -> Result<Element, Invalid>? {
             guard depth < 64, p.bytes.count >= 16 else { return .failure(Invalid()) }
-            var elements: [Element] = []
+            let leaf = p.flags & 0x02 != 0
+            guard leaf || (p.flags & 0x01 != 0 && p.count > 0) else { return .failure(Invalid()) }
+            var chosen: Element?
             for i in 0..<p.count {
                 guard let e = element(p, i) else { return .failure(Invalid()) }
-                elements.append(e)
-            }
-            if p.flags & 0x02 != 0 {
-                return elements.first(where: { Array($0.key) == key }).map { .success($0) }
-            }
-            guard p.flags & 0x01 != 0, !elements.isEmpty else { return .failure(Invalid()) }
-            // The last child whose first key is not above the key.
-            var index = elements.firstIndex(where: { !$0.key.lexicographicallyPrecedes(key) }) ?? elements.count
-            if index == elements.count || Array(elements[index].key) != key { index = max(index - 1, 0) }
-            guard let child = page(at: elements[index].child) else { return .failure(Invalid()) }
-            return find(key, from: child, depth: depth + 1)
-        }
-
-        /// Every plain key and value under a bucket's page.
-        func collect(_ p: Page, into values: inout [[UInt8]: [UInt8]], depth: Int) -> Bool {
-            guard depth < 64, p.bytes.count >= 16 else { return false }
-            for i in 0..<p.count {
-                guard let e = element(p, i) else { return false }
-                if p.flags & 0x01 != 0 {
-                    guard let child = page(at: e.child), collect(child, into: &values, depth: depth + 1) else {
-                        return false
-                    }
-                } else if p.flags & 0x02 != 0 {
-                    if e.flags & 0x01 == 0 { values[Array(e.key)] = Array(e.value) }
-                } else {
-                    return false
+                if leaf {
+                    if e.key.elementsEqual(key) { return .success(e) }
+                } else if chosen == nil || !key.lexicographicallyPrecedes(e.key) {
+                    chosen = e  // the first child, or one whose first key is not above the key
                 }
             }
-            return true
+            guard let child = chosen else { return nil }
+            guard let next = page(at: child.child) else { return .failure(Invalid()) }
+            return find(key, from: next, depth: depth + 1)
         }
     }
 
-    static func le32(_ b: [UInt8], _ at: Int) -> UInt32 {
+    static func le32<C: RandomAccessCollection<UInt8>>(_ b: C, _ at: C.Index) -> UInt32 where C.Index == Int {
         UInt32(b[at]) | UInt32(b[at + 1]) << 8 | UInt32(b[at + 2]) << 16 | UInt32(b[at + 3]) << 24
     }
 
-    static func le64(_ b: [UInt8], _ at: Int) -> UInt64 {
+    static func le64<C: RandomAccessCollection<UInt8>>(_ b: C, _ at: C.Index) -> UInt64 where C.Index == Int {
         UInt64(le32(b, at)) | UInt64(le32(b, at + 4)) << 32
     }
 }

@@ -131,6 +131,11 @@ public enum GoText {
     /// filepath.Clean: one slash between names, no "." names, ".." resolved
     /// lexically, no trailing slash; "" becomes ".".
     public static func cleanPath(_ path: ByteString) -> ByteString {
+        isClean(path.bytes) ? path : cleaned(path)
+    }
+
+    /// filepath.Clean's lexical processing, element by element.
+    static func cleaned(_ path: ByteString) -> ByteString {
         let slash = UInt8(ascii: "/")
         let rooted = path.bytes.first == slash
         var parts: [[UInt8]] = []
@@ -154,6 +159,31 @@ public enum GoText {
         }
         if out.isEmpty { return "." }
         return ByteString(out)
+    }
+
+    /// Whether filepath.Clean would give `p` back unchanged: not empty, no
+    /// empty, "." or ".." element, no slash at the end but in "/" itself. Most
+    /// paths podman mode joins are, and this look costs no allocation.
+    static func isClean(_ p: [UInt8]) -> Bool {
+        let slash = UInt8(ascii: "/")
+        let dot = UInt8(ascii: ".")
+        if p.isEmpty { return false }
+        if p.count == 1 { return p[0] != dot }
+        if p[p.count - 1] == slash { return false }
+        var start = 0  // where the element now read began
+        var i = 0
+        while i <= p.count {
+            if i == p.count || p[i] == slash {
+                let n = i - start
+                // an empty element is fine only as the root's (a leading slash)
+                if n == 0 && i != 0 { return false }
+                if n == 1 && p[start] == dot { return false }
+                if n == 2 && p[start] == dot && p[start + 1] == dot { return false }
+                start = i + 1
+            }
+            i += 1
+        }
+        return true
     }
 
     /// filepath.Join of two parts (empty parts are skipped), cleaned.

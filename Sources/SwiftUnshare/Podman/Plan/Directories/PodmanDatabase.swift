@@ -4,9 +4,10 @@ import Glibc
 /// libpod's database, `<static dir>/bolt_state.db` (docs/podman-unshare.md,
 /// step 7), read through the context and BoltDB.
 extension PodmanDirectories {
-    /// The values the database at `path` records (nil: no database, or no
-    /// runtime-config bucket); a file there that cannot be read is podman's error.
-    static func recorded(_ path: ByteString, context: PodmanSystemContext) -> Result<[[UInt8]: [UInt8]]?, Failure> {
+    /// What the database at `path` records of the directories (nil: no
+    /// database, or no runtime-config bucket); a file there that cannot be
+    /// read is podman's error. Each value is nil when unrecorded or empty.
+    static func recorded(_ path: ByteString, context: PodmanSystemContext) -> Result<RecordedDirectories?, Failure> {
         let directory = GoText.cleanPath(path + "/..")
         guard case .success(let d) = context.fileFacts(directory, followLinks: true), d.isDirectory else {
             return .success(nil)  // podman makes the directory (and the database) itself
@@ -19,9 +20,22 @@ extension PodmanDirectories {
         case .success(let b): bytes = b
         }
         if bytes.isEmpty { return .success(nil) }  // bbolt makes a new database in an empty file
-        switch BoltDB.bucket(Array("runtime-config".utf8), in: bytes) {
+        let keys = ["static-dir", "tmp-dir", "run-root", "graph-root"].map { Array($0.utf8) }
+        switch BoltDB.values(of: keys, inBucket: Array("runtime-config".utf8), in: bytes) {
         case .failure: return .failure(Failure.podman("opening database \(path): invalid database"))
-        case .success(let values): return .success(values)
+        case .success(nil): return .success(nil)
+        case .success(let v?):
+            let value = { (i: Int) -> ByteString? in v[i].flatMap { $0.isEmpty ? nil : ByteString($0) } }
+            return .success(
+                RecordedDirectories(staticDir: value(0), tmpDir: value(1), runroot: value(2), graphroot: value(3)))
         }
     }
+}
+
+/// The directories libpod's database recorded of the run that made it.
+struct RecordedDirectories {
+    var staticDir: ByteString?
+    var tmpDir: ByteString?
+    var runroot: ByteString?
+    var graphroot: ByteString?
 }

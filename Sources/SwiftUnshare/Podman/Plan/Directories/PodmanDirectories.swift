@@ -127,13 +127,10 @@ extension PodmanDirectories {
         case .success(nil): break
         case .success(let values?):
             database = dbPath
-            let value = { (key: String) -> ByteString? in
-                values[Array(key.utf8)].flatMap { $0.isEmpty ? nil : ByteString($0) }
-            }
-            staticDir = value("static-dir") ?? staticDir
-            tmpDir = value("tmp-dir") ?? tmpDir
-            runroot = value("run-root") ?? runroot
-            graphroot = value("graph-root") ?? graphroot
+            staticDir = values.staticDir ?? staticDir
+            tmpDir = values.tmpDir ?? tmpDir
+            runroot = values.runroot ?? runroot
+            graphroot = values.graphroot ?? graphroot
         }
         if !nested, database != nil, tmpDir != GoText.joinPath(runtime.dir, "libpod/tmp"),
             let why = unsafeAncestor(of: tmpDir, context: context)
