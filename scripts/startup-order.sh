@@ -44,11 +44,15 @@ chown "$user" "$dir/out"
 # line. The traced build ends the process where it would exec the program
 # (make startup-order builds it with SWIFT_UNSHARE_TRACE_EXIT_AT_EXEC), so the
 # tool writes its report (one per process) for the path of a successful run.
+# Podman mode is traced through --explain: its plan (podman's directories,
+# storage.conf, libpod's database) is most of its start, and valgrind cannot
+# join a pause process (it lacks pidfd_open).
+home=$(getent passwd "$user" | cut -d: -f6)
 trace() {
-    for args in "-r" "-r --map-auto" "-rfp --mount-proc" "-U" "-c"; do
+    for args in "-r" "-r --map-auto" "-rfp --mount-proc" "-U" "-c" "--podman --explain"; do
         # shellcheck disable=SC2086
-        runuser -u "$user" -- env -i PATH=/usr/bin:/bin valgrind "$@" "$dir/swift-unshare" $args \
-            true >/dev/null 2>&1 || true
+        runuser -u "$user" -- env -i PATH=/usr/bin:/bin HOME="$home" USER="$user" valgrind "$@" \
+            "$dir/swift-unshare" $args true >/dev/null 2>&1 || true
     done
 }
 
