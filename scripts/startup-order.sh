@@ -41,41 +41,74 @@ mkdir "$dir/out"
 chown "$user" "$dir/out"
 
 # Runs the binary under a valgrind tool as the test user, once per command
-# line. The traced build ends the process where it would exec the program
-# (make startup-order builds it with SWIFT_UNSHARE_TRACE_EXIT_AT_EXEC), so the
-# tool writes its report (one per process) for the path of a successful run.
-# Podman mode is traced through --explain: its plan (podman's directories,
-# storage.conf, libpod's database) is most of its start, and valgrind cannot
-# join a pause process (it lacks pidfd_open).
+# line of a group: "cli" (the util-linux command lines) or "podman" (podman
+# mode, traced through --explain: its plan, podman's directories,
+# storage.conf and libpod's database, is most of its start, and valgrind
+# cannot join a pause process: it lacks pidfd_open). The traced build ends the
+# process where it would exec the program (make startup-order builds it with
+# SWIFT_UNSHARE_TRACE_EXIT_AT_EXEC), so the tool writes its report (one per
+# process) for the path of a successful run.
 home=$(getent passwd "$user" | cut -d: -f6)
 trace() {
-    for args in "-r" "-r --map-auto" "-rfp --mount-proc" "-U" "-c" "--podman --explain"; do
+    group=$1
+    shift
+    case $group in
+    cli) lines='-r|-r --map-auto|-rfp --mount-proc|-U|-c' ;;
+    *) lines='--podman --explain' ;;
+    esac
+    old_ifs=$IFS
+    IFS='|'
+    for args in $lines; do
+        IFS=$old_ifs
         # shellcheck disable=SC2086
         runuser -u "$user" -- env -i PATH=/usr/bin:/bin HOME="$home" USER="$user" valgrind "$@" \
             "$dir/swift-unshare" $args true >/dev/null 2>&1 || true
     done
+    IFS=$old_ifs
 }
 
-# Functions: callgrind's "fn=(id) name" lines name each function the first
-# time it is met. Recursion marks ('2) and unnamed addresses are dropped.
-trace --tool=callgrind --demangle=no --callgrind-out-file="$dir/out/cg.%p"
-for f in $(ls -tr "$dir"/out/cg.*); do
-    sed -n -E "s/^c?fn=\([0-9]+\) (.*)/\1/p" "$f"
-done | sed -E "s/'[0-9]+$//" | grep -v -E '^(0x[0-9a-f]+|\(below main\))$' | awk '!seen[$0]++' >"$dir/functions"
-
-# Data: every address lackey saw loaded, stored or modified, matched against
-# the binary's data symbols (nm: address, size, type, name). Both lists are
-# merged in address order (16 hex digits compare as text; at one address the
-# symbol, S, sorts before the touch, T) and swept once.
-trace --tool=lackey --trace-mem=yes --log-file="$dir/out/lackey.%p"
-cat "$dir"/out/lackey.* | awk '$1 ~ /^[LSM]$/ { a = $2; sub(/,.*/, "", a); while (length(a) < 16) a = "0" a; print a, "T" }' |
-    sort -u >"$dir/addresses"
 nm -n -S --defined-only "$dir/swift-unshare" | awk 'NF == 4 && $3 ~ /^[dDbBrRvV]$/ { print $1, "S", $2, $4 }' \
     >"$dir/symbols"
-sort "$dir/symbols" "$dir/addresses" | awk '
-    function hex(s,    i, n) { n = 0; for (i = 1; i <= length(s); i++) n = n * 16 + index("0123456789abcdef", substr(s, i, 1)) - 1; return n }
-    $2 == "S" { name = $4; end = hex($1) + hex($3); next }
-    $2 == "T" && name != "" && hex($1) < end && !(name in seen) { seen[name] = 1; print name }' >"$dir/data"
+for group in cli podman; do
+    rm -f "$dir"/out/*
+    # Functions: callgrind's "fn=(id) name" lines name each function the first
+    # time it is met. Recursion marks ('2) and unnamed addresses are dropped.
+    trace $group --tool=callgrind --demangle=no --callgrind-out-file="$dir/out/cg.%p"
+    for f in $(ls -tr "$dir"/out/cg.*); do
+        sed -n -E "s/^c?fn=\([0-9]+\) (.*)/\1/p" "$f"
+    done | sed -E "s/'[0-9]+$//" | grep -v -E '^(0x[0-9a-f]+|\(below main\))$' >>"$dir/functions"
+
+    # Data: every address lackey saw loaded, stored or modified, matched against
+    # the binary's data symbols (nm: address, size, type, name). Both lists are
+    # merged in address order (16 hex digits compare as text; at one address the
+    # symbol, S, sorts before the touch, T) and swept once.
+    trace $group --tool=lackey --trace-mem=yes --log-file="$dir/out/lackey.%p"
+    cat "$dir"/out/lackey.* | awk '$1 ~ /^[LSM]$/ { a = $2; sub(/,.*/, "", a); while (length(a) < 16) a = "0" a; print a, "T" }' |
+        sort -u >"$dir/addresses"
+    sort "$dir/symbols" "$dir/addresses" | awk '
+        function hex(s,    i, n) { n = 0; for (i = 1; i <= length(s); i++) n = n * 16 + index("0123456789abcdef", substr(s, i, 1)) - 1; return n }
+        $2 == "S" { name = $4; end = hex($1) + hex($3); next }
+        $2 == "T" && name != "" && hex($1) < end && !(name in seen) { seen[name] = 1; print name }' >>"$dir/data"
+done
+# Each name once, where it was first listed: the CLI's command lines come
+# first, so podman mode's functions and data do not spread theirs out.
+awk '!seen[$0]++' "$dir/functions" >"$dir/functions.once"
+awk '!seen[$0]++' "$dir/data" >"$dir/data.once"
+# glibc picks each string function's variant by the CPU at start (IFUNC), and
+# under valgrind's CPU it picks the AVX2 ones, where this class of machine
+# (AVX-512) runs the EVEX and AVX-512 ones: each variant traced brings those
+# of its name, listed right after it.
+nm --defined-only "$dir/swift-unshare" | awk '$2 ~ /^[tTwW]$/ { print $3 }' >"$dir/text-names"
+awk -v variants='^(evex|avx512)' '
+    NR == FNR { names[++n] = $0; next }
+    { print }
+    match($0, /^__[a-z0-9]+_(sse2|ssse3|sse4|avx|evex)/) {
+        base = $0; sub(/_(sse2|ssse3|sse4|avx|evex).*$/, "_", base)
+        for (i = 1; i <= n; i++)
+            if (index(names[i], base) == 1 && substr(names[i], length(base) + 1) ~ variants) print names[i]
+    }' "$dir/text-names" "$dir/functions.once" | awk '!seen[$0]++' >"$dir/functions"
+rm "$dir/functions.once"
+mv "$dir/data.once" "$dir/data"
 
 # The link map (lld's -Map): an input section's line ("VMA LMA Size Align
 # file:(section)") is followed by the lines of its symbols. Symbols of sections

@@ -148,28 +148,34 @@ public enum Sys {
 
     /// execvp(3): returns only on failure.
     public static func execvp(_ argv: [ByteString]) -> Errno {
-        traceExitAtExec()
         let cArgv = CArena(.process).array(argv)
+        #if SWIFT_UNSHARE_TRACE_EXIT_AT_EXEC
+            traceExec { Glibc.execvp(traceProgram, cArgv) }
+        #endif
         return errnoOfFailedExec { Glibc.execvp(cArgv[0]!, cArgv) }
     }
 
     /// execv(3): returns only on failure.
     public static func execv(_ path: ByteString, _ argv: [ByteString]) -> Errno {
-        traceExitAtExec()
         let arena = CArena(.process)
         let cArgv = arena.array(argv)
+        #if SWIFT_UNSHARE_TRACE_EXIT_AT_EXEC
+            traceExec { Glibc.execv("/" + traceProgram, cArgv) }
+        #endif
         return errnoOfFailedExec { Glibc.execv(arena.string(path), cArgv) }
     }
 
-    /// In the traced build `make startup-order` makes (and only there), the
-    /// process ends where it would exec, so that valgrind reports the start
-    /// of a successful run. An empty function in every other build.
-    @inline(__always)
-    private static func traceExitAtExec() {
-        #if SWIFT_UNSHARE_TRACE_EXIT_AT_EXEC
+    #if SWIFT_UNSHARE_TRACE_EXIT_AT_EXEC
+        /// In the traced build `make startup-order` makes (and only there), the
+        /// exec takes a real run's path up to execve(2) on a program that no
+        /// directory holds, and the process ends there, so that valgrind
+        /// reports the whole start of a successful run, exec included.
+        static let traceProgram = "swift-unshare-startup-order-no-such-program"
+        private static func traceExec(_ exec: () -> Int32) -> Never {
+            _ = errnoOfFailedExec(exec)
             _exit(0)
-        #endif
-    }
+        }
+    #endif
 
     private static func withOptionalCString<R>(_ s: ByteString?, _ body: (UnsafePointer<CChar>?) -> R) -> R {
         guard let s else { return body(nil) }
