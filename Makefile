@@ -57,7 +57,10 @@ else
 FISHDIR ?= $(PREFIX)/share/fish/vendor_completions.d
 endif
 
-# Release build flags, all in this one variable: optimised; one fully static
+# Release build flags, all in this one variable: optimised; the C hardened as
+# distributions build it (stack canaries, and checked string and memory calls:
+# _FORTIFY_SOURCE), here and not in Package.swift, where SwiftPM would call
+# them unsafe and refuse the package as a dependency taken by version; one fully static
 # executable (Swift runtime and glibc), stripped (-s), no RUNPATH: the fastest
 # start measured (BENCHMARKS.md); generic types' metadata through direct
 # accessors rather than by demangling their names at run time (a search of
@@ -80,7 +83,7 @@ endif
 # (BENCHMARKS.md, "Position-independent executable").
 PIE ?=
 PIE_FLAGS := --disable-local-rpath -Xswiftc -Xclang-linker -Xswiftc -static-pie -Xlinker -z -Xlinker pack-relative-relocs
-RELEASE_FLAGS := -c release -Xswiftc -static-executable -Xswiftc -gnone -Xswiftc -Xfrontend -Xswiftc -disable-incremental-llvm-codegen -Xswiftc -Xfrontend -Xswiftc -disable-concrete-type-metadata-mangled-name-accessors -Xlinker -s -Xlinker -z -Xlinker relro -Xlinker -z -Xlinker now -Xswiftc -use-ld=lld -Xswiftc -Xfrontend -Xswiftc -function-sections -Xcc -ffunction-sections -Xcc -fdata-sections -Xlinker --symbol-ordering-file=$(CURDIR)/scripts/startup-order.txt -Xlinker --no-warn-symbol-ordering $(if $(PIE),$(PIE_FLAGS))
+RELEASE_FLAGS := -c release -Xcc -fstack-protector-strong -Xcc -D_FORTIFY_SOURCE=2 -Xswiftc -static-executable -Xswiftc -gnone -Xswiftc -Xfrontend -Xswiftc -disable-incremental-llvm-codegen -Xswiftc -Xfrontend -Xswiftc -disable-concrete-type-metadata-mangled-name-accessors -Xlinker -s -Xlinker -z -Xlinker relro -Xlinker -z -Xlinker now -Xswiftc -use-ld=lld -Xswiftc -Xfrontend -Xswiftc -function-sections -Xcc -ffunction-sections -Xcc -fdata-sections -Xlinker --symbol-ordering-file=$(CURDIR)/scripts/startup-order.txt -Xlinker --no-warn-symbol-ordering $(if $(PIE),$(PIE_FLAGS))
 # Where `make release` leaves the binary that `make install` installs.
 RELEASE_BIN := .build/release-install/swift-unshare
 # The same release as a static PIE (PIE=1), in a scratch path of its own: what
