@@ -4,10 +4,14 @@
 public struct ByteString: Hashable, Sendable, ExpressibleByStringLiteral,
     ExpressibleByStringInterpolation, CustomStringConvertible
 {
+    /// The bytes themselves, without a terminating NUL.
     public var bytes: [UInt8]
 
+    /// These bytes.
     public init(_ bytes: [UInt8]) { self.bytes = bytes }
+    /// The string's UTF-8 bytes.
     public init(_ string: String) { self.bytes = Array(string.utf8) }
+    /// A literal's UTF-8 bytes: `let program: ByteString = "cat"`.
     public init(stringLiteral value: String) { self.init(value) }
 
     /// Copies a NUL-terminated C string.
@@ -18,14 +22,17 @@ public struct ByteString: Hashable, Sendable, ExpressibleByStringLiteral,
         }
     }
 
+    /// No bytes at all.
     public var isEmpty: Bool { bytes.isEmpty }
     /// A readable rendering (invalid UTF-8 repaired); for tests and numbers only.
     public var description: String { String(decoding: bytes, as: UTF8.self) }
 
+    /// The bytes of both, one after the other.
     public static func + (lhs: ByteString, rhs: ByteString) -> ByteString {
         ByteString(lhs.bytes + rhs.bytes)
     }
 
+    /// Whether the bytes start with `prefix`'s.
     public func hasPrefix(_ prefix: ByteString) -> Bool {
         bytes.count >= prefix.bytes.count && bytes.starts(with: prefix.bytes)
     }
@@ -62,25 +69,35 @@ public struct ByteString: Hashable, Sendable, ExpressibleByStringLiteral,
         }
     }
 
+    /// Builds a `ByteString` from a literal with interpolations: bytes stay
+    /// bytes, strings and numbers become their UTF-8 text.
     public struct StringInterpolation: StringInterpolationProtocol {
         var bytes: [UInt8] = []
+        /// An empty buffer, its room reserved.
         public init(literalCapacity: Int, interpolationCount: Int) {
             bytes.reserveCapacity(literalCapacity + 16 * interpolationCount)
         }
+        /// The literal part's UTF-8 bytes.
         public mutating func appendLiteral(_ literal: String) { bytes += literal.utf8 }
+        /// The bytes as they are.
         public mutating func appendInterpolation(_ value: ByteString) { bytes += value.bytes }
+        /// The string's UTF-8 bytes.
         public mutating func appendInterpolation(_ value: String) { bytes += value.utf8 }
         // Numbers and described values are rendered through their static
         // conformances: String(describing:) would search the program's
         // protocol conformances at run time, the largest single cost of a
         // start (see BENCHMARKS.md).
+        /// The number in decimal.
         public mutating func appendInterpolation<T: BinaryInteger>(_ value: T) { bytes += String(value).utf8 }
+        /// The value's description.
         public mutating func appendInterpolation<T: CustomStringConvertible>(_ value: T) {
             bytes += value.description.utf8
         }
+        /// `String(describing:)` of the value.
         public mutating func appendInterpolation<T>(_ value: T) { bytes += String(describing: value).utf8 }
     }
 
+    /// The bytes the interpolation built.
     public init(stringInterpolation: StringInterpolation) { self.bytes = stringInterpolation.bytes }
 }
 

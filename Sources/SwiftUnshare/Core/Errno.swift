@@ -3,9 +3,12 @@ import Glibc
 
 /// An errno value with strerror(3)'s text.
 public struct Errno: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The number (`ENOENT`, say).
     public var rawValue: Int32
+    /// The error of this number.
     public init(_ rawValue: Int32) { self.rawValue = rawValue }
 
+    /// strerror(3)'s text: `No such file or directory`.
     public var description: String { String(cString: strerror(rawValue)) }
 }
 

@@ -1,9 +1,25 @@
 // SPDX-License-Identifier: Apache-2.0
 import CUnshareSys
 
-/// The namespace kinds, in the order util-linux binds persistent ones.
+/// The namespace kinds, in the order util-linux binds persistent ones
+/// (`UnshareCommand.namespaces`; each is one of unshare(1)'s options).
 public enum Namespace: CaseIterable, Sendable, Hashable {
-    case user, cgroup, ipc, uts, net, pid, mount, time
+    /// `--user` (`-U`): ids and capabilities.
+    case user
+    /// `--cgroup` (`-C`): the cgroup root.
+    case cgroup
+    /// `--ipc` (`-i`): System V IPC and POSIX message queues.
+    case ipc
+    /// `--uts` (`-u`): host and domain name.
+    case uts
+    /// `--net` (`-n`): network devices, addresses, ports.
+    case net
+    /// `--pid` (`-p`): process ids (the spawned program is pid 1 inside).
+    case pid
+    /// `--mount` (`-m`): the mount table.
+    case mount
+    /// `--time` (`-T`): the boot and monotonic clocks' offsets.
+    case time
 
     /// The CLONE_NEW* flag for unshare(2).
     public var cloneFlag: Int32 {

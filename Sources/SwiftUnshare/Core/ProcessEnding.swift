@@ -5,7 +5,9 @@ import CUnshareSys
 /// library spawned. One type for both paths: what the executor mirrors, what
 /// `UnsharedProcess.wait` returns and what podman mode ends with.
 public enum ProcessEnding: Equatable, Sendable, CustomStringConvertible {
+    /// It exited with this status (0...255).
     case exited(Int32)
+    /// It was killed by this signal.
     case signaled(Int32)
 
     /// The ending a waitpid(2) status stands for (a stopped or continued
@@ -28,6 +30,7 @@ public enum ProcessEnding: Equatable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// `exited 3`, `killed by signal 9`.
     public var description: String {
         switch self {
         case .exited(let code): return "exited \(code)"

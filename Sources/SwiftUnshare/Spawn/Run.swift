@@ -104,6 +104,7 @@ public struct CollectedResult: Equatable, Sendable {
     /// What it wrote on its standard error (empty when not collected).
     public var standardError: CollectedOutput
 
+    /// A result with these fields (the library makes them; a caller may, for its own tests).
     public init(
         processIdentifier: pid_t, terminationStatus: ProcessEnding, strategy: MapStrategy,
         standardOutput: CollectedOutput, standardError: CollectedOutput
@@ -121,6 +122,7 @@ public struct CollectedOutput: Equatable, Sendable, CustomStringConvertible {
     /// Exactly what the program wrote.
     public var bytes: [UInt8]
 
+    /// These bytes as collected output.
     public init(_ bytes: [UInt8]) { self.bytes = bytes }
 
     /// The bytes as UTF-8 text (an invalid sequence becomes U+FFFD).
@@ -133,9 +135,12 @@ public struct CollectedOutput: Equatable, Sendable, CustomStringConvertible {
 public enum RunError: Error, Equatable, Sendable, CustomStringConvertible {
     /// One of the two output streams a run collects.
     public enum Stream: Equatable, Sendable, CustomStringConvertible {
+        /// The program's descriptor 1.
         case standardOutput
+        /// The program's descriptor 2.
         case standardError
 
+        /// `standard output`, `standard error`.
         public var description: String {
             self == .standardOutput ? "standard output" : "standard error"
         }
@@ -151,6 +156,7 @@ public enum RunError: Error, Equatable, Sendable, CustomStringConvertible {
     /// started, was killed and reaped.
     case system(what: String, errno: Errno)
 
+    /// One line saying what went wrong (the spawn's own message for `.spawn`).
     public var description: String {
         switch self {
         case .spawn(let e): return e.message

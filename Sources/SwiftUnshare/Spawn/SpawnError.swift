@@ -7,6 +7,7 @@ import Glibc
 /// Not a second hierarchy: every message, errno and exit status is the
 /// `Failure`'s.
 public struct SpawnError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// Where the spawn failed.
     public enum Stage: Equatable, Sendable {
         /// The description itself (maps, setgroups, /etc/subuid): nothing was started.
         case request
@@ -22,7 +23,9 @@ public struct SpawnError: Error, Equatable, Sendable, CustomStringConvertible {
         case notExecutable
     }
 
+    /// Where it failed.
     public var stage: Stage
+    /// The map strategy that was chosen (`.none` for a bad request).
     public var strategy: MapStrategy
     /// util-linux's message and the exit status the CLI would end with.
     public var failure: Failure
@@ -32,6 +35,8 @@ public struct SpawnError: Error, Equatable, Sendable, CustomStringConvertible {
     /// ended, for a caller that words the failure its own way.
     public var helper: IDMapperReport?
 
+    /// An error of this stage, strategy and failure (the library makes them;
+    /// a caller may, to compare with).
     public init(
         _ stage: Stage, strategy: MapStrategy, failure: Failure, helper: IDMapperReport? = nil
     ) {
@@ -51,7 +56,9 @@ public struct SpawnError: Error, Equatable, Sendable, CustomStringConvertible {
 
     /// The message, without a program name in front.
     public var message: String { failure.message?.description ?? "" }
+    /// The exit status unshare(1) would end with: 1, or 126 and 127 for exec failures.
     public var exitCode: Int32 { failure.exitCode }
+    /// The message.
     public var description: String { message }
 }
 
@@ -70,6 +77,7 @@ public struct IDMapperReport: Equatable, Sendable {
     /// Why it could not be executed (execvp's errno: ENOENT when it is nowhere in PATH).
     public var execError: Errno?
 
+    /// A report of these facts (the library makes them; a caller may, to compare with).
     public init(
         tool: ByteString, arguments: [ByteString], output: ByteString, ending: ProcessEnding?,
         coreDumped: Bool = false, execError: Errno? = nil

@@ -34,6 +34,7 @@ public struct IDMapping: Equatable, Sendable {
     /// `--map-groups`, in order.
     public var groupRanges: [IDRangeSource]
 
+    /// Any combination of the four; the empty one is `.none`.
     public init(
         user: UInt32? = nil, group: UInt32? = nil,
         userRanges: [IDRangeSource] = [], groupRanges: [IDRangeSource] = []
@@ -63,6 +64,7 @@ public struct IDMapping: Equatable, Sendable {
             userRanges: lhs.userRanges + rhs.userRanges, groupRanges: lhs.groupRanges + rhs.groupRanges)
     }
 
+    /// No map asked for (`.none`).
     public var isEmpty: Bool { self == .none }
 }
 
@@ -80,11 +82,16 @@ public struct UnshareCommand: Equatable, Sendable {
     public var environment: [ByteString]?
     /// The child's working directory; nil: the caller's.
     public var workingDirectory: ByteString?
+    /// The program's descriptor 0 (`spawn()`; `run` sets its own).
     public var standardInput: StandardIO = .inherit
+    /// The program's descriptor 1 (`spawn()`; `run` sets its own).
     public var standardOutput: StandardIO = .inherit
+    /// The program's descriptor 2 (`spawn()`; `run` sets its own).
     public var standardError: StandardIO = .inherit
     /// The namespaces to create; a non-empty `idMapping` adds `.user`.
     public var namespaces: Set<Namespace> = []
+    /// The id maps: `-r`, `-c`, `--map-user`, `--map-group`, `--map-users`,
+    /// `--map-groups`, `--map-auto`, `--map-subids` (`IDMapping`).
     public var idMapping: IDMapping = .none
     /// `--setgroups`: written after the maps, as the CLI does.
     public var setgroups: SetgroupsMode?
@@ -136,6 +143,8 @@ public struct UnshareCommand: Equatable, Sendable {
     /// strategy and which tools run.
     package var _idMapperArguments: [[ByteString]]?
 
+    /// `unshare [no options] executable arguments...`: no new namespace, no
+    /// map, the caller's environment, directory and descriptors 0-2.
     public init(_ executable: ByteString, arguments: [ByteString] = []) {
         self.executable = executable
         self.arguments = arguments

@@ -28,6 +28,8 @@ public final class UnsharedProcess: Sendable {
 
     /// Blocks the calling thread until the program ends, and reaps it
     /// (waitid(2) on the pidfd). Returns the same ending when called again.
+    /// Throws the `Errno` of waitid(2) (ECHILD when someone else reaped it).
+    /// unshare(1) waits so with `--fork`, and ends with `shellStatus`.
     public func waitBlocking() throws(Errno) -> ProcessEnding {
         if let done = ending.withLock({ $0 }) { return done }
         var exited: Int32 = 0
@@ -41,7 +43,8 @@ public final class UnsharedProcess: Sendable {
 
     /// Calls `body` once, on the library's waiter thread, when the program
     /// ends (reaped there): the building block of `wait() async` in the
-    /// SwiftUnshareAsync module. Needs pidfds (Linux 5.3).
+    /// SwiftUnshareAsync module. Needs pidfds (Linux 5.3): without them `body`
+    /// gets `.failure(ENOSYS)` at once. No unshare(1) option: a library need.
     public func onEnd(_ body: @escaping @Sendable (Result<ProcessEnding, Errno>) -> Void) {
         if let done = ending.withLock({ $0 }) { return body(.success(done)) }
         guard pidfd >= 0 else { return body(.failure(Errno(ENOSYS))) }
@@ -53,7 +56,8 @@ public final class UnsharedProcess: Sendable {
     }
 
     /// Sends `signal` through the pidfd: never to another process that took
-    /// the pid. ESRCH once the program has been reaped.
+    /// the pid. Throws `Errno(ESRCH)` once the program has been reaped, or
+    /// pidfd_send_signal(2)'s error. unshare(1) forwards signals so with `--fork`.
     public func send(signal: Int32) throws(Errno) {
         if ending.withLock({ $0 }) != nil { throw Errno(ESRCH) }
         if case .failure(let e) = nothingOrErrno({ cu_spawn_signal(pidfd, pid, signal) }) { throw e }

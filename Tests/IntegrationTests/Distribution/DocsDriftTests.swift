@@ -224,3 +224,46 @@ struct DocsDriftTests {
         #expect(missing.isEmpty, "\(path) misses propagation modes \(missing)")
     }
 }
+
+@Suite("Docs drift: the library's public API")
+struct PublicAPIDocsTests {
+    /// Every `public` declaration of the library's modules (a case of a
+    /// public enum included) has a `///` comment right above it (attributes
+    /// aside): the library's API is what `public` marks, and what the CLI
+    /// alone uses is `package`.
+    @Test func everyPublicSymbolIsDocumented() throws {
+        var undocumented: [String] = []
+        for module in ["Sources/SwiftUnshare", "Sources/SwiftUnshareAsync"] {
+            let root = Harness.repoRoot + "/" + module
+            let files = (FileManager.default.enumerator(atPath: root)?.allObjects as? [String] ?? [])
+                .filter { $0.hasSuffix(".swift") }.sorted()
+            #expect(!files.isEmpty)
+            for file in files {
+                let lines = try String(contentsOfFile: root + "/" + file, encoding: .utf8)
+                    .split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+                var publicEnumDepth: [Int] = []  // brace depths of the public enums we are in
+                var depth = 0
+                for (i, line) in lines.enumerated() {
+                    let text = line.trimmingCharacters(in: .whitespaces)
+                    let isPublic = text.hasPrefix("public ") && !text.hasPrefix("public import ")
+                    let isEnumCase =
+                        text.hasPrefix("case ") && publicEnumDepth.last == depth - 1
+                        && !lines[i].contains("(let") && !text.hasSuffix(":")
+                    if isPublic || isEnumCase {
+                        var j = i - 1
+                        while j >= 0, lines[j].trimmingCharacters(in: .whitespaces).hasPrefix("@") { j -= 1 }
+                        if j < 0 || !lines[j].trimmingCharacters(in: .whitespaces).hasPrefix("///") {
+                            undocumented.append("\(module)/\(file):\(i + 1): \(text)")
+                        }
+                    }
+                    if isPublic && text.contains(" enum ") { publicEnumDepth.append(depth) }
+                    depth += line.filter { $0 == "{" }.count - line.filter { $0 == "}" }.count
+                    while let d = publicEnumDepth.last, depth <= d, !isPublic || !text.contains(" enum ") {
+                        publicEnumDepth.removeLast()
+                    }
+                }
+            }
+        }
+        #expect(undocumented.isEmpty, "undocumented public symbols:\n\(undocumented.joined(separator: "\n"))")
+    }
+}
