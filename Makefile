@@ -6,6 +6,8 @@
 #                         stripped), copied to $(RELEASE_BIN)
 #   make bench            time that binary against util-linux and podman (root; BENCHMARKS.md);
 #                         PIE_COMPARE=1 adds the static PIE beside it
+#   make bench-library    the library's spawns per second against Go's os/exec and posix_spawn,
+#                         as the test user (root; Debian's golang-go for the Go rows; BENCHMARKS.md)
 #   make release-pie      the release build linked as a static PIE (PIE=1; not the default)
 #   make install          install what `make release` built under $(DESTDIR)$(PREFIX);
 #                         runs no swift, so `sudo make install` works with sudo's secure_path
@@ -108,7 +110,7 @@ INSTALLED := \
 # Directories install made (a list kept beside the licence), removed by uninstall when empty.
 CREATED_DIRS := $(DOCDIR)/installed-directories
 
-.PHONY: all build release release-pie install uninstall check test unit lint lint-c format clean version dist deb reproducible bench startup-order
+.PHONY: all build release release-pie install uninstall check test unit lint lint-c format clean version dist deb reproducible bench bench-library startup-order
 
 all: build
 
@@ -227,6 +229,10 @@ bench:
 	@$(MAKE) --no-print-directory release >&2
 	@if [ -n "$(PIE_COMPARE)" ]; then $(MAKE) --no-print-directory release-pie >&2; fi
 	@sh scripts/bench.sh $(RELEASE_BIN) $(if $(PIE_COMPARE),$(PIE_BIN))
+
+# Needs root (the clients run as the unprivileged test user); stdout is the table.
+bench-library:
+	@sh scripts/bench-library.sh
 
 release-pie:
 	$(MAKE) --no-print-directory release PIE=1 RELEASE_BIN=$(PIE_BIN) \

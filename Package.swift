@@ -30,6 +30,9 @@ let package = Package(
         // Test-only: drives the library's spawn API for the tests, as any user.
         .executableTarget(
             name: "spawn-probe", dependencies: ["SwiftUnshare", "SwiftUnshareAsync"], path: "Tests/SpawnProbe"),
+        // Not a test: the library's own spawn-rate client for make bench-library
+        // (scripts/bench-library.sh builds it in release mode).
+        .executableTarget(name: "bench-library", dependencies: ["SwiftUnshare"], path: "Tests/BenchLibrary"),
         .testTarget(name: "SwiftUnshareTests", dependencies: ["SwiftUnshare"]),
         .testTarget(name: "IntegrationTests", dependencies: ["SwiftUnshare", "SwiftUnshareAsync"]),
     ],
