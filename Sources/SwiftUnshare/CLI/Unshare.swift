@@ -2,16 +2,16 @@
 import Glibc
 
 /// unshare(1): argv → Options → Plan → execute, errors in util-linux's words.
-public enum Unshare {
+package enum Unshare {
     /// The arguments exactly as the kernel passed them (bytes, not repaired
     /// UTF-8): `argc` C strings at `argv` (the executable reads them from its
     /// start-up code, not through Swift's `CommandLine`).
-    public static func commandLine(argc: Int32, argv: UnsafePointer<UnsafeMutablePointer<CChar>?>) -> [ByteString] {
+    package static func commandLine(argc: Int32, argv: UnsafePointer<UnsafeMutablePointer<CChar>?>) -> [ByteString] {
         (0..<Int(argc)).map { ByteString(cString: argv[$0]!) }
     }
 
     /// Runs unshare(1) with `args` (args[0] names the program) and exits.
-    public static func main(_ args: [ByteString]) -> Never {
+    package static func main(_ args: [ByteString]) -> Never {
         let program = (args.first ?? "swift-unshare").basename
         let context = LiveSystem()
         // The parse throws its failure rather than returning a Result, and the

@@ -1,11 +1,27 @@
 // SPDX-License-Identifier: Apache-2.0
 import CUnshareSys
 
-/// The namespace kinds, in the order util-linux binds persistent ones.
+/// The namespace kinds, in the order util-linux binds persistent ones
+/// (`UnshareCommand.namespaces`; each is one of unshare(1)'s options).
 public enum Namespace: CaseIterable, Sendable, Hashable {
-    case user, cgroup, ipc, uts, net, pid, mount, time
+    /// `--user` (`-U`): ids and capabilities.
+    case user
+    /// `--cgroup` (`-C`): the cgroup root.
+    case cgroup
+    /// `--ipc` (`-i`): System V IPC and POSIX message queues.
+    case ipc
+    /// `--uts` (`-u`): host and domain name.
+    case uts
+    /// `--net` (`-n`): network devices, addresses, ports.
+    case net
+    /// `--pid` (`-p`): process ids (the spawned program is pid 1 inside).
+    case pid
+    /// `--mount` (`-m`): the mount table.
+    case mount
+    /// `--time` (`-T`): the boot and monotonic clocks' offsets.
+    case time
 
-    /// The CLONE_NEW* flag for unshare(2).
+    /// The CLONE_NEW* flag for unshare(2): the one unshare(1)'s option asks for.
     public var cloneFlag: Int32 {
         switch self {
         case .user: return cu_CLONE_NEWUSER
@@ -20,7 +36,8 @@ public enum Namespace: CaseIterable, Sendable, Hashable {
     }
 
     /// The file under /proc/<pid>/ that a persistent namespace is bound from
-    /// (pid and time: the namespace the *children* will be in).
+    /// (pid and time: the namespace the *children* will be in), as
+    /// unshare(1)'s `--user=file` and the like bind it.
     public var procFile: String {
         switch self {
         case .user: return "ns/user"
@@ -34,8 +51,14 @@ public enum Namespace: CaseIterable, Sendable, Hashable {
         }
     }
 
+    /// The union of the clone flags of `set`: several of unshare(1)'s
+    /// options at once (`-Umn`).
+    public static func flags(_ set: Set<Namespace>) -> Int32 {
+        set.reduce(0) { $0 | $1.cloneFlag }
+    }
+
     /// The union of the clone flags of `set`.
-    public static func flags(_ set: NamespaceSet) -> Int32 {
+    package static func flags(_ set: NamespaceSet) -> Int32 {
         set.reduce(0) { $0 | $1.cloneFlag }
     }
 
@@ -60,35 +83,35 @@ public enum Namespace: CaseIterable, Sendable, Hashable {
 /// runtime build generic metadata at start and register the standard
 /// library's prespecialisations, and hashes besides, which touched a dozen
 /// pages of the standard library's code on every start (BENCHMARKS.md).
-public struct NamespaceSet: Sequence, ExpressibleByArrayLiteral, Equatable, Hashable, Sendable {
+package struct NamespaceSet: Sequence, ExpressibleByArrayLiteral, Equatable, Hashable, Sendable {
     private var bits: UInt8
 
-    public init() { bits = 0 }
-    public init(arrayLiteral kinds: Namespace...) {
+    package init() { bits = 0 }
+    package init(arrayLiteral kinds: Namespace...) {
         bits = 0
         for kind in kinds { insert(kind) }
     }
     /// The kinds of a `Set` (the library's `UnshareCommand.namespaces`).
-    public init(_ kinds: Set<Namespace>) {
+    package init(_ kinds: Set<Namespace>) {
         bits = 0
         for kind in kinds { insert(kind) }
     }
 
-    public var isEmpty: Bool { bits == 0 }
-    public func contains(_ kind: Namespace) -> Bool { bits & kind.bit != 0 }
-    public mutating func insert(_ kind: Namespace) { bits |= kind.bit }
-    public mutating func formUnion(_ other: NamespaceSet) { bits |= other.bits }
+    package var isEmpty: Bool { bits == 0 }
+    package func contains(_ kind: Namespace) -> Bool { bits & kind.bit != 0 }
+    package mutating func insert(_ kind: Namespace) { bits |= kind.bit }
+    package mutating func formUnion(_ other: NamespaceSet) { bits |= other.bits }
 
-    public struct Iterator: IteratorProtocol {
+    package struct Iterator: IteratorProtocol {
         fileprivate var rest: UInt8
-        public mutating func next() -> Namespace? {
+        package mutating func next() -> Namespace? {
             guard rest != 0 else { return nil }
             let lowest = rest & (0 &- rest)
             rest &= ~lowest
             return Namespace(bit: lowest)
         }
     }
-    public func makeIterator() -> Iterator { Iterator(rest: bits) }
+    package func makeIterator() -> Iterator { Iterator(rest: bits) }
 }
 
 extension Namespace {
@@ -108,7 +131,7 @@ extension Namespace {
 }
 
 /// A namespace to make persistent: its /proc/<pid>/ns file bound onto `file`.
-public struct PersistTarget: Equatable, Sendable {
-    public var namespace: Namespace
-    public var file: ByteString
+package struct PersistTarget: Equatable, Sendable {
+    package var namespace: Namespace
+    package var file: ByteString
 }

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /// --explain in podman mode: what a PodmanPlan would do, read from the plan.
-public enum PodmanExplain {
+package enum PodmanExplain {
     /// `context` is read only for how the user namespace would be made.
-    public static func render(_ plan: PodmanPlan, context: SystemContext) -> ByteString {
+    package static func render(_ plan: PodmanPlan, context: SystemContext) -> ByteString {
         var out = directories(plan.directories)
         switch plan.namespaces {
         case .pause(let pidFile, let firstRun):

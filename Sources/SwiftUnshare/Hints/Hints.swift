@@ -4,29 +4,29 @@ import Glibc
 /// One line that names the cause of a failure and its fix, printed after
 /// util-linux's unchanged message when stderr is a terminal, and by --explain
 /// (docs: the man page, HINTS).
-public struct Hint: Equatable, Sendable {
-    public enum Cause: String, Sendable, CaseIterable {
+package struct Hint: Equatable, Sendable {
+    package enum Cause: String, Sendable, CaseIterable {
         case optionalValueWithoutEquals, maxUserNamespacesZero, nestingTooDeep, unprivilegedUsernsCloneOff
         case apparmorRestrictsUserns, namespaceWithoutUser, mapHelperMissing, mapHelperUnprivileged
         case noNewPrivs, noSubordinateIDs, ownIDInRange, overlappingRanges, pidWithoutFork
     }
-    public var cause: Cause
-    public var text: ByteString
+    package var cause: Cause
+    package var text: ByteString
 
     /// `<program>: hint: <text>`
-    public func rendered(program: ByteString) -> ByteString { "\(program): hint: \(text)\n" }
+    package func rendered(program: ByteString) -> ByteString { "\(program): hint: \(text)\n" }
 }
 
-public enum Hints {
+package enum Hints {
     /// Every hint whose cause is present, most specific first. With a failure in
     /// the situation a detector speaks only when that failure is the one its
     /// cause produces; without one (--explain) it predicts from the facts.
-    public static func all(_ s: HintSituation, facts: SystemFacts) -> [Hint] {
+    package static func all(_ s: HintSituation, facts: SystemFacts) -> [Hint] {
         Hint.Cause.allCases.compactMap { cause in detect(cause, s, facts).map { Hint(cause: cause, text: $0) } }
     }
 
     /// The one line after a failure, if any cause is found.
-    public static func first(_ s: HintSituation, facts: SystemFacts) -> Hint? {
+    package static func first(_ s: HintSituation, facts: SystemFacts) -> Hint? {
         for cause in Hint.Cause.allCases {
             if let text = detect(cause, s, facts) { return Hint(cause: cause, text: text) }
         }
