@@ -16,7 +16,8 @@ import Testing
         set.formUnion([.net, .user])
         #expect(Array(set) == [.user, .net, .pid, .mount, .time])
         #expect(NamespaceSet(Set(Namespace.allCases)).map { $0 } == Namespace.allCases)
-        #expect(Namespace.flags([.user, .mount] as NamespaceSet) == 0x1000_0000 | 0x0002_0000)  // CLONE_NEWUSER | CLONE_NEWNS
+        // CLONE_NEWUSER | CLONE_NEWNS
+        #expect(Namespace.flags([.user, .mount] as NamespaceSet) == 0x1000_0000 | 0x0002_0000)
     }
 
     @Test func persistFilesKeepOnePerKindTheLastWinningInNamespaceOrder() {
