@@ -15,6 +15,10 @@
  *                                                    process's pid file, open the pid,
  *                                                    setns into its user and mount
  *                                                    namespaces, execvp
+ *   bench-floor --join-wait PIDFILE PROGRAM...      the same, but the program runs in a
+ *                                                    child (vfork) that this process
+ *                                                    waits for and ends as, as podman
+ *                                                    unshare must (it stays the parent)
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -52,8 +56,9 @@ static pid_t held(int release, const char *tool, const char *target, unsigned id
     return pid;
 }
 
-/* podman mode's floor: the pause process's namespaces joined, then execvp. */
-static int join(const char *pid_file, char **program)
+/* podman mode's floor: the pause process's namespaces joined, then execvp
+   (or, with `wait`, a vfork child execvp's and this process waits for it). */
+static int join(const char *pid_file, char **program, int wait)
 {
     char text[32];
     int fd = open(pid_file, O_RDONLY | O_CLOEXEC);
@@ -66,6 +71,17 @@ static int join(const char *pid_file, char **program)
     if (pidfd < 0 || setns(pidfd, CLONE_NEWUSER | CLONE_NEWNS) != 0)
         return 1;
     close(pidfd);
+    if (wait) {
+        int status;
+        pid_t child = vfork();
+        if (child == 0) {
+            execvp(program[0], program);
+            _exit(127);
+        }
+        if (child < 0 || waitpid(child, &status, 0) != child)
+            return 1;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 255;
+    }
     execvp(program[0], program);
     return 127;
 }
@@ -75,7 +91,9 @@ int main(int argc, char **argv)
     char map[64];
     unsigned uid = geteuid(), gid = getegid();
     if (argc >= 4 && strcmp(argv[1], "--join") == 0)
-        return join(argv[2], argv + 3);
+        return join(argv[2], argv + 3, 0);
+    if (argc >= 4 && strcmp(argv[1], "--join-wait") == 0)
+        return join(argv[2], argv + 3, 1);
     if (argc >= 6) {
         int release[2];
         char target[16];

@@ -224,6 +224,9 @@ if $have_floor; then
     if $have_podman && [ -n "$pid_file" ]; then
         row '`podman-unshare true` against its floor (`scripts/bench-floor.c --join`)' \
             "$dir/floor --join $pid_file true" "$dir/podman-unshare true" "$runs" 1.10 -
+        # The same floor staying the parent, as podman unshare does (vfork, wait): for reference.
+        row '`podman-unshare true` against the floor that stays the parent (`--join-wait`, reference)' \
+            "$dir/floor --join-wait $pid_file true" "$dir/podman-unshare true" "$runs" - -
     else
         echo '| `podman-unshare true` against its floor | no pause process (podman not installed) | | | | | |' >>"$rows"
     fi
