@@ -17,7 +17,8 @@ package enum PodmanUnshare {
             writeOut(PodmanHelp.text(command: command), command: command, sys)
         case .success(.run(let options)):
             let context = LiveSystem()
-            switch PodmanPlan.build(options, context: context) {
+            // Each path podman's rules look at is asked about once (RememberingContext).
+            switch PodmanPlan.build(options, context: RememberingContext(context)) {
             case .failure(let error):
                 fail(error, command: command, sys)
             case .success(let plan) where options.explain:

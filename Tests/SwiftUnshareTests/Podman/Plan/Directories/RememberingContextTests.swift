@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: Apache-2.0
+import Testing
+
+@testable import SwiftUnshare
+
+/// A fake system that counts what it is asked.
+final class CountingSystem: PodmanSystemContext {
+    let base: PodmanFakeSystem
+    var factsAsked: [String] = []
+    var createAsked: [String] = []
+    init(_ base: PodmanFakeSystem) { self.base = base }
+
+    var euid: UInt32 { base.euid }
+    var egid: UInt32 { base.egid }
+    func user(named name: ByteString) -> PasswdEntry? { base.user(named: name) }
+    func user(id: UInt32) -> PasswdEntry? { base.user(id: id) }
+    func groupID(named name: ByteString) -> UInt32? { base.groupID(named: name) }
+    func readFile(_ path: String) -> Result<[UInt8], Errno> { base.readFile(path) }
+    func environment(_ name: String) -> ByteString? { base.environment(name) }
+    func readLink(_ path: ByteString) -> Result<ByteString, Errno> { base.readLink(path) }
+    func readDatabase(_ path: ByteString) -> Result<[UInt8], Errno> { base.readDatabase(path) }
+    func fileFacts(_ path: ByteString, followLinks: Bool) -> Result<FileFacts, Errno> {
+        factsAsked.append("\(path) \(followLinks)")
+        return base.fileFacts(path, followLinks: followLinks)
+    }
+    func mayCreateIn(_ directory: ByteString) -> Bool {
+        createAsked.append(directory.description)
+        return base.mayCreateIn(directory)
+    }
+}
+
+@Suite struct RememberingContextTests {
+    func plan(_ context: some PodmanSystemContext) -> Result<PodmanPlan, Failure> {
+        PodmanPlan.build(PodmanOptions(rootlessNetns: false, command: ["id"]), context: context)
+    }
+
+    /// The same plan, with each path asked about once where podman's rules ask again.
+    @Test func eachPathIsAskedOnceAndThePlanIsTheSame() {
+        var fake = PodmanFakeSystem()
+        fake.nodes["/run/user"] = FileFacts(uid: 0, mode: 0o40755)  // no /run/user/1001 to make
+        let direct = CountingSystem(fake)
+        let remembered = CountingSystem(fake)
+        let expected = plan(direct)
+        #expect(plan(RememberingContext(remembered)) == expected)
+        #expect(Set(remembered.factsAsked) == Set(direct.factsAsked))
+        #expect(remembered.factsAsked.count == Set(remembered.factsAsked).count, "\(remembered.factsAsked)")
+        #expect(remembered.createAsked.count == Set(remembered.createAsked).count)
+        #expect(direct.factsAsked.count > remembered.factsAsked.count, "the rules ask again: \(direct.factsAsked)")
+    }
+}
