@@ -215,7 +215,8 @@ public enum Hints {
     public static func slirp4netnsMissing() -> Hint {
         Hint(
             cause: .slirp4netnsMissing,
-            reason: "slirp4netns is not installed (or not on PATH), so --rootless-netns cannot make podman's network namespace",
+            reason:
+                "slirp4netns is not installed (or not on PATH), so --rootless-netns cannot make podman's network namespace",
             fix: "install the package slirp4netns")
     }
 
@@ -224,7 +225,9 @@ public enum Hints {
         Hint(
             cause: .tunUnavailable,
             reason: "/dev/net/tun cannot be opened (\(e)), and slirp4netns needs it for --rootless-netns",
-            fix: e.rawValue == ENOENT ? "load the tun module (modprobe tun)" : "make it readable and writable by all (mode 0666), as udev makes it")
+            fix: e.rawValue == ENOENT
+                ? "load the tun module (modprobe tun)"
+                : "make it readable and writable by all (mode 0666), as udev makes it")
     }
 
     /// newuidmap or newgidmap is not there, for a plan that runs it.
@@ -268,7 +271,9 @@ public enum Hints {
             (.ipc, "3.8"), (.mount, "3.8"),
         ]
         for (ns, version) in since where namespaces.contains(ns) && !f.pathExists(nsFile(ns)) {
-            return ("this kernel has no \(ns) namespaces (Linux \(version) and later have them)", "run on a newer kernel")
+            return (
+                "this kernel has no \(ns) namespaces (Linux \(version) and later have them)", "run on a newer kernel"
+            )
         }
         return nil
     }
@@ -381,6 +386,8 @@ public enum Hints {
         // Predicted only where the word cannot be a program (`--mount-proc ls` is common and right).
         let signal = SignalNames.number(for: program) != nil || program.bytes.allSatisfy { (0x30...0x39).contains($0) }
         if s.failure == nil && !(spec.id == .killChild && signal) { return nil }
-        return ("--\(spec.long) takes a value only as --\(spec.long)=\(program)", "'\(program)' was taken for the program")
+        return (
+            "--\(spec.long) takes a value only as --\(spec.long)=\(program)", "'\(program)' was taken for the program"
+        )
     }
 }
