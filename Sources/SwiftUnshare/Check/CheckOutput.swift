@@ -26,8 +26,9 @@ public enum CheckOutput {
                 ("step", .string(step.checkName)), ("text", .string(Explain.describe(step, plan: r.plan, pid: r.pid))),
             ]
             switch outcome {
-            case .ok: members.append(("status", .string("ok")))
-            case .notReached: members.append(("status", .string("not-reached")))
+            case .ok: members += [("status", .string("ok")), ("message", .null), ("exit_status", .null)]
+            case .notReached:
+                members += [("status", .string("not-reached")), ("message", .null), ("exit_status", .null)]
             case .failed(let f):
                 members += [
                     ("status", .string("failed")), ("message", .optional(f.message)), ("exit_status", .int(f.exitCode)),

@@ -114,6 +114,8 @@ import Testing
                 + Array(repeating: "not-reached", count: plan.steps.count - 3))
         #expect(steps[2]["message"] as? String == "write failed /proc/self/uid_map: Operation not permitted")
         #expect(steps[2]["exit_status"] as? Int == 1)
+        #expect(steps[0]["message"] is NSNull && steps[0]["exit_status"] is NSNull)
+        #expect(steps[3]["message"] is NSNull && steps[3]["exit_status"] is NSNull)
         let f = try #require(object["failure"] as? [String: Any])
         #expect(f["step"] as? Int == 2)
         #expect(f["exit_status"] as? Int == 1)
