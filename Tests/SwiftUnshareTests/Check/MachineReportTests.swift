@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+import Foundation
 import Glibc
 import Testing
 
@@ -116,7 +117,7 @@ extension Step {
 
     /// Ubuntu's restriction: the namespace is made, its root may do nothing
     /// (setgroups and mounts refused), and each line says why in one wording.
-    @Test func theAppArmorSysctlAndAPowerlessNamespace() {
+    @Test func theAppArmorSysctlAndAPowerlessNamespace() throws {
         var m = FakeMachine()
         m.facts.sysctls["kernel/apparmor_restrict_unprivileged_userns"] = "1"
         m.rules = [
@@ -146,6 +147,39 @@ extension Step {
             l["userns-capabilities"]
                 == "userns-capabilities: no: the new user namespace is made but powerless: AppArmor (kernel.apparmor_restrict_unprivileged_userns=1) takes its capabilities away; give this program an AppArmor profile with `userns,`, or set the sysctl to 0"
         )
+        // The same lines in the JSON, member by member.
+        let json = CheckOutput.reportJSON(
+            MachineReport.build(m), mode: "report", user: PasswdEntry(name: "tester", uid: 1001, gid: 1001), uid: 1001,
+            gid: 1001)
+        let object = try #require(
+            try JSONSerialization.jsonObject(with: Data(json.bytes)) as? [String: Any])
+        #expect(object["ok"] as? Bool == false)
+        let capabilities = try #require(object["capabilities"] as? [[String: Any]])
+        let byName = Dictionary(uniqueKeysWithValues: capabilities.map { ($0["name"] as? String ?? "", $0) })
+        let restriction = try #require(byName["apparmor-userns-restriction"])
+        #expect(Set(restriction.keys) == ["name", "status", "detail", "reason", "fix", "hint"])
+        #expect(restriction["status"] as? String == "no")
+        #expect(restriction["detail"] is NSNull)
+        #expect(
+            restriction["reason"] as? String
+                == "AppArmor denies unprivileged user namespaces (kernel.apparmor_restrict_unprivileged_userns=1)")
+        #expect(
+            restriction["fix"] as? String
+                == "give this program an AppArmor profile with `userns,`, or set the sysctl to 0")
+        #expect(restriction["hint"] as? String == "apparmorRestrictsUserns")
+        let powers = try #require(byName["userns-capabilities"])
+        #expect(powers["status"] as? String == "no")
+        #expect(powers["detail"] is NSNull)
+        #expect(
+            powers["reason"] as? String
+                == "the new user namespace is made but powerless: AppArmor (kernel.apparmor_restrict_unprivileged_userns=1) takes its capabilities away"
+        )
+        #expect(
+            powers["fix"] as? String == "give this program an AppArmor profile with `userns,`, or set the sysctl to 0")
+        #expect(powers["hint"] as? String == "powerlessNamespace")
+        let namespace = try #require(byName["user-namespace"])
+        #expect(namespace["status"] as? String == "ok" && namespace["reason"] is NSNull && namespace["hint"] is NSNull)
+
         // A program whose profile allows user namespaces: the sysctl binds it not.
         m.rules = []
         #expect(
