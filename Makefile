@@ -6,6 +6,8 @@
 #                         stripped), copied to $(RELEASE_BIN)
 #   make bench            time that binary against util-linux and podman (root; BENCHMARKS.md);
 #                         PIE_COMPARE=1 adds the static PIE beside it
+#   make bench-library    the library's spawns per second against Go's os/exec and posix_spawn,
+#                         as the test user (root; Debian's golang-go for the Go rows; BENCHMARKS.md)
 #   make release-pie      the release build linked as a static PIE (PIE=1; not the default)
 #   make install          install what `make release` built under $(DESTDIR)$(PREFIX);
 #                         runs no swift, so `sudo make install` works with sudo's secure_path
@@ -57,7 +59,10 @@ else
 FISHDIR ?= $(PREFIX)/share/fish/vendor_completions.d
 endif
 
-# Release build flags, all in this one variable: optimised; one fully static
+# Release build flags, all in this one variable: optimised; the C hardened as
+# distributions build it (stack canaries, and checked string and memory calls:
+# _FORTIFY_SOURCE), here and not in Package.swift, where SwiftPM would call
+# them unsafe and refuse the package as a dependency taken by version; one fully static
 # executable (Swift runtime and glibc), stripped (-s), no RUNPATH: the fastest
 # start measured (BENCHMARKS.md); generic types' metadata through direct
 # accessors rather than by demangling their names at run time (a search of
@@ -80,7 +85,7 @@ endif
 # (BENCHMARKS.md, "Position-independent executable").
 PIE ?=
 PIE_FLAGS := --disable-local-rpath -Xswiftc -Xclang-linker -Xswiftc -static-pie -Xlinker -z -Xlinker pack-relative-relocs
-RELEASE_FLAGS := -c release -Xswiftc -static-executable -Xswiftc -gnone -Xswiftc -Xfrontend -Xswiftc -disable-incremental-llvm-codegen -Xswiftc -Xfrontend -Xswiftc -disable-concrete-type-metadata-mangled-name-accessors -Xlinker -s -Xlinker -z -Xlinker relro -Xlinker -z -Xlinker now -Xswiftc -use-ld=lld -Xswiftc -Xfrontend -Xswiftc -function-sections -Xcc -ffunction-sections -Xcc -fdata-sections -Xlinker --symbol-ordering-file=$(CURDIR)/scripts/startup-order.txt -Xlinker --no-warn-symbol-ordering $(if $(PIE),$(PIE_FLAGS))
+RELEASE_FLAGS := -c release -Xcc -fstack-protector-strong -Xcc -D_FORTIFY_SOURCE=2 -Xswiftc -static-executable -Xswiftc -gnone -Xswiftc -Xfrontend -Xswiftc -disable-incremental-llvm-codegen -Xswiftc -Xfrontend -Xswiftc -disable-concrete-type-metadata-mangled-name-accessors -Xlinker -s -Xlinker -z -Xlinker relro -Xlinker -z -Xlinker now -Xswiftc -use-ld=lld -Xswiftc -Xfrontend -Xswiftc -function-sections -Xcc -ffunction-sections -Xcc -fdata-sections -Xlinker --symbol-ordering-file=$(CURDIR)/scripts/startup-order.txt -Xlinker --no-warn-symbol-ordering $(if $(PIE),$(PIE_FLAGS))
 # Where `make release` leaves the binary that `make install` installs.
 RELEASE_BIN := .build/release-install/swift-unshare
 # The same release as a static PIE (PIE=1), in a scratch path of its own: what
@@ -105,7 +110,7 @@ INSTALLED := \
 # Directories install made (a list kept beside the licence), removed by uninstall when empty.
 CREATED_DIRS := $(DOCDIR)/installed-directories
 
-.PHONY: all build release release-pie install uninstall check test unit lint lint-c format clean version dist deb reproducible bench startup-order
+.PHONY: all build release release-pie install uninstall check test unit lint lint-c format clean version dist deb reproducible bench bench-library startup-order
 
 all: build
 
@@ -224,6 +229,10 @@ bench:
 	@$(MAKE) --no-print-directory release >&2
 	@if [ -n "$(PIE_COMPARE)" ]; then $(MAKE) --no-print-directory release-pie >&2; fi
 	@sh scripts/bench.sh $(RELEASE_BIN) $(if $(PIE_COMPARE),$(PIE_BIN))
+
+# Needs root (the clients run as the unprivileged test user); stdout is the table.
+bench-library:
+	@sh scripts/bench-library.sh
 
 release-pie:
 	$(MAKE) --no-print-directory release PIE=1 RELEASE_BIN=$(PIE_BIN) \

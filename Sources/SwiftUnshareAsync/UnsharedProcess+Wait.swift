@@ -10,7 +10,8 @@ extension UnsharedProcess {
     /// cooperative pool: the library's waiter thread polls the pidfd, reaps
     /// the program and resumes this task. Needs pidfds (Linux 5.3); not
     /// cancellable (send a signal to end the program instead). Returns the
-    /// same ending when called again.
+    /// same ending when called again. Throws the `Errno` of waitid(2), or
+    /// ENOSYS without pidfds. unshare(1) waits so with `--fork`.
     public func wait() async throws(Errno) -> ProcessEnding {
         let result = await withCheckedContinuation { (c: CheckedContinuation<Result<ProcessEnding, Errno>, Never>) in
             onEnd { c.resume(returning: $0) }

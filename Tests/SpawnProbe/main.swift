@@ -17,6 +17,16 @@
 //   spawn-probe signals
 //       with SIGPIPE and SIGUSR1 ignored and every signal blocked in the
 //       spawning thread, spawn grep of the child's signal state.
+//   spawn-probe collect TASKS COMMANDS
+//       TASKS tasks, each running COMMANDS commands of mixed strategies with
+//       `run() async` (input bytes, both outputs collected; every fourth
+//       with `runBlocking`); print "ok" or each problem (wrong bytes, a
+//       leaked descriptor, a child left).
+//   spawn-probe pool WAITERS
+//       WAITERS concurrent `run() async` (more than the cooperative pool has
+//       threads), each of a program that waits for its input, which one
+//       more task writes only once every program has said it started:
+//       prints "ok", or hangs if a run held a thread of the pool.
 import CUnshareSys
 import Glibc
 import SwiftUnshare
@@ -266,6 +276,126 @@ func signals() async -> Int32 {
     return await run(["--", "grep", "-E", "^Sig(Blk|Ign)", "/proc/self/status"])
 }
 
+/// One command of the collect run: its own bytes in, both streams out.
+func collectOne(_ variant: Int, blocking: Bool) async -> String? {
+    var c = UnshareCommand("sh", arguments: ["-c", "cat; printf 'err %s' \"$0\" >&2", "v\(variant)"])
+    switch variant % 4 {
+    case 0: c.idMapping = .root
+    case 1:
+        c.idMapping =
+            geteuid() == 0
+            ? IDMapping(
+                userRanges: [.range(inner: 0, outer: 100000, count: 65536)],
+                groupRanges: [.range(inner: 0, outer: 100000, count: 65536)])
+            : .root + .auto
+    case 2: c.namespaces = [.user, .pid]
+    default: break
+    }
+    let input = Array("in \(variant)\n".utf8) + [UInt8](repeating: UInt8(variant % 256), count: variant * 997)
+    do {
+        let r =
+            blocking
+            ? try c.runBlocking(input: .bytes(input), output: .bytes(limit: 1 << 20), error: .string(limit: 64))
+            : try await c.run(input: .bytes(input), output: .bytes(limit: 1 << 20), error: .string(limit: 64))
+        if r.terminationStatus != .exited(0) { return "variant \(variant % 4): \(r.terminationStatus)" }
+        if r.standardOutput.bytes != input {
+            return "variant \(variant % 4): stdout \(r.standardOutput.bytes.count) bytes"
+        }
+        if r.standardError.string != "err v\(variant)" { return "variant \(variant % 4): stderr \(r.standardError)" }
+    } catch {
+        return "variant \(variant % 4): \(error)"
+    }
+    return nil
+}
+
+func collect(tasks: Int, commands: Int) async -> Int32 {
+    if let p = await collectOne(0, blocking: false) { say(p) }  // the waiter thread's pipe, once
+    let before = descriptorList()
+    let problems = await withTaskGroup(of: [String].self) { group in
+        for t in 0..<tasks {
+            group.addTask {
+                var found: [String] = []
+                for i in 0..<commands {
+                    if let p = await collectOne(t * commands + i, blocking: i % 4 == 3) { found.append(p) }
+                }
+                return found
+            }
+        }
+        var all: [String] = []
+        for await found in group { all += found }
+        return all
+    }
+    var info = siginfo_t()
+    let leftChild = waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT) != -1 || errno != ECHILD
+    let after = descriptorList()
+    if leftChild { say("a child is left (zombie or running)") }
+    if after != before {
+        say(
+            "descriptors gone: \(before.subtracting(after).sorted()), new: \(after.subtracting(before).sorted().map { "\($0) \(target($0))" })"
+        )
+    }
+    for p in Set(problems).sorted() { say(p) }
+    let ok = problems.isEmpty && after == before && !leftChild
+    if ok { say("ok") }
+    return ok ? 0 : 1
+}
+
+/// Each program says it started (a byte on a pipe the releasing task reads),
+/// then waits for its input; the releaser writes every input only after all
+/// have started. A run that held a pool thread while it waited would leave
+/// the releaser (or the other runs) no thread: the probe would hang.
+func pool(waiters: Int) async -> Int32 {
+    var ready: [Int32] = [-1, -1]
+    precondition(cu_spawn_pipe(&ready, 0) == 0)
+    var inputs: [(read: Int32, write: Int32)] = []
+    for _ in 0..<waiters {
+        var fds: [Int32] = [-1, -1]
+        precondition(cu_spawn_pipe(&fds, 0) == 0)
+        inputs.append((fds[0], fds[1]))
+    }
+    let readyRead = ready[0]
+    let readyWrite = ready[1]
+    let writers = inputs.map(\.write)
+    let results = await withTaskGroup(of: String.self) { group in
+        for (i, input) in inputs.enumerated() {
+            group.addTask {
+                let c = UnshareCommand("sh", arguments: ["-c", "printf r >&2; read line; echo \"$line $0\"", "\(i)"])
+                do {
+                    let r = try await c.run(
+                        input: .fileDescriptor(input.read), output: .string(limit: 100),
+                        error: .fileDescriptor(readyWrite))
+                    return r.standardOutput.string
+                } catch {
+                    return "\(error)"
+                }
+            }
+        }
+        group.addTask {
+            var started = 0
+            var byte: UInt8 = 0
+            while started < waiters && read(readyRead, &byte, 1) == 1 { started += 1 }  // holds this thread
+            for fd in writers {
+                _ = write(fd, "go\n", 3)
+                close(fd)
+            }
+            return "released \(started)"
+        }
+        var all: [String] = []
+        for await r in group { all.append(r) }
+        return all
+    }
+    for input in inputs { close(input.read) }
+    close(ready[0])
+    close(ready[1])
+    let expected = ["released \(waiters)"] + (0..<waiters).map { "go \($0)\n" }
+    if results.sorted() == expected.sorted() {
+        say("ok")
+        return 0
+    }
+    say("results: \(results.sorted())")
+    return 1
+}
+
 let args = Array(CommandLine.arguments.dropFirst())
 let status: Int32 = await Task {
     switch args.first {
@@ -273,8 +403,10 @@ let status: Int32 = await Task {
     case "stress": return await stress(tasks: Int(args[1])!, children: Int(args[2])!)
     case "pdeath": pdeath()
     case "signals": return await signals()
+    case "collect": return await collect(tasks: Int(args[1])!, commands: Int(args[2])!)
+    case "pool": return await pool(waiters: Int(args[1])!)
     default:
-        say("usage: spawn-probe run|stress|pdeath|signals ...")
+        say("usage: spawn-probe run|stress|pdeath|signals|collect|pool ...")
         return 2
     }
 }.value

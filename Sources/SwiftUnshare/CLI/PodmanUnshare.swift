@@ -4,9 +4,9 @@ import Glibc
 /// podman unshare compatibility: `podman-unshare [--rootless-netns]
 /// [command [args]]`, or `swift-unshare --podman ...`. argv → PodmanOptions
 /// (pure) → PodmanPlan (pure) → PodmanExecutor (effects), errors in podman's words.
-public enum PodmanUnshare {
+package enum PodmanUnshare {
     /// `args[0]` is the program name; `--podman` (if it was the first argument) is already removed.
-    public static func main(_ args: [ByteString]) -> Never {
+    package static func main(_ args: [ByteString]) -> Never {
         let program = (args.first ?? "podman-unshare").basename
         let command: ByteString = program == "podman-unshare" ? program : program + " --podman"
         let sys = LiveSystemCalls()

@@ -2,14 +2,14 @@
 import Glibc
 
 /// unshare(1): argv → Options → Plan → execute, errors in util-linux's words.
-public enum Unshare {
+package enum Unshare {
     /// The arguments exactly as the kernel passed them (bytes, not repaired UTF-8).
-    public static func commandLine() -> [ByteString] {
+    package static func commandLine() -> [ByteString] {
         (0..<Int(CommandLine.argc)).map { ByteString(cString: CommandLine.unsafeArgv[$0]!) }
     }
 
     /// Runs unshare(1) with `args` (args[0] names the program) and exits.
-    public static func main(_ args: [ByteString]) -> Never {
+    package static func main(_ args: [ByteString]) -> Never {
         let program = (args.first ?? "swift-unshare").basename
         let context = LiveSystem()
         switch Options.parse(args, context: context) {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /// One line of --check's report: a thing this machine allows this user, or not.
-public struct Capability: Equatable, Sendable {
-    public enum Status: String, Sendable {
+package struct Capability: Equatable, Sendable {
+    package enum Status: String, Sendable {
         /// It works (tried, where it can be tried).
         case ok
         /// It is there but does not work for this user: `reason` and `fix` say why.
@@ -11,30 +11,30 @@ public struct Capability: Equatable, Sendable {
     }
 
     /// The line's name (stable: scripts key on it).
-    public var name: String
-    public var status: Status
+    package var name: String
+    package var status: Status
     /// For `ok` and `absent`: what was found (a path, a value, a count).
-    public var detail: ByteString?
+    package var detail: ByteString?
     /// For `no`: the cause, in a hint's words when a detector names it, else util-linux's message.
-    public var reason: ByteString?
+    package var reason: ByteString?
     /// For `no`: what to do (empty when nothing is known to help).
-    public var fix: ByteString?
+    package var fix: ByteString?
     /// The hint whose words these are, when one is.
-    public var hint: Hint.Cause?
+    package var hint: Hint.Cause?
 
-    public static func ok(_ name: String, _ detail: ByteString? = nil) -> Capability {
+    package static func ok(_ name: String, _ detail: ByteString? = nil) -> Capability {
         Capability(name: name, status: .ok, detail: detail)
     }
 
-    public static func absent(_ name: String, _ detail: ByteString? = nil) -> Capability {
+    package static func absent(_ name: String, _ detail: ByteString? = nil) -> Capability {
         Capability(name: name, status: .absent, detail: detail)
     }
 
-    public static func no(_ name: String, _ hint: Hint) -> Capability {
+    package static func no(_ name: String, _ hint: Hint) -> Capability {
         Capability(name: name, status: .no, reason: hint.reason, fix: hint.fix, hint: hint.cause)
     }
 
-    public static func no(_ name: String, reason: ByteString, fix: ByteString = "") -> Capability {
+    package static func no(_ name: String, reason: ByteString, fix: ByteString = "") -> Capability {
         Capability(name: name, status: .no, reason: reason, fix: fix)
     }
 
@@ -51,7 +51,7 @@ public struct Capability: Equatable, Sendable {
     }
 
     /// `<name>: ok (<detail>)`, `<name>: no: <reason>; <fix>` or `<name>: absent (<detail>)`.
-    public var line: ByteString {
+    package var line: ByteString {
         var text: ByteString = "\(name): \(status.rawValue)"
         switch status {
         case .ok, .absent:
@@ -74,12 +74,12 @@ public struct Capability: Equatable, Sendable {
 
 extension CheckOutput {
     /// The report as lines.
-    public static func reportText(_ lines: [Capability]) -> ByteString {
+    package static func reportText(_ lines: [Capability]) -> ByteString {
         ByteString(Array(lines.map(\.line.bytes).joined()))
     }
 
     /// The report as one JSON object (`mode` "report", or "podman" for podman-unshare --check).
-    public static func reportJSON(_ lines: [Capability], mode: String, user: PasswdEntry?, uid: UInt32, gid: UInt32)
+    package static func reportJSON(_ lines: [Capability], mode: String, user: PasswdEntry?, uid: UInt32, gid: UInt32)
         -> ByteString
     {
         line(

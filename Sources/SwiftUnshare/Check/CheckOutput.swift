@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 /// What --check prints: util-linux's lines for a failure, and the JSON
 /// objects of --check=json (docs: the man page, CHECK, which gives the schema).
-public enum CheckOutput {
+package enum CheckOutput {
     /// The schema's name and version, the first two members of every object.
     static let schema: [(String, JSON)] = [("schema", .string("swift-unshare-check")), ("version", .int(1))]
 
     /// The lines a failed check prints on stderr: util-linux's message for the
     /// failing step (none when a helper printed its own), then the hint.
-    public static func failureText(_ f: CheckFailure, hint: Hint?, program: ByteString) -> ByteString {
+    package static func failureText(_ f: CheckFailure, hint: Hint?, program: ByteString) -> ByteString {
         var text: ByteString = f.message.map { "\(program): \($0)\n" } ?? ""
         if let hint { text = text + hint.rendered(program: program) }
         return text
@@ -15,7 +15,7 @@ public enum CheckOutput {
 
     /// --check=json with options: the plan's strategy and namespaces, every
     /// step's outcome, the first failure with its hint, and what the trial printed.
-    public static func commandJSON(_ r: CheckResult, arguments: [ByteString], hint: Hint?) -> ByteString {
+    package static func commandJSON(_ r: CheckResult, arguments: [ByteString], hint: Hint?) -> ByteString {
         let unshared =
             r.plan.steps.compactMap { step -> Set<Namespace>? in
                 if case .unshare(let set) = step { return set }
@@ -63,7 +63,7 @@ public enum CheckOutput {
     /// --check=json when the command line or its plan is refused before any
     /// step (`stage` "parse" or "plan"): the message and hint as util-linux's
     /// run would give them.
-    public static func refusedJSON(
+    package static func refusedJSON(
         _ failure: Failure, stage: String, arguments: [ByteString], hint: Hint?
     ) -> ByteString {
         line(

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /// How a step of a check went.
-public enum StepOutcome: Equatable, Sendable {
+package enum StepOutcome: Equatable, Sendable {
     case ok
     case failed(CheckFailure)
     /// An earlier step failed, so this one was not tried.
@@ -8,22 +8,22 @@ public enum StepOutcome: Equatable, Sendable {
 }
 
 /// A step that failed, as the command would have failed there.
-public struct CheckFailure: Equatable, Sendable {
+package struct CheckFailure: Equatable, Sendable {
     /// What failed, as the hints read it.
-    public var operation: FailedOperation
+    package var operation: FailedOperation
     /// util-linux's text after "<program>: ", or nil when a helper
     /// (newuidmap, say) already printed its own message.
-    public var message: ByteString?
+    package var message: ByteString?
     /// The exit status the command would have ended with.
-    public var exitCode: Int32
+    package var exitCode: Int32
 
-    public init(operation: FailedOperation, message: ByteString?, exitCode: Int32) {
+    package init(operation: FailedOperation, message: ByteString?, exitCode: Int32) {
         self.operation = operation
         self.message = message
         self.exitCode = exitCode
     }
 
-    public init(_ failure: Failure) {
+    package init(_ failure: Failure) {
         self.init(operation: FailedOperation(failure), message: failure.message, exitCode: failure.exitCode)
     }
 }

@@ -7,7 +7,7 @@ import Glibc
 /// a check runs its trials in, what they write back, and the temporary files
 /// persistent namespaces are tried on. The live implementation is
 /// LiveSystemCalls; unit tests use a recording fake.
-public protocol CheckSystemCalls: PodmanSystemCalls {
+package protocol CheckSystemCalls: PodmanSystemCalls {
     /// A file with no name (memfd_create(2), close-on-exec) for what a
     /// throwaway child writes back; it is gone when its last descriptor closes.
     func anonymousFile(_ name: ByteString) -> Result<Int32, Errno>
@@ -35,29 +35,29 @@ public protocol CheckSystemCalls: PodmanSystemCalls {
 }
 
 extension LiveSystemCalls: CheckSystemCalls {
-    public func anonymousFile(_ name: ByteString) -> Result<Int32, Errno> {
+    package func anonymousFile(_ name: ByteString) -> Result<Int32, Errno> {
         valueOrErrno { name.withCString { cu_memfd($0) } }
     }
 
-    public func contents(_ fd: Int32) -> Result<[UInt8], Errno> {
+    package func contents(_ fd: Int32) -> Result<[UInt8], Errno> {
         valueOrErrno { lseek(fd, 0, SEEK_SET) }.flatMap { _ in Sys.readAll(fd) }
     }
 
-    public func duplicate(_ fd: Int32, onto target: Int32) -> Result<Void, Errno> {
+    package func duplicate(_ fd: Int32, onto target: Int32) -> Result<Void, Errno> {
         nothingOrErrno { dup2(fd, target) }
     }
 
-    public func becomeSubreaper() -> Result<Void, Errno> { nothingOrErrno { cu_set_child_subreaper() } }
+    package func becomeSubreaper() -> Result<Void, Errno> { nothingOrErrno { cu_set_child_subreaper() } }
 
-    public func waitAny() -> (pid: Int32, ending: ProcessEnding)? {
+    package func waitAny() -> (pid: Int32, ending: ProcessEnding)? {
         var status: Int32 = 0
         guard case .success(let pid) = valueOrErrno({ waitpid(-1, &status, 0) }) else { return nil }
         return (pid, ProcessEnding(status: status))
     }
 
-    public func exitNow(_ status: Int32) -> Never { _exit(status) }
+    package func exitNow(_ status: Int32) -> Never { _exit(status) }
 
-    public func probeExecutable(_ program: ByteString, search: Bool) -> Errno? {
+    package func probeExecutable(_ program: ByteString, search: Bool) -> Errno? {
         let path = search ? getenv("PATH").map { ByteString(cString: $0) } : nil
         let candidates = search ? ExecPath.candidates(program, path: path) : [program]
         // execvp's loop: a candidate that is not there is passed over, one it
@@ -84,17 +84,17 @@ extension LiveSystemCalls: CheckSystemCalls {
         return Errno(denied ? EACCES : ENOENT)
     }
 
-    public func makeTemporaryDirectory(_ prefix: ByteString) -> Result<ByteString, Errno> {
+    package func makeTemporaryDirectory(_ prefix: ByteString) -> Result<ByteString, Errno> {
         var template = (prefix + "XXXXXX").bytes.map { CChar(bitPattern: $0) } + [0]
         return nothingOrErrno { mkdtemp(&template) == nil ? Int32(-1) : 0 }
             .map { ByteString(template.dropLast().map { UInt8(bitPattern: $0) }) }
     }
 
-    public func unmount(_ path: ByteString) -> Result<Void, Errno> {
+    package func unmount(_ path: ByteString) -> Result<Void, Errno> {
         nothingOrErrno { path.withCString { umount2($0, Int32(MNT_DETACH)) } }
     }
 
-    public func removeDirectory(_ path: ByteString) -> Result<Void, Errno> {
+    package func removeDirectory(_ path: ByteString) -> Result<Void, Errno> {
         nothingOrErrno { path.withCString { rmdir($0) } }
     }
 }

@@ -2,22 +2,22 @@
 import Glibc
 
 /// What a check of a command found.
-public struct CheckResult: Equatable, Sendable {
+package struct CheckResult: Equatable, Sendable {
     /// The plan as the command would carry it out (persistent targets as given).
-    public var plan: Plan
+    package var plan: Plan
     /// The trial process (the pid its steps name, as /proc/<pid>).
-    public var pid: Int32
+    package var pid: Int32
     /// One outcome per step of `plan`.
-    public var steps: [StepOutcome]
+    package var steps: [StepOutcome]
     /// How the trial process ended.
-    public var ending: ProcessEnding
+    package var ending: ProcessEnding
     /// What the trial printed on stderr (newuidmap's own messages), when it was kept.
-    public var output: [UInt8]
+    package var output: [UInt8]
     /// The persistent-namespace targets that were tried on a temporary file.
-    public var substituted: [PersistTarget]
+    package var substituted: [PersistTarget]
 
     /// The first step that failed, and how.
-    public var firstFailure: (index: Int, failure: CheckFailure)? {
+    package var firstFailure: (index: Int, failure: CheckFailure)? {
         for (index, outcome) in steps.enumerated() {
             if case .failed(let f) = outcome { return (index, f) }
         }
@@ -26,9 +26,9 @@ public struct CheckResult: Equatable, Sendable {
 
     /// The exit status the command would have had: the failing step's, else
     /// the trial's own (0 when every step worked).
-    public var exitStatus: Int32 { firstFailure?.failure.exitCode ?? ending.shellStatus }
+    package var exitStatus: Int32 { firstFailure?.failure.exitCode ?? ending.shellStatus }
 
-    public var isOK: Bool { firstFailure == nil && exitStatus == 0 }
+    package var isOK: Bool { firstFailure == nil && exitStatus == 0 }
 }
 
 /// --check with options (docs: the man page, CHECK): the plan carried out as
@@ -41,7 +41,7 @@ public struct CheckResult: Equatable, Sendable {
 /// before the check does (this process is their subreaper, and waits for every
 /// one); its namespaces and the mounts in them end with it; a persistent
 /// namespace is bound onto a temporary file, unmounted and removed afterwards.
-public enum CommandCheck {
+package enum CommandCheck {
     /// A trial under way.
     struct Trial {
         /// The plan as the command would carry it out.
@@ -57,7 +57,7 @@ public enum CommandCheck {
     }
 
     /// Checks one plan (its trial alone); the result, or why no trial could be made.
-    public static func run(_ plan: Plan, captureOutput: Bool, _ sys: some CheckSystemCalls) -> Result<
+    package static func run(_ plan: Plan, captureOutput: Bool, _ sys: some CheckSystemCalls) -> Result<
         CheckResult, Failure
     > {
         start(plan, captureOutput: captureOutput, sys).map { finish([$0], sys)[0] }

@@ -6,36 +6,36 @@ import Glibc
 /// trials and probes, each in a throwaway child of this (single-threaded)
 /// process through the CheckSystemCalls seam. Every child ends before its
 /// answer is read; the process that asks is their subreaper.
-public struct LiveMachine: MachineFacts {
+package struct LiveMachine: MachineFacts {
     let system: LiveSystem
     let sys: LiveSystemCalls
 
-    public init(system: LiveSystem, sys: LiveSystemCalls) {
+    package init(system: LiveSystem, sys: LiveSystemCalls) {
         self.system = system
         self.sys = sys
     }
 
     // MARK: What LiveSystem reads
 
-    public var euid: UInt32 { system.euid }
-    public var egid: UInt32 { system.egid }
-    public func user(named name: ByteString) -> PasswdEntry? { system.user(named: name) }
-    public func user(id: UInt32) -> PasswdEntry? { system.user(id: id) }
-    public func groupID(named name: ByteString) -> UInt32? { system.groupID(named: name) }
-    public func readFile(_ path: String) -> Result<[UInt8], Errno> { system.readFile(path) }
-    public func environment(_ name: String) -> ByteString? { system.environment(name) }
-    public func libsubidRanges(owner: ByteString, users: Bool) -> SubordinateIDs.LibsubidAnswer {
+    package var euid: UInt32 { system.euid }
+    package var egid: UInt32 { system.egid }
+    package func user(named name: ByteString) -> PasswdEntry? { system.user(named: name) }
+    package func user(id: UInt32) -> PasswdEntry? { system.user(id: id) }
+    package func groupID(named name: ByteString) -> UInt32? { system.groupID(named: name) }
+    package func readFile(_ path: String) -> Result<[UInt8], Errno> { system.readFile(path) }
+    package func environment(_ name: String) -> ByteString? { system.environment(name) }
+    package func libsubidRanges(owner: ByteString, users: Bool) -> SubordinateIDs.LibsubidAnswer {
         system.libsubidRanges(owner: owner, users: users)
     }
-    public func sysctl(_ name: String) -> ByteString? { system.sysctl(name) }
-    public var noNewPrivs: Bool { system.noNewPrivs }
-    public func mapHelper(_ name: ByteString) -> MapHelperFacts { system.mapHelper(name) }
-    public func pathExists(_ path: String) -> Bool { system.pathExists(path) }
+    package func sysctl(_ name: String) -> ByteString? { system.sysctl(name) }
+    package var noNewPrivs: Bool { system.noNewPrivs }
+    package func mapHelper(_ name: ByteString) -> MapHelperFacts { system.mapHelper(name) }
+    package func pathExists(_ path: String) -> Bool { system.pathExists(path) }
 
     // MARK: Trials and probes
 
     /// Every trial forked first, then all waited for: they run side by side.
-    public func trials(_ probes: [ReportProbe]) -> [CheckResult?] {
+    package func trials(_ probes: [ReportProbe]) -> [CheckResult?] {
         var started: [(Int, CommandCheck.Trial)] = []
         for (i, probe) in probes.enumerated() {
             if case .success(let trial) = CommandCheck.start(probe.plan, captureOutput: true, sys) {
@@ -50,7 +50,7 @@ public struct LiveMachine: MachineFacts {
     /// A child makes user namespaces one inside the other, each with its
     /// single map written (a namespace may be made only by an id mapped in
     /// its parent), until one is refused: how many it made, and why it stopped.
-    public func nestingLeft() -> (count: Int, stop: Errno?) {
+    package func nestingLeft() -> (count: Int, stop: Errno?) {
         let answer = throwaway { () -> [UInt8] in
             var count = 0
             var stop: Errno?
@@ -78,7 +78,7 @@ public struct LiveMachine: MachineFacts {
         return (Int(fields[0]), fields[1] == 0 ? nil : Errno(fields[1]))
     }
 
-    public func usage(of path: ByteString) -> ByteString? {
+    package func usage(of path: ByteString) -> ByteString? {
         guard case .success(let devnull) = sys.open("/dev/null", O_RDWR | O_CLOEXEC) else { return nil }
         defer { sys.close(devnull) }
         guard case .success(let run) = sys.runCaptured(path, [path.basename], environment: [], devnull: devnull),
@@ -87,7 +87,7 @@ public struct LiveMachine: MachineFacts {
         return ByteString(Array(run.output.prefix { $0 != 0x0a }))
     }
 
-    public func podman(tryMaps: Bool) -> PodmanFacts {
+    package func podman(tryMaps: Bool) -> PodmanFacts {
         // The command does not matter here (podman wants one, or $SHELL).
         var facts = PodmanFacts(plan: PodmanPlan.build(PodmanOptions(command: ["true"]), context: system))
         let installed: ByteString = "/usr/libexec/podman/catatonit"

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 /// A command the report tries: unshare's words after the program name, and
 /// what they parse and plan into.
-public struct ReportProbe: Equatable, Sendable {
-    public var arguments: [ByteString]
-    public var options: Options
-    public var plan: Plan
+package struct ReportProbe: Equatable, Sendable {
+    package var arguments: [ByteString]
+    package var options: Options
+    package var plan: Plan
 }
 
 /// What the report of --check reads beyond the hints' facts: the trials of a
@@ -13,7 +13,7 @@ public struct ReportProbe: Equatable, Sendable {
 /// implementation is `LiveMachine`; unit tests pass plain values, so every
 /// line of the report can be pinned without root (AppArmor, a powerless
 /// namespace, the limits).
-public protocol MachineFacts: SystemFacts {
+package protocol MachineFacts: SystemFacts {
     /// Each probe tried in a throwaway child, its output kept (not shown):
     /// one result each, nil where no trial could be made.
     func trials(_ probes: [ReportProbe]) -> [CheckResult?]
@@ -29,32 +29,32 @@ public protocol MachineFacts: SystemFacts {
 }
 
 /// What the report says of podman mode's path.
-public struct PodmanFacts: Equatable, Sendable {
+package struct PodmanFacts: Equatable, Sendable {
     /// podman mode's plan, or podman's refusal (root, a directory it would refuse).
-    public var plan: Result<PodmanPlan, Failure>
-    public enum Pause: Equatable, Sendable {
+    package var plan: Result<PodmanPlan, Failure>
+    package enum Pause: Equatable, Sendable {
         /// None runs (no pid file, or a stale one).
         case none
         /// It runs, and a throwaway child joined its namespaces (`failure` nil), or could not.
         case running(pid: Int32, failure: ByteString?)
     }
-    public var pause: Pause = .none
+    package var pause: Pause = .none
     /// The running pause process's uid_map and gid_map, as the kernel shows them.
-    public var pauseUIDMap: [UInt8]?
-    public var pauseGIDMap: [UInt8]?
+    package var pauseUIDMap: [UInt8]?
+    package var pauseGIDMap: [UInt8]?
     /// With no pause process: podman's maps tried on a pause process killed
     /// at once (nil: not tried; a failure in podman's words).
-    public var mapsTrial: Tried?
-    public enum Tried: Equatable, Sendable {
+    package var mapsTrial: Tried?
+    package enum Tried: Equatable, Sendable {
         case worked
         case failed(Failure)
     }
-    public var catatonit: ByteString?
-    public var slirp4netns: ByteString?
+    package var catatonit: ByteString?
+    package var slirp4netns: ByteString?
     /// Opening /dev/net/tun (nil: it opened).
-    public var tun: Errno?
+    package var tun: Errno?
     /// The rootless network namespace is bound at its path.
-    public var rootlessNetns = false
+    package var rootlessNetns = false
 
-    public init(plan: Result<PodmanPlan, Failure>) { self.plan = plan }
+    package init(plan: Result<PodmanPlan, Failure>) { self.plan = plan }
 }

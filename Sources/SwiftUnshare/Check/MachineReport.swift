@@ -5,7 +5,7 @@
 /// time; the rest from the facts. A line that says no gives the cause in the
 /// words of the hint detector that names it (Hints/), so a cause reads the
 /// same here, after a failure and under --explain.
-public enum MachineReport {
+package enum MachineReport {
     /// The namespace kinds in util-linux's option order, with their options.
     static let kinds: [(Namespace, ByteString)] = [
         (.user, "-U"), (.mount, "-m"), (.uts, "-u"), (.ipc, "-i"), (.net, "-n"), (.pid, "-p"), (.cgroup, "-C"),
@@ -20,7 +20,7 @@ public enum MachineReport {
         case untried(ByteString)
     }
 
-    public static func build(_ f: some MachineFacts) -> [Capability] {
+    package static func build(_ f: some MachineFacts) -> [Capability] {
         let user = f.euid != 0
         let present = Set(kinds.map(\.0).filter { f.pathExists(Hints.nsFile($0)) })
         let withUser: [ByteString] = present.contains(.user) ? ["-U"] : []

@@ -3,8 +3,8 @@
 /// (alive and joinable, or not), its maps, catatonit, and what
 /// --rootless-netns needs (slirp4netns, /dev/net/tun). The same lines end
 /// `swift-unshare --check` and make `podman-unshare --check`.
-public enum PodmanReport {
-    public static func lines(_ p: PodmanFacts) -> [Capability] {
+package enum PodmanReport {
+    package static func lines(_ p: PodmanFacts) -> [Capability] {
         var lines: [Capability] = []
         switch p.plan {
         case .failure(let f) where f.podmanText(errnoText: GoText.errnoText) == "please use unshare with rootless":

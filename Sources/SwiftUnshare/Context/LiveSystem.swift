@@ -6,9 +6,9 @@ import Glibc
 /// with open/read. Only what parsing and planning are allowed to read.
 /// In the static release binary glibc serves passwd and group from the /etc
 /// files only, and a miss is asked of getent(1) (see Getent.swift).
-public struct LiveSystem: SystemContext {
-    public let euid: UInt32 = geteuid()
-    public let egid: UInt32 = getegid()
+package struct LiveSystem: SystemContext {
+    package let euid: UInt32 = geteuid()
+    package let egid: UInt32 = getegid()
 
     /// The last passwd entry found by uid: --map-auto asks for the caller's
     /// entry once for /etc/subuid and again for /etc/subgid.
@@ -17,9 +17,9 @@ public struct LiveSystem: SystemContext {
     }
     private let last = LastEntry()
 
-    public init() {}
+    package init() {}
 
-    public func user(named name: ByteString) -> PasswdEntry? {
+    package func user(named name: ByteString) -> PasswdEntry? {
         let filesOnly = cu_nss_files_only() != 0
         if let entry = name.withCString({ n in Self.lookupPasswd { getpwnam_r(n, &$0, $1, $2, &$3) } }) {
             return entry
@@ -27,7 +27,7 @@ public struct LiveSystem: SystemContext {
         return filesOnly ? Getent.passwd(name) : nil
     }
 
-    public func user(id: UInt32) -> PasswdEntry? {
+    package func user(id: UInt32) -> PasswdEntry? {
         if let entry = last.entry, entry.uid == id { return entry }
         let filesOnly = cu_nss_files_only() != 0
         let entry =
@@ -60,7 +60,7 @@ public struct LiveSystem: SystemContext {
         return nil
     }
 
-    public func groupID(named name: ByteString) -> UInt32? {
+    package func groupID(named name: ByteString) -> UInt32? {
         let filesOnly = cu_nss_files_only() != 0
         if let gid = Self.lookupGroup(name) { return gid }
         return filesOnly ? Getent.groupID(name) : nil
@@ -84,16 +84,16 @@ public struct LiveSystem: SystemContext {
         return nil
     }
 
-    public func readFile(_ path: String) -> Result<[UInt8], Errno> {
+    package func readFile(_ path: String) -> Result<[UInt8], Errno> {
         Sys.readFile(ByteString(path))
     }
 
     /// Through getsubids(1) in the static binary, libsubid itself otherwise (Getsubids.swift).
-    public func libsubidRanges(owner: ByteString, users: Bool) -> SubordinateIDs.LibsubidAnswer {
+    package func libsubidRanges(owner: ByteString, users: Bool) -> SubordinateIDs.LibsubidAnswer {
         cu_is_static() != 0 ? Getsubids.ranges(owner: owner, users: users) : Libsubid.ranges(owner: owner, users: users)
     }
 
-    public func environment(_ name: String) -> ByteString? {
+    package func environment(_ name: String) -> ByteString? {
         getenv(name).map { ByteString(cString: $0) }
     }
 }

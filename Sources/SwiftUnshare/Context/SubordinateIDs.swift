@@ -1,17 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
 /// Subordinate id ranges from /etc/subuid and /etc/subgid (subuid(5)), as
 /// util-linux reads them for `auto` and `subids`, and every range for podman mode.
-public enum SubordinateIDs {
-    public struct Entry: Equatable, Sendable {
-        public var start: UInt32
-        public var count: UInt32
+package enum SubordinateIDs {
+    package struct Entry: Equatable, Sendable {
+        package var start: UInt32
+        package var count: UInt32
     }
 
     /// Every range of `user` in the file's text, in file order. A line matches by
     /// user name or by the user's numeric uid; lines without three fields are skipped.
     /// A malformed number in a matching line is an error in util-linux's words
     /// (`failed to parse subid map: '<field>'`, with strerror when out of range).
-    public static func ranges(in text: [UInt8], file: String, user: PasswdEntry, firstOnly: Bool = false)
+    package static func ranges(in text: [UInt8], file: String, user: PasswdEntry, firstOnly: Bool = false)
         -> Result<[Entry], Failure>
     {
         var found: [Entry] = []
@@ -43,7 +43,7 @@ public enum SubordinateIDs {
 
     /// The caller's first range in `file`, with util-linux's messages when the
     /// caller has no passwd entry, the file cannot be read, or no line matches.
-    public static func firstRange(file: String, context: SystemContext) -> Result<Entry, Failure> {
+    package static func firstRange(file: String, context: SystemContext) -> Result<Entry, Failure> {
         guard let user = context.user(id: context.euid) else {
             return .failure(Failure("you (user \(context.euid)) don't exist."))
         }
@@ -66,7 +66,7 @@ public enum SubordinateIDs {
     }
 
     /// Every range of the caller's own map file (/proc/self/uid_map), mapped to itself.
-    public static func kernelMap(file: String, context: SystemContext) -> Result<[RequestedRange], Failure> {
+    package static func kernelMap(file: String, context: SystemContext) -> Result<[RequestedRange], Failure> {
         let text: [UInt8]
         switch context.readFile(file) {
         case .success(let t): text = t

@@ -4,10 +4,10 @@
 /// from shadow's libsubid (which loads `libsubid_<module>.so`), as podman does;
 /// otherwise from /etc/subuid and /etc/subgid.
 extension SubordinateIDs {
-    public static let nsswitchFile = "/etc/nsswitch.conf"
+    package static let nsswitchFile = "/etc/nsswitch.conf"
 
     /// What libsubid answered for one owner and one kind of id.
-    public enum LibsubidAnswer: Equatable, Sendable {
+    package enum LibsubidAnswer: Equatable, Sendable {
         /// The owner's ranges, in the module's order (possibly none).
         case ranges([Entry])
         /// libsubid reported an error (a negative count).
@@ -19,7 +19,7 @@ extension SubordinateIDs {
     /// The `subid:` module named in nsswitch.conf's text, read the way shadow's
     /// libsubid reads it: the first line that starts with `subid:` (any case) and
     /// has a word after it; nil for `files`, a name over 50 bytes, or no such line.
-    public static func nssModule(nsswitch text: [UInt8]) -> ByteString? {
+    package static func nssModule(nsswitch text: [UInt8]) -> ByteString? {
         let blanks: Set<UInt8> = [0x20, 0x09, 0x0a]
         var lines = text.split(separator: 0x0a, omittingEmptySubsequences: false)
         if text.last == 0x0a { lines.removeLast() }
@@ -39,14 +39,14 @@ extension SubordinateIDs {
 
     /// The module configured on this system (nil: the files are the source).
     /// A missing or unreadable nsswitch.conf means the files, as for libsubid.
-    public static func nssModule(context: SystemContext) -> ByteString? {
+    package static func nssModule(context: SystemContext) -> ByteString? {
         guard case .success(let text) = context.readFile(nsswitchFile) else { return nil }
         return nssModule(nsswitch: text)
     }
 
     /// The caller's ranges through libsubid: by user name, then (when that finds
     /// none) by the uid as a number, as podman asks. A failure names the module.
-    public static func nssRanges(
+    package static func nssRanges(
         module: ByteString, user: PasswdEntry, users: Bool,
         context: SystemContext
     ) -> Result<[Entry], Failure> {

@@ -2,7 +2,7 @@
 /// What parsing and planning may read from the system, and nothing more:
 /// the caller's ids, passwd and group entries, and whole small files
 /// (/etc/subuid, /etc/subgid, /proc/self/uid_map). Tests pass plain values.
-public protocol SystemContext {
+package protocol SystemContext {
     var euid: UInt32 { get }
     var egid: UInt32 { get }
     /// passwd entry by name.
@@ -21,19 +21,19 @@ public protocol SystemContext {
 }
 
 extension SystemContext {
-    public func libsubidRanges(owner: ByteString, users: Bool) -> SubordinateIDs.LibsubidAnswer {
+    package func libsubidRanges(owner: ByteString, users: Bool) -> SubordinateIDs.LibsubidAnswer {
         .unavailable("not loaded in this context")
     }
 }
 
-public struct PasswdEntry: Equatable, Sendable {
-    public var name: ByteString
-    public var uid: UInt32
-    public var gid: UInt32
-    public var home: ByteString
-    public var shell: ByteString
+package struct PasswdEntry: Equatable, Sendable {
+    package var name: ByteString
+    package var uid: UInt32
+    package var gid: UInt32
+    package var home: ByteString
+    package var shell: ByteString
 
-    public init(name: ByteString, uid: UInt32, gid: UInt32, home: ByteString = "/", shell: ByteString = "") {
+    package init(name: ByteString, uid: UInt32, gid: UInt32, home: ByteString = "/", shell: ByteString = "") {
         self.name = name
         self.uid = uid
         self.gid = gid

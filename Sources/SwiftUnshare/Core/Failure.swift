@@ -6,41 +6,47 @@
 /// podman's (`Error: <text>[: go errno text]`, plus what podman prints before
 /// it: see `Operation.podman` and Podman/PodmanFailure.swift). The only error
 /// type of the CLI; the library's `SpawnError` is this value plus the stage.
+/// What unshare(1) prints and exits with when it fails; no option of its own.
 public struct Failure: Error, Sendable {
-    public var operation: Operation
+    package var operation: Operation
+    /// The system error behind it, when a call failed: the strerror(3) text
+    /// unshare(1) appends.
     public var errno: Errno?
+    /// The exit status unshare(1) ends with for it (1; 126 or 127 for exec failures).
     public var exitCode: Int32
     /// A line of advice printed after the message (Hints/Hints.swift: the cause and its fix).
-    public var hint: ByteString?
+    package var hint: ByteString?
 
-    public init(_ operation: Operation, _ errno: Errno? = nil, exitCode: Int32 = 1, hint: ByteString? = nil) {
+    package init(_ operation: Operation, _ errno: Errno? = nil, exitCode: Int32 = 1, hint: ByteString? = nil) {
         self.operation = operation
         self.errno = errno
         self.exitCode = exitCode
         self.hint = hint
     }
 
-    /// A message in the pure layers' own words (parsing and planning).
+    /// A message in the pure layers' own words (parsing and planning), as
+    /// unshare(1) words it; `tryHelp` adds its `Try 'unshare --help'` line.
+    /// Throws nothing.
     public init(_ message: ByteString, exitCode: Int32 = 1, tryHelp: Bool = false) {
         self.init(tryHelp ? .usage(message) : .message(message), exitCode: exitCode)
     }
 
     /// `<what>: <strerror(errno)>`, as util-linux's err(3).
-    public static func system(_ what: ByteString, _ errno: Errno, exitCode: Int32 = 1) -> Failure {
+    package static func system(_ what: ByteString, _ errno: Errno, exitCode: Int32 = 1) -> Failure {
         Failure(.message(what), errno, exitCode: exitCode)
     }
 
-    public static func usage(_ message: ByteString) -> Failure {
+    package static func usage(_ message: ByteString) -> Failure {
         Failure(.usage(message))
     }
 
-    public var tryHelp: Bool {
+    package var tryHelp: Bool {
         if case .usage = operation { return true }
         return false
     }
 
-    /// The util-linux text after "<program>: ", or nil when the failing
-    /// helper (newuidmap, say) already printed its own message.
+    /// The text unshare(1) prints after "<program>: ", or nil when the
+    /// failing helper (newuidmap, say) already printed its own message.
     public var message: ByteString? {
         guard let text = operation.text else { return nil }
         guard let errno else { return text }
@@ -49,7 +55,7 @@ public struct Failure: Error, Sendable {
 
     /// What util-linux prints on stderr for this failure, named by `program`.
     /// The hint line follows even when the helper spoke for itself.
-    public func rendered(program: ByteString) -> ByteString {
+    package func rendered(program: ByteString) -> ByteString {
         var text: ByteString = ""
         if let message {
             text = "\(program): \(message)\n"
@@ -61,7 +67,7 @@ public struct Failure: Error, Sendable {
 
     /// podman's dialect: the text of `Error: <text>`, with Go's errno words
     /// (`errnoText` is GoText.errnoText in podman mode).
-    public func podmanText(errnoText: (Int32) -> String) -> ByteString {
+    package func podmanText(errnoText: (Int32) -> String) -> ByteString {
         if case .podman(let output) = operation { return output.message ?? "" }
         guard let text = operation.text else {
             if case .helperExited(_, let status) = operation {
@@ -75,7 +81,8 @@ public struct Failure: Error, Sendable {
 }
 
 extension Failure: Equatable {
-    /// Equal when they say the same thing: the same text, status and lines.
+    /// Equal when they say the same thing: the same text, status and lines
+    /// that unshare(1) would print (no option).
     public static func == (a: Failure, b: Failure) -> Bool {
         a.message == b.message && a.exitCode == b.exitCode && a.tryHelp == b.tryHelp && a.hint == b.hint
             && (a.message != nil || a.operation == b.operation) && a.podmanOutput == b.podmanOutput
@@ -85,7 +92,7 @@ extension Failure: Equatable {
 extension Failure {
     /// What was being done, with the object it was done to. `text` is the one
     /// message table of the executor and the helpers.
-    public enum Operation: Equatable, Sendable {
+    package enum Operation: Equatable, Sendable {
         /// The pure layers' own words.
         case message(ByteString)
         /// A usage error: the "Try ... --help" line follows.
@@ -119,7 +126,7 @@ extension Failure {
         case podman(PodmanOutput)
 
         /// util-linux's words, or nil when the helper already printed its own.
-        public var text: ByteString? {
+        package var text: ByteString? {
             switch self {
             case .message(let text), .usage(let text): return text
             case .call(let name): return "\(name) failed"
@@ -148,7 +155,7 @@ extension Failure {
 }
 
 /// The steps a helper child reports, as CUnshareSys's `enum cu_step` numbers them.
-public enum HelperStep: Int32, Sendable, CaseIterable {
+package enum HelperStep: Int32, Sendable, CaseIterable {
     case openUIDMap = 1
     case writeUIDMap = 2
     case openGIDMap = 3

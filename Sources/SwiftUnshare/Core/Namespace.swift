@@ -1,11 +1,27 @@
 // SPDX-License-Identifier: Apache-2.0
 import CUnshareSys
 
-/// The namespace kinds, in the order util-linux binds persistent ones.
+/// The namespace kinds, in the order util-linux binds persistent ones
+/// (`UnshareCommand.namespaces`; each is one of unshare(1)'s options).
 public enum Namespace: CaseIterable, Sendable, Hashable {
-    case user, cgroup, ipc, uts, net, pid, mount, time
+    /// `--user` (`-U`): ids and capabilities.
+    case user
+    /// `--cgroup` (`-C`): the cgroup root.
+    case cgroup
+    /// `--ipc` (`-i`): System V IPC and POSIX message queues.
+    case ipc
+    /// `--uts` (`-u`): host and domain name.
+    case uts
+    /// `--net` (`-n`): network devices, addresses, ports.
+    case net
+    /// `--pid` (`-p`): process ids (the spawned program is pid 1 inside).
+    case pid
+    /// `--mount` (`-m`): the mount table.
+    case mount
+    /// `--time` (`-T`): the boot and monotonic clocks' offsets.
+    case time
 
-    /// The CLONE_NEW* flag for unshare(2).
+    /// The CLONE_NEW* flag for unshare(2): the one unshare(1)'s option asks for.
     public var cloneFlag: Int32 {
         switch self {
         case .user: return cu_CLONE_NEWUSER
@@ -20,7 +36,8 @@ public enum Namespace: CaseIterable, Sendable, Hashable {
     }
 
     /// The file under /proc/<pid>/ that a persistent namespace is bound from
-    /// (pid and time: the namespace the *children* will be in).
+    /// (pid and time: the namespace the *children* will be in), as
+    /// unshare(1)'s `--user=file` and the like bind it.
     public var procFile: String {
         switch self {
         case .user: return "ns/user"
@@ -34,7 +51,8 @@ public enum Namespace: CaseIterable, Sendable, Hashable {
         }
     }
 
-    /// The union of the clone flags of `set`.
+    /// The union of the clone flags of `set`: several of unshare(1)'s
+    /// options at once (`-Umn`).
     public static func flags(_ set: Set<Namespace>) -> Int32 {
         set.reduce(0) { $0 | $1.cloneFlag }
     }

@@ -5,12 +5,12 @@ import Glibc
 /// Typed system calls: each returns its value or the Errno it failed with
 /// (read at once, EINTR retried where a retry is right). Nothing else in the
 /// package reads errno.
-public enum Sys {
-    public static func open(_ path: ByteString, _ flags: Int32) -> Result<Int32, Errno> {
+package enum Sys {
+    package static func open(_ path: ByteString, _ flags: Int32) -> Result<Int32, Errno> {
         valueOrErrno { path.withCString { Glibc.open($0, flags) } }
     }
 
-    public static func openAt(_ dirfd: Int32, _ name: ByteString, _ flags: Int32) -> Result<Int32, Errno> {
+    package static func openAt(_ dirfd: Int32, _ name: ByteString, _ flags: Int32) -> Result<Int32, Errno> {
         valueOrErrno { name.withCString { Glibc.openat(dirfd, $0, flags) } }
     }
 
@@ -29,12 +29,12 @@ public enum Sys {
             .map { ByteString(buffer[..<$0].map { UInt8(bitPattern: $0) }) }
     }
 
-    public static func close(_ fd: Int32) {
+    package static func close(_ fd: Int32) {
         _ = Glibc.close(fd)  // never retried: the fd is gone either way
     }
 
     /// write(2) until every byte is written.
-    public static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Result<Void, Errno> {
+    package static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Result<Void, Errno> {
         var offset = 0
         while offset < bytes.count {
             let written = valueOrErrno { bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) } }
@@ -49,7 +49,7 @@ public enum Sys {
     /// read(2) until end of file, or until `limit` bytes are read: the one
     /// read-to-the-end of the package (files, the helpers' output pipes, the
     /// sync pipe of slirp4netns).
-    public static func readAll(_ fd: Int32, limit: Int = Int.max) -> Result<[UInt8], Errno> {
+    package static func readAll(_ fd: Int32, limit: Int = Int.max) -> Result<[UInt8], Errno> {
         var data: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 4096)
         while data.count < limit {
@@ -64,7 +64,7 @@ public enum Sys {
     }
 
     /// A whole file's bytes.
-    public static func readFile(_ path: ByteString) -> Result<[UInt8], Errno> {
+    package static func readFile(_ path: ByteString) -> Result<[UInt8], Errno> {
         open(path, O_RDONLY | O_CLOEXEC).flatMap { fd in
             defer { close(fd) }
             return readAll(fd)
@@ -72,13 +72,13 @@ public enum Sys {
     }
 
     /// pipe2(O_CLOEXEC).
-    public static func pipe() -> Result<(read: Int32, write: Int32), Errno> {
+    package static func pipe() -> Result<(read: Int32, write: Int32), Errno> {
         var fds: [Int32] = [-1, -1]
         return nothingOrErrno { fds.withUnsafeMutableBufferPointer { cu_pipe_cloexec($0.baseAddress!) } }
             .map { (fds[0], fds[1]) }
     }
 
-    public static func fork() -> Result<pid_t, Errno> { valueOrErrno(retryOnInterrupt: false) { Glibc.fork() } }
+    package static func fork() -> Result<pid_t, Errno> { valueOrErrno(retryOnInterrupt: false) { Glibc.fork() } }
 
     /// waitpid(2) for one child, EINTR retried: its wait status.
     static func waitStatus(_ pid: pid_t) -> Result<Int32, Errno> {
@@ -87,16 +87,16 @@ public enum Sys {
     }
 
     /// waitpid(2) for one child, EINTR retried: how it ended.
-    public static func wait(_ pid: pid_t) -> Result<ProcessEnding, Errno> {
+    package static func wait(_ pid: pid_t) -> Result<ProcessEnding, Errno> {
         waitStatus(pid).map(ProcessEnding.init(status:))
     }
 
-    public static func unshare(_ flags: Int32) -> Result<Void, Errno> { nothingOrErrno { cu_unshare(flags) } }
-    public static func setns(_ fd: Int32, _ type: Int32) -> Result<Void, Errno> {
+    package static func unshare(_ flags: Int32) -> Result<Void, Errno> { nothingOrErrno { cu_unshare(flags) } }
+    package static func setns(_ fd: Int32, _ type: Int32) -> Result<Void, Errno> {
         nothingOrErrno { cu_setns(fd, type) }
     }
 
-    public static func mount(
+    package static func mount(
         _ source: ByteString?, _ target: ByteString, _ type: ByteString?,
         _ flags: UInt
     ) -> Result<Void, Errno> {
@@ -109,51 +109,51 @@ public enum Sys {
         }
     }
 
-    public static func setgroupsNone() -> Result<Void, Errno> { nothingOrErrno { cu_setgroups_none() } }
-    public static func setgid(_ gid: UInt32) -> Result<Void, Errno> { nothingOrErrno { Glibc.setgid(gid) } }
-    public static func setuid(_ uid: UInt32) -> Result<Void, Errno> { nothingOrErrno { Glibc.setuid(uid) } }
-    public static func chroot(_ path: ByteString) -> Result<Void, Errno> {
+    package static func setgroupsNone() -> Result<Void, Errno> { nothingOrErrno { cu_setgroups_none() } }
+    package static func setgid(_ gid: UInt32) -> Result<Void, Errno> { nothingOrErrno { Glibc.setgid(gid) } }
+    package static func setuid(_ uid: UInt32) -> Result<Void, Errno> { nothingOrErrno { Glibc.setuid(uid) } }
+    package static func chroot(_ path: ByteString) -> Result<Void, Errno> {
         nothingOrErrno { path.withCString { Glibc.chroot($0) } }
     }
-    public static func chdir(_ path: ByteString) -> Result<Void, Errno> {
+    package static func chdir(_ path: ByteString) -> Result<Void, Errno> {
         nothingOrErrno { path.withCString { Glibc.chdir($0) } }
     }
 
-    public static func pidfdOpen(_ pid: pid_t) -> Result<Int32, Errno> { valueOrErrno { cu_pidfd_open(pid) } }
+    package static func pidfdOpen(_ pid: pid_t) -> Result<Int32, Errno> { valueOrErrno { cu_pidfd_open(pid) } }
     /// Whether the process behind a pidfd has ended.
-    public static func pidfdEnded(_ fd: Int32) -> Result<Bool, Errno> {
+    package static func pidfdEnded(_ fd: Int32) -> Result<Bool, Errno> {
         valueOrErrno { cu_pidfd_ended(fd) }.map { $0 > 0 }
     }
-    public static func setParentDeathSignal(_ signal: Int32) -> Result<Void, Errno> {
+    package static func setParentDeathSignal(_ signal: Int32) -> Result<Void, Errno> {
         nothingOrErrno { cu_set_pdeathsig(signal) }
     }
 
-    public static func defaultSignal(_ signal: Int32) -> Result<Void, Errno> {
+    package static func defaultSignal(_ signal: Int32) -> Result<Void, Errno> {
         nothingOrErrno { cu_default_signal(signal) }
     }
-    public static func blockSignals(_ signals: [Int32]) -> Result<Void, Errno> {
+    package static func blockSignals(_ signals: [Int32]) -> Result<Void, Errno> {
         nothingOrErrno { signals.withUnsafeBufferPointer { cu_block_signals($0.baseAddress!, Int32($0.count)) } }
     }
     /// The one signal-forwarding entry point (CUnshareSys's signals.c gives the contract).
-    public static func forwardSignals(_ signals: [Int32]) -> Result<Void, Errno> {
+    package static func forwardSignals(_ signals: [Int32]) -> Result<Void, Errno> {
         nothingOrErrno { signals.withUnsafeBufferPointer { cu_forward_signals($0.baseAddress!, Int32($0.count)) } }
     }
-    public static func resetForwardedSignals() -> Result<Void, Errno> {
+    package static func resetForwardedSignals() -> Result<Void, Errno> {
         nothingOrErrno { cu_reset_forwarded_signals() }
     }
-    public static func restoreSignalMask() -> Result<Void, Errno> { nothingOrErrno { cu_restore_sigmask() } }
-    public static func unblockSignal(_ signal: Int32) -> Result<Void, Errno> {
+    package static func restoreSignalMask() -> Result<Void, Errno> { nothingOrErrno { cu_restore_sigmask() } }
+    package static func unblockSignal(_ signal: Int32) -> Result<Void, Errno> {
         nothingOrErrno { cu_unblock_signal(signal) }
     }
 
     /// execvp(3): returns only on failure.
-    public static func execvp(_ argv: [ByteString]) -> Errno {
+    package static func execvp(_ argv: [ByteString]) -> Errno {
         let cArgv = CArena(.process).array(argv)
         return errnoOfFailedExec { Glibc.execvp(cArgv[0]!, cArgv) }
     }
 
     /// execv(3): returns only on failure.
-    public static func execv(_ path: ByteString, _ argv: [ByteString]) -> Errno {
+    package static func execv(_ path: ByteString, _ argv: [ByteString]) -> Errno {
         let arena = CArena(.process)
         let cArgv = arena.array(argv)
         return errnoOfFailedExec { Glibc.execv(arena.string(path), cArgv) }

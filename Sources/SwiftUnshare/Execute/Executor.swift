@@ -18,14 +18,14 @@ extension Propagation {
 /// `SystemCalls` (live, or a recording fake in unit tests). It reads nothing
 /// but `plan.steps`. Single-threaded throughout (the CLI checks before the
 /// first step); the forked helpers run only CUnshareSys's C.
-public struct Executor<System: SystemCalls> {
-    public let plan: Plan
-    public let pid: Int32
+package struct Executor<System: SystemCalls> {
+    package let plan: Plan
+    package let pid: Int32
     let sys: System
     var mapHelpers: [RunningHelper] = []
     var bindHelper: RunningHelper?
 
-    public init(plan: Plan, pid: Int32, system: System) {
+    package init(plan: Plan, pid: Int32, system: System) {
         self.plan = plan
         self.pid = pid
         self.sys = system
@@ -33,7 +33,7 @@ public struct Executor<System: SystemCalls> {
 
     /// Runs every step. Ends by exec (never returns), by the fork parent's
     /// end (`.exit`, or a signal raised on itself), or with a failure.
-    public mutating func run() -> Ending {
+    package mutating func run() -> Ending {
         _ = sys.defaultSignal(SIGCHLD)  // clear an inherited SIG_IGN, or waitpid fails
         for step in plan.steps {
             if let ending = perform(step) { return ending }

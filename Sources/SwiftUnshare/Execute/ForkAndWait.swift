@@ -2,7 +2,7 @@
 import Glibc
 
 /// How a run ends when it does not exec: exit with a status, or a failure to report.
-public enum Ending: Equatable, Sendable {
+package enum Ending: Equatable, Sendable {
     case exit(Int32)
     case failure(Failure)
 }
@@ -14,20 +14,20 @@ public enum Ending: Equatable, Sendable {
 /// The child goes on in Swift after fork (malloc, setenv, execvp): that is
 /// safe only because the process has a single thread, which the CLI checks
 /// before its first fork or unshare (SingleThread.check).
-public enum ForkAndWait {
-    public enum Side: Equatable, Sendable {
+package enum ForkAndWait {
+    package enum Side: Equatable, Sendable {
         case child
         case parent(Int32)
     }
 
     /// How the parent treats `signals` while it waits.
-    public struct Signals: Equatable, Sendable {
-        public var signals: [Int32]
+    package struct Signals: Equatable, Sendable {
+        package var signals: [Int32]
         /// true: forward them to the child (which takes them back at SIG_DFL);
         /// false: keep them blocked.
-        public var forward: Bool
+        package var forward: Bool
 
-        public init(_ signals: [Int32], forward: Bool) {
+        package init(_ signals: [Int32], forward: Bool) {
             self.signals = signals
             self.forward = forward
         }
@@ -36,7 +36,7 @@ public enum ForkAndWait {
     /// Blocks (and, if asked, forwards) the signals, forks, and sets each side
     /// up: the child takes signals as a program normally would; the parent
     /// forwards to the child (delivering what arrived meanwhile).
-    public static func fork(_ signals: Signals, _ sys: some SystemCalls) -> Result<Side, Failure> {
+    package static func fork(_ signals: Signals, _ sys: some SystemCalls) -> Result<Side, Failure> {
         if signals.forward {
             if case .failure(let e) = sys.forwardSignals(signals.signals) {
                 return .failure(Failure(.call("sigaction"), e))
@@ -68,13 +68,13 @@ public enum ForkAndWait {
     }
 
     /// Waits for the child (EINTR retried).
-    public static func wait(_ child: Int32, _ sys: some SystemCalls) -> Result<ProcessEnding, Failure> {
+    package static func wait(_ child: Int32, _ sys: some SystemCalls) -> Result<ProcessEnding, Failure> {
         sys.wait(child).mapError { Failure(.call("waitpid"), $0) }
     }
 
     /// util-linux's end of the fork parent: the child's exit status, or the
     /// same signal raised on itself (with the default action, unblocked).
-    public static func mirror(_ end: ProcessEnding, _ sys: some SystemCalls) -> Ending {
+    package static func mirror(_ end: ProcessEnding, _ sys: some SystemCalls) -> Ending {
         switch end {
         case .exited(let code):
             return .exit(code)

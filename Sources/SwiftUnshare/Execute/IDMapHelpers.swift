@@ -3,17 +3,17 @@ import CUnshareSys
 import Glibc
 
 /// A helper forked before unshare, with what its messages need.
-public struct RunningHelper: Equatable, Sendable {
-    public var handle: HelperHandle
+package struct RunningHelper: Equatable, Sendable {
+    package var handle: HelperHandle
     /// The program it runs (or what it is), for "terminated by signal" messages.
-    public var name: ByteString
+    package var name: ByteString
     /// The objects its report steps name (map file, program, "source on target" per index).
-    public var objects: [ByteString]
+    package var objects: [ByteString]
 }
 
 /// The id-map and persistence helpers: forked before unshare (they stay in
 /// the original namespaces), released after it, waited for in order.
-public enum IDMapHelpers {
+package enum IDMapHelpers {
     /// Forks the map helpers for `target` (this process, `pid`).
     ///
     /// Unprivileged, newuidmap and newgidmap are two children of this process,
@@ -21,7 +21,7 @@ public enum IDMapHelpers {
     /// waits for its release byte, then execs its tool. newgidmap's stderr is
     /// held in a pipe and printed only if newuidmap succeeded, so what the user
     /// sees is what util-linux (newuidmap, then newgidmap) prints.
-    public static func start(
+    package static func start(
         _ helper: MapHelper, target pid: Int32,
         _ sys: some SystemCalls
     ) -> Result<[RunningHelper], Failure> {
@@ -67,7 +67,7 @@ public enum IDMapHelpers {
     }
 
     /// Forks the persistence helper: it binds /proc/<pid>/ns/* onto the targets.
-    public static func startBind(
+    package static func startBind(
         _ targets: [PersistTarget], target pid: Int32,
         _ sys: some SystemCalls
     ) -> Result<RunningHelper, Failure> {
@@ -87,7 +87,7 @@ public enum IDMapHelpers {
     /// Releases every helper at once, then waits for each in order. The first
     /// failure is ours, with the helper's exit status (1 for a signal); held
     /// stderr is printed only while every earlier helper succeeded.
-    public static func release(_ helpers: [RunningHelper], _ sys: some SystemCalls) -> Failure? {
+    package static func release(_ helpers: [RunningHelper], _ sys: some SystemCalls) -> Failure? {
         var failure: Failure?
         for helper in helpers {
             if case .failure(let e) = sys.releaseHelper(helper.handle), failure == nil {

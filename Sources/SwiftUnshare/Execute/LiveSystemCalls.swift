@@ -3,28 +3,28 @@ import CUnshareSys
 import Glibc
 
 /// The real system: each call goes through `Sys` or CUnshareSys.
-public struct LiveSystemCalls: SystemCalls {
-    public init() {}
+package struct LiveSystemCalls: SystemCalls {
+    package init() {}
 
-    public func unshare(_ flags: Int32) -> Result<Void, Errno> { Sys.unshare(flags) }
-    public func mount(
+    package func unshare(_ flags: Int32) -> Result<Void, Errno> { Sys.unshare(flags) }
+    package func mount(
         _ source: ByteString?, _ target: ByteString, _ type: ByteString?,
         _ flags: UInt
     ) -> Result<Void, Errno> { Sys.mount(source, target, type, flags) }
-    public func setgroupsNone() -> Result<Void, Errno> { Sys.setgroupsNone() }
-    public func setgid(_ gid: UInt32) -> Result<Void, Errno> { Sys.setgid(gid) }
-    public func setuid(_ uid: UInt32) -> Result<Void, Errno> { Sys.setuid(uid) }
-    public func chroot(_ path: ByteString) -> Result<Void, Errno> { Sys.chroot(path) }
-    public func chdir(_ path: ByteString) -> Result<Void, Errno> { Sys.chdir(path) }
-    public func open(_ path: ByteString, _ flags: Int32) -> Result<Int32, Errno> { Sys.open(path, flags) }
-    public func openAt(_ dirfd: Int32, _ name: ByteString, _ flags: Int32) -> Result<Int32, Errno> {
+    package func setgroupsNone() -> Result<Void, Errno> { Sys.setgroupsNone() }
+    package func setgid(_ gid: UInt32) -> Result<Void, Errno> { Sys.setgid(gid) }
+    package func setuid(_ uid: UInt32) -> Result<Void, Errno> { Sys.setuid(uid) }
+    package func chroot(_ path: ByteString) -> Result<Void, Errno> { Sys.chroot(path) }
+    package func chdir(_ path: ByteString) -> Result<Void, Errno> { Sys.chdir(path) }
+    package func open(_ path: ByteString, _ flags: Int32) -> Result<Int32, Errno> { Sys.open(path, flags) }
+    package func openAt(_ dirfd: Int32, _ name: ByteString, _ flags: Int32) -> Result<Int32, Errno> {
         Sys.openAt(dirfd, name, flags)
     }
-    public func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Result<Void, Errno> { Sys.writeAll(fd, bytes) }
-    public func readAll(_ fd: Int32) -> Result<[UInt8], Errno> { Sys.readAll(fd) }
-    public func close(_ fd: Int32) { Sys.close(fd) }
+    package func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Result<Void, Errno> { Sys.writeAll(fd, bytes) }
+    package func readAll(_ fd: Int32) -> Result<[UInt8], Errno> { Sys.readAll(fd) }
+    package func close(_ fd: Int32) { Sys.close(fd) }
 
-    public func raiseAmbientCapabilities() -> Result<Void, Failure> {
+    package func raiseAmbientCapabilities() -> Result<Void, Failure> {
         let calls: [ByteString] = ["capget", "capset", "prctl(PR_CAP_AMBIENT)"]
         let lastCapability = Self.lastCapability()
         var step: Int32 = 0  // which call failed: 1 capget, 2 capset, 3 prctl
@@ -44,7 +44,7 @@ public struct LiveSystemCalls: SystemCalls {
         return Int32(v)
     }
 
-    public func clearEnvironment(keeping names: [ByteString]) {
+    package func clearEnvironment(keeping names: [ByteString]) {
         var kept: [(ByteString, ByteString)] = []
         for name in names {
             if let value = name.withCString({ getenv($0) }) { kept.append((name, ByteString(cString: value))) }
@@ -55,34 +55,34 @@ public struct LiveSystemCalls: SystemCalls {
         }
     }
 
-    public func execvp(_ argv: [ByteString]) -> Errno { Sys.execvp(argv) }
-    public func execv(_ path: ByteString, _ argv: [ByteString]) -> Errno { Sys.execv(path, argv) }
+    package func execvp(_ argv: [ByteString]) -> Errno { Sys.execvp(argv) }
+    package func execv(_ path: ByteString, _ argv: [ByteString]) -> Errno { Sys.execv(path, argv) }
     /// Through LiveSystem's lookup: the static binary reads /etc/passwd (of
     /// the new root, after --root) and asks getent(1) on a miss.
-    public func shellOfCurrentUser() -> ByteString? {
+    package func shellOfCurrentUser() -> ByteString? {
         guard let shell = LiveSystem().user(id: getuid())?.shell, !shell.isEmpty else { return nil }
         return shell
     }
 
-    public func defaultSignal(_ signal: Int32) -> Result<Void, Errno> { Sys.defaultSignal(signal) }
-    public func blockSignals(_ signals: [Int32]) -> Result<Void, Errno> { Sys.blockSignals(signals) }
-    public func forwardSignals(_ signals: [Int32]) -> Result<Void, Errno> { Sys.forwardSignals(signals) }
-    public func setForwardTarget(_ pid: Int32) { cu_set_forward_target(pid) }
-    public func resetForwardedSignals() -> Result<Void, Errno> {
+    package func defaultSignal(_ signal: Int32) -> Result<Void, Errno> { Sys.defaultSignal(signal) }
+    package func blockSignals(_ signals: [Int32]) -> Result<Void, Errno> { Sys.blockSignals(signals) }
+    package func forwardSignals(_ signals: [Int32]) -> Result<Void, Errno> { Sys.forwardSignals(signals) }
+    package func setForwardTarget(_ pid: Int32) { cu_set_forward_target(pid) }
+    package func resetForwardedSignals() -> Result<Void, Errno> {
         Sys.resetForwardedSignals()
     }
-    public func restoreSignalMask() -> Result<Void, Errno> { Sys.restoreSignalMask() }
-    public func unblockSignal(_ signal: Int32) -> Result<Void, Errno> { Sys.unblockSignal(signal) }
-    public func raise(_ signal: Int32) { _ = kill(getpid(), signal) }
-    public func pidfdOpen(_ pid: Int32) -> Result<Int32, Errno> { Sys.pidfdOpen(pid) }
-    public func pidfdEnded(_ fd: Int32) -> Result<Bool, Errno> { Sys.pidfdEnded(fd) }
-    public func setParentDeathSignal(_ signal: Int32) -> Result<Void, Errno> { Sys.setParentDeathSignal(signal) }
-    public func fork() -> Result<Int32, Errno> { Sys.fork() }
-    public func wait(_ pid: Int32) -> Result<ProcessEnding, Errno> { Sys.wait(pid) }
+    package func restoreSignalMask() -> Result<Void, Errno> { Sys.restoreSignalMask() }
+    package func unblockSignal(_ signal: Int32) -> Result<Void, Errno> { Sys.unblockSignal(signal) }
+    package func raise(_ signal: Int32) { _ = kill(getpid(), signal) }
+    package func pidfdOpen(_ pid: Int32) -> Result<Int32, Errno> { Sys.pidfdOpen(pid) }
+    package func pidfdEnded(_ fd: Int32) -> Result<Bool, Errno> { Sys.pidfdEnded(fd) }
+    package func setParentDeathSignal(_ signal: Int32) -> Result<Void, Errno> { Sys.setParentDeathSignal(signal) }
+    package func fork() -> Result<Int32, Errno> { Sys.fork() }
+    package func wait(_ pid: Int32) -> Result<ProcessEnding, Errno> { Sys.wait(pid) }
 
     // MARK: Helper children (the C structs point at copies that live until exec or exit)
 
-    public func spawnMapWriter(
+    package func spawnMapWriter(
         target: Int32, procDirFD: Int32, uidMap: ByteString?,
         gidMap: ByteString?
     ) -> Result<HelperHandle, Errno> {
@@ -101,7 +101,7 @@ public struct LiveSystemCalls: SystemCalls {
         return Self.spawn { cu_spawn_map_writer(&h, $0) }
     }
 
-    public func spawnIDMappers(_ tools: [IDMapperRequest], target: Int32, targetPidfd: Int32) -> Result<
+    package func spawnIDMappers(_ tools: [IDMapperRequest], target: Int32, targetPidfd: Int32) -> Result<
         [HelperHandle], Errno
     > {
         let path = getenv("PATH").map { ByteString(cString: $0) }
@@ -127,7 +127,7 @@ public struct LiveSystemCalls: SystemCalls {
         }
     }
 
-    public func spawnBindHelper(
+    package func spawnBindHelper(
         target: Int32, sources: [ByteString],
         targets: [ByteString]
     ) -> Result<HelperHandle, Errno> {
@@ -151,12 +151,12 @@ public struct LiveSystemCalls: SystemCalls {
         }
     }
 
-    public func releaseHelper(_ handle: HelperHandle) -> Result<Void, Errno> {
+    package func releaseHelper(_ handle: HelperHandle) -> Result<Void, Errno> {
         var h = Self.cHandle(handle)
         return nothingOrErrno(retryOnInterrupt: false) { cu_release_helper(&h) }
     }
 
-    public func waitHelper(_ handle: HelperHandle) -> Result<(ProcessEnding, HelperReport?), Errno> {
+    package func waitHelper(_ handle: HelperHandle) -> Result<(ProcessEnding, HelperReport?), Errno> {
         var h = Self.cHandle(handle)
         var status: Int32 = 0
         var report = cu_report()

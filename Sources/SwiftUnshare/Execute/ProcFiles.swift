@@ -3,15 +3,15 @@ import Glibc
 
 /// Writing one small file in one go (/proc/self/uid_map, setgroups,
 /// timens_offsets, binfmt_misc/register): which of open or write failed.
-public enum FileWriteError: Error, Equatable, Sendable {
+package enum FileWriteError: Error, Equatable, Sendable {
     case open(Errno)
     case write(Errno)
 }
 
-public enum ProcFiles {
+package enum ProcFiles {
     /// Opens `path` (or `name` under `dirfd`), writes `text`, closes. With
     /// `ignoreMissing`, a file that does not exist (ENOENT) is no error.
-    public static func write(
+    package static func write(
         _ path: ByteString, _ text: ByteString, ignoreMissing: Bool = false,
         in dirfd: Int32? = nil, _ sys: some SystemCalls
     ) -> Result<Void, FileWriteError> {

@@ -3,11 +3,11 @@ import Glibc
 
 /// unshare(CLONE_NEWUSER) fails with EINVAL in a threaded process, and the
 /// fork children go on in Swift: both need this process to have one thread.
-public enum SingleThread {
+package enum SingleThread {
     /// One stat(2) of /proc/self/task: the kernel counts the task directory's
     /// links as 2 plus the number of threads. Without /proc nothing is known
     /// and nothing is said.
-    public static func check() -> Failure? {
+    package static func check() -> Failure? {
         var st = stat()
         guard stat("/proc/self/task", &st) == 0, st.st_nlink >= 2 else { return nil }
         let threads = Int(st.st_nlink) - 2

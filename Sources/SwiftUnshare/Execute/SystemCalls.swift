@@ -2,25 +2,25 @@
 import Glibc
 
 /// One newuidmap or newgidmap run: its failure step and its argv.
-public struct IDMapperRequest: Equatable, Sendable {
-    public var step: HelperStep
-    public var argv: [ByteString]
+package struct IDMapperRequest: Equatable, Sendable {
+    package var step: HelperStep
+    package var argv: [ByteString]
 
-    public init(_ step: HelperStep, argv: [ByteString]) {
+    package init(_ step: HelperStep, argv: [ByteString]) {
         self.step = step
         self.argv = argv
     }
 }
 
 /// A forked helper child, waiting to be released (CUnshareSys's cu_helper_handle).
-public struct HelperHandle: Equatable, Sendable {
-    public var pid: Int32
-    public var releaseFD: Int32
-    public var reportFD: Int32
+package struct HelperHandle: Equatable, Sendable {
+    package var pid: Int32
+    package var releaseFD: Int32
+    package var reportFD: Int32
     /// The read end of its held stderr, or -1.
-    public var stderrFD: Int32
+    package var stderrFD: Int32
 
-    public init(pid: Int32, releaseFD: Int32, reportFD: Int32, stderrFD: Int32 = -1) {
+    package init(pid: Int32, releaseFD: Int32, reportFD: Int32, stderrFD: Int32 = -1) {
         self.pid = pid
         self.releaseFD = releaseFD
         self.reportFD = reportFD
@@ -29,12 +29,12 @@ public struct HelperHandle: Equatable, Sendable {
 }
 
 /// A helper's failure record.
-public struct HelperReport: Equatable, Sendable {
-    public var step: HelperStep
-    public var errno: Errno
-    public var index: Int
+package struct HelperReport: Equatable, Sendable {
+    package var step: HelperStep
+    package var errno: Errno
+    package var index: Int
 
-    public init(step: HelperStep, errno: Errno, index: Int = 0) {
+    package init(step: HelperStep, errno: Errno, index: Int = 0) {
         self.step = step
         self.errno = errno
         self.index = index
@@ -44,7 +44,7 @@ public struct HelperReport: Equatable, Sendable {
 /// Every effect of the executor, the id-map helpers and the fork path. The
 /// live implementation calls the system (`LiveSystemCalls`); a recording
 /// fake lets unit tests check the order of effects without root.
-public protocol SystemCalls {
+package protocol SystemCalls {
     func unshare(_ flags: Int32) -> Result<Void, Errno>
     func mount(_ source: ByteString?, _ target: ByteString, _ type: ByteString?, _ flags: UInt) -> Result<Void, Errno>
     func setgroupsNone() -> Result<Void, Errno>

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 /// --explain: what a Plan would do, in words, without doing any of it (docs:
 /// the man page, EXPLAIN). Everything here is read from the Plan; nothing is decided.
-public enum Explain {
+package enum Explain {
     /// One map file as the kernel shows it in /proc/PID/uid_map (`%10u %10u %10u`).
-    public static func mapLayout(_ lines: [IDRange]) -> ByteString {
+    package static func mapLayout(_ lines: [IDRange]) -> ByteString {
         func column(_ v: UInt32) -> String {
             let text = String(v)
             return String(repeating: " ", count: max(0, 10 - text.count)) + text
@@ -12,7 +12,7 @@ public enum Explain {
     }
 
     /// Shell-like quoting for showing a command line (single quotes when needed).
-    public static func quoted(_ word: ByteString) -> ByteString {
+    package static func quoted(_ word: ByteString) -> ByteString {
         let plain = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:,+@%".utf8)
         if !word.isEmpty && word.bytes.allSatisfy({ plain.contains($0) }) { return word }
         var out: [UInt8] = [UInt8(ascii: "'")]
@@ -34,7 +34,7 @@ public enum Explain {
 
     /// The whole explanation of `plan` for the process `pid` (whose
     /// /proc/<pid> the helpers would act on).
-    public static func render(_ plan: Plan, pid: Int32) -> ByteString {
+    package static func render(_ plan: Plan, pid: Int32) -> ByteString {
         var out: [String] = []
         let unshared =
             plan.steps.compactMap { step -> Set<Namespace>? in

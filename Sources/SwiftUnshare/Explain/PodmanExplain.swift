@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /// --explain in podman mode: what a PodmanPlan would do, read from the plan.
-public enum PodmanExplain {
-    public static func render(_ plan: PodmanPlan) -> ByteString {
+package enum PodmanExplain {
+    package static func render(_ plan: PodmanPlan) -> ByteString {
         var out = directories(plan.directories)
         switch plan.namespaces {
         case .pause(let pidFile, let create):

@@ -6,20 +6,20 @@
 /// that overlaps no line of the file, whoever owns the line. A hint that
 /// proposes `usermod --add-subuids` proposes this block, so following it never
 /// gives two accounts the same ids (docs: the man page, HINTS).
-public enum FreeSubordinateRange {
-    public static let loginDefs = "/etc/login.defs"
+package enum FreeSubordinateRange {
+    package static let loginDefs = "/etc/login.defs"
 
     /// The three login.defs keys for one file.
-    public struct Settings: Equatable, Sendable {
-        public var min: UInt64
-        public var max: UInt64
-        public var count: UInt64
+    package struct Settings: Equatable, Sendable {
+        package var min: UInt64
+        package var max: UInt64
+        package var count: UInt64
         /// "SUB_UID" or "SUB_GID", for messages.
-        public var prefix: String
+        package var prefix: String
     }
 
     /// What the search found.
-    public enum Found: Equatable, Sendable {
+    package enum Found: Equatable, Sendable {
         /// The first free block: `start` to `start + count - 1`.
         case free(start: UInt64, count: UInt64)
         /// No block of `count` ids between `min` and `max` is free.
@@ -30,7 +30,7 @@ public enum FreeSubordinateRange {
 
     /// The settings for `/etc/subuid` (users) or `/etc/subgid`, read from
     /// login.defs's text as shadow reads it (nil: no file).
-    public static func settings(loginDefs text: [UInt8]?, users: Bool) -> Settings {
+    package static func settings(loginDefs text: [UInt8]?, users: Bool) -> Settings {
         let prefix = users ? "SUB_UID" : "SUB_GID"
         let values = text.map(definitions) ?? [:]
         func value(_ key: String, _ fallback: UInt64) -> UInt64 {
@@ -97,7 +97,7 @@ public enum FreeSubordinateRange {
     /// The first free block in a subuid(5) file's text under `s`: shadow's
     /// find_free_range over every line (any owner), sorted by start; lines
     /// with a count of 0 hold nothing.
-    public static func first(in text: [UInt8], _ s: Settings) -> Found {
+    package static func first(in text: [UInt8], _ s: Settings) -> Found {
         guard s.count > 0, s.min <= s.max, s.count < s.max, s.min + s.count - 1 <= s.max else {
             return .invalid(s)
         }
@@ -122,7 +122,7 @@ public enum FreeSubordinateRange {
     }
 
     /// The block for `file` (/etc/subuid or /etc/subgid) on this system.
-    public static func first(file: String, context: SystemContext) -> Found {
+    package static func first(file: String, context: SystemContext) -> Found {
         let users = file.hasSuffix("subuid")
         let defs = try? context.readFile(loginDefs).get()
         let text = (try? context.readFile(file).get()) ?? []

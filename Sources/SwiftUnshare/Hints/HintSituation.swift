@@ -3,7 +3,7 @@ import Glibc
 
 /// What went wrong, as far as the hints care: the failed operation and its
 /// errno, read from the one error value (Core/Failure.swift).
-public enum FailedOperation: Equatable, Sendable {
+package enum FailedOperation: Equatable, Sendable {
     /// unshare(2) itself.
     case unshare(Errno)
     /// Writing a uid_map, gid_map or setgroups file ourselves (or our privileged helper).
@@ -28,7 +28,7 @@ public enum FailedOperation: Equatable, Sendable {
     /// What the one error value says was being done: read from the
     /// operation (its case, never its words), each one named, so that a new
     /// operation does not compile until it says whether a hint may follow it.
-    public init(_ failure: Failure) {
+    package init(_ failure: Failure) {
         let e = failure.errno ?? Errno(0)
         switch failure.operation {
         case .call("unshare") where failure.errno != nil:
@@ -63,13 +63,13 @@ public enum FailedOperation: Equatable, Sendable {
 /// Everything a hint detector looks at: the command line, what it parsed and
 /// planned into (when it got that far), and what failed (nil: --explain, which
 /// asks the detectors to predict).
-public struct HintSituation: Sendable {
-    public var arguments: [ByteString]
-    public var options: Options?
-    public var plan: Plan?
-    public var failure: FailedOperation?
+package struct HintSituation: Sendable {
+    package var arguments: [ByteString]
+    package var options: Options?
+    package var plan: Plan?
+    package var failure: FailedOperation?
 
-    public init(arguments: [ByteString], options: Options?, plan: Plan?, failure: FailedOperation?) {
+    package init(arguments: [ByteString], options: Options?, plan: Plan?, failure: FailedOperation?) {
         self.arguments = arguments
         self.options = options
         self.plan = plan

@@ -5,8 +5,8 @@ import Glibc
 /// util-linux's unchanged message when stderr is a terminal, and by --explain;
 /// --check's report says the same words as `no: <reason>; <fix>` (docs: the
 /// man page, HINTS and CHECK).
-public struct Hint: Equatable, Sendable {
-    public enum Cause: String, Sendable, CaseIterable {
+package struct Hint: Equatable, Sendable {
+    package enum Cause: String, Sendable, CaseIterable {
         case optionalValueWithoutEquals, maxUserNamespacesZero, nestingTooDeep, unprivilegedUsernsCloneOff
         case apparmorRestrictsUserns, namespaceWithoutUser, mapHelperMissing, mapHelperUnprivileged
         case noNewPrivs, noSubordinateIDs, ownIDInRange, overlappingRanges, pidWithoutFork
@@ -15,45 +15,45 @@ public struct Hint: Equatable, Sendable {
         /// podman mode's, which its check reports (Check/PodmanReport.swift): no failure of unshare mode has them.
         case pauseNotJoinable, slirp4netnsMissing, tunUnavailable
     }
-    public var cause: Cause
+    package var cause: Cause
     /// What is wrong.
-    public var reason: ByteString
+    package var reason: ByteString
     /// What to do about it (empty: `reason` says it all).
-    public var fix: ByteString
+    package var fix: ByteString
 
-    public init(cause: Cause, reason: ByteString, fix: ByteString) {
+    package init(cause: Cause, reason: ByteString, fix: ByteString) {
         self.cause = cause
         self.reason = reason
         self.fix = fix
     }
 
     /// A hint given as its whole line (the tests' form).
-    public init(cause: Cause, text: ByteString) {
+    package init(cause: Cause, text: ByteString) {
         self.init(cause: cause, reason: text, fix: "")
     }
 
     /// The line's text: `<reason>: <fix>`.
-    public var text: ByteString { fix.isEmpty ? reason : reason + ": " + fix }
+    package var text: ByteString { fix.isEmpty ? reason : reason + ": " + fix }
 
     /// `<program>: hint: <text>`
-    public func rendered(program: ByteString) -> ByteString { "\(program): hint: \(text)\n" }
+    package func rendered(program: ByteString) -> ByteString { "\(program): hint: \(text)\n" }
 
-    public static func == (a: Hint, b: Hint) -> Bool { a.cause == b.cause && a.text == b.text }
+    package static func == (a: Hint, b: Hint) -> Bool { a.cause == b.cause && a.text == b.text }
 }
 
 /// A detector's words: the reason, and the fix after it.
 typealias HintWords = (reason: ByteString, fix: ByteString)
 
-public enum Hints {
+package enum Hints {
     /// Every hint whose cause is present, most specific first. With a failure in
     /// the situation a detector speaks only when that failure is the one its
     /// cause produces; without one (--explain) it predicts from the facts.
-    public static func all(_ s: HintSituation, facts: SystemFacts) -> [Hint] {
+    package static func all(_ s: HintSituation, facts: SystemFacts) -> [Hint] {
         Hint.Cause.allCases.compactMap { hint($0, s, facts) }
     }
 
     /// The one line after a failure, if any cause is found.
-    public static func first(_ s: HintSituation, facts: SystemFacts) -> Hint? {
+    package static func first(_ s: HintSituation, facts: SystemFacts) -> Hint? {
         for cause in Hint.Cause.allCases {
             if let hint = hint(cause, s, facts) { return hint }
         }
@@ -61,7 +61,7 @@ public enum Hints {
     }
 
     /// The hint of one cause, when its detector speaks.
-    public static func hint(_ cause: Hint.Cause, _ s: HintSituation, _ facts: SystemFacts) -> Hint? {
+    package static func hint(_ cause: Hint.Cause, _ s: HintSituation, _ facts: SystemFacts) -> Hint? {
         detect(cause, s, facts).map { Hint(cause: cause, reason: $0.reason, fix: $0.fix) }
     }
 
@@ -205,14 +205,14 @@ public enum Hints {
     }
 
     /// podman's pause process runs but cannot be joined.
-    public static func pauseNotJoinable(pid: Int32, _ why: ByteString) -> Hint {
+    package static func pauseNotJoinable(pid: Int32, _ why: ByteString) -> Hint {
         Hint(
             cause: .pauseNotJoinable, reason: "podman's pause process (pid \(pid)) runs but cannot be joined (\(why))",
             fix: "reset it with podman system migrate")
     }
 
     /// --rootless-netns must make the network namespace, and cannot.
-    public static func slirp4netnsMissing() -> Hint {
+    package static func slirp4netnsMissing() -> Hint {
         Hint(
             cause: .slirp4netnsMissing,
             reason:
@@ -221,7 +221,7 @@ public enum Hints {
     }
 
     /// slirp4netns needs /dev/net/tun.
-    public static func tunUnavailable(_ e: Errno) -> Hint {
+    package static func tunUnavailable(_ e: Errno) -> Hint {
         Hint(
             cause: .tunUnavailable,
             reason: "/dev/net/tun cannot be opened (\(e)), and slirp4netns needs it for --rootless-netns",

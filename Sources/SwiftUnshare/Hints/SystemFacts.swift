@@ -3,7 +3,7 @@ import CUnshareSys
 import Glibc
 
 /// What a newuidmap/newgidmap on PATH looks like.
-public enum MapHelperFacts: Equatable, Sendable {
+package enum MapHelperFacts: Equatable, Sendable {
     case missing
     /// Found at `path`: setuid root, and/or carrying file capabilities.
     case found(path: ByteString, setuidRoot: Bool, fileCapabilities: Bool)
@@ -11,7 +11,7 @@ public enum MapHelperFacts: Equatable, Sendable {
 
 /// The few facts of the system the failure hints look at (docs: the man page,
 /// HINTS). Everything else comes from SystemContext. Tests pass plain values.
-public protocol SystemFacts: SystemContext {
+package protocol SystemFacts: SystemContext {
     /// A sysctl's value (its /proc/sys file, trimmed), e.g. "user/max_user_namespaces"; nil when absent.
     func sysctl(_ name: String) -> ByteString?
     /// Whether no_new_privs is set for this process (setuid programs cannot gain privilege).
@@ -23,20 +23,20 @@ public protocol SystemFacts: SystemContext {
 }
 
 extension LiveSystem: SystemFacts {
-    public func sysctl(_ name: String) -> ByteString? {
+    package func sysctl(_ name: String) -> ByteString? {
         guard case .success(let bytes) = readFile("/proc/sys/" + name) else { return nil }
         return ByteString(Array(bytes.prefix { $0 != 0x0a && $0 != 0x20 && $0 != 0x09 }))
     }
 
-    public func pathExists(_ path: String) -> Bool { access(path, F_OK) == 0 }
+    package func pathExists(_ path: String) -> Bool { access(path, F_OK) == 0 }
 
-    public var noNewPrivs: Bool {
+    package var noNewPrivs: Bool {
         guard case .success(let bytes) = readFile("/proc/self/status") else { return false }
         let lines = bytes.split(separator: 0x0a).map { ByteString(Array($0)) }
         return lines.contains("NoNewPrivs:\t1")
     }
 
-    public func mapHelper(_ name: ByteString) -> MapHelperFacts {
+    package func mapHelper(_ name: ByteString) -> MapHelperFacts {
         for candidate in ExecPath.candidates(name, path: environment("PATH")) {
             var st = stat()
             guard candidate.withCString({ stat($0, &st) }) == 0, st.st_mode & S_IFMT == S_IFREG,

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /// What getopt_long(3) yields for one option.
-public enum GetoptEvent<ID: Equatable & Sendable>: Equatable {
+package enum GetoptEvent<ID: Equatable & Sendable>: Equatable {
     case option(ID, ByteString?)
     /// A usage error, in glibc's words (without the program name).
     case usageError(ByteString)
@@ -10,14 +10,14 @@ public enum GetoptEvent<ID: Equatable & Sendable>: Equatable {
 /// in order and parsing stops at the first non-option word or after `--`.
 /// Messages are glibc's, byte for byte. One addition: when a prefix matches
 /// several options of which exactly one is `preferred`, that one wins.
-public struct GetoptLong<ID: Equatable & Sendable> {
-    public let options: [OptionSpec<ID>]
-    public let args: [ByteString]
+package struct GetoptLong<ID: Equatable & Sendable> {
+    package let options: [OptionSpec<ID>]
+    package let args: [ByteString]
     /// Index of the next word to read; after the last event, the first operand.
-    public private(set) var index: Int
+    package private(set) var index: Int
     private var clusterOffset = 0  // inside a short-option cluster: next byte to read
 
-    public init(options: [OptionSpec<ID>], args: [ByteString]) {
+    package init(options: [OptionSpec<ID>], args: [ByteString]) {
         self.options = options
         self.args = args
         self.index = 1
@@ -26,7 +26,7 @@ public struct GetoptLong<ID: Equatable & Sendable> {
     private static var dash: UInt8 { UInt8(ascii: "-") }
 
     /// The next option, or nil at the first non-option word (or after `--`).
-    public mutating func next() -> GetoptEvent<ID>? {
+    package mutating func next() -> GetoptEvent<ID>? {
         if clusterOffset > 0 { return nextShort() }
         guard index < args.count else { return nil }
         let word = args[index].bytes

@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 /// --help and --version texts.
-public enum Help {
+package enum Help {
     /// util-linux's `<name> from util-linux <version>` line, which scripts parse
     /// (`awk '{print $4}'`), named as invoked, with our own version after it.
-    public static func versionText(program: ByteString) -> ByteString {
+    package static func versionText(program: ByteString) -> ByteString {
         "\(program) from util-linux \(Version.utilLinux) (swift-unshare \(Version.swiftUnshare))\n"
     }
 
     /// The usage text: util-linux's, with the program named as invoked.
-    public static func usage(program: ByteString) -> ByteString {
+    package static func usage(program: ByteString) -> ByteString {
         """
 
         Usage:

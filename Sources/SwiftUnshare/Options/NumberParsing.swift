@@ -3,13 +3,13 @@ import Glibc
 
 /// Number parsing with util-linux's rules (strtoul_or_err and friends), but
 /// refusing what C would wrap: a value that does not fit is ERANGE.
-public enum NumberParsing {
+package enum NumberParsing {
     private static func isSpace(_ b: UInt8) -> Bool { b == 0x20 || (0x09...0x0d).contains(b) }
     private static func isDigit(_ b: UInt8) -> Bool { (0x30...0x39).contains(b) }
 
     /// Base-10 unsigned 32-bit, as util-linux's strtoul_or_err reads it, but a
     /// value above 32 bits is ERANGE instead of wrapping.
-    public static func unsigned32(_ text: ByteString) -> Result<UInt32, Errno> {
+    package static func unsigned32(_ text: ByteString) -> Result<UInt32, Errno> {
         switch unsigned64(text) {
         case .success(let v): return v <= UInt64(UInt32.max) ? .success(UInt32(v)) : .failure(Errno(ERANGE))
         case .failure(let e): return .failure(e)
@@ -51,7 +51,7 @@ public enum NumberParsing {
     /// util-linux's ul_strtou64: strtoul's reading (blanks, a sign, digits)
     /// where a negative value is ERANGE (checked before trailing bytes, so
     /// `-5x` is ERANGE) and `-0` is 0; no digits or bytes after them is EINVAL.
-    public static func unsigned64(_ text: ByteString) -> Result<UInt64, Errno> {
+    package static func unsigned64(_ text: ByteString) -> Result<UInt64, Errno> {
         let s = scan(text)
         if s.digits.isEmpty { return .failure(Errno(EINVAL)) }
         guard let value = s.magnitude else { return .failure(Errno(ERANGE)) }
@@ -62,7 +62,7 @@ public enum NumberParsing {
 
     /// Base-10 signed 64-bit (util-linux's strtos64_or_err): out of range is
     /// ERANGE even with bytes after the digits; no digits or trailing bytes is EINVAL.
-    public static func signed64(_ text: ByteString) -> Result<Int64, Errno> {
+    package static func signed64(_ text: ByteString) -> Result<Int64, Errno> {
         let s = scan(text)
         if s.digits.isEmpty { return .failure(Errno(EINVAL)) }
         guard let magnitude = s.magnitude else { return .failure(Errno(ERANGE)) }
@@ -80,7 +80,7 @@ public enum NumberParsing {
 
     /// A sscanf("%u") field: blanks, an optional "+", digits, fitting 32 bits.
     /// Returns nil for anything else (a "-" included: C would wrap it).
-    public static func scanField(_ bytes: ArraySlice<UInt8>) -> UInt32? {
+    package static func scanField(_ bytes: ArraySlice<UInt8>) -> UInt32? {
         var rest = bytes
         while let b = rest.first, isSpace(b) { rest = rest.dropFirst() }
         if rest.first == UInt8(ascii: "+") { rest = rest.dropFirst() }
@@ -90,7 +90,7 @@ public enum NumberParsing {
     }
 
     /// Splits `text` at `separator` into exactly `count` sscanf("%u") fields.
-    public static func scanFields(_ text: ByteString, separator: UInt8, count: Int) -> [UInt32]? {
+    package static func scanFields(_ text: ByteString, separator: UInt8, count: Int) -> [UInt32]? {
         let parts = text.bytes.split(separator: separator, omittingEmptySubsequences: false)
         guard parts.count == count else { return nil }
         var values: [UInt32] = []

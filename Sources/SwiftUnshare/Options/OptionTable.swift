@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /// Whether a long option takes an argument (getopt_long's has_arg).
-public enum ArgumentKind: Sendable, Equatable {
+package enum ArgumentKind: Sendable, Equatable {
     case none
     case required
     /// Only as `--name=value`; a short option of this kind takes none.
@@ -10,7 +10,7 @@ public enum ArgumentKind: Sendable, Equatable {
 /// Every option of unshare(1). The cases are in util-linux's long-option
 /// table order, which decides the order of "possibilities" in the
 /// ambiguous-option message; each one's row is `OptionID.row`.
-public enum OptionID: CaseIterable, Sendable {
+package enum OptionID: CaseIterable, Sendable {
     case help, version
     case mount, uts, ipc, net, pid, user, cgroup, time
     case fork, killChild, forwardSignals, mountProc, mountBinfmt
@@ -21,7 +21,7 @@ public enum OptionID: CaseIterable, Sendable {
 }
 
 /// Where an option comes from, which decides how its abbreviations are read.
-public enum OptionOrigin: Sendable, Equatable {
+package enum OptionOrigin: Sendable, Equatable {
     /// util-linux 2.38.1 had it: its abbreviations keep the meaning they had
     /// there (`--fo` is `--fork`, not ambiguous with the newer
     /// `--forward-signals`), so scripts written against it run unchanged.
@@ -37,29 +37,29 @@ public enum OptionOrigin: Sendable, Equatable {
 /// One row of an option table, for the getopt engine and for the docs tests:
 /// the long name, its short letter, its argument kind. Generic over the id so
 /// another table can use the same engine.
-public struct OptionSpec<ID: Equatable & Sendable>: Sendable, Equatable {
-    public let id: ID
-    public let long: String
-    public let short: UInt8?
-    public let argument: ArgumentKind
+package struct OptionSpec<ID: Equatable & Sendable>: Sendable, Equatable {
+    package let id: ID
+    package let long: String
+    package let short: UInt8?
+    package let argument: ArgumentKind
     /// Wins an abbreviation it shares with options that are not preferred, so
     /// a prefix that was unique before newer options came keeps its meaning.
-    public let preferred: Bool
+    package let preferred: Bool
 
     /// Matched only when spelled in full: never an abbreviation, never in an
     /// ambiguity list (swift-unshare's own options leave util-linux's messages as they are).
-    public let exactOnly: Bool
+    package let exactOnly: Bool
 
     /// A short option takes an argument exactly when its long form requires one
     /// (unshare's short string is `+fhVmuinpCTUrR:w:S:G:cl:`).
-    public var shortTakesArgument: Bool { argument == .required }
+    package var shortTakesArgument: Bool { argument == .required }
 }
 
 extension OptionID {
     /// The option's row: its long name, its short letter, its argument kind
     /// and its origin. Every option gives all four here, so a new option does
     /// not compile until its row says how it is read.
-    public var row: (long: String, short: Unicode.Scalar?, argument: ArgumentKind, origin: OptionOrigin) {
+    package var row: (long: String, short: Unicode.Scalar?, argument: ArgumentKind, origin: OptionOrigin) {
         switch self {
         case .help: return ("help", "h", .none, .utilLinux2381)
         case .version: return ("version", "V", .none, .utilLinux2381)
@@ -103,9 +103,9 @@ extension OptionID {
     }
 }
 
-public enum OptionTable {
+package enum OptionTable {
     /// unshare's options, in util-linux's long-option table order.
-    public static let unshare: [OptionSpec<OptionID>] = OptionID.allCases.map { id in
+    package static let unshare: [OptionSpec<OptionID>] = OptionID.allCases.map { id in
         let row = id.row
         return OptionSpec(
             id: id, long: row.long, short: row.short.map { UInt8(ascii: $0) }, argument: row.argument,

@@ -1,70 +1,86 @@
 // SPDX-License-Identifier: Apache-2.0
 import Glibc
 
-/// Recursive propagation for / in a new mount namespace.
+/// Recursive propagation for / in a new mount namespace: unshare(1)'s
+/// `--propagation slave|shared|private|unchanged` (`UnshareCommand.propagation`).
 public enum Propagation: String, Sendable, CaseIterable {
-    case slave, shared, `private`, unchanged
+    /// `--propagation slave`: `MS_REC | MS_SLAVE`, mounts outside still reach inside, not back.
+    case slave
+    /// `--propagation shared`: `MS_REC | MS_SHARED`, mounts travel both ways.
+    case shared
+    /// `--propagation private` (the default): `MS_REC | MS_PRIVATE`, nothing
+    /// travels either way.
+    case `private`
+    /// `--propagation unchanged`: / is left as it is.
+    case unchanged
 }
 
+/// What is written to /proc/<pid>/setgroups of a new user namespace:
+/// unshare(1)'s `--setgroups allow|deny` (`UnshareCommand.setgroups`).
 public enum SetgroupsMode: String, Sendable {
-    case allow, deny
+    /// `--setgroups allow`: setgroups(2) stays possible (needs the gid map
+    /// written from outside).
+    case allow
+    /// `--setgroups deny`: setgroups(2) is refused inside (what a
+    /// self-written gid map needs).
+    case deny
 }
 
 /// How --check prints what it found: lines for people, or one JSON object.
-public enum CheckFormat: String, Sendable {
+package enum CheckFormat: String, Sendable {
     case text, json
 }
 
 /// The command line of unshare(1), parsed and resolved (names looked up,
 /// subordinate ranges read), with no effect on the system yet.
-public struct Options: Equatable, Sendable {
-    public var namespaces: Set<Namespace> = []
+package struct Options: Equatable, Sendable {
+    package var namespaces: Set<Namespace> = []
     /// Files to bind the new namespaces onto.
-    public var persist: [Namespace: ByteString] = [:]
-    public var fork = false
-    public var killChildSignal: Int32?
-    public var forwardSignals = false
-    public var mountProc: ByteString?
-    public var mountBinfmt: ByteString?
-    public var loadInterp: ByteString?
-    public var propagation: Propagation = .private
-    public var root: ByteString?
-    public var workingDirectory: ByteString?
-    public var setuid: UInt32?
-    public var setgid: UInt32?
-    public var mapUser: UInt32?
-    public var mapGroup: UInt32?
-    public var userRanges: [RequestedRange] = []
-    public var groupRanges: [RequestedRange] = []
-    public var owner: Owner?
-    public var setgroups: SetgroupsMode?
-    public var keepCaps = false
-    public var monotonic: Int64?
-    public var boottime: Int64?
-    public var clearEnvironment = false
+    package var persist: [Namespace: ByteString] = [:]
+    package var fork = false
+    package var killChildSignal: Int32?
+    package var forwardSignals = false
+    package var mountProc: ByteString?
+    package var mountBinfmt: ByteString?
+    package var loadInterp: ByteString?
+    package var propagation: Propagation = .private
+    package var root: ByteString?
+    package var workingDirectory: ByteString?
+    package var setuid: UInt32?
+    package var setgid: UInt32?
+    package var mapUser: UInt32?
+    package var mapGroup: UInt32?
+    package var userRanges: [RequestedRange] = []
+    package var groupRanges: [RequestedRange] = []
+    package var owner: Owner?
+    package var setgroups: SetgroupsMode?
+    package var keepCaps = false
+    package var monotonic: Int64?
+    package var boottime: Int64?
+    package var clearEnvironment = false
     /// --whitelist-env: the names to keep, in the order they come out. util-linux
     /// prepends each name to its list (every --whitelist-env adds to it), so the
     /// variables come out in reverse order of the command line.
-    public var keepEnvironment: [ByteString]?
+    package var keepEnvironment: [ByteString]?
     /// The program and its arguments (empty: the login shell).
-    public var command: [ByteString] = []
+    package var command: [ByteString] = []
     /// --explain: print the plan instead of carrying it out.
-    public var explain = false
+    package var explain = false
     /// --check[=json]: try the plan in a throwaway child instead of running
     /// the program (with no other option: report what this machine allows).
-    public var check: CheckFormat?
+    package var check: CheckFormat?
 
-    public init() {}
+    package init() {}
 }
 
 /// --owner uid:gid.
-public struct Owner: Equatable, Sendable {
-    public var uid: UInt32
-    public var gid: UInt32
+package struct Owner: Equatable, Sendable {
+    package var uid: UInt32
+    package var gid: UInt32
 }
 
 /// What a command line asks for.
-public enum Invocation: Equatable, Sendable {
+package enum Invocation: Equatable, Sendable {
     case run(Options)
     case help
     case version
@@ -75,7 +91,7 @@ extension Options {
     /// time in order, as util-linux does: the first error stops parsing, so
     /// messages come out in the same order. Lookups (names, subordinate ids,
     /// /proc/self/*_map for `all`) happen here, and nothing else.
-    public static func parse(_ args: [ByteString], context: SystemContext) -> Result<Invocation, Failure> {
+    package static func parse(_ args: [ByteString], context: SystemContext) -> Result<Invocation, Failure> {
         var getopt = GetoptLong(options: OptionTable.unshare, args: args)
         var o = Options()
         while let event = getopt.next() {
@@ -102,7 +118,7 @@ extension Options {
 
     /// The --check format the command line asks for, read as far as parsing
     /// goes (so that --check=json answers a command line refused later in JSON too).
-    public static func checkFormat(_ args: [ByteString]) -> CheckFormat? {
+    package static func checkFormat(_ args: [ByteString]) -> CheckFormat? {
         var getopt = GetoptLong(options: OptionTable.unshare, args: args)
         var format: CheckFormat?
         while case .option(let id, let value)? = getopt.next() {

@@ -3,9 +3,9 @@ import CUnshareSys
 import Glibc
 
 /// Signal names as util-linux's signame_to_signum() reads them for --kill-child.
-public enum SignalNames {
+package enum SignalNames {
     /// The names util-linux knows, with their numbers on Linux x86-64 and aarch64.
-    public static let table: [(name: String, number: Int32)] = [
+    package static let table: [(name: String, number: Int32)] = [
         ("HUP", SIGHUP), ("INT", SIGINT), ("QUIT", SIGQUIT), ("ILL", SIGILL), ("TRAP", SIGTRAP),
         ("ABRT", SIGABRT), ("IOT", SIGIOT), ("BUS", SIGBUS), ("FPE", SIGFPE), ("KILL", SIGKILL),
         ("USR1", SIGUSR1), ("SEGV", SIGSEGV), ("USR2", SIGUSR2), ("PIPE", SIGPIPE), ("ALRM", SIGALRM),
@@ -17,7 +17,7 @@ public enum SignalNames {
 
     /// The signal number for `name`, or nil: case-insensitive, "SIG" optional,
     /// "RTMIN+n", "RTMAX-n" and "RTn" for real-time signals. Numbers alone are refused.
-    public static func number(for name: ByteString, rtmin: Int32 = cu_sigrtmin(), rtmax: Int32 = cu_sigrtmax())
+    package static func number(for name: ByteString, rtmin: Int32 = cu_sigrtmin(), rtmax: Int32 = cu_sigrtmax())
         -> Int32?
     {
         var rest = Array(name.bytes.map(upper))[...]

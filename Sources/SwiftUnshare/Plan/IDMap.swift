@@ -1,35 +1,35 @@
 // SPDX-License-Identifier: Apache-2.0
 /// One line of a uid_map or gid_map: `inner outer count`.
-public struct IDRange: Equatable, Sendable, CustomStringConvertible {
-    public var inner: UInt32
-    public var outer: UInt32
-    public var count: UInt32
+package struct IDRange: Equatable, Sendable, CustomStringConvertible {
+    package var inner: UInt32
+    package var outer: UInt32
+    package var count: UInt32
 
     /// `inner outer count`: the line as a map file holds it (the one place it is spelled).
-    public var line: ByteString { "\(inner) \(outer) \(count)" }
-    public var description: String { line.description }
+    package var line: ByteString { "\(inner) \(outer) \(count)" }
+    package var description: String { line.description }
 
     /// A map file's text as one write puts it there: a line each, each ending in a newline.
-    public static func mapText(_ lines: [IDRange]) -> ByteString {
+    package static func mapText(_ lines: [IDRange]) -> ByteString {
         ByteString(lines.flatMap { $0.line.bytes + [0x0a] })
     }
 }
 
 /// A range asked for on the command line. An `auto` range has no inner start
 /// until the merge puts it at 0.
-public struct RequestedRange: Equatable, Sendable {
-    public var inner: UInt32?
-    public var outer: UInt32
-    public var count: UInt32
+package struct RequestedRange: Equatable, Sendable {
+    package var inner: UInt32?
+    package var outer: UInt32
+    package var count: UInt32
 
-    public init(inner: UInt32?, outer: UInt32, count: UInt32) {
+    package init(inner: UInt32?, outer: UInt32, count: UInt32) {
         self.inner = inner
         self.outer = outer
         self.count = count
     }
 
     /// `inner:outer:count`, or the deprecated `outer,inner,count`; nil for anything else.
-    public static func parse(_ text: ByteString) -> RequestedRange? {
+    package static func parse(_ text: ByteString) -> RequestedRange? {
         if let v = NumberParsing.scanFields(text, separator: UInt8(ascii: ":"), count: 3) {
             return RequestedRange(inner: v[0], outer: v[1], count: v[2])
         }
@@ -42,23 +42,23 @@ public struct RequestedRange: Equatable, Sendable {
 
 /// The single id of --map-user/--map-group (-r, -c): `inner` inside maps `outer`
 /// (the caller's effective id) outside.
-public struct SingleID: Equatable, Sendable {
-    public var inner: UInt32
-    public var outer: UInt32
+package struct SingleID: Equatable, Sendable {
+    package var inner: UInt32
+    package var outer: UInt32
 
     /// The one line that maps it: `inner outer 1`.
-    public var range: IDRange { IDRange(inner: inner, outer: outer, count: 1) }
+    package var range: IDRange { IDRange(inner: inner, outer: outer, count: 1) }
     /// What a process writes into its own map file for it: that line, without a newline (as util-linux).
-    public var mapLine: ByteString { range.line }
+    package var mapLine: ByteString { range.line }
 }
 
-public enum IDMapMerge {
+package enum IDMapMerge {
     /// The merge rule (docs/unshare.md section 4): the single id comes first and has
     /// priority. An `auto` range starts at inner 0 at full length; any other range
     /// that contains the single outer or inner id (top bound inclusive) loses its
     /// topmost id; then each range is split around the single id, on both sides,
     /// into at most three pieces that step over it. Empty pieces are dropped.
-    public static func merge(single: SingleID?, ranges: [RequestedRange]) -> [IDRange] {
+    package static func merge(single: SingleID?, ranges: [RequestedRange]) -> [IDRange] {
         var lines: [IDRange] = []
         if let single { lines.append(single.range) }
         for range in ranges {

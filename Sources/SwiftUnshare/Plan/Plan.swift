@@ -1,38 +1,42 @@
 // SPDX-License-Identifier: Apache-2.0
-/// How id maps get written (docs/unshare.md section 4).
+/// How id maps get written (docs/unshare.md section 4), chosen from the maps
+/// asked for and the caller, as unshare(1) chooses (docs/library.md).
 public enum MapStrategy: Equatable, Sendable {
-    /// No map at all: plain -U, or no user namespace (the program sees 65534).
+    /// No map at all: plain `-U`, or no user namespace (the program sees 65534).
     case none
-    /// Single ids only: the process writes its own one-line maps after unshare.
+    /// Single ids only (`-r`, `-c`, `--map-user`): the process writes its own
+    /// one-line maps after unshare.
     case selfWrite
-    /// Ranges, effective uid 0: a helper writes /proc/<pid>/uid_map and gid_map.
+    /// Ranges (`--map-users`, `--map-auto`), effective uid 0: a helper writes
+    /// /proc/<pid>/uid_map and gid_map.
     case privilegedHelper
-    /// Ranges, unprivileged: helpers run newuidmap and newgidmap, both at once.
+    /// Ranges (`--map-users`, `--map-auto`), unprivileged: helpers run
+    /// newuidmap and newgidmap, both at once.
     case newIDMapHelpers
 }
 
 /// A namespace to make persistent: its /proc/<pid>/ns file bound onto `file`.
-public struct PersistTarget: Equatable, Sendable {
-    public var namespace: Namespace
-    public var file: ByteString
+package struct PersistTarget: Equatable, Sendable {
+    package var namespace: Namespace
+    package var file: ByteString
 }
 
 /// How the binds of persistent namespaces are made.
-public enum PersistAction: Equatable, Sendable {
+package enum PersistAction: Equatable, Sendable {
     /// Release the helper forked before unshare (it is still outside).
     case releaseHelper
     /// Bind /proc/<own pid>/ns/* directly onto the targets.
     case bindDirectly([PersistTarget])
 }
 
-public enum TimeClock: Equatable, Sendable {
+package enum TimeClock: Equatable, Sendable {
     case monotonic, boottime
     /// The clock id written to /proc/self/timens_offsets.
-    public var clockID: Int32 { self == .monotonic ? 1 : 7 }
+    package var clockID: Int32 { self == .monotonic ? 1 : 7 }
 }
 
 /// One effect, in the order the kernel needs (docs/unshare.md section 3).
-public enum Step: Equatable, Sendable {
+package enum Step: Equatable, Sendable {
     /// Fork the helper that binds the namespaces onto these files once released.
     case startBindHelper([PersistTarget])
     case startMapHelper(MapHelper)
@@ -73,19 +77,19 @@ public enum Step: Equatable, Sendable {
 
 /// Everything swift-unshare will do, decided before anything is done. The
 /// executor reads only `steps`; the views below are for tests and readers.
-public struct Plan: Equatable, Sendable {
-    public var steps: [Step]
+package struct Plan: Equatable, Sendable {
+    package var steps: [Step]
 
-    public init(steps: [Step]) { self.steps = steps }
+    package init(steps: [Step]) { self.steps = steps }
 
     /// The map helper the steps start, if any.
-    public var mapHelper: MapHelper? {
+    package var mapHelper: MapHelper? {
         for case .startMapHelper(let helper) in steps { return helper }
         return nil
     }
 
     /// How the maps get written.
-    public var strategy: MapStrategy {
+    package var strategy: MapStrategy {
         switch mapHelper {
         case .privileged?: return .privilegedHelper
         case .newIDMap?: return .newIDMapHelpers
@@ -94,12 +98,12 @@ public struct Plan: Equatable, Sendable {
     }
 
     /// Range maps for the helper (nil: that file is not written by the helper).
-    public var uidMap: [IDRange]? { mapHelper?.uidMap }
-    public var gidMap: [IDRange]? { mapHelper?.gidMap }
+    package var uidMap: [IDRange]? { mapHelper?.uidMap }
+    package var gidMap: [IDRange]? { mapHelper?.gidMap }
 
     /// The namespaces made persistent, in binding order: the bind helper's,
     /// or those this process binds itself (after --fork, the parent).
-    public var persistTargets: [PersistTarget] {
+    package var persistTargets: [PersistTarget] {
         for case .startBindHelper(let targets) in steps { return targets }
         for case .persist(.bindDirectly(let targets)) in steps { return targets }
         for case .fork(_, _, .bindDirectly(let targets)?) in steps { return targets }

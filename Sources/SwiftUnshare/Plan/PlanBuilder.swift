@@ -2,7 +2,7 @@
 extension Plan {
     /// Decides every step from the options, with no effect on the system.
     /// `pid` is the caller's pid (for util-linux's texts that name /proc/<pid>).
-    public static func build(_ o: Options, context: SystemContext, pid: Int32) -> Result<Plan, Failure> {
+    package static func build(_ o: Options, context: SystemContext, pid: Int32) -> Result<Plan, Failure> {
         var mapUser = o.mapUser
         var mapGroup = o.mapGroup
         var uidMap: [IDRange]?

@@ -2,11 +2,11 @@
 /// A /proc/self file this process writes for itself once its user namespace
 /// exists: a single-id map or setgroups. The CLI's executor and the library's
 /// child write the same bytes (the library hands these to its child).
-public struct SelfWrite: Equatable, Sendable {
-    public enum File: Equatable, Sendable, CaseIterable {
+package struct SelfWrite: Equatable, Sendable {
+    package enum File: Equatable, Sendable, CaseIterable {
         case uidMap, gidMap, setgroups
 
-        public var path: ByteString {
+        package var path: ByteString {
             switch self {
             case .uidMap: return "/proc/self/uid_map"
             case .gidMap: return "/proc/self/gid_map"
@@ -14,28 +14,28 @@ public struct SelfWrite: Equatable, Sendable {
             }
         }
     }
-    public var file: File
-    public var text: ByteString
+    package var file: File
+    package var text: ByteString
 
-    public init(_ file: File, _ text: ByteString) {
+    package init(_ file: File, _ text: ByteString) {
         self.file = file
         self.text = text
     }
 
     /// Every path such a write may have.
-    public static var paths: [ByteString] { File.allCases.map { $0.path } }
+    package static var paths: [ByteString] { File.allCases.map { $0.path } }
 
-    public var path: ByteString { file.path }
+    package var path: ByteString { file.path }
     /// A map, not setgroups.
-    public var isMap: Bool { file != .setgroups }
+    package var isMap: Bool { file != .setgroups }
     /// A setgroups file that is not there (before Linux 3.19) is no error.
-    public var ignoreMissing: Bool { file == .setgroups }
+    package var ignoreMissing: Bool { file == .setgroups }
 }
 
 extension Step {
     /// The file this step writes itself; nil for every other step (each one
     /// named: a new step must say whether it is such a write).
-    public var selfWrite: SelfWrite? {
+    package var selfWrite: SelfWrite? {
         switch self {
         case .writeUIDMap(let id): return SelfWrite(.uidMap, id.mapLine)
         case .writeGIDMap(let id): return SelfWrite(.gidMap, id.mapLine)

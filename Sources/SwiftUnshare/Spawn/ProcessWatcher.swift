@@ -5,11 +5,12 @@ import Synchronization
 
 /// The library's one background thread, started the first time it is needed
 /// (the CLI never needs it): it polls the pidfds of programs someone awaits,
-/// reaps each that ends and resumes its task; and it runs the clones that ask
+/// reaps each that ends and resumes its task; it drives the pipes of every
+/// `run() async` (RunCollector) in the same poll; and it runs the clones that ask
 /// for kill on parent death, since that signal follows the cloning thread and
 /// this thread lives as long as the process. All its signals stay blocked.
-final class ProcessWatcher: Sendable {
-    static let shared = ProcessWatcher()
+package final class ProcessWatcher: Sendable {
+    package static let shared = ProcessWatcher()
 
     /// Called once, on this thread, with the ending (no Swift concurrency here:
     /// the CLI links this module, and SwiftUnshareAsync wraps it in `async`).
@@ -19,6 +20,7 @@ final class ProcessWatcher: Sendable {
         var started = false
         var waiters: [Int32: (process: UnsharedProcess, continuations: [Waiter])] = [:]
         var jobs: [@Sendable () -> Void] = []
+        var runs: [(collector: RunCollector, done: @Sendable (Result<CollectedResult, RunError>) -> Void)] = []
     }
 
     private let state = Mutex(State())
@@ -37,6 +39,18 @@ final class ProcessWatcher: Sendable {
     func watch(_ process: UnsharedProcess, _ waiter: @escaping Waiter) {
         state.withLock { s in
             s.waiters[process.pidfd, default: (process, [])].continuations.append(waiter)
+            startIfNeeded(&s)
+        }
+        wake()
+    }
+
+    /// Drives `collector` on this thread to its end, then calls `done` with
+    /// its result (on this thread).
+    package func drive(
+        _ collector: RunCollector, _ done: @escaping @Sendable (Result<CollectedResult, RunError>) -> Void
+    ) {
+        state.withLock { s in
+            s.runs.append((collector, done))
             startIfNeeded(&s)
         }
         wake()
@@ -74,20 +88,39 @@ final class ProcessWatcher: Sendable {
     private func loop() -> Never {
         _ = cu_spawn_block_signals()
         while true {
-            let (jobs, watched) = state.withLock { s -> ([@Sendable () -> Void], [Int32]) in
+            let (jobs, watched, runs) = state.withLock { s in
                 let jobs = s.jobs
                 s.jobs = []
-                return (jobs, Array(s.waiters.keys))
+                return (jobs, Array(s.waiters.keys), s.runs.map(\.collector))
             }
             for job in jobs { job() }
             var fds =
                 [pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0)]
                 + watched.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
+            var spans: [Range<Int>] = []
+            for run in runs {
+                let set = run.pollSet()
+                spans.append(fds.count..<fds.count + set.count)
+                fds += set
+            }
             if poll(&fds, nfds_t(fds.count), -1) < 0 { continue }  // EINTR cannot come (all blocked)
             var byte = [UInt8](repeating: 0, count: 64)
             while read(wakeRead, &byte, byte.count) > 0 {}
-            for p in fds.dropFirst() where p.revents != 0 { reap(p.fd) }
+            for p in fds[1..<1 + watched.count] where p.revents != 0 { reap(p.fd) }
+            for (run, span) in zip(runs, spans) {
+                if span.isEmpty { run.settle() } else { run.handle(fds[span]) }
+                if run.isFinished { finish(run) }
+            }
         }
+    }
+
+    /// A run has ended: out of the list, and its task resumed.
+    private func finish(_ run: RunCollector) {
+        let done = state.withLock { s -> (@Sendable (Result<CollectedResult, RunError>) -> Void)? in
+            guard let i = s.runs.firstIndex(where: { $0.collector === run }) else { return nil }
+            return s.runs.remove(at: i).done
+        }
+        done?(run.result())
     }
 
     /// The pidfd is readable: reap without blocking and resume the waiters,

@@ -7,6 +7,13 @@ extension UnshareCommand {
     /// returns once it has executed (or throws why it could not). Safe to call
     /// from any thread, many at once; blocks the calling thread for the clone,
     /// the map writing (newuidmap/newgidmap included) and the exec.
+    ///
+    /// Throws a `SpawnError`: `.request` (a bad description, nothing
+    /// started), `.clone`, `.idMap`, `.setup`, `.notFound` (127),
+    /// `.notExecutable` (126), each with unshare(1)'s message.
+    ///
+    /// Corresponds to `unshare [options] program [arguments]` without
+    /// `--fork`: the program itself is the process in the new namespaces.
     public func spawn() throws(SpawnError) -> UnsharedProcess {
         let plan: SpawnPlan
         switch SpawnPlan.resolve(self, context: LiveSystem()) {

@@ -285,47 +285,4 @@ import Testing
         var p = pollfd(fd: childFD, events: Int16(POLLIN), revents: 0)
         #expect(poll(&p, 1, 30_000) == 1, "the child outlived its parent")
     }
-
-    // MARK: The README example
-
-    /// The first ```swift block of the README's "Library" section, built in a
-    /// scratch package that depends on this one by path, run as the tester.
-    @Test(.requiresTester)
-    func readmeExampleBuildsAndRuns() throws {
-        let readme = try String(contentsOfFile: Harness.repoRoot + "/README.md", encoding: .utf8)
-        let section = try #require(readme.range(of: "\n## Library\n"))
-        let after = readme[section.upperBound...]
-        let open = try #require(after.range(of: "```swift\n"))
-        let close = try #require(after[open.upperBound...].range(of: "\n```\n"))
-        let code = String(after[open.upperBound..<close.lowerBound]) + "\n"
-
-        let dir = Harness.scratch("readme")
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        chmod(dir, 0o755)
-        let identity = URL(fileURLWithPath: Harness.repoRoot).lastPathComponent.lowercased()
-        try FileManager.default.createDirectory(atPath: dir + "/Sources/example", withIntermediateDirectories: true)
-        try """
-        // swift-tools-version:6.0
-        import PackageDescription
-        let package = Package(
-            name: "example",
-            dependencies: [.package(path: "\(Harness.repoRoot)")],
-            targets: [.executableTarget(name: "example",
-                                        dependencies: [.product(name: "SwiftUnshare", package: "\(identity)")])]
-        )
-        """.write(toFile: dir + "/Package.swift", atomically: true, encoding: .utf8)
-        try code.write(toFile: dir + "/Sources/example/main.swift", atomically: true, encoding: .utf8)
-
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        // TMPDIR inside the scratch folder: SwiftPM puts its lock files there
-        // (named after the package path), and they go with the folder.
-        try FileManager.default.createDirectory(atPath: dir + "/tmp", withIntermediateDirectories: true)
-        let build = Harness.run(
-            ["swift", "build", "--package-path", dir, "--scratch-path", dir + "/.build"],
-            extraEnv: ["PATH": path, "HOME": NSHomeDirectory(), "TMPDIR": dir + "/tmp"], timeout: 1200)
-        try #require(build.ending == .exit(0), "\(build)")
-        let t = try #require(Self.tester)
-        let r = Harness.run([dir + "/.build/debug/example"], as: .tester)
-        #expect(r == Outcome(stdout: Self.line(0, t.sub.start, t.sub.count), stderr: "", ending: .exit(0)))
-    }
 }

@@ -2,14 +2,14 @@
 import Glibc
 
 /// A program run to its end, its standard output and error captured together.
-public struct CapturedRun: Equatable, Sendable {
+package struct CapturedRun: Equatable, Sendable {
     /// Why it could not be executed (0: it ran).
-    public var execError: Int32
+    package var execError: Int32
     /// Its wait status, when it ran.
-    public var status: Int32
-    public var output: [UInt8]
+    package var status: Int32
+    package var output: [UInt8]
 
-    public init(execError: Int32 = 0, status: Int32 = 0, output: [UInt8] = []) {
+    package init(execError: Int32 = 0, status: Int32 = 0, output: [UInt8] = []) {
         self.execError = execError
         self.status = status
         self.output = output
@@ -19,14 +19,14 @@ public struct CapturedRun: Equatable, Sendable {
 /// A program started to outlive this one (slirp4netns): its own process
 /// group, its output into `logFD`, `syncFD` as its descriptor 3, its stdin on
 /// `devnull`, and a mount namespace of its own when asked.
-public struct DetachedProgram: Equatable, Sendable {
-    public var path: ByteString
-    public var argv: [ByteString]
-    public var environment: [ByteString]
-    public var logFD: Int32
-    public var syncFD: Int32
-    public var devnull: Int32
-    public var newMountNamespace: Bool
+package struct DetachedProgram: Equatable, Sendable {
+    package var path: ByteString
+    package var argv: [ByteString]
+    package var environment: [ByteString]
+    package var logFD: Int32
+    package var syncFD: Int32
+    package var devnull: Int32
+    package var newMountNamespace: Bool
 }
 
 /// Every effect of podman mode's executor beyond the core's SystemCalls, and
@@ -34,7 +34,7 @@ public struct DetachedProgram: Equatable, Sendable {
 /// files). The live implementation calls the system (LiveSystemCalls,
 /// LivePodmanCalls.swift); a recording fake lets unit tests pin podman
 /// mode's order of effects without root, as the CLI's executor's are.
-public protocol PodmanSystemCalls: SystemCalls {
+package protocol PodmanSystemCalls: SystemCalls {
     /// The effective uid.
     var euid: UInt32 { get }
     /// getenv(3).

@@ -6,7 +6,7 @@
 /// directory` (a component that is a file, with more after it),
 /// `readlink <path>: <reason>`, or `EvalSymlinks: too many links`.
 extension GoText {
-    public static func evalSymlinks(_ path: ByteString, context: PodmanSystemContext) -> Result<ByteString, Failure> {
+    package static func evalSymlinks(_ path: ByteString, context: PodmanSystemContext) -> Result<ByteString, Failure> {
         let slash = UInt8(ascii: "/")
         var p = path.bytes
         let volume = p.first == slash ? 1 : 0

@@ -5,11 +5,11 @@ import Glibc
 /// Go's os/exec as podman 4.3.1 uses it (Go 1.19): the PATH search of
 /// exec.LookPath, the environment podman passes, and the texts of
 /// ProcessState and of exec errors.
-public enum GoExec {
+package enum GoExec {
     /// exec.LookPath: a name with a slash is used as it is; otherwise the first
     /// PATH entry ("" is ".") holding a non-directory with an execute bit;
     /// found relative to ".", it is refused (ErrDot).
-    public static func lookPath(
+    package static func lookPath(
         _ name: ByteString, path: ByteString?,
         isExecutableFile: (ByteString) -> Bool
     ) -> Result<ByteString, Failure> {
@@ -32,7 +32,7 @@ public enum GoExec {
     }
 
     /// An environment (`NAME=value` each) without the given variables, then those variables.
-    public static func environment(_ base: [ByteString], adding variables: [PodmanEnvVar]) -> [ByteString] {
+    package static func environment(_ base: [ByteString], adding variables: [PodmanEnvVar]) -> [ByteString] {
         let names = Set(variables.map { $0.name.bytes + [UInt8(ascii: "=")] })
         let kept = base.filter { item in
             !names.contains(Array(item.bytes.prefix(while: { $0 != UInt8(ascii: "=") }) + [UInt8(ascii: "=")]))
@@ -41,21 +41,21 @@ public enum GoExec {
     }
 
     /// The error podman prints when the command could not be started, and its exit status.
-    public static func startFailure(_ program: ByteString, errno e: Int32) -> Failure {
+    package static func startFailure(_ program: ByteString, errno e: Int32) -> Failure {
         let code: Int32 = e == ENOENT ? 127 : (e == EACCES || e == EPERM ? 126 : 125)
         return Failure.podman("fork/exec \(program): \(GoText.errnoText(e))", exitCode: code)
     }
 
     /// podman's exit status after its command: os.ProcessState.ExitCode(),
     /// the exit status, or -1 (255) when a signal ended it.
-    public static func exitCode(_ ending: ProcessEnding) -> Int32 {
+    package static func exitCode(_ ending: ProcessEnding) -> Int32 {
         if case .exited(let code) = ending { return code }
         return 255
     }
 
     /// os.ProcessState.String(): "exit status N", "signal: killed",
     /// "signal: segmentation fault (core dumped)".
-    public static func stateText(_ status: Int32) -> ByteString {
+    package static func stateText(_ status: Int32) -> ByteString {
         if cu_wifexited(status) != 0 { return "exit status \(cu_wexitstatus(status))" }
         if cu_wifsignaled(status) != 0 {
             let core = status & 0x80 != 0 ? " (core dumped)" : ""
@@ -65,7 +65,7 @@ public enum GoExec {
     }
 
     /// syscall.Signal.String() on Linux.
-    public static func signalText(_ signal: Int32) -> ByteString {
+    package static func signalText(_ signal: Int32) -> ByteString {
         let names: [ByteString] = [
             "hangup", "interrupt", "quit", "illegal instruction", "trace/breakpoint trap", "aborted", "bus error",
             "floating point exception", "killed", "user defined signal 1", "segmentation fault",

@@ -4,10 +4,10 @@ import Glibc
 /// The few Go formatting rules podman's messages are made of, so that
 /// podman-unshare prints the same bytes: `%q` quoting, filepath.Clean and
 /// syscall.Errno texts.
-public enum GoText {
+package enum GoText {
     /// strconv.Quote: double quotes; `"` and `\` escaped; \a \b \f \n \r \t \v;
     /// other control bytes and invalid UTF-8 as \xNN; C1 controls and U+FFFE/U+FFFF as \uNNNN.
-    public static func quote(_ text: ByteString) -> ByteString {
+    package static func quote(_ text: ByteString) -> ByteString {
         var out: [UInt8] = [UInt8(ascii: "\"")]
         var i = 0
         let b = text.bytes
@@ -36,7 +36,7 @@ public enum GoText {
 
     /// strconv.QuoteRune of one byte taken as a rune (fmt's %q of a byte):
     /// 'x', '\n', '\x01', 'Ã' (0xC3 is U+00C3), '\u0085', '\u00a0'.
-    public static func quoteByte(_ c: UInt8) -> ByteString {
+    package static func quoteByte(_ c: UInt8) -> ByteString {
         var out: [UInt8] = [UInt8(ascii: "'")]
         if c < 0x80 {
             out += escapeASCII(c, quote: UInt8(ascii: "'"))
@@ -130,7 +130,7 @@ public enum GoText {
 
     /// filepath.Clean: one slash between names, no "." names, ".." resolved
     /// lexically, no trailing slash; "" becomes ".".
-    public static func cleanPath(_ path: ByteString) -> ByteString {
+    package static func cleanPath(_ path: ByteString) -> ByteString {
         let slash = UInt8(ascii: "/")
         let rooted = path.bytes.first == slash
         var parts: [[UInt8]] = []
@@ -157,7 +157,7 @@ public enum GoText {
     }
 
     /// filepath.Join of two parts (empty parts are skipped), cleaned.
-    public static func joinPath(_ a: ByteString, _ b: ByteString) -> ByteString {
+    package static func joinPath(_ a: ByteString, _ b: ByteString) -> ByteString {
         if a.isEmpty { return b.isEmpty ? "" : cleanPath(b) }
         if b.isEmpty { return cleanPath(a) }
         return cleanPath(a + "/" + b)
@@ -166,7 +166,7 @@ public enum GoText {
     /// syscall.Errno's text: strerror(3) with a lower-case first letter, as
     /// Go's table has it ("permission denied", "exec format error"); always
     /// the C locale's words, as Go's are English whatever the locale.
-    public static func errnoText(_ e: Int32) -> String {
+    package static func errnoText(_ e: Int32) -> String {
         var text: String
         if let c = newlocale(Int32(1) << LC_MESSAGES, "C", nil) {
             text = String(cString: strerror_l(e, c))
@@ -181,7 +181,7 @@ public enum GoText {
 
     /// Go's os.ExpandEnv: `$NAME`, `${NAME}` and the one-character special
     /// names are replaced by `lookup` (unset: empty); `$` before anything else stays.
-    public static func expandEnv(_ text: ByteString, lookup: (ByteString) -> ByteString?) -> ByteString {
+    package static func expandEnv(_ text: ByteString, lookup: (ByteString) -> ByteString?) -> ByteString {
         let s = text.bytes
         var out: [UInt8] = []
         var i = 0

@@ -4,29 +4,29 @@
 /// ends them, no abbreviations, `--rootless-cni` is an old name of
 /// `--rootless-netns`, boolean flags take `=VALUE` (strconv.ParseBool), and
 /// any short-flag cluster that starts with `h` asks for help.
-public struct PodmanOptions: Equatable, Sendable {
-    public var rootlessNetns = false
+package struct PodmanOptions: Equatable, Sendable {
+    package var rootlessNetns = false
     /// --explain (swift-unshare's own flag): print the plan, run nothing.
-    public var explain = false
+    package var explain = false
     /// --check[=json] (swift-unshare's own flag): report podman mode's path on this machine, run nothing.
-    public var check: CheckFormat?
+    package var check: CheckFormat?
     /// The command and its arguments (empty: $SHELL).
-    public var command: [ByteString] = []
+    package var command: [ByteString] = []
 
-    public init(rootlessNetns: Bool = false, command: [ByteString] = []) {
+    package init(rootlessNetns: Bool = false, command: [ByteString] = []) {
         self.rootlessNetns = rootlessNetns
         self.command = command
     }
 }
 
-public enum PodmanInvocation: Equatable, Sendable {
+package enum PodmanInvocation: Equatable, Sendable {
     case run(PodmanOptions)
     case help
 }
 
 extension PodmanOptions {
     /// Parses `args` (args[0] is the program name).
-    public static func parse(_ args: [ByteString]) -> Result<PodmanInvocation, Failure> {
+    package static func parse(_ args: [ByteString]) -> Result<PodmanInvocation, Failure> {
         var options = PodmanOptions()
         var help = false
         var index = 1
@@ -108,8 +108,8 @@ extension PodmanOptions {
 }
 
 /// The help text, podman's own with the command's name.
-public enum PodmanHelp {
-    public static func text(command: ByteString) -> ByteString {
+package enum PodmanHelp {
+    package static func text(command: ByteString) -> ByteString {
         """
         Run a command in a modified user namespace
 

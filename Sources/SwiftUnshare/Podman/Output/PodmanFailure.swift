@@ -4,19 +4,19 @@
 /// `See '<command> --help'` line) and exits 125 unless told otherwise; some of
 /// its failures print other things first (text on stdout, then logrus lines
 /// on stderr) and have no `Error:` line at all.
-public struct PodmanOutput: Equatable, Sendable {
+package struct PodmanOutput: Equatable, Sendable {
     /// The text after `Error: `; nil: no `Error:` line.
-    public var message: ByteString?
+    package var message: ByteString?
     /// cobra's `See '<command> --help'` line follows the message.
-    public var seeHelp: Bool
+    package var seeHelp: Bool
     /// logrus lines, printed on stderr before the message.
-    public var log: [PodmanLogLine]
+    package var log: [PodmanLogLine]
     /// Text printed on stdout before anything else.
-    public var stdout: ByteString
+    package var stdout: ByteString
     /// Plain text printed on stderr after the log lines (podman's own fmt.Fprintln errors).
-    public var stderr: ByteString
+    package var stderr: ByteString
 
-    public init(
+    package init(
         _ message: ByteString?, seeHelp: Bool = false, log: [PodmanLogLine] = [], stdout: ByteString = "",
         stderr: ByteString = ""
     ) {
@@ -30,7 +30,7 @@ public struct PodmanOutput: Equatable, Sendable {
 
 extension Failure {
     /// One of podman's own failures: `Error: <message>`, exit status 125 unless told otherwise.
-    public static func podman(
+    package static func podman(
         _ message: ByteString?, exitCode: Int32 = 125, seeHelp: Bool = false,
         log: [PodmanLogLine] = [], stdout: ByteString = "", stderr: ByteString = ""
     ) -> Failure {
@@ -47,7 +47,7 @@ extension Failure {
     }
 
     /// A failure podman logs with logrus and ends with exit status 1.
-    public static func podmanLogged(_ lines: [PodmanLogLine]) -> Failure {
+    package static func podmanLogged(_ lines: [PodmanLogLine]) -> Failure {
         .podman(nil, exitCode: 1, log: lines)
     }
 
@@ -58,19 +58,19 @@ extension Failure {
 
     /// A core failure (a typed call, the fork) told as podman tells it: its
     /// words with Go's errno text, exit status 125.
-    public var asPodman: Failure {
+    package var asPodman: Failure {
         if podmanOutput != nil { return self }
         return .podman(podmanText(errnoText: GoText.errnoText))
     }
 
     /// What podman prints beyond the message, when this is one of podman's own failures.
-    public var podmanOutput: PodmanOutput? {
+    package var podmanOutput: PodmanOutput? {
         if case .podman(let output) = operation { return output }
         return nil
     }
 
     /// The `Error:` text on stderr (empty without a message); `command` names the program in the help hint.
-    public func podmanRendered(command: ByteString) -> ByteString {
+    package func podmanRendered(command: ByteString) -> ByteString {
         let output = podmanOutput ?? PodmanOutput(podmanText(errnoText: GoText.errnoText))
         guard let message = output.message else { return "" }
         var text: ByteString = "Error: \(message)\n"

@@ -2,12 +2,12 @@
 import Glibc
 
 /// A message podman would log with logrus.
-public struct PodmanLogLine: Equatable, Sendable {
-    public enum Level: String, Sendable { case error, warning }
-    public var level: Level
-    public var message: ByteString
+package struct PodmanLogLine: Equatable, Sendable {
+    package enum Level: String, Sendable { case error, warning }
+    package var level: Level
+    package var message: ByteString
 
-    public init(_ level: Level, _ message: ByteString) {
+    package init(_ level: Level, _ message: ByteString) {
         self.level = level
         self.message = message
     }
@@ -15,8 +15,8 @@ public struct PodmanLogLine: Equatable, Sendable {
 
 /// podman's log lines (logrus's text format): on a terminal `WARN[0000] msg`,
 /// otherwise `time="<RFC 3339>" level=warning msg="..."`.
-public enum PodmanLog {
-    public static func render(_ line: PodmanLogLine, terminal: Bool, time: ByteString) -> ByteString {
+package enum PodmanLog {
+    package static func render(_ line: PodmanLogLine, terminal: Bool, time: ByteString) -> ByteString {
         if terminal {
             let tag: ByteString = line.level == .error ? "ERRO" : "WARN"
             return tag + "[0000] " + line.message + "\n"

@@ -4,23 +4,23 @@
 /// libsubid: a line is `owner:start:count`, fields after the third are
 /// ignored, a line with an empty or non-numeric field is skipped; a count of
 /// any size is passed on to newuidmap, which judges it. Pure.
-public enum PodmanIDMaps {
+package enum PodmanIDMaps {
     /// One subordinate range, at full width (libsubid's unsigned long).
-    public struct Range: Equatable, Sendable {
-        public var start: UInt64
-        public var count: UInt64
+    package struct Range: Equatable, Sendable {
+        package var start: UInt64
+        package var count: UInt64
     }
 
     /// One line of a map: inner, outer, count (64 bits: podman's Go ints).
-    public struct Line: Equatable, Sendable, CustomStringConvertible {
-        public var inner: UInt64
-        public var outer: UInt64
-        public var count: UInt64
-        public var description: String { "\(inner) \(outer) \(count)" }
+    package struct Line: Equatable, Sendable, CustomStringConvertible {
+        package var inner: UInt64
+        package var outer: UInt64
+        package var count: UInt64
+        package var description: String { "\(inner) \(outer) \(count)" }
     }
 
     /// The ranges of `user` (by name, else by the uid written in the owner field), in file order.
-    public static func ranges(in text: [UInt8], name: ByteString, uid: UInt32) -> [Range] {
+    package static func ranges(in text: [UInt8], name: ByteString, uid: UInt32) -> [Range] {
         var byName: [Range] = []
         var byID: [Range] = []
         for line in text.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true) {
@@ -51,7 +51,7 @@ public enum PodmanIDMaps {
     }
 
     /// `0 <id> 1`, then every range end to end from inner id 1, at full length.
-    public static func layout(id: UInt32, ranges: [Range]) -> [Line] {
+    package static func layout(id: UInt32, ranges: [Range]) -> [Line] {
         var lines = [Line(inner: 0, outer: UInt64(id), count: 1)]
         var next: UInt64 = 1
         for range in ranges {
@@ -62,7 +62,7 @@ public enum PodmanIDMaps {
     }
 
     /// podman's refusal of a range that holds the caller's own id.
-    public static func overlap(id: UInt32, ranges: [Range], file: String, what: String) -> ByteString? {
+    package static func overlap(id: UInt32, ranges: [Range], file: String, what: String) -> ByteString? {
         for r in ranges where UInt64(id) >= r.start && UInt64(id) - r.start < r.count {
             return
                 "invalid configuration: the specified mapping \(r.start):\(r.count) in \"\(file)\" includes the user \(what)"
@@ -71,7 +71,7 @@ public enum PodmanIDMaps {
     }
 
     /// The argument words of newuidmap/newgidmap after the pid.
-    public static func arguments(_ lines: [Line]) -> [ByteString] {
+    package static func arguments(_ lines: [Line]) -> [ByteString] {
         lines.flatMap { ["\($0.inner)", "\($0.outer)", "\($0.count)"].map { ByteString($0) } }
     }
 }

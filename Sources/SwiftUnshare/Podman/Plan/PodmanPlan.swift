@@ -2,36 +2,36 @@
 import Glibc
 
 /// The id maps podman gives a user namespace it creates.
-public enum PodmanMaps: Equatable, Sendable {
+package enum PodmanMaps: Equatable, Sendable {
     /// `0 <uid> 1` then every subordinate range end to end; written by newuidmap and newgidmap.
     case ranges(uid: [PodmanIDMaps.Line], gid: [PodmanIDMaps.Line])
     /// `0 <uid> 1` alone (setgroups `deny`), written by the process itself.
     case single(uid: UInt32, gid: UInt32)
 }
 
-public struct PodmanEnvVar: Equatable, Sendable {
-    public var name: ByteString
-    public var value: ByteString
-    public init(_ name: ByteString, _ value: ByteString) {
+package struct PodmanEnvVar: Equatable, Sendable {
+    package var name: ByteString
+    package var value: ByteString
+    package init(_ name: ByteString, _ value: ByteString) {
         self.name = name
         self.value = value
     }
 }
 
 /// How to make podman's user namespace when its pause process is not running.
-public struct PodmanUserNamespace: Equatable, Sendable {
-    public var maps: PodmanMaps
+package struct PodmanUserNamespace: Equatable, Sendable {
+    package var maps: PodmanMaps
     /// Logged when the namespace is made (podman reads the subid files only then).
-    public var messages: [PodmanLogLine]
+    package var messages: [PodmanLogLine]
     /// Configurations podman refuses (a range holding the caller's own uid, gid).
-    public var refusals: [ByteString?] = [nil, nil]
+    package var refusals: [ByteString?] = [nil, nil]
     /// podman's first run (no `alive` file yet): a failure is an `Error:` line, exit status 125.
-    public var firstRun = false
+    package var firstRun = false
 }
 
 /// Everything podman-unshare will do, decided before anything is done.
-public struct PodmanPlan: Equatable, Sendable {
-    public enum Namespaces: Equatable, Sendable {
+package struct PodmanPlan: Equatable, Sendable {
+    package enum Namespaces: Equatable, Sendable {
         /// Join the user and mount namespaces of podman's pause process (pid in
         /// `pidFile`), or make them and the pause process when it is not running.
         case pause(pidFile: ByteString, create: PodmanUserNamespace)
@@ -40,16 +40,16 @@ public struct PodmanPlan: Equatable, Sendable {
         case nested
     }
 
-    public var namespaces: Namespaces
+    package var namespaces: Namespaces
     /// --rootless-netns: podman's rootless network namespace, made when absent.
-    public var rootlessNetns: RootlessNetnsPlan?
+    package var rootlessNetns: RootlessNetnsPlan?
     /// Variables set for the command (replacing any of the same name).
-    public var environment: [PodmanEnvVar]
+    package var environment: [PodmanEnvVar]
     /// The program and its arguments, never empty.
-    public var command: [ByteString]
+    package var command: [ByteString]
     /// podman's directories (docs/podman-unshare.md, steps 1 to 8), chosen as podman chooses them.
-    public var directories: PodmanDirectories
+    package var directories: PodmanDirectories
 
-    public static let singleMappingWarning: ByteString =
+    package static let singleMappingWarning: ByteString =
         "Using rootless single mapping into the namespace. This might break some images. Check /etc/subuid and /etc/subgid for adding sub*ids if not using a network user"
 }

@@ -3,7 +3,7 @@ import Glibc
 
 extension PodmanPlan {
     /// Decides everything from the options, reading only through `context`.
-    public static func build(_ o: PodmanOptions, context: PodmanSystemContext) -> Result<PodmanPlan, Failure> {
+    package static func build(_ o: PodmanOptions, context: PodmanSystemContext) -> Result<PodmanPlan, Failure> {
         let configured = PodmanStorage.nonEmpty(context.environment("_CONTAINERS_USERNS_CONFIGURED")) != nil
         let nested = context.euid == 0 && configured
         if context.euid == 0 && !nested {

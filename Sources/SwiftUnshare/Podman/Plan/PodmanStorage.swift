@@ -4,7 +4,7 @@ import Glibc
 /// The user's storage.conf (containers-storage.conf(5)) and the small rules
 /// around it; where podman keeps things is PodmanDirectories. Pure: reads
 /// only through the context.
-public enum PodmanStorage {
+package enum PodmanStorage {
     static func nonEmpty(_ value: ByteString?) -> ByteString? {
         guard let value, !value.isEmpty else { return nil }
         return value
@@ -17,7 +17,7 @@ public enum PodmanStorage {
     }
 
     /// The user's storage.conf: $XDG_CONFIG_HOME/containers/storage.conf, else ~/.config/containers/storage.conf.
-    public static func storageConfPath(context: SystemContext) -> ByteString {
+    package static func storageConfPath(context: SystemContext) -> ByteString {
         if let config = nonEmpty(context.environment("XDG_CONFIG_HOME")) {
             return GoText.joinPath(config, "containers/storage.conf")
         }
@@ -28,7 +28,7 @@ public enum PodmanStorage {
     /// error but "no such file" is podman's logged `stat` error), then read
     /// and parsed; a file that cannot be read or parsed is podman's error:
     /// its words on stdout, logged, exit 1. Its values are not expanded here.
-    public static func storageConf(context: PodmanSystemContext) -> Result<StorageConf.Roots, Failure> {
+    package static func storageConf(context: PodmanSystemContext) -> Result<StorageConf.Roots, Failure> {
         let path = storageConfPath(context: context)
         switch context.fileFacts(path, followLinks: true) {
         case .failure(let e) where e.rawValue == ENOENT: return .success(StorageConf.Roots())
@@ -56,7 +56,7 @@ public enum PodmanStorage {
     /// podman 4.3.1's name for its rootless network namespace: `rootless-netns-`
     /// and the first 10 bytes (hex) of the SHA-256 of its static dir (<graphroot>/libpod,
     /// unless the database records another).
-    public static func rootlessNetnsName(staticDir: ByteString) -> ByteString {
+    package static func rootlessNetnsName(staticDir: ByteString) -> ByteString {
         let digest = SHA256.digest(staticDir.bytes)
         return "rootless-netns-\(SHA256.hex(Array(digest.prefix(10))))"
     }

@@ -3,14 +3,14 @@ import CUnshareSys
 import Glibc
 
 /// A file's owner and st_mode, as stat(2) or lstat(2) gives them.
-public struct FileFacts: Equatable, Sendable {
-    public var uid: UInt32
-    public var mode: UInt32
+package struct FileFacts: Equatable, Sendable {
+    package var uid: UInt32
+    package var mode: UInt32
 
-    public var isDirectory: Bool { mode & UInt32(S_IFMT) == UInt32(S_IFDIR) }
-    public var isSymlink: Bool { mode & UInt32(S_IFMT) == UInt32(S_IFLNK) }
+    package var isDirectory: Bool { mode & UInt32(S_IFMT) == UInt32(S_IFDIR) }
+    package var isSymlink: Bool { mode & UInt32(S_IFMT) == UInt32(S_IFLNK) }
     /// The permission bits (Go's FileMode.Perm()).
-    public var permissions: UInt32 { mode & 0o777 }
+    package var permissions: UInt32 { mode & 0o777 }
 }
 
 /// What podman mode's planning may read from the system besides
@@ -18,7 +18,7 @@ public struct FileFacts: Equatable, Sendable {
 /// (docs/podman-unshare.md, "Where the contract is silent"): file facts,
 /// symbolic links, whether a directory may take new entries, and libpod's
 /// database. Nothing here changes the system.
-public protocol PodmanSystemContext: SystemContext {
+package protocol PodmanSystemContext: SystemContext {
     /// stat(2) of `path` (lstat(2) when `followLinks` is false).
     func fileFacts(_ path: ByteString, followLinks: Bool) -> Result<FileFacts, Errno>
     /// readlink(2).
@@ -30,17 +30,17 @@ public protocol PodmanSystemContext: SystemContext {
 }
 
 extension LiveSystem: PodmanSystemContext {
-    public func fileFacts(_ path: ByteString, followLinks: Bool) -> Result<FileFacts, Errno> {
+    package func fileFacts(_ path: ByteString, followLinks: Bool) -> Result<FileFacts, Errno> {
         Sys.stat(path, followLinks: followLinks).map { FileFacts(uid: $0.st_uid, mode: UInt32($0.st_mode)) }
     }
 
-    public func readLink(_ path: ByteString) -> Result<ByteString, Errno> { Sys.readlink(path) }
+    package func readLink(_ path: ByteString) -> Result<ByteString, Errno> { Sys.readlink(path) }
 
-    public func mayCreateIn(_ directory: ByteString) -> Bool {
+    package func mayCreateIn(_ directory: ByteString) -> Bool {
         directory.withCString { access($0, W_OK | X_OK) } == 0
     }
 
-    public func readDatabase(_ path: ByteString) -> Result<[UInt8], Errno> {
+    package func readDatabase(_ path: ByteString) -> Result<[UInt8], Errno> {
         Sys.open(path, O_RDONLY | O_CLOEXEC).flatMap { fd in
             defer { Sys.close(fd) }
             return nothingOrErrno { cu_flock_shared(fd) }.flatMap { Sys.readAll(fd) }

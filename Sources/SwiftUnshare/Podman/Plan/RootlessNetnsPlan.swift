@@ -1,15 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 /// podman 4.3.1's rootless network namespace (`--rootless-netns`): where it lives.
-public struct RootlessNetnsPlan: Equatable, Sendable {
-    public var runtimeDir: ByteString
+package struct RootlessNetnsPlan: Equatable, Sendable {
+    package var runtimeDir: ByteString
     /// libpod's tmp dir: the lock, podman's folder for the namespace, slirp4netns's log.
-    public var tmpDir: ByteString
+    package var tmpDir: ByteString
     /// <runtime>/netns, where the namespace is bound.
-    public var nsDir: ByteString
+    package var nsDir: ByteString
     /// <runtime>/netns/rootless-netns-<hash of the static dir>.
-    public var path: ByteString
+    package var path: ByteString
 
-    public init(runtimeDir: ByteString, tmpDir: ByteString, staticDir: ByteString) {
+    package init(runtimeDir: ByteString, tmpDir: ByteString, staticDir: ByteString) {
         self.runtimeDir = runtimeDir
         self.tmpDir = tmpDir
         nsDir = GoText.joinPath(runtimeDir, "netns")

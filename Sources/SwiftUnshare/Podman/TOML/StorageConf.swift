@@ -5,11 +5,11 @@
 /// the same lines, in the same words; duplicate keys and tables are errors; a
 /// string field given another type is the decoder's "incompatible types"
 /// error. Iterative throughout: no input can exhaust the stack. Pure.
-public enum StorageConf {
-    public struct Roots: Equatable, Sendable {
-        public var graphroot: ByteString?
-        public var runroot: ByteString?
-        public init(graphroot: ByteString? = nil, runroot: ByteString? = nil) {
+package enum StorageConf {
+    package struct Roots: Equatable, Sendable {
+        package var graphroot: ByteString?
+        package var runroot: ByteString?
+        package init(graphroot: ByteString? = nil, runroot: ByteString? = nil) {
             self.graphroot = graphroot
             self.runroot = runroot
         }
@@ -17,7 +17,7 @@ public enum StorageConf {
 
     /// The library's ParseError text, `toml: line N (last key "k"): message`,
     /// as a failure (PodmanStorage reports it as podman does).
-    public static func malformed(line: Int, lastKey: String, reason: String) -> Failure {
+    package static func malformed(line: Int, lastKey: String, reason: String) -> Failure {
         Failure(
             ByteString(
                 lastKey.isEmpty
@@ -45,7 +45,7 @@ public enum StorageConf {
 
     /// The `[storage]` graphroot and runroot of a storage.conf text (nil when
     /// absent; empty strings count as absent, as podman ignores them).
-    public static func parse(_ text: [UInt8]) -> Result<Roots, Failure> {
+    package static func parse(_ text: [UInt8]) -> Result<Roots, Failure> {
         var input = text
         if input.starts(with: [0xff, 0xfe]) || input.starts(with: [0xfe, 0xff]) { input.removeFirst(2) }
         if input.prefix(6).contains(0) {

@@ -8,30 +8,30 @@ import Glibc
 /// (`makeRuntimeDir`, and the libpod and static directories it always
 /// makes), and a making that would fail is podman's error here, at its
 /// place in the order.
-public struct PodmanDirectories: Equatable, Sendable {
+package struct PodmanDirectories: Equatable, Sendable {
     /// containers/common's runtime directory: libpod's and netns's parent.
-    public var runtimeDir: ByteString
+    package var runtimeDir: ByteString
     /// podman makes it (mkdir -p, 0700) before use: /run/user/U or $TMPDIR/podman-run-U found missing.
-    public var makeRuntimeDir: Bool
+    package var makeRuntimeDir: Bool
     /// libpod's tmp dir (pause.pid, alive, the rootless netns lock): recorded in the database, else <runtime>/libpod/tmp.
-    public var tmpDir: ByteString
+    package var tmpDir: ByteString
     /// libpod's static dir: recorded in the database, else <graphroot>/libpod.
-    public var staticDir: ByteString
-    public var graphroot: ByteString
-    public var runroot: ByteString
+    package var staticDir: ByteString
+    package var graphroot: ByteString
+    package var runroot: ByteString
     /// The database whose recorded values these are, when there was one.
-    public var database: ByteString?
+    package var database: ByteString?
     /// Lines podman logs on the way and goes on.
-    public var messages: [PodmanLogLine]
+    package var messages: [PodmanLogLine]
     /// What podman sets in its own environment (and so the command's) when
     /// unset or empty: XDG_RUNTIME_DIR, DBUS_SESSION_BUS_ADDRESS, XDG_CONFIG_HOME.
-    public var exports: [PodmanEnvVar]
+    package var exports: [PodmanEnvVar]
     /// `<tmp dir>/alive` is missing: podman's first run (its failures are `Error:` lines, exit 125).
-    public var firstRun: Bool
+    package var firstRun: Bool
 
     /// <runtime>/libpod, made with mode 01700 (or changed to it) on every run.
-    public var libpodDir: ByteString { GoText.joinPath(runtimeDir, "libpod") }
-    public var pidFile: ByteString { GoText.joinPath(tmpDir, "pause.pid") }
+    package var libpodDir: ByteString { GoText.joinPath(runtimeDir, "libpod") }
+    package var pidFile: ByteString { GoText.joinPath(tmpDir, "pause.pid") }
 }
 
 extension PodmanDirectories {
