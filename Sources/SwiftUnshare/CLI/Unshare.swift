@@ -30,6 +30,9 @@ package enum Unshare {
                 options = parsed
             }
         } catch {
+            if Options.checkFormat(args) == .json {
+                checkRefused(error, stage: "parse", args: args, options: nil, facts: context)
+            }
             if error.tryHelp {
                 // glibc's getopt names the program as typed; the Try line, util-linux's, by its basename
                 _ = Sys.writeAll(
@@ -42,6 +45,7 @@ package enum Unshare {
                 error, program: program, hint: HintSituation(arguments: args, options: nil, plan: nil, failure: nil),
                 facts: context)
         }
+        if options.check != nil { check(args, options, program: program, context: context) }
         let pid = getpid()
         // Made only when there is something to say: it copies the options.
         func situation(_ plan: Plan?) -> HintSituation {
