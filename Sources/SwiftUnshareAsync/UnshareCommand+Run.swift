@@ -15,7 +15,8 @@ extension UnshareCommand {
     /// of `spawn()`), `.outputLimitExceeded` (the program was killed),
     /// `.system`. A non-zero exit status is no error.
     ///
-    /// Corresponds to `out=$(unshare [options] program)` in a shell.
+    /// Corresponds to unshare(1) run as `out=$(unshare [options] program)` in
+    /// a shell: the options are the command's.
     public func run(
         input: Input = .none, output: Output = .bytes(limit: 128 * 1024), error: Output = .discarded
     ) async throws(RunError) -> CollectedResult {

@@ -1,20 +1,22 @@
 // SPDX-License-Identifier: Apache-2.0
 /// Bytes as they came from argv or a file: paths and names on Linux are not
-/// always UTF-8, and swift-unshare must pass them on and print them unchanged.
+/// always UTF-8, and swift-unshare must pass them on and print them unchanged,
+/// as unshare(1) passes its program operand and arguments. None of its
+/// members throws (`withCString` rethrows its body's error).
 public struct ByteString: Hashable, Sendable, ExpressibleByStringLiteral,
     ExpressibleByStringInterpolation, CustomStringConvertible
 {
-    /// The bytes themselves, without a terminating NUL.
+    /// The bytes themselves, without a terminating NUL (no unshare(1) option).
     public var bytes: [UInt8]
 
-    /// These bytes.
+    /// These bytes (no unshare(1) option).
     public init(_ bytes: [UInt8]) { self.bytes = bytes }
-    /// The string's UTF-8 bytes.
+    /// The string's UTF-8 bytes (no unshare(1) option).
     public init(_ string: String) { self.bytes = Array(string.utf8) }
-    /// A literal's UTF-8 bytes: `let program: ByteString = "cat"`.
+    /// A literal's UTF-8 bytes: `let program: ByteString = "cat"` (no unshare(1) option).
     public init(stringLiteral value: String) { self.init(value) }
 
-    /// Copies a NUL-terminated C string.
+    /// Copies a NUL-terminated C string, as unshare(1) takes its argv (no option).
     public init(cString pointer: UnsafePointer<CChar>) {
         let length = strlenBytes(pointer)
         self.bytes = pointer.withMemoryRebound(to: UInt8.self, capacity: length) {
@@ -22,22 +24,24 @@ public struct ByteString: Hashable, Sendable, ExpressibleByStringLiteral,
         }
     }
 
-    /// No bytes at all.
+    /// No bytes at all (no unshare(1) option).
     public var isEmpty: Bool { bytes.isEmpty }
-    /// A readable rendering (invalid UTF-8 repaired); for tests and numbers only.
+    /// A readable rendering (invalid UTF-8 repaired); for tests and numbers
+    /// only (no unshare(1) option).
     public var description: String { String(decoding: bytes, as: UTF8.self) }
 
-    /// The bytes of both, one after the other.
+    /// The bytes of both, one after the other (no unshare(1) option).
     public static func + (lhs: ByteString, rhs: ByteString) -> ByteString {
         ByteString(lhs.bytes + rhs.bytes)
     }
 
-    /// Whether the bytes start with `prefix`'s.
+    /// Whether the bytes start with `prefix`'s (no unshare(1) option).
     public func hasPrefix(_ prefix: ByteString) -> Bool {
         bytes.count >= prefix.bytes.count && bytes.starts(with: prefix.bytes)
     }
 
-    /// The part after the last "/" (the whole string when there is none).
+    /// The part after the last "/" (the whole string when there is none):
+    /// the name unshare(1) gives itself in its messages.
     public var basename: ByteString {
         if let slash = bytes.lastIndex(of: UInt8(ascii: "/")) {
             return ByteString(Array(bytes[(slash + 1)...]))
@@ -55,12 +59,14 @@ public struct ByteString: Hashable, Sendable, ExpressibleByStringLiteral,
         return ByteString(out)
     }
 
-    /// Splits at every occurrence of `separator`, keeping empty pieces.
+    /// Splits at every occurrence of `separator`, keeping empty pieces (no
+    /// unshare(1) option).
     public func split(_ separator: UInt8) -> [ByteString] {
         bytes.split(separator: separator, omittingEmptySubsequences: false).map { ByteString(Array($0)) }
     }
 
-    /// Calls `body` with a NUL-terminated copy.
+    /// Calls `body` with a NUL-terminated copy; rethrows what `body` throws,
+    /// nothing else (no unshare(1) option).
     public func withCString<R>(_ body: (UnsafePointer<CChar>) throws -> R) rethrows -> R {
         try (bytes + [0]).withUnsafeBufferPointer { buffer in
             try buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buffer.count) {
@@ -70,34 +76,34 @@ public struct ByteString: Hashable, Sendable, ExpressibleByStringLiteral,
     }
 
     /// Builds a `ByteString` from a literal with interpolations: bytes stay
-    /// bytes, strings and numbers become their UTF-8 text.
+    /// bytes, strings and numbers become their UTF-8 text (no unshare(1) option).
     public struct StringInterpolation: StringInterpolationProtocol {
         var bytes: [UInt8] = []
-        /// An empty buffer, its room reserved.
+        /// An empty buffer, its room reserved (no unshare(1) option).
         public init(literalCapacity: Int, interpolationCount: Int) {
             bytes.reserveCapacity(literalCapacity + 16 * interpolationCount)
         }
-        /// The literal part's UTF-8 bytes.
+        /// The literal part's UTF-8 bytes (no unshare(1) option).
         public mutating func appendLiteral(_ literal: String) { bytes += literal.utf8 }
-        /// The bytes as they are.
+        /// The bytes as they are (no unshare(1) option).
         public mutating func appendInterpolation(_ value: ByteString) { bytes += value.bytes }
-        /// The string's UTF-8 bytes.
+        /// The string's UTF-8 bytes (no unshare(1) option).
         public mutating func appendInterpolation(_ value: String) { bytes += value.utf8 }
         // Numbers and described values are rendered through their static
         // conformances: String(describing:) would search the program's
         // protocol conformances at run time, the largest single cost of a
         // start (see BENCHMARKS.md).
-        /// The number in decimal.
+        /// The number in decimal (no unshare(1) option).
         public mutating func appendInterpolation<T: BinaryInteger>(_ value: T) { bytes += String(value).utf8 }
-        /// The value's description.
+        /// The value's description (no unshare(1) option).
         public mutating func appendInterpolation<T: CustomStringConvertible>(_ value: T) {
             bytes += value.description.utf8
         }
-        /// `String(describing:)` of the value.
+        /// `String(describing:)` of the value (no unshare(1) option).
         public mutating func appendInterpolation<T>(_ value: T) { bytes += String(describing: value).utf8 }
     }
 
-    /// The bytes the interpolation built.
+    /// The bytes the interpolation built (no unshare(1) option).
     public init(stringInterpolation: StringInterpolation) { self.bytes = stringInterpolation.bytes }
 }
 

@@ -1,14 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 import Glibc
 
-/// An errno value with strerror(3)'s text.
+/// An errno value with strerror(3)'s text: what unshare(1) appends to a
+/// failed call's message. Thrown by `UnsharedProcess`'s waits and `send`.
 public struct Errno: Error, Equatable, Sendable, CustomStringConvertible {
-    /// The number (`ENOENT`, say).
+    /// The number (`ENOENT`, say; no unshare(1) option).
     public var rawValue: Int32
-    /// The error of this number.
+    /// The error of this number. Throws nothing; no unshare(1) option.
     public init(_ rawValue: Int32) { self.rawValue = rawValue }
 
-    /// strerror(3)'s text: `No such file or directory`.
+    /// strerror(3)'s text: `No such file or directory`, as unshare(1) prints it.
     public var description: String { String(cString: strerror(rawValue)) }
 }
 

@@ -6,9 +6,11 @@
 /// podman's (`Error: <text>[: go errno text]`, plus what podman prints before
 /// it: see `Operation.podman` and Podman/PodmanFailure.swift). The only error
 /// type of the CLI; the library's `SpawnError` is this value plus the stage.
+/// What unshare(1) prints and exits with when it fails; no option of its own.
 public struct Failure: Error, Sendable {
     package var operation: Operation
-    /// The system error behind it, when a call failed.
+    /// The system error behind it, when a call failed: the strerror(3) text
+    /// unshare(1) appends.
     public var errno: Errno?
     /// The exit status unshare(1) ends with for it (1; 126 or 127 for exec failures).
     public var exitCode: Int32
@@ -22,7 +24,9 @@ public struct Failure: Error, Sendable {
         self.hint = hint
     }
 
-    /// A message in the pure layers' own words (parsing and planning).
+    /// A message in the pure layers' own words (parsing and planning), as
+    /// unshare(1) words it; `tryHelp` adds its `Try 'unshare --help'` line.
+    /// Throws nothing.
     public init(_ message: ByteString, exitCode: Int32 = 1, tryHelp: Bool = false) {
         self.init(tryHelp ? .usage(message) : .message(message), exitCode: exitCode)
     }
@@ -41,8 +45,8 @@ public struct Failure: Error, Sendable {
         return false
     }
 
-    /// The util-linux text after "<program>: ", or nil when the failing
-    /// helper (newuidmap, say) already printed its own message.
+    /// The text unshare(1) prints after "<program>: ", or nil when the
+    /// failing helper (newuidmap, say) already printed its own message.
     public var message: ByteString? {
         guard let text = operation.text else { return nil }
         guard let errno else { return text }
@@ -77,7 +81,8 @@ public struct Failure: Error, Sendable {
 }
 
 extension Failure: Equatable {
-    /// Equal when they say the same thing: the same text, status and lines.
+    /// Equal when they say the same thing: the same text, status and lines
+    /// that unshare(1) would print (no option).
     public static func == (a: Failure, b: Failure) -> Bool {
         a.message == b.message && a.exitCode == b.exitCode && a.tryHelp == b.tryHelp && a.hint == b.hint
             && (a.message != nil || a.operation == b.operation) && a.podmanOutput == b.podmanOutput

@@ -21,7 +21,7 @@ public enum Namespace: CaseIterable, Sendable, Hashable {
     /// `--time` (`-T`): the boot and monotonic clocks' offsets.
     case time
 
-    /// The CLONE_NEW* flag for unshare(2).
+    /// The CLONE_NEW* flag for unshare(2): the one unshare(1)'s option asks for.
     public var cloneFlag: Int32 {
         switch self {
         case .user: return cu_CLONE_NEWUSER
@@ -36,7 +36,8 @@ public enum Namespace: CaseIterable, Sendable, Hashable {
     }
 
     /// The file under /proc/<pid>/ that a persistent namespace is bound from
-    /// (pid and time: the namespace the *children* will be in).
+    /// (pid and time: the namespace the *children* will be in), as
+    /// unshare(1)'s `--user=file` and the like bind it.
     public var procFile: String {
         switch self {
         case .user: return "ns/user"
@@ -50,7 +51,8 @@ public enum Namespace: CaseIterable, Sendable, Hashable {
         }
     }
 
-    /// The union of the clone flags of `set`.
+    /// The union of the clone flags of `set`: several of unshare(1)'s
+    /// options at once (`-Umn`).
     public static func flags(_ set: Set<Namespace>) -> Int32 {
         set.reduce(0) { $0 | $1.cloneFlag }
     }

@@ -3,15 +3,17 @@ import CUnshareSys
 
 /// How a process ended: the CLI's fork child and helpers, and a program the
 /// library spawned. One type for both paths: what the executor mirrors, what
-/// `UnsharedProcess.wait` returns and what podman mode ends with.
+/// `UnsharedProcess.wait` returns and what podman mode ends with. unshare(1)
+/// ends as its `--fork` child ended (`shellStatus`).
 public enum ProcessEnding: Equatable, Sendable, CustomStringConvertible {
-    /// It exited with this status (0...255).
+    /// It exited with this status (0...255): unshare(1) `--fork` exits with it too.
     case exited(Int32)
-    /// It was killed by this signal.
+    /// It was killed by this signal: unshare(1) `--fork` kills itself with it.
     case signaled(Int32)
 
     /// The ending a waitpid(2) status stands for (a stopped or continued
     /// child, which the waits here never ask for, reads as exit status 1).
+    /// Throws nothing; no unshare(1) option.
     public init(status: Int32) {
         if cu_wifexited(status) != 0 {
             self = .exited(cu_wexitstatus(status))
@@ -22,7 +24,8 @@ public enum ProcessEnding: Equatable, Sendable, CustomStringConvertible {
         }
     }
 
-    /// The status a shell reports: the exit status, or 128 + the signal.
+    /// The status a shell reports: the exit status, or 128 + the signal; what
+    /// `$?` is after unshare(1) `--fork`.
     public var shellStatus: Int32 {
         switch self {
         case .exited(let code): return code
@@ -30,7 +33,7 @@ public enum ProcessEnding: Equatable, Sendable, CustomStringConvertible {
         }
     }
 
-    /// `exited 3`, `killed by signal 9`.
+    /// `exited 3`, `killed by signal 9` (no unshare(1) option).
     public var description: String {
         switch self {
         case .exited(let code): return "exited \(code)"

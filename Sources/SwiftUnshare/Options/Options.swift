@@ -4,22 +4,25 @@ import Glibc
 /// Recursive propagation for / in a new mount namespace: unshare(1)'s
 /// `--propagation slave|shared|private|unchanged` (`UnshareCommand.propagation`).
 public enum Propagation: String, Sendable, CaseIterable {
-    /// `MS_REC | MS_SLAVE`: mounts outside still reach inside, not back.
+    /// `--propagation slave`: `MS_REC | MS_SLAVE`, mounts outside still reach inside, not back.
     case slave
-    /// `MS_REC | MS_SHARED`: mounts travel both ways.
+    /// `--propagation shared`: `MS_REC | MS_SHARED`, mounts travel both ways.
     case shared
-    /// `MS_REC | MS_PRIVATE` (the default): nothing travels either way.
+    /// `--propagation private` (the default): `MS_REC | MS_PRIVATE`, nothing
+    /// travels either way.
     case `private`
-    /// / is left as it is.
+    /// `--propagation unchanged`: / is left as it is.
     case unchanged
 }
 
 /// What is written to /proc/<pid>/setgroups of a new user namespace:
 /// unshare(1)'s `--setgroups allow|deny` (`UnshareCommand.setgroups`).
 public enum SetgroupsMode: String, Sendable {
-    /// setgroups(2) stays possible (needs the gid map written from outside).
+    /// `--setgroups allow`: setgroups(2) stays possible (needs the gid map
+    /// written from outside).
     case allow
-    /// setgroups(2) is refused inside (what a self-written gid map needs).
+    /// `--setgroups deny`: setgroups(2) is refused inside (what a
+    /// self-written gid map needs).
     case deny
 }
 

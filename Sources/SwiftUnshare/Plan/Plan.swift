@@ -2,13 +2,16 @@
 /// How id maps get written (docs/unshare.md section 4), chosen from the maps
 /// asked for and the caller, as unshare(1) chooses (docs/library.md).
 public enum MapStrategy: Equatable, Sendable {
-    /// No map at all: plain -U, or no user namespace (the program sees 65534).
+    /// No map at all: plain `-U`, or no user namespace (the program sees 65534).
     case none
-    /// Single ids only: the process writes its own one-line maps after unshare.
+    /// Single ids only (`-r`, `-c`, `--map-user`): the process writes its own
+    /// one-line maps after unshare.
     case selfWrite
-    /// Ranges, effective uid 0: a helper writes /proc/<pid>/uid_map and gid_map.
+    /// Ranges (`--map-users`, `--map-auto`), effective uid 0: a helper writes
+    /// /proc/<pid>/uid_map and gid_map.
     case privilegedHelper
-    /// Ranges, unprivileged: helpers run newuidmap and newgidmap, both at once.
+    /// Ranges (`--map-users`, `--map-auto`), unprivileged: helpers run
+    /// newuidmap and newgidmap, both at once.
     case newIDMapHelpers
 }
 

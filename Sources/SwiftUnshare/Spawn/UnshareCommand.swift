@@ -1,23 +1,28 @@
 // SPDX-License-Identifier: Apache-2.0
 import Glibc
 
-/// Where a standard descriptor (0, 1 or 2) of a spawned program comes from.
+/// Where a standard descriptor (0, 1 or 2) of a spawned program comes from
+/// (`spawn()`). unshare(1) has no option: its program has the shell's.
 public enum StandardIO: Equatable, Sendable {
-    /// The caller's own descriptor of the same number.
+    /// The caller's own descriptor of the same number, as unshare(1)'s program has the shell's.
     case inherit
-    /// This descriptor of the caller (it stays open in the caller; the child gets a copy).
+    /// This descriptor of the caller (it stays open in the caller; the child
+    /// gets a copy): `unshare ... >file` in a shell (unshare(1) has no option).
     case fd(Int32)
 }
 
 /// One range request of a user or group map: what `--map-users` / `--map-groups` take.
 public enum IDRangeSource: Equatable, Sendable {
-    /// `inner:outer:count`: `count` ids from `inner` inside are those from `outer` outside.
+    /// `--map-users inner:outer:count`: `count` ids from `inner` inside are
+    /// those from `outer` outside.
     case range(inner: UInt32, outer: UInt32, count: UInt32)
-    /// The caller's first /etc/subuid (/etc/subgid) range, from inner id 0.
+    /// `--map-users auto`: the caller's first /etc/subuid (/etc/subgid) range, from inner id 0.
     case auto
-    /// The caller's first /etc/subuid (/etc/subgid) range, mapped to itself.
+    /// `--map-users subids`: the caller's first /etc/subuid (/etc/subgid)
+    /// range, mapped to itself.
     case subids
-    /// Every range of the caller's own /proc/self/uid_map (gid_map), mapped to itself.
+    /// `--map-users all`: every range of the caller's own /proc/self/uid_map
+    /// (gid_map), mapped to itself.
     case all
 }
 
@@ -34,7 +39,9 @@ public struct IDMapping: Equatable, Sendable {
     /// `--map-groups`, in order.
     public var groupRanges: [IDRangeSource]
 
-    /// Any combination of the four; the empty one is `.none`.
+    /// Any combination of the four (`--map-user`, `--map-group`,
+    /// `--map-users`, `--map-groups`); the empty one is `.none`. Throws
+    /// nothing: a bad combination is refused by `spawn()`, as unshare(1) refuses it.
     public init(
         user: UInt32? = nil, group: UInt32? = nil,
         userRanges: [IDRangeSource] = [], groupRanges: [IDRangeSource] = []
@@ -45,7 +52,7 @@ public struct IDMapping: Equatable, Sendable {
         self.groupRanges = groupRanges
     }
 
-    /// No map: a new user namespace (if asked for) in which the program is 65534.
+    /// No map: a new user namespace (if asked for, `-U`) in which the program is 65534.
     public static var none: IDMapping { IDMapping() }
     /// `--map-root-user`: root inside is the caller outside.
     public static var root: IDMapping { IDMapping(user: 0, group: 0) }
@@ -64,31 +71,37 @@ public struct IDMapping: Equatable, Sendable {
             userRanges: lhs.userRanges + rhs.userRanges, groupRanges: lhs.groupRanges + rhs.groupRanges)
     }
 
-    /// No map asked for (`.none`).
+    /// No map asked for (`.none`): none of unshare(1)'s map options.
     public var isEmpty: Bool { self == .none }
 }
 
 /// A program to start in new namespaces: the library form of an unshare(1)
 /// command line, for threaded programs (docs/library.md).
 public struct UnshareCommand: Equatable, Sendable {
-    /// A name looked up in `PATH` as execvp(3) does, or a path (with a slash).
+    /// A name looked up in `PATH` as execvp(3) does, or a path (with a
+    /// slash): unshare(1)'s program operand.
     public var executable: ByteString
-    /// The arguments after argv[0].
+    /// The arguments after argv[0]: the words after unshare(1)'s program operand.
     public var arguments: [ByteString]
-    /// argv[0]; nil: `executable`.
+    /// argv[0]; nil: `executable`, as unshare(1) passes it (it has no option to change it).
     public var argv0: ByteString?
     /// The environment, `NAME=value` each; nil: the caller's. Its `PATH` is
-    /// the one the executable is looked up in.
+    /// the one the executable is looked up in. unshare(1) has no option: it
+    /// passes its own (`env -i ... unshare ...` in a shell).
     public var environment: [ByteString]?
-    /// The child's working directory; nil: the caller's.
+    /// The child's working directory; nil: the caller's. unshare(1)'s `--wd`.
     public var workingDirectory: ByteString?
-    /// The program's descriptor 0 (`spawn()`; `run` sets its own).
+    /// The program's descriptor 0 (`spawn()`; `run` sets its own). unshare(1)
+    /// has no option: its program has the shell's.
     public var standardInput: StandardIO = .inherit
-    /// The program's descriptor 1 (`spawn()`; `run` sets its own).
+    /// The program's descriptor 1 (`spawn()`; `run` sets its own). unshare(1)
+    /// has no option: its program has the shell's.
     public var standardOutput: StandardIO = .inherit
-    /// The program's descriptor 2 (`spawn()`; `run` sets its own).
+    /// The program's descriptor 2 (`spawn()`; `run` sets its own). unshare(1)
+    /// has no option: its program has the shell's.
     public var standardError: StandardIO = .inherit
-    /// The namespaces to create; a non-empty `idMapping` adds `.user`.
+    /// The namespaces to create: unshare(1)'s `-U`, `-C`, `-i`, `-u`, `-n`,
+    /// `-p`, `-m`, `-T` (`Namespace`); a non-empty `idMapping` adds `.user`.
     public var namespaces: Set<Namespace> = []
     /// The id maps: `-r`, `-c`, `--map-user`, `--map-group`, `--map-users`,
     /// `--map-groups`, `--map-auto`, `--map-subids` (`IDMapping`).
@@ -99,18 +112,23 @@ public struct UnshareCommand: Equatable, Sendable {
     public var propagation: Propagation = .private
     /// Kill on parent death: the signal the program gets when the calling
     /// process ends (PR_SET_PDEATHSIG, tied to a thread that lives as long as
-    /// the process). nil: the program outlives the caller.
+    /// the process). nil: the program outlives the caller. unshare(1)'s
+    /// `--kill-child[=signal]` does the same for its `--fork` child.
     public var parentDeathSignal: Int32?
     /// setsid(2) before exec: the program leads a session (and process group)
     /// of its own, with no controlling terminal, as a daemon does; a terminal's
-    /// ^C no longer reaches it.
+    /// ^C no longer reaches it. unshare(1) has no option (`setsid unshare ...`
+    /// in a shell).
     public var newSession = false
     /// Signals (1...64) the program starts with ignored (SIG_IGN survives
-    /// exec); every other signal starts at its default action.
+    /// exec); every other signal starts at its default action. unshare(1)
+    /// has no option: its program inherits the shell's ignored signals.
     public var ignoredSignals: Set<Int32> = []
-    /// Signals (1...64) blocked in the mask the program starts with (default: an empty mask).
+    /// Signals (1...64) blocked in the mask the program starts with (default:
+    /// an empty mask). unshare(1) has no option: its program inherits the shell's mask.
     public var blockedSignals: Set<Int32> = []
-    /// Tests only: clone(2) and pidfd_open(2) instead of clone3(2).
+    /// Tests only: clone(2) and pidfd_open(2) instead of clone3(2), as on a
+    /// kernel without clone3. No unshare(1) option.
     public var _forceCloneFallback = false
 
     // Package-internal options of podman mode, the CLI's use of this API
@@ -143,8 +161,9 @@ public struct UnshareCommand: Equatable, Sendable {
     /// strategy and which tools run.
     package var _idMapperArguments: [[ByteString]]?
 
-    /// `unshare [no options] executable arguments...`: no new namespace, no
-    /// map, the caller's environment, directory and descriptors 0-2.
+    /// unshare(1) with no options, `unshare executable arguments...`: no new
+    /// namespace, no map, the caller's environment, directory and descriptors
+    /// 0-2. Throws nothing: `spawn()` judges the description.
     public init(_ executable: ByteString, arguments: [ByteString] = []) {
         self.executable = executable
         self.arguments = arguments

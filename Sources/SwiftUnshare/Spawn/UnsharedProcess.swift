@@ -6,13 +6,17 @@ import Synchronization
 /// A program started by `UnshareCommand.spawn()`: its pid, a pidfd that
 /// names it without any pid-reuse race, waiting and signals. Wait for it
 /// (once, from one place) or it stays a zombie until the caller exits; the
-/// pidfd is closed when this object goes away.
+/// pidfd is closed when this object goes away. unshare(1)'s counterpart is
+/// its `--fork` child, which it waits for and signals the same way.
 public final class UnsharedProcess: Sendable {
-    /// The pid, as the caller sees it (in a new PID namespace the program is 1 inside).
+    /// The pid, as the caller sees it (in a new PID namespace the program is 1
+    /// inside): `$!` of `unshare ... &` in a shell (unshare(1) has no option).
     public let pid: pid_t
-    /// The pidfd (close-on-exec), or -1 on kernels without pidfds.
+    /// The pidfd (close-on-exec), or -1 on kernels without pidfds. No
+    /// unshare(1) option: a library need.
     public let pidfd: Int32
-    /// How its id maps were written.
+    /// How its id maps were written, as unshare(1) would have written them
+    /// for the same options (`MapStrategy`).
     public let strategy: MapStrategy
     private let ending = Mutex<ProcessEnding?>(nil)
 

@@ -229,10 +229,14 @@ struct DocsDriftTests {
 struct PublicAPIDocsTests {
     /// Every `public` declaration of the library's modules (a case of a
     /// public enum included) has a `///` comment right above it (attributes
-    /// aside): the library's API is what `public` marks, and what the CLI
+    /// aside) that says which option of unshare(1) it stands for (a
+    /// backquoted option such as `--map-auto`, or `unshare(1)` in a sentence
+    /// saying how it relates, or that it has none); one that can throw says
+    /// what it throws (a `Throws` sentence, or what it rethrows). The library's API is what `public` marks; what the CLI
     /// alone uses is `package`.
     @Test func everyPublicSymbolIsDocumented() throws {
-        var undocumented: [String] = []
+        var problems: [String] = []
+        var checked = 0
         for module in ["Sources/SwiftUnshare", "Sources/SwiftUnshareAsync"] {
             let root = Harness.repoRoot + "/" + module
             let files = (FileManager.default.enumerator(atPath: root)?.allObjects as? [String] ?? [])
@@ -241,29 +245,109 @@ struct PublicAPIDocsTests {
             for file in files {
                 let lines = try String(contentsOfFile: root + "/" + file, encoding: .utf8)
                     .split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-                var publicEnumDepth: [Int] = []  // brace depths of the public enums we are in
-                var depth = 0
-                for (i, line) in lines.enumerated() {
-                    let text = line.trimmingCharacters(in: .whitespaces)
-                    let isPublic = text.hasPrefix("public ") && !text.hasPrefix("public import ")
-                    let isEnumCase =
-                        text.hasPrefix("case ") && publicEnumDepth.last == depth - 1
-                        && !lines[i].contains("(let") && !text.hasSuffix(":")
-                    if isPublic || isEnumCase {
-                        var j = i - 1
-                        while j >= 0, lines[j].trimmingCharacters(in: .whitespaces).hasPrefix("@") { j -= 1 }
-                        if j < 0 || !lines[j].trimmingCharacters(in: .whitespaces).hasPrefix("///") {
-                            undocumented.append("\(module)/\(file):\(i + 1): \(text)")
-                        }
+                for (i, text, doc) in Self.publicDeclarations(lines) {
+                    checked += 1
+                    let place = "\(module)/\(file):\(i + 1): \(text)"
+                    if doc.isEmpty {
+                        problems.append("\(place): no doc comment")
+                        continue
                     }
-                    if isPublic && text.contains(" enum ") { publicEnumDepth.append(depth) }
-                    depth += line.filter { $0 == "{" }.count - line.filter { $0 == "}" }.count
-                    while let d = publicEnumDepth.last, depth <= d, !isPublic || !text.contains(" enum ") {
-                        publicEnumDepth.removeLast()
+                    if !Self.namesUnshare(doc) { problems.append("\(place): names no unshare(1) option") }
+                    if text.contains(" throws") || text.contains(" rethrows") {
+                        if !doc.contains("Throws") && !doc.contains("rethrows") {
+                            problems.append("\(place): does not say what it throws")
+                        }
                     }
                 }
             }
         }
-        #expect(undocumented.isEmpty, "undocumented public symbols:\n\(undocumented.joined(separator: "\n"))")
+        #expect(checked > 100, "only \(checked) public declarations found")
+        #expect(problems.isEmpty, "public symbols:\n\(problems.joined(separator: "\n"))")
+    }
+
+    /// A doc comment names an option of unshare(1) (`-U`, `--map-auto`) or
+    /// says how the symbol relates to unshare(1).
+    static func namesUnshare(_ doc: String) -> Bool {
+        if doc.contains("unshare(1)") { return true }
+        return doc.split(separator: "`", omittingEmptySubsequences: false).enumerated().contains { i, piece in
+            i % 2 == 1 && piece.first == "-" && piece.dropFirst().drop { $0 == "-" }.first?.isLetter == true
+        }
+    }
+
+    /// The public declarations and public enums' cases of a file's lines:
+    /// line index, the trimmed line, and the `///` block above it (joined).
+    static func publicDeclarations(_ lines: [String]) -> [(Int, String, String)] {
+        var found: [(Int, String, String)] = []
+        var publicEnumDepth: [Int] = []  // brace depths of the public enums we are in
+        var depth = 0
+        for (i, line) in lines.enumerated() {
+            let text = line.trimmingCharacters(in: .whitespaces)
+            let isPublic = text.hasPrefix("public ") && !text.hasPrefix("public import ")
+            let isEnumCase =
+                text.hasPrefix("case ") && publicEnumDepth.last == depth - 1 && !line.contains("(let")
+                && !text.hasSuffix(":")
+            if isPublic || isEnumCase {
+                var j = i - 1
+                while j >= 0, lines[j].trimmingCharacters(in: .whitespaces).hasPrefix("@") { j -= 1 }
+                var doc: [String] = []
+                while j >= 0, case let l = lines[j].trimmingCharacters(in: .whitespaces), l.hasPrefix("///") {
+                    doc.insert(String(l.dropFirst(3)), at: 0)
+                    j -= 1
+                }
+                found.append((i, text, doc.joined(separator: " ")))
+            }
+            if isPublic && text.contains(" enum ") { publicEnumDepth.append(depth) }
+            depth += line.filter { $0 == "{" }.count - line.filter { $0 == "}" }.count
+            while let d = publicEnumDepth.last, depth <= d, !isPublic || !text.contains(" enum ") {
+                publicEnumDepth.removeLast()
+            }
+        }
+        return found
+    }
+}
+
+@Suite("Docs drift: versions and the library's benchmark")
+struct ReleaseNotesTests {
+    /// CHANGELOG.md has a section per version, newest first, the first of
+    /// them VERSION's, each saying what it added.
+    @Test func changelogHasEveryVersion() throws {
+        let version = try DocsRepo.text("VERSION").trimmingCharacters(in: .whitespacesAndNewlines)
+        let changelog = try DocsRepo.text("CHANGELOG.md")
+        let sections = changelog.components(separatedBy: "\n## ").dropFirst()
+        let versions = sections.map { String($0.prefix { $0 != "\n" }) }
+        #expect(versions == [version, "0.2.0", "0.1.0"], "\(versions)")
+        for section in sections {
+            #expect(section.contains("\n- **"), "\(section.prefix(20)) lists nothing")
+        }
+    }
+
+    /// BENCHMARKS.md shows `make bench-library`'s three runs, each table as
+    /// the script prints it with its verdict, and the Makefile runs the script.
+    @Test func benchmarksShowTheLibrarysThreeRuns() throws {
+        let benchmarks = try DocsRepo.text("BENCHMARKS.md")
+        let title = "\n## The library's spawn rate (make bench-library)\n"
+        let start = try #require(benchmarks.range(of: title), "no section \(title)")
+        let end = benchmarks[start.upperBound...].range(of: "\n## ")?.lowerBound ?? benchmarks.endIndex
+        let section = String(benchmarks[start.upperBound..<end])
+        let header = "| spawns of /bin/true per second, as unshare-tester (3 rounds, medians) | 1 thread | 8 threads |"
+        let runs = section.components(separatedBy: header).dropFirst()
+        #expect(runs.count == 3, "three tables")
+        let verdict = "\nTarget: root maps at 8 threads at least 1.3× Go's rate: "
+        for run in runs {
+            let table = run.components(separatedBy: verdict)
+            #expect(table.count > 1, "a verdict after each table")
+            for row in [
+                "| SwiftUnshare, root maps (self-written `0 uid 1`) |",
+                "| SwiftUnshare, `auto` ranges (newuidmap, newgidmap) |", "| SwiftUnshare, no namespace |",
+                "| Go os/exec, CLONE_NEWUSER + root maps |", "| Go os/exec, no namespace |",
+                "| posix_spawn(3), no namespace |",
+            ] {
+                #expect(table[0].contains("\n" + row + " "), "\(row) in each run")
+            }
+            let judged = table.count > 1 ? table[1].prefix { $0 != "\n" } : ""
+            #expect(judged.hasSuffix(", met.") || judged.hasSuffix(", missed."), "\(judged)")
+        }
+        let makefile = try DocsRepo.text("Makefile")
+        #expect(makefile.contains("bench-library:\n\t@sh scripts/bench-library.sh\n"))
     }
 }

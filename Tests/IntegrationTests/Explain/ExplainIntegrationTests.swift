@@ -70,9 +70,12 @@ import Testing
     }
 
     @Test(.requiresRoot)
-    func parentWritten() {
+    func parentWritten() throws {
+        // A target of this test's own, absent before: --explain must not make it.
+        let target = Harness.scratch("explain") + "/persist"
+        try #require(!FileManager.default.fileExists(atPath: target))
         let r = Self.explain([
-            "--map-users=0:100000:10", "--map-groups=0:100000:10", "-f", "--mount=/tmp/persist-x",
+            "--map-users=0:100000:10", "--map-groups=0:100000:10", "-f", "--mount=\(target)",
             "--keep-caps", "-S", "0", "-G", "0", "--root=/", "--wd=/tmp", "true",
         ])
         #expect(
@@ -86,7 +89,7 @@ import Testing
                                  0     100000         10
                         maps: parent-written: a helper forked before unshare writes /proc/PID/uid_map and gid_map once the namespace exists
                         setgroups: allow (left as the kernel starts it)
-                        persist: mount namespace (/proc/PID/ns/mnt) bound onto /tmp/persist-x
+                        persist: mount namespace (/proc/PID/ns/mnt) bound onto \(target)
                         steps:
                           fork the bind helper (it stays outside, to bind the namespace files)
                           fork the map helper (it stays outside, to write the maps)
@@ -102,7 +105,7 @@ import Testing
                           execute true (searched on PATH)
 
                         """, stderr: "", ending: .exit(0)))
-        #expect(!FileManager.default.fileExists(atPath: "/tmp/persist-x"))
+        #expect(!FileManager.default.fileExists(atPath: target))
     }
 
     @Test(.requiresTester)

@@ -6,8 +6,8 @@ import Testing
 /// Subordinate ids from an NSS `subid:` module, end to end as unshare-tester:
 /// a module built here serves a range that /etc/subuid does not have, and the
 /// range must reach /proc/PID/uid_map through newuidmap (which asks the same
-/// module). /etc/nsswitch.conf is changed only inside the one test below and
-/// put back (the very same file) before it ends.
+/// module). The machine's /etc/nsswitch.conf is never changed: the commands
+/// run in a mount namespace of their own with a copy bound over it.
 @Suite(.serialized) struct NSSSubidTests {
     static let moduleName = "swiftunsharetest"
     static let libraryDir = "/usr/lib/x86_64-linux-gnu"
@@ -35,7 +35,7 @@ import Testing
 
         static int ranges_of(const char *owner, enum subid_type type, struct subid_range *out, int max) {
             int n = 0;
-            if (getenv("\(gate)") && strcmp(owner, "unshare-tester") == 0) {
+            if (getenv("\(gate)") && strcmp(owner, "\(Runner.tester.rawValue)") == 0) {
                 out[n].start = type == ID_TYPE_UID ? \(extraUID.start) : \(extraGID.start);
                 out[n++].count = type == ID_TYPE_UID ? \(extraUID.count) : \(extraGID.count);
             }
@@ -88,37 +88,38 @@ import Testing
         void shadow_subid_free(void *p) { free(p); }
         """
 
-    /// Builds and installs the module, points nsswitch.conf at it, runs `body`,
-    /// and puts everything back: the original nsswitch.conf (the same inode,
-    /// kept by a hard link and renamed back) and no module.
-    static func withModule(_ body: () throws -> Void) throws {
+    /// Builds and installs the module and runs `body` with a runner that runs a
+    /// command as unshare-tester in a mount namespace of its own where
+    /// /etc/nsswitch.conf is a copy that names the module. The machine's
+    /// nsswitch.conf is never changed, so tests running meanwhile see exactly
+    /// the files; the module is removed when `body` returns.
+    static func withModule(_ body: (_ run: ([String], [String: String]) -> Outcome) throws -> Void) throws {
         let dir = Harness.scratch("nss")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try source.write(toFile: dir + "/module.c", atomically: true, encoding: .utf8)
         let built = Harness.run(["cc", "-shared", "-fPIC", "-O2", "-o", dir + "/module.so", dir + "/module.c"])
         try #require(built.ending == .exit(0), "cc: \(built)")
 
-        let conf = "/etc/nsswitch.conf"
-        let saved = "/etc/nsswitch.conf.swift-unshare-saved"
-        let next = conf + ".swift-unshare-new"
-        // A run killed inside the window left the saved original: put it back first.
-        if FileManager.default.fileExists(atPath: saved) { rename(saved, conf) }
-        let original = try Data(contentsOf: URL(fileURLWithPath: conf))
-        try #require(link(conf, saved) == 0, "link: \(String(cString: strerror(errno)))")
-        defer {
-            rename(saved, conf)
-            unlink(next)
-            unlink(modulePath)
-            #expect((try? Data(contentsOf: URL(fileURLWithPath: conf))) == original)
-        }
+        let conf = dir + "/nsswitch.conf"
+        var text = try Data(contentsOf: URL(fileURLWithPath: "/etc/nsswitch.conf"))
+        text.append(contentsOf: Array("subid: \(moduleName)\n".utf8))
+        try text.write(to: URL(fileURLWithPath: conf))
+        chmod(conf, 0o644)
         try FileManager.default.copyItem(atPath: dir + "/module.so", toPath: modulePath + ".new")
         rename(modulePath + ".new", modulePath)
-        var text = original
-        text.append(contentsOf: Array("subid: \(moduleName)\n".utf8))
-        try text.write(to: URL(fileURLWithPath: next))
-        chmod(next, 0o644)
-        try #require(rename(next, conf) == 0)
-        try body()
+        defer { unlink(modulePath) }
+        try body { argv, extraEnv in
+            // root makes the mount namespace and binds the copy; setpriv then
+            // becomes the tester, as Harness.run(as: .tester) would.
+            let script = #"mount --bind "$1" /etc/nsswitch.conf && shift && exec "$@""#
+            let tester = Runner.tester.rawValue
+            return Harness.run(
+                [
+                    "unshare", "--mount", "--propagation=private", "sh", "-c", script, "sh", conf,
+                    "setpriv", "--reuid=\(tester)", "--regid=\(tester)", "--init-groups", "--",
+                ] + argv,
+                env: Harness.environment(for: .tester, extra: extraEnv))
+        }
     }
 
     static func squeezed(_ s: String) -> String {
@@ -136,18 +137,17 @@ import Testing
         var auto: Outcome?
         var podman: Outcome?
         var ungated: Outcome?
-        try Self.withModule {
-            auto = Harness.run(
-                [Harness.ours, "--map-auto", "cat", "/proc/self/uid_map", "/proc/self/gid_map"],
-                as: .tester, extraEnv: [Self.gate: "1"])
+        try Self.withModule { run in
+            auto = run(
+                [Harness.ours, "--map-auto", "cat", "/proc/self/uid_map", "/proc/self/gid_map"], [Self.gate: "1"])
             // podman mode joins podman's pause process when one runs: a runtime dir
             // of its own makes the namespace now, with the module's ranges.
             let box = PodmanSandbox()
             defer { box.finish() }
-            podman = Harness.run(
+            podman = run(
                 [Harness.binDir + "/podman-unshare", "cat", "/proc/self/uid_map", "/proc/self/gid_map"],
-                as: .tester, extraEnv: box.env.merging([Self.gate: "1"]) { $1 })
-            ungated = Harness.run([Harness.ours, "--map-auto", "cat", "/proc/self/uid_map"], as: .tester)
+                box.env.merging([Self.gate: "1"]) { $1 })
+            ungated = run([Harness.ours, "--map-auto", "cat", "/proc/self/uid_map"], [:])
         }
         let a = try #require(auto)
         let p = try #require(podman)
@@ -185,10 +185,10 @@ import Testing
         var gated: Outcome?
         var ungated: Outcome?
         try ReleaseBuild.withCopy { dir in
-            try Self.withModule {
+            try Self.withModule { run in
                 let command = [dir + "/swift-unshare", "--map-auto", "cat", "/proc/self/uid_map", "/proc/self/gid_map"]
-                gated = Harness.run(command, as: .tester, extraEnv: [Self.gate: "1"])
-                ungated = Harness.run(command, as: .tester)
+                gated = run(command, [Self.gate: "1"])
+                ungated = run(command, [:])
             }
         }
         let g = try #require(gated)
