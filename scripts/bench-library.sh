@@ -22,7 +22,8 @@
 # Then the caller's memory: each client first holds 0, 1 and 4 GiB of touched
 # memory in 4 KiB pages (mmap, MADV_NOHUGEPAGE, every page written, as a
 # long-running server's heap) and spawns on 1 thread; each row's rates at
-# 1 and 4 GiB are divided by its own rate at 0 GiB, in the same run. One more
+# 1 and 4 GiB are divided by its own rate at 0 GiB, timed seconds before in
+# the same round (the medians of those ratios). One more
 # library row runs as root: ranges written by the parent into
 # /proc/<pid>/uid_map (the strategy a root caller with ranges gets).
 # Environment: ROUNDS (default 3), COUNT (spawns per cell, default 2000; auto
@@ -94,10 +95,13 @@ while [ "$r" -le "$rounds" ]; do
     r=$((r + 1))
 done
 
-# The median of a cell's rounds.
+# The median of the numbers on standard input (nothing: empty).
+median_of() {
+    sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) print ""; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+# The median of a cell's rounds, a whole number.
 median() {
-    awk -v k="$1 $2" '$1 " " $2 == k { print $3 }' "$results" | sort -n |
-        awk '{ v[NR] = $1 } END { if (NR == 0) print ""; else if (NR % 2) print v[(NR + 1) / 2]; else print int((v[NR / 2] + v[NR / 2 + 1]) / 2) }'
+    awk -v k="$1 $2" '$1 " " $2 == k { print $3 }' "$results" | median_of | awk '{ print int($1) }'
 }
 ratio() {
     if [ -z "$1" ] || [ -z "$2" ]; then echo "-"; else awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f×", a / b }'; fi
@@ -132,8 +136,11 @@ else
 fi
 echo "Raw rounds: $(tr '\n' ';' <"$results")"
 
-# The caller's memory: the cells (name client mode count user), each at every
-# size of MEM_SIZES in every round, one thread.
+# The caller's memory: the cells (name client mode count user). In every
+# round each cell is timed at every size of MEM_SIZES back to back, one
+# thread, so that a size's ratio to the first is taken from measurements
+# seconds apart: the table's ratios are the medians of those per-round
+# ratios (the load of a shared machine moves a cell's rate between rounds).
 mem_cells="lib_root swift root $mem_count $user
 lib_auto swift auto $((mem_count / 2)) $user
 lib_none swift none $mem_count $user
@@ -146,19 +153,29 @@ mem_results=$dir/mem_results
 r=1
 while [ "$r" -le "$rounds" ]; do
     echo "caller's memory: round $r of $rounds" >&2
-    for gib in $mem_sizes; do
-        echo "$mem_cells" | while read -r name client mode n runner; do
-            if [ "$client" = go ] && [ "$have_go" = false ]; then continue; fi
-            echo "$name $gib $(rate "$client" "$mode" 1 "$n" "$gib" "$runner")" >>"$mem_results"
+    echo "$mem_cells" | while read -r name client mode n runner; do
+        if [ "$client" = go ] && [ "$have_go" = false ]; then continue; fi
+        for gib in $mem_sizes; do
+            echo "$r $name $gib $(rate "$client" "$mode" 1 "$n" "$gib" "$runner")" >>"$mem_results"
         done
     done
     r=$((r + 1))
 done
 
-# The median of a memory cell's rounds: NAME GIB.
+first=${mem_sizes%% *}
+last=${mem_sizes##* }
+# The median of a memory cell's rates: NAME GIB.
 mem_median() {
-    awk -v k="$1 $2" '$1 " " $2 == k { print $3 }' "$mem_results" | sort -n |
-        awk '{ v[NR] = $1 } END { if (NR == 0) print ""; else if (NR % 2) print v[(NR + 1) / 2]; else print int((v[NR / 2] + v[NR / 2 + 1]) / 2) }'
+    awk -v n="$1" -v g="$2" '$2 == n && $3 == g { print $4 }' "$mem_results" | median_of | awk '{ print int($1) }'
+}
+# The median over the rounds of NAME's rate at GIB divided by its rate at the
+# first size in the same round, as N.NN×.
+mem_ratio() {
+    v=$(awk -v n="$1" -v g="$2" -v f="$first" '
+        $2 == n && $3 == f { base[$1] = $4 }
+        $2 == n && $3 == g { at[$1] = $4 }
+        END { for (r in at) if (base[r] > 0) print at[r] / base[r] }' "$mem_results" | median_of)
+    if [ -z "$v" ]; then echo "-"; else awk -v v="$v" 'BEGIN { printf "%.2f×", v }'; fi
 }
 echo
 header="| the caller holds (1 thread, spawns per second, $rounds rounds, medians) |"
@@ -167,10 +184,9 @@ for gib in $mem_sizes; do
     header="$header $gib GiB |"
     line="$line---|"
 done
-first=${mem_sizes%% *}
 for gib in $mem_sizes; do
     if [ "$gib" != "$first" ]; then
-        header="$header $gib GiB ÷ $first GiB |"
+        header="$header $gib GiB ÷ $first GiB, same round |"
         line="$line---|"
     fi
 done
@@ -182,9 +198,8 @@ mem_row() {
         v=$(mem_median "$1" "$gib")
         text="$text ${v:--} |"
     done
-    base=$(mem_median "$1" "$first")
     for gib in $mem_sizes; do
-        if [ "$gib" != "$first" ]; then text="$text $(ratio "$(mem_median "$1" "$gib")" "$base") |"; fi
+        if [ "$gib" != "$first" ]; then text="$text $(mem_ratio "$1" "$gib") |"; fi
     done
     echo "$text"
 }
@@ -200,17 +215,15 @@ else
 fi
 mem_row posix "posix_spawn(3), no namespace"
 echo
-last=${mem_sizes##* }
 verdicts=""
 all_met=true
 for cell in lib_root:root\ maps lib_auto:auto\ ranges lib_ranges:parent-written\ ranges lib_none:no\ namespace; do
     name=${cell%%:*}
     words=${cell#*:}
-    a=$(mem_median "$name" "$last")
-    b=$(mem_median "$name" "$first")
-    v=$(awk -v a="$a" -v b="$b" 'BEGIN { print (b > 0 && a >= 0.85 * b) ? "met" : "missed" }')
+    q=$(mem_ratio "$name" "$last")
+    v=$(echo "$q" | awk '{ sub("×", ""); print ($1 != "-" && $1 >= 0.85) ? "met" : "missed" }')
     [ "$v" = met ] || all_met=false
-    verdicts="$verdicts${verdicts:+; }$words $(ratio "$a" "$b") $v"
+    verdicts="$verdicts${verdicts:+; }$words $q $v"
 done
 echo "Target: at $last GiB every library strategy keeps at least 85% of its own rate at $first GiB: $verdicts ($([ "$all_met" = true ] && echo "all met" || echo "not all met"))."
-echo "Raw rounds (caller's memory: name GiB rate): $(tr '\n' ';' <"$mem_results")"
+echo "Raw rounds (caller's memory: round name GiB rate): $(tr '\n' ';' <"$mem_results")"
