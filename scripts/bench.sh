@@ -211,6 +211,17 @@ if $have_bwrap; then
 else
     echo '| `bwrap` (reference) | not installed (apt-get install -y bubblewrap) | | | | | |' >>"$rows"
 fi
+# --check: the report of `--check` alone, whose target is a time (under 50 ms),
+# beside the command it is most often asked about; and a check of that command
+# beside the command itself, which it must not outlast (≤ 1.00×).
+pair "$runs" "$ours -r --map-auto true" "$ours --check"
+check_rss=$(rss "$ours --check"); cmd_rss=$(rss "$ours -r --map-auto true")
+printf '| %s | %s | %s | %s | %s | %s | %s |\n' \
+    '`--check` alone (the report) / ours `-r --map-auto true` (reference)' "$(ms "$ref_med")" "$(ms "$our_med")" \
+    "$(ratio "$our_med" "$ref_med") (< 50 ms: $(awk -v t="$our_med" 'BEGIN { print (t < 0.050 ? "met" : "missed") }'))" \
+    "$(mb "$cmd_rss")" "$(mb "$check_rss")" "$(ratio "$check_rss" "$cmd_rss")" >>"$rows"
+row '`--check -r --map-auto true` / ours `-r --map-auto true` (the command itself)' "$ours -r --map-auto true" \
+    "$ours --check -r --map-auto true" "$runs" 1.00 -
 crows=$dir/compare-rows
 : >"$crows"
 crow() {   # label arguments: ours as the reference, the candidate second

@@ -15,8 +15,10 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <sys/xattr.h>
@@ -45,6 +47,7 @@ const unsigned long cu_MS_BIND = MS_BIND;
 const unsigned long cu_MS_NOSUID = MS_NOSUID;
 const unsigned long cu_MS_NOEXEC = MS_NOEXEC;
 const unsigned long cu_MS_NODEV = MS_NODEV;
+const unsigned long cu_ST_NOEXEC = ST_NOEXEC;
 
 int cu_unshare(int flags) { return unshare(flags); }
 
@@ -75,6 +78,10 @@ ssize_t cu_file_capability(const char *path, void *buf, size_t size)
 }
 
 int cu_set_pdeathsig(int signo) { return prctl(PR_SET_PDEATHSIG, signo, 0, 0, 0); }
+
+int cu_set_child_subreaper(void) { return prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); }
+
+int cu_memfd(const char *name) { return memfd_create(name, MFD_CLOEXEC); }
 
 int cu_permitted_to_ambient(int last_cap)
 {

@@ -9,7 +9,7 @@
 # The option list below mirrors OptionTable.unshare; DocsDriftTests checks it.
 
 set -g __swift_unshare_longs_required map-user map-users map-group map-groups owner propagation setgroups setuid setgid root wd monotonic boottime load-interp whitelist-env
-set -g __swift_unshare_longs_other help version mount uts ipc net pid user cgroup time fork kill-child forward-signals mount-proc mount-binfmt map-root-user map-current-user map-auto map-subids keep-caps clear-env explain
+set -g __swift_unshare_longs_other help version mount uts ipc net pid user cgroup time fork kill-child forward-signals mount-proc mount-binfmt map-root-user map-current-user map-auto map-subids keep-caps clear-env explain check
 set -g __swift_unshare_signals HUP INT QUIT ILL TRAP ABRT IOT BUS FPE KILL USR1 SEGV USR2 PIPE ALRM TERM STKFLT CHLD CLD CONT STOP TSTP TTIN TTOU URG XCPU XFSZ VTALRM PROF WINCH IO POLL PWR SYS
 
 # The words of the command line up to the cursor, the current (maybe empty)
@@ -118,6 +118,8 @@ function __swift_unshare_attached -a option kind
             __fish_complete_path "$value" | string replace -r -- '^' "--$option="
         case directory
             __fish_complete_directories "$value" | string replace -r -- '^' "--$option="
+        case format
+            printf '%s\n' --$option=json --$option=text
     end
 end
 
@@ -189,6 +191,8 @@ complete $unshare -l boottime -x -d 'set clock boottime offset (seconds) in time
 complete $unshare -l clear-env -d 'do not inherit environment variables'
 complete $unshare -l whitelist-env -x -a '(__fish_complete_list , "set -nx")' -d 'clear environment except for specified variables'
 complete $unshare -l explain -d 'print what would be done, do nothing'
+complete $unshare -l check -d 'try the steps, not the program (alone: what works here)'
+complete -c swift-unshare -n "__swift_unshare_unshare_options; and string match -q -- '--check=*' (commandline -ct)" -f -a "(__swift_unshare_attached check format)"
 
 # The values of an abbreviated option: `--prop <TAB>` as `--propagation <TAB>`.
 set -l abbreviates '__swift_unshare_unshare_options; and __swift_unshare_abbreviates'
@@ -209,6 +213,8 @@ complete -c swift-unshare -n '__swift_unshare_unshare_options; and test (count (
 for cmd in swift-unshare podman-unshare
     complete -c $cmd $podman -l rootless-netns -d 'join the rootless network namespace of podman'
     complete -c $cmd $podman -l explain -d 'print what would be done, do nothing'
+    complete -c $cmd $podman -l check -d 'report the path of podman mode on this machine, run nothing'
+    complete -c $cmd -n "__swift_unshare_podman_options; and string match -q -- '--check=*' (commandline -ct)" -f -a "(__swift_unshare_attached check format)"
     complete -c $cmd $podman -s h -l help -d 'display help'
     # The program, then its own completion.
     complete -c $cmd -n __swift_unshare_program_args -x -a '(__swift_unshare_complete_program)'

@@ -54,6 +54,8 @@ extern const unsigned long cu_MS_BIND;
 extern const unsigned long cu_MS_NOSUID;
 extern const unsigned long cu_MS_NOEXEC;
 extern const unsigned long cu_MS_NODEV;
+/* statvfs(3)'s flag of a file system mounted noexec. */
+extern const unsigned long cu_ST_NOEXEC;
 
 /* ------------------------------------------------------------------------- */
 /* wrappers.c: each returns what the call returns, errno set on failure.     */
@@ -73,6 +75,10 @@ int cu_pidfd_ended(int pidfd);
    > 0 when the file carries file capabilities). */
 ssize_t cu_file_capability(const char *_Nonnull path, void *_Nullable buf, size_t size);
 int cu_set_pdeathsig(int signo);
+/* prctl(PR_SET_CHILD_SUBREAPER, 1): orphaned descendants become our children (--check). */
+int cu_set_child_subreaper(void);
+/* memfd_create(name, MFD_CLOEXEC): a nameless file for what a --check trial writes back. */
+int cu_memfd(const char *_Nonnull name);
 /* Raise every permitted capability up to last_cap into inheritable and ambient.
    0, or the failing step with errno set: 1 capget, 2 capset, 3 prctl. */
 int cu_permitted_to_ambient(int last_cap);

@@ -15,6 +15,8 @@ package enum PodmanUnshare {
             fail(error, command: command, sys)
         case .success(.help):
             writeOut(PodmanHelp.text(command: command), command: command, sys)
+        case .success(.run(let options)) where options.check != nil:
+            check(options, command: command, sys)
         case .success(.run(let options)):
             switch PodmanPlan.build(options, context: LiveSystem()) {
             case .failure(let error):
@@ -31,6 +33,27 @@ package enum PodmanUnshare {
                 case .failure(let error): fail(error, command: "", sys)
                 }
             }
+        }
+    }
+
+    /// --check: podman mode's path on this machine (directories, the pause
+    /// process and whether it can be joined, the maps, tried when no pause
+    /// process runs, catatonit, and what --rootless-netns needs), one line a
+    /// capability or one JSON object; nothing is left that podman would not
+    /// leave (a pause process started to try the maps is killed at once).
+    static func check(_ options: PodmanOptions, command: ByteString, _ sys: LiveSystemCalls) -> Never {
+        // The probes are forks of this process, which go on in Swift.
+        if let failure = SingleThread.check() { fail(failure.asPodman, command: command, sys) }
+        _ = sys.becomeSubreaper()
+        let context = LiveSystem()
+        let lines = PodmanReport.lines(LiveMachine(system: context, sys: sys).podman(tryMaps: true))
+        switch options.check ?? .text {
+        case .text:
+            writeOut(CheckOutput.reportText(lines), command: command, sys)
+        case .json:
+            let json = CheckOutput.reportJSON(
+                lines, mode: "podman", user: context.user(id: context.euid), uid: context.euid, gid: context.egid)
+            writeOut(json, command: command, sys)
         }
     }
 

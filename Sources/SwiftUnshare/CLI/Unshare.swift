@@ -13,6 +13,8 @@ package enum Unshare {
         let program = (args.first ?? "swift-unshare").basename
         let context = LiveSystem()
         switch Options.parse(args, context: context) {
+        case .failure(let failure) where Options.checkFormat(args) == .json:
+            checkRefused(failure, stage: "parse", args: args, options: nil, facts: context)
         case .failure(let failure) where failure.tryHelp:
             // glibc's getopt names the program as typed; the Try line, util-linux's, by its basename
             _ = Sys.writeAll(
@@ -30,6 +32,8 @@ package enum Unshare {
         case .success(.version):
             writeOut(Help.versionText(program: program), program: program)
             exit(0)
+        case .success(.run(let options)) where options.check != nil:
+            check(args, options, program: program, context: context)
         case .success(.run(let options)):
             let pid = getpid()
             let situation = HintSituation(arguments: args, options: options, plan: nil, failure: nil)

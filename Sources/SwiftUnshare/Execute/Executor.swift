@@ -41,7 +41,9 @@ package struct Executor<System: SystemCalls> {
         return .failure(Failure("nothing to execute"))
     }
 
-    private mutating func perform(_ step: Step) -> Ending? {
+    /// One step; nil when the run goes on. --check drives the steps itself
+    /// through this (Check/CommandCheck.swift), stopping at the exec.
+    mutating func perform(_ step: Step) -> Ending? {
         if let file = step.selfWrite {  // a single-id map or setgroups, in util-linux's words
             return write(file.path, file.text, ignoreMissing: file.ignoreMissing)
         }
@@ -102,10 +104,16 @@ package struct Executor<System: SystemCalls> {
         case .exec(let command):
             return .failure(Self.execFailure(command[0], sys.execvp(command)))
         case .execShell(let environment):
-            let path = environment ?? sys.shellOfCurrentUser() ?? "/bin/sh"
+            let path = loginShell(environment)
             return .failure(Self.execFailure(path, sys.execv(path, ["-" + path.basename])))
         }
         return nil
+    }
+
+    /// The login shell `.execShell` executes: $SHELL as the shell will see it,
+    /// else the passwd entry's as it is now, else /bin/sh.
+    func loginShell(_ environment: ByteString?) -> ByteString {
+        environment ?? sys.shellOfCurrentUser() ?? "/bin/sh"
     }
 
     /// util-linux's errexec(): 127 when the program is not there, else 126.

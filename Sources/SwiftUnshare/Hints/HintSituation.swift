@@ -16,6 +16,13 @@ package enum FailedOperation: Equatable, Sendable {
     case exec(ByteString, Errno)
     /// `auto` or `subids` found no range for the caller.
     case noSubordinateRange
+    /// Changing the propagation of / in the new mount namespace.
+    case propagation(Errno)
+    /// A mount: proc or binfmt_misc on a directory, or a namespace file bound
+    /// onto a target (`object` is the directory, or "source on target").
+    case mount(ByteString, Errno)
+    /// Opening or writing /proc/self/timens_offsets.
+    case timeOffsets(Errno)
     case other
 
     /// What the one error value says was being done: read from the
@@ -40,8 +47,14 @@ package enum FailedOperation: Equatable, Sendable {
             self = .helperRefused
         case .noSubordinateRange, .noSubordinateRangeFromNSS:
             self = .noSubordinateRange
-        case .message, .usage, .call, .openTimeOffsets, .writeTimeOffsets, .changePropagation, .changeRoot,
-            .changeDirectory, .mount, .execute, .helper, .helperKilled, .childExit, .writeError, .podman:
+        case .changePropagation(nil) where failure.errno != nil:
+            self = .propagation(e)
+        case .mount(let object) where failure.errno != nil, .helper(.bind, let object) where failure.errno != nil:
+            self = .mount(object, e)
+        case .openTimeOffsets, .writeTimeOffsets:
+            self = .timeOffsets(e)
+        case .message, .usage, .call, .changePropagation, .changeRoot, .changeDirectory, .mount, .execute, .helper,
+            .helperKilled, .childExit, .writeError, .podman:
             self = .other
         }
     }

@@ -18,6 +18,8 @@ package protocol SystemFacts: SystemContext {
     var noNewPrivs: Bool { get }
     /// newuidmap or newgidmap as execvp would find it on this process's PATH.
     func mapHelper(_ name: ByteString) -> MapHelperFacts
+    /// Whether something is at `path` (a namespace file of /proc/self/ns, a device).
+    func pathExists(_ path: String) -> Bool
 }
 
 extension LiveSystem: SystemFacts {
@@ -25,6 +27,8 @@ extension LiveSystem: SystemFacts {
         guard case .success(let bytes) = readFile("/proc/sys/" + name) else { return nil }
         return ByteString(Array(bytes.prefix { $0 != 0x0a && $0 != 0x20 && $0 != 0x09 }))
     }
+
+    package func pathExists(_ path: String) -> Bool { access(path, F_OK) == 0 }
 
     package var noNewPrivs: Bool {
         guard case .success(let bytes) = readFile("/proc/self/status") else { return false }

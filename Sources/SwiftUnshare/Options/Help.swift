@@ -61,6 +61,7 @@ package enum Help {
          --clear-env               do not inherit environment variables from the calling process
          --whitelist-env <list>    clear environment except for specified variables
          --explain                 print what would be done (maps, helpers, mounts), do nothing
+         --check[=<format>]        try the steps, not the program (alone: what works here)
 
          -h, --help                display this help
          -V, --version             display version

@@ -17,7 +17,7 @@ package enum OptionID: CaseIterable, Sendable {
     case mapUser, mapUsers, mapGroup, mapGroups, mapRootUser, mapCurrentUser, mapAuto, mapSubids, owner
     case propagation, setgroups, keepCaps
     case setuid, setgid, root, wd, monotonic, boottime, loadInterp, clearEnv, whitelistEnv
-    case explain
+    case explain, check
 }
 
 /// Where an option comes from, which decides how its abbreviations are read.
@@ -98,6 +98,7 @@ extension OptionID {
         case .clearEnv: return ("clear-env", nil, .none, .utilLinuxLater)
         case .whitelistEnv: return ("whitelist-env", nil, .required, .utilLinuxLater)
         case .explain: return ("explain", nil, .none, .swiftUnshare)
+        case .check: return ("check", nil, .optional, .swiftUnshare)
         }
     }
 }

@@ -26,6 +26,11 @@ public enum SetgroupsMode: String, Sendable {
     case deny
 }
 
+/// How --check prints what it found: lines for people, or one JSON object.
+package enum CheckFormat: String, Sendable {
+    case text, json
+}
+
 /// The command line of unshare(1), parsed and resolved (names looked up,
 /// subordinate ranges read), with no effect on the system yet.
 package struct Options: Equatable, Sendable {
@@ -61,6 +66,9 @@ package struct Options: Equatable, Sendable {
     package var command: [ByteString] = []
     /// --explain: print the plan instead of carrying it out.
     package var explain = false
+    /// --check[=json]: try the plan in a throwaway child instead of running
+    /// the program (with no other option: report what this machine allows).
+    package var check: CheckFormat?
 
     package init() {}
 }
@@ -99,10 +107,24 @@ extension Options {
             }
         }
         o.command = Array(args[getopt.index...])
+        if o.explain && o.check != nil {
+            return .failure(Failure("options --check and --explain are mutually exclusive"))
+        }
         if (o.monotonic != nil || o.boottime != nil) && !o.namespaces.contains(.time) {
             return .failure(Failure("options --monotonic and --boottime require unsharing of a time namespace (-T)"))
         }
         return .success(.run(o))
+    }
+
+    /// The --check format the command line asks for, read as far as parsing
+    /// goes (so that --check=json answers a command line refused later in JSON too).
+    package static func checkFormat(_ args: [ByteString]) -> CheckFormat? {
+        var getopt = GetoptLong(options: OptionTable.unshare, args: args)
+        var format: CheckFormat?
+        while case .option(let id, let value)? = getopt.next() {
+            if id == .check { format = value.map { CheckFormat(rawValue: $0.description) } ?? .text }
+        }
+        return format
     }
 
     private mutating func unshareNamespace(_ ns: Namespace, persistTo file: ByteString?) {
@@ -237,6 +259,15 @@ extension Options {
             clearEnvironment = true
         case .explain:
             explain = true
+        case .check:
+            guard let value else {
+                check = .text
+                return nil
+            }
+            guard let format = CheckFormat(rawValue: value.description), ByteString(format.rawValue) == value else {
+                return Failure("unsupported --check format '\(value)'")
+            }
+            check = format
         case .whitelistEnv:
             let names = arg.split(UInt8(ascii: ",")).filter { !$0.isEmpty }
             keepEnvironment = names.reversed() + (keepEnvironment ?? [])

@@ -50,8 +50,14 @@ struct CompletionCase: CustomStringConvertible, Sendable {
         CompletionCase("swift-unshare -S 0 docs-fake-pr", [program]),
         CompletionCase("swift-unshare -rS 0 docs-fake-pr", [program]),
         CompletionCase("swift-unshare --prop slave docs-fake-pr", [program]),
+        // --check's format, only ever attached.
+        CompletionCase("swift-unshare --check=", ["json", "text"]),
+        CompletionCase("swift-unshare -r --check=j", ["json"]),
+        CompletionCase("swift-unshare --check docs-fake-pr", [program]),
         // podman mode.
         CompletionCase("swift-unshare --pod", ["--podman"]),
+        CompletionCase("podman-unshare --ch", ["--check"]),
+        CompletionCase("podman-unshare --check=", ["json", "text"]),
         CompletionCase("swift-unshare --podman --r", ["--rootless-netns"]),
         CompletionCase("podman-unshare --r", ["--rootless-netns"]),
         CompletionCase("podman-unshare docs-fake-pr", [program]),

@@ -143,15 +143,23 @@ struct HintIntegrationTests {
             "\(r)")
     }
 
+    /// The range the hint proposes is the one useradd would hand out next,
+    /// free in each file: on a machine made by scripts/test-setup.sh the decoy
+    /// holds the first block (100000-165535 by Debian's defaults), so the
+    /// hint must not propose it.
     @Test(.requiresUser("nobody"))
-    func noSubordinateIDsForTheUser() {
+    func noSubordinateIDsForTheUser() throws {
+        let uids = try #require(FreeBlock.first(in: "/etc/subuid", prefix: "SUB_UID"))
+        let gids = try #require(FreeBlock.first(in: "/etc/subgid", prefix: "SUB_GID"))
+        let decoy = TestAccount.subordinateRanges(in: "/etc/subuid", name: "unshare-decoy", id: UInt32.max)
+        #expect(!decoy.contains { uids.lowerBound < $0.end && $0.start <= uids.upperBound }, "\(uids) \(decoy)")
         let r = Self.onTerminal([Harness.ours, "--map-auto", "true"], as: "nobody")
         #expect(
             r
                 == Outcome(
                     stdout: """
                         unshare: no line matching user "nobody" in /etc/subuid
-                        \(Self.prefix)/etc/subuid and /etc/subgid give nobody no subordinate ids: ask root to add them (usermod --add-subuids 100000-165535 --add-subgids 100000-165535 nobody)
+                        \(Self.prefix)/etc/subuid and /etc/subgid give nobody no subordinate ids: ask root to add them (usermod --add-subuids \(uids.lowerBound)-\(uids.upperBound) --add-subgids \(gids.lowerBound)-\(gids.upperBound) nobody)
 
                         """, stderr: "", ending: .exit(1)))
     }
@@ -185,5 +193,42 @@ struct HintIntegrationTests {
                         \(Self.prefix)the uid map lines 0 \(s) 10 and 5 \(s + 5) 10 overlap (outside ids \(s + 5)-\(s + 9)): the kernel refuses overlapping ranges, make them disjoint
 
                         """, stderr: "", ending: .exit(1)))
+    }
+}
+
+/// The first block of SUB_UID_COUNT ids between SUB_UID_MIN and SUB_UID_MAX
+/// (SUB_GID_* for /etc/subgid; shadow's defaults where /etc/login.defs has
+/// none) that no line of the file holds: what useradd gives a new account,
+/// worked out here on its own from the files as this machine has them.
+enum FreeBlock {
+    static func setting(_ key: String, _ fallback: UInt64) -> UInt64 {
+        let text = (try? String(contentsOfFile: "/etc/login.defs", encoding: .utf8)) ?? ""
+        var value = fallback
+        for line in text.split(separator: "\n") {
+            let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
+            if words.count >= 2, words[0] == key, let v = UInt64(words[1]) { value = v }
+        }
+        return value
+    }
+
+    static func first(in file: String, prefix: String) -> ClosedRange<UInt64>? {
+        let low = setting(prefix + "_MIN", 100_000)
+        let high = setting(prefix + "_MAX", 600_100_000)
+        let count = setting(prefix + "_COUNT", 65536)
+        let text = (try? String(contentsOfFile: file, encoding: .utf8)) ?? ""
+        let held: [ClosedRange<UInt64>] = text.split(separator: "\n").compactMap { line in
+            let f = line.split(separator: ":", omittingEmptySubsequences: false)
+            guard f.count == 3, let s = UInt64(f[1]), let c = UInt64(f[2]), c > 0 else { return nil }
+            return s...(s + c - 1)
+        }
+        var start = low
+        while start + count - 1 <= high {
+            let block = start...(start + count - 1)
+            guard let clash = held.filter({ $0.overlaps(block) }).max(by: { $0.upperBound < $1.upperBound }) else {
+                return block
+            }
+            start = clash.upperBound + 1
+        }
+        return nil
     }
 }

@@ -14,8 +14,15 @@ struct FakeFacts: SystemFacts, ForwardingContext {
         "newgidmap": .found(path: "/usr/bin/newgidmap", setuidRoot: true, fileCapabilities: false),
     ]
 
+    /// What is there (every namespace kind's file, unless a test takes it away).
+    var paths: Set<String> = Set(
+        ["mnt", "uts", "ipc", "net", "pid", "user", "cgroup", "time"].map { "/proc/self/ns/" + $0 } + [
+            "/proc/self/setgroups"
+        ])
+
     func sysctl(_ name: String) -> ByteString? { sysctls[name] }
     func mapHelper(_ name: ByteString) -> MapHelperFacts { helpers[name] ?? .missing }
+    func pathExists(_ path: String) -> Bool { paths.contains(path) }
 }
 
 /// The hints for `words` (after "unshare"), parsed and planned against `facts`,
@@ -201,12 +208,13 @@ func causes(_ words: [String], _ failure: FailedOperation?, _ facts: FakeFacts =
     @Test func noSubordinateIDs() {
         var facts = FakeFacts()
         facts.base.files["/etc/subgid"] = "other:1:2\n"
+        // Only the file that lacks a line is named, and only its option proposed.
         #expect(
             hints(["--map-users=0:100000:10"], .helperRefused, facts) == [
                 Hint(
                     cause: .noSubordinateIDs,
                     text:
-                        "/etc/subgid gives tester no subordinate ids: ask root to add them (usermod --add-subuids 100000-165535 --add-subgids 100000-165535 tester)"
+                        "/etc/subgid gives tester no subordinate ids: ask root to add them (usermod --add-subgids 100000-165535 tester)"
                 )
             ])
         facts.base.files["/etc/subuid"] = ""
@@ -215,6 +223,56 @@ func causes(_ words: [String], _ failure: FailedOperation?, _ facts: FakeFacts =
                 == "/etc/subuid and /etc/subgid give tester no subordinate ids: ask root to add them (usermod --add-subuids 100000-165535 --add-subgids 100000-165535 tester)"
         )
         #expect(causes(["--map-auto"], .helperRefused).isEmpty)  // both files have a line
+    }
+
+    /// The proposed block is one no line holds, in each file on its own, as useradd picks it.
+    @Test func theProposedRangeIsFreeInItsFile() {
+        var facts = FakeFacts()
+        facts.base.files["/etc/subuid"] = "decoy:100000:65536\nother:165536:65536\n"
+        facts.base.files["/etc/subgid"] = "decoy:100000:1000\n"
+        #expect(
+            hints([], .noSubordinateRange, facts).first?.text
+                == "/etc/subuid and /etc/subgid give tester no subordinate ids: ask root to add them (usermod --add-subuids 231072-296607 --add-subgids 101000-166535 tester)"
+        )
+        // login.defs's keys are read as shadow reads them (octal, hex, quotes, comments, the last one wins).
+        facts.base.files["/etc/login.defs"] =
+            "# SUB_UID_MIN 1\nSUB_UID_MIN 0x30D40\nSUB_UID_COUNT \"1000\"\nSUB_GID_MIN 0400000\nSUB_GID_MIN 300000\n"
+        #expect(
+            hints([], .noSubordinateRange, facts).first?.text
+                == "/etc/subuid and /etc/subgid give tester no subordinate ids: ask root to add them (usermod --add-subuids 231072-232071 --add-subgids 300000-365535 tester)"
+        )
+        // Nothing free: said, with no option that would hand out held ids.
+        facts.base.files["/etc/login.defs"] = "SUB_UID_MIN 100000\nSUB_UID_MAX 231071\n"
+        facts.base.files["/etc/subgid"] = "tester:1:1\n"
+        #expect(
+            hints([], .noSubordinateRange, facts).first?.text
+                == "/etc/subuid gives tester no subordinate ids, and no block of 65536 ids between 100000 and 231071 (SUB_UID_MIN, SUB_UID_MAX, SUB_UID_COUNT of /etc/login.defs) is free in /etc/subuid: ask root to free a block or widen the range, then add one"
+        )
+        facts.base.files["/etc/login.defs"] = "SUB_UID_MIN 200000\nSUB_UID_MAX 100000\n"
+        #expect(
+            hints([], .noSubordinateRange, facts).first?.text
+                == "/etc/subuid gives tester no subordinate ids, and SUB_UID_MIN 200000, SUB_UID_MAX 100000 and SUB_UID_COUNT 65536 of /etc/login.defs leave no block to give: ask root to free a block or widen the range, then add one"
+        )
+    }
+
+    @Test func noSubordinateIDsFromNSSNamesTheModule() {
+        var facts = FakeFacts()
+        facts.base.files["/etc/nsswitch.conf"] = "subid: sss\n"
+        #expect(
+            hints([], .noSubordinateRange, facts).first?.text
+                == "the NSS module sss (subid: in /etc/nsswitch.conf) gives tester no subordinate ids: ask the administrator of sss to add them"
+        )
+    }
+
+    @Test func rootIsToldToAddTheRangeItself() {
+        var facts = FakeFacts()
+        facts.base.euid = 0
+        facts.base.egid = 0
+        #expect(
+            hints(["--map-auto"], .noSubordinateRange, facts).first?.text
+                == "/etc/subuid and /etc/subgid give root no subordinate ids: add them (usermod --add-subuids 165536-231071 --add-subgids 100000-165535 root)"
+        )
+        #expect(causes(["--map-users=0:100000:10"], .helperRefused, facts).isEmpty)  // root runs no newuidmap
     }
 
     @Test func ownIDInRange() {

@@ -8,6 +8,8 @@ package struct PodmanOptions: Equatable, Sendable {
     package var rootlessNetns = false
     /// --explain (swift-unshare's own flag): print the plan, run nothing.
     package var explain = false
+    /// --check[=json] (swift-unshare's own flag): report podman mode's path on this machine, run nothing.
+    package var check: CheckFormat?
     /// The command and its arguments (empty: $SHELL).
     package var command: [ByteString] = []
 
@@ -55,6 +57,17 @@ extension PodmanOptions {
                     case .success(let v): options.explain = v
                     case .failure(let e): return .failure(e)
                     }
+                case "check":
+                    // A string flag whose value may be left out (pflag's NoOptDefVal).
+                    guard let format = CheckFormat(rawValue: (value ?? "text").description),
+                        ByteString(format.rawValue) == value ?? "text"
+                    else {
+                        return .failure(
+                            usage(
+                                "invalid argument \(GoText.quote(value ?? "")) for \"--check\" flag: want \"text\" or \"json\""
+                            ))
+                    }
+                    options.check = format
                 case "help":
                     switch parseBool(value ?? "true", flag: "--help") {
                     case .success(let v): help = v

@@ -8,7 +8,7 @@ import Glibc
 /// `nodes` (owner and st_mode; a successful mkdir or create adds one),
 /// `links` and file `contents`, the executables on PATH, and how each
 /// spawned process ends. Nothing touches the system.
-final class RecordingPodmanCalls: RecordingSystemCalls, PodmanSystemCalls {
+class RecordingPodmanCalls: RecordingSystemCalls, PodmanSystemCalls {
     var euid: UInt32 = 1001
     var variables: [String: ByteString] = ["PATH": "/usr/bin:/bin"]
     var environment: [ByteString] = ["PATH=/usr/bin:/bin", "HOME=/home/tester", "XDG_RUNTIME_DIR=/elsewhere"]
