@@ -104,7 +104,15 @@ struct CheckIntegrationTests {
                 var status: Int32 = 0
                 waitpid(pid, &status, 0)
             }
-            #expect(Self.traces(mark, [dir]).processes == ["\(pid) sleep"])
+            // posix_spawn returns once the child's exec has begun, a moment before
+            // /proc shows the new program's environment: look until it does.
+            var seen = Self.traces(mark, [dir]).processes
+            let deadline = Date().addingTimeInterval(10)
+            while seen != ["\(pid) sleep"] && Date() < deadline {
+                usleep(1000)
+                seen = Self.traces(mark, [dir]).processes
+            }
+            #expect(seen == ["\(pid) sleep"])
             #expect(Self.traces(mark + "0", [dir]).processes.isEmpty)  // the whole value, not a prefix
             #expect(FileManager.default.createFile(atPath: dir + "/left", contents: nil))
             try FileManager.default.createDirectory(atPath: dir + "/on", withIntermediateDirectories: false)
