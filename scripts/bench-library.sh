@@ -19,13 +19,25 @@
 #   auto ranges root + the user's /etc/subuid and /etc/subgid ranges through
 #               newuidmap and newgidmap (the library only: Go cannot)
 #   no namespace  a plain spawn (the library; Go's os/exec; posix_spawn)
+# Then the caller's memory: each client first holds 0, 1 and 4 GiB of touched
+# memory in 4 KiB pages (mmap, MADV_NOHUGEPAGE, every page written, as a
+# long-running server's heap) and spawns on 1 thread; each row's rates at
+# 1 and 4 GiB are divided by its own rate at 0 GiB, timed seconds before in
+# the same round (the medians of those ratios). One more
+# library row runs as root: ranges written by the parent into
+# /proc/<pid>/uid_map (the strategy a root caller with ranges gets).
 # Environment: ROUNDS (default 3), COUNT (spawns per cell, default 2000; auto
-# ranges COUNT / 5), BENCH_USER (default unshare-tester).
+# ranges COUNT / 5), BENCH_USER (default unshare-tester); MEM_SIZES (GiB,
+# default "0 1 4"), MEM_COUNT (spawns per memory cell, default 1000; auto
+# ranges MEM_COUNT / 2, Go with CLONE_NEWUSER MEM_COUNT / 10: it copies the
+# caller's page tables at every spawn).
 set -eu
 
 rounds=${ROUNDS:-3}
 count=${COUNT:-2000}
 auto_count=$((count / 5))
+mem_sizes=${MEM_SIZES:-0 1 4}
+mem_count=${MEM_COUNT:-1000}
 user=${BENCH_USER:-unshare-tester}
 swift=${SWIFT:-swift}
 
@@ -54,9 +66,10 @@ else
     go_reason="go is not installed (apt-get install -y golang-go)"
 fi
 
-# One measurement: CLIENT MODE THREADS COUNT, run as the user; prints the rate.
+# One measurement: CLIENT MODE THREADS COUNT [GIB [USER]], run as the user
+# (or USER); prints the rate.
 rate() {
-    runuser -u "$user" -- "$dir/$1" "$2" "$3" "$4" || die "$1 $2 $3 $4 failed"
+    runuser -u "${6:-$user}" -- "$dir/$1" "$2" "$3" "$4" ${5:+"$5"} || die "$1 $2 $3 $4 ${5:-} failed"
 }
 
 # The cells: name client mode count.
@@ -82,10 +95,13 @@ while [ "$r" -le "$rounds" ]; do
     r=$((r + 1))
 done
 
-# The median of a cell's rounds.
+# The median of the numbers on standard input (nothing: empty).
+median_of() {
+    sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) print ""; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+# The median of a cell's rounds, a whole number.
 median() {
-    awk -v k="$1 $2" '$1 " " $2 == k { print $3 }' "$results" | sort -n |
-        awk '{ v[NR] = $1 } END { if (NR == 0) print ""; else if (NR % 2) print v[(NR + 1) / 2]; else print int((v[NR / 2] + v[NR / 2 + 1]) / 2) }'
+    awk -v k="$1 $2" '$1 " " $2 == k { print $3 }' "$results" | median_of | awk '{ print int($1) }'
 }
 ratio() {
     if [ -z "$1" ] || [ -z "$2" ]; then echo "-"; else awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f×", a / b }'; fi
@@ -119,3 +135,95 @@ else
     echo "Target (1.3× Go at 8 threads with root maps) not judged: $go_reason."
 fi
 echo "Raw rounds: $(tr '\n' ';' <"$results")"
+
+# The caller's memory: the cells (name client mode count user). In every
+# round each cell is timed at every size of MEM_SIZES back to back, one
+# thread, so that a size's ratio to the first is taken from measurements
+# seconds apart: the table's ratios are the medians of those per-round
+# ratios (the load of a shared machine moves a cell's rate between rounds).
+mem_cells="lib_root swift root $mem_count $user
+lib_auto swift auto $((mem_count / 2)) $user
+lib_none swift none $mem_count $user
+lib_ranges swift ranges $mem_count root
+go_root go root $((mem_count / 10)) $user
+go_none go none $mem_count $user
+posix swift posix_spawn $mem_count $user"
+mem_results=$dir/mem_results
+: >"$mem_results"
+r=1
+while [ "$r" -le "$rounds" ]; do
+    echo "caller's memory: round $r of $rounds" >&2
+    echo "$mem_cells" | while read -r name client mode n runner; do
+        if [ "$client" = go ] && [ "$have_go" = false ]; then continue; fi
+        for gib in $mem_sizes; do
+            echo "$r $name $gib $(rate "$client" "$mode" 1 "$n" "$gib" "$runner")" >>"$mem_results"
+        done
+    done
+    r=$((r + 1))
+done
+
+first=${mem_sizes%% *}
+last=${mem_sizes##* }
+# The median of a memory cell's rates: NAME GIB.
+mem_median() {
+    awk -v n="$1" -v g="$2" '$2 == n && $3 == g { print $4 }' "$mem_results" | median_of | awk '{ print int($1) }'
+}
+# The median over the rounds of NAME's rate at GIB divided by its rate at the
+# first size in the same round, as N.NN×.
+mem_ratio() {
+    v=$(awk -v n="$1" -v g="$2" -v f="$first" '
+        $2 == n && $3 == f { base[$1] = $4 }
+        $2 == n && $3 == g { at[$1] = $4 }
+        END { for (r in at) if (base[r] > 0) print at[r] / base[r] }' "$mem_results" | median_of)
+    if [ -z "$v" ]; then echo "-"; else awk -v v="$v" 'BEGIN { printf "%.2f×", v }'; fi
+}
+echo
+header="| the caller holds (1 thread, spawns per second, $rounds rounds, medians) |"
+line="|---|"
+for gib in $mem_sizes; do
+    header="$header $gib GiB |"
+    line="$line---|"
+done
+for gib in $mem_sizes; do
+    if [ "$gib" != "$first" ]; then
+        header="$header $gib GiB ÷ $first GiB, same round |"
+        line="$line---|"
+    fi
+done
+echo "$header"
+echo "$line"
+mem_row() {
+    text="| $2 |"
+    for gib in $mem_sizes; do
+        v=$(mem_median "$1" "$gib")
+        text="$text ${v:--} |"
+    done
+    for gib in $mem_sizes; do
+        if [ "$gib" != "$first" ]; then text="$text $(mem_ratio "$1" "$gib") |"; fi
+    done
+    echo "$text"
+}
+mem_row lib_root "SwiftUnshare, root maps (self-written: CLONE_VM, CLONE_VFORK)"
+mem_row lib_auto "SwiftUnshare, \`auto\` ranges (newuidmap, newgidmap: CLONE_VM, the child waits)"
+mem_row lib_ranges "SwiftUnshare, ranges written by the parent (as root: CLONE_VM, the child waits)"
+mem_row lib_none "SwiftUnshare, no namespace (CLONE_VM, CLONE_VFORK)"
+if [ "$have_go" = true ]; then
+    mem_row go_root "Go os/exec, CLONE_NEWUSER + root maps"
+    mem_row go_none "Go os/exec, no namespace"
+else
+    echo "| Go rows skipped: $go_reason | | | | | |"
+fi
+mem_row posix "posix_spawn(3), no namespace"
+echo
+verdicts=""
+all_met=true
+for cell in lib_root:root\ maps lib_auto:auto\ ranges lib_ranges:parent-written\ ranges lib_none:no\ namespace; do
+    name=${cell%%:*}
+    words=${cell#*:}
+    q=$(mem_ratio "$name" "$last")
+    v=$(echo "$q" | awk '{ sub("×", ""); print ($1 != "-" && $1 >= 0.85) ? "met" : "missed" }')
+    [ "$v" = met ] || all_met=false
+    verdicts="$verdicts${verdicts:+; }$words $q $v"
+done
+echo "Target: at $last GiB every library strategy keeps at least 85% of its own rate at $first GiB: $verdicts ($([ "$all_met" = true ] && echo "all met" || echo "not all met"))."
+echo "Raw rounds (caller's memory: round name GiB rate): $(tr '\n' ';' <"$mem_results")"

@@ -131,9 +131,28 @@ struct cu_helper_child {
 };
 CU_PRIVATE __attribute__((noreturn)) void cu_helper_child_main(const struct cu_helper_child *c);
 
-/* The library's child after the clone (child_spawn.c): never returns. */
+/* Where a guard (below) lives once its starter has exited: its stack and
+ * its state. A forked starter has its own memory and passes NULL (the
+ * guard then uses static storage); the library's child shares its caller's
+ * memory and passes one inside its own mapping (spawn.c), which the caller
+ * unmaps only after the report pipe's end of file, that is once the guard
+ * has exited. */
+struct cu_guard_state {
+    int lifeline;
+    int pidfd;
+    pid_t tool;
+};
+#define CU_GUARD_STACK_SIZE 32768
+struct cu_guard_mem {
+    char stack[CU_GUARD_STACK_SIZE] __attribute__((aligned(16)));  /* grows down from the end */
+    struct cu_guard_state state;
+};
+
+/* The library's child after the clone (child_spawn.c): never returns.
+ * guard: the memory a newuidmap/newgidmap guard runs in (NULL: static). */
 CU_PRIVATE __attribute__((noreturn))
-void cu_spawn_child_main(const struct cu_spawn_attr *a, int report_w, int release_r, int unshare_flags);
+void cu_spawn_child_main(const struct cu_spawn_attr *a, int report_w, int release_r, int unshare_flags,
+                         struct cu_guard_mem *guard);
 
 /* A child about to exec newuidmap or newgidmap runs the job under a guard
  * (child_guard.c): the job runs in a new process that is this one's
@@ -142,6 +161,6 @@ void cu_spawn_child_main(const struct cu_spawn_attr *a, int report_w, int releas
  * guard waits: should the parent go away while the tool runs, it kills the
  * tool and every process below it. This process then exits 0. Where that
  * cannot be set up, the job runs here. Never returns. */
-CU_PRIVATE __attribute__((noreturn)) void cu_guard_helper(const struct cu_exec_job *job);
+CU_PRIVATE __attribute__((noreturn)) void cu_guard_helper(const struct cu_exec_job *job, struct cu_guard_mem *mem);
 
 #endif

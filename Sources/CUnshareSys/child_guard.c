@@ -36,14 +36,11 @@ static int start_tool(void *job)
     cu_child_exec_or_fail(job);
 }
 
-struct guard {
-    int lifeline;
-    int pidfd;
-    pid_t tool;
-};
-
-/* The guard's memory: it shares H's address space, and H exits at once. */
-static char guard_stack[16384] __attribute__((aligned(16)));
+/* The guard's memory when H was forked: G shares H's address space, and H
+ * exits at once, so this static storage is G's alone. When H shares its
+ * caller's memory (the library's child), the caller gives G memory of its
+ * own in the spawn's mapping instead (struct cu_guard_mem, child.h). */
+static struct cu_guard_mem static_guard;
 
 /* Decimal text of v into out (no terminator); its length. */
 static int put_number(char *out, long v)
@@ -128,7 +125,7 @@ static int add_children(pid_t pid, pid_t *list, int n, int max)
 
 /* The parent is gone and the tool runs: stop the tool and everything below
  * it, top down (each stopped before its children are listed), then kill them all. */
-static void kill_tool_and_descendants(const struct guard *g)
+static void kill_tool_and_descendants(const struct cu_guard_state *g)
 {
     pid_t list[1024];
     int n = 1;
@@ -152,7 +149,7 @@ static void kill_tool_and_descendants(const struct guard *g)
 
 static int guard_main(void *p)
 {
-    const struct guard *g = p;
+    const struct cu_guard_state *g = p;
     /* Only the lifeline and the tool's pidfd stay open, so that every pipe
      * the tool writes to ends when the tool does. */
     int keep[2] = { g->lifeline, g->pidfd };
@@ -173,8 +170,10 @@ static int guard_main(void *p)
     }
 }
 
-void cu_guard_helper(const struct cu_exec_job *job)
+void cu_guard_helper(const struct cu_exec_job *job, struct cu_guard_mem *mem)
 {
+    if (!mem)
+        mem = &static_guard;
     int lifeline = job->report_fd;
     char tool_stack[16384] __attribute__((aligned(16)));
     int pidfd = -1;
@@ -190,14 +189,14 @@ void cu_guard_helper(const struct cu_exec_job *job)
         cs_pidfd_kill(pidfd, SIGKILL);
         cs_exit(1);
     }
-    static struct guard g;
-    g.lifeline = lifeline;
-    g.pidfd = pidfd;
-    g.tool = tool;
-    if (cs_clone(guard_main, guard_stack + sizeof(guard_stack), CLONE_VM | SIGCHLD, &g, NULL) < 0) {
+    struct cu_guard_state *g = &mem->state;
+    g->lifeline = lifeline;
+    g->pidfd = pidfd;
+    g->tool = tool;
+    if (cs_clone(guard_main, mem->stack + sizeof(mem->stack), CLONE_VM | SIGCHLD, g, NULL) < 0) {
         /* No second process: this one guards, outliving its parent. */
         cs_prctl(PR_SET_PDEATHSIG, 0);
-        guard_main(&g);
+        guard_main(g);
     }
     cs_exit(0);
 }

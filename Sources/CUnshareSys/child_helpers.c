@@ -56,7 +56,7 @@ __attribute__((noreturn)) static void run_idmapper(const struct cu_idmapper *h, 
         .paths = h->paths, .argv = h->argv, .envp = h->envp, .sh_argv = NULL,
         .report_fd = report_fd, .step = h->step,
     };
-    cu_guard_helper(&job);
+    cu_guard_helper(&job, NULL);
 }
 
 static void run_bind_helper(const struct cu_bind_helper *h, int report_fd)

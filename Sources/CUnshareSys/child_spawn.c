@@ -4,10 +4,13 @@
  * docs/library.md): everything from clone to exec. spawn.c clones; the child
  * goes straight to cu_spawn_child_main().
  *
- * Rule for this whole file: it runs between clone and exec in a copy of a
- * possibly multi-threaded process, so it is async-signal-safe: the child-side
- * engine (child.h) on buffers prepared before the clone, no malloc, no stdio,
- * no locks, no Swift.
+ * Rule for this whole file: it runs between clone and exec, sharing the
+ * memory of a possibly multi-threaded process (CLONE_VM, spawn.c), so it is
+ * async-signal-safe and writes nothing of the caller's: the child-side
+ * engine (child.h, raw system calls: no errno) on buffers prepared before
+ * the clone, which it only reads; it writes only its own stack, the
+ * /bin/sh retry slots and the guard's state, both in the spawn's own
+ * mapping, and the report pipe. No malloc, no stdio, no locks, no Swift.
  */
 #include "child.h"
 
@@ -21,7 +24,8 @@ __attribute__((noreturn)) static void fail(int fd, int step, int err, int index)
     cu_child_fail(fd, step, err, index, 1);
 }
 
-void cu_spawn_child_main(const struct cu_spawn_attr *a, int report_w, int release_r, int unshare_flags)
+void cu_spawn_child_main(const struct cu_spawn_attr *a, int report_w, int release_r, int unshare_flags,
+                         struct cu_guard_mem *guard)
 {
     /* 1. Only this spawn's descriptors survive the clone (unless the caller,
      * single-threaded, passes its own on: keep_fds). */
@@ -109,7 +113,7 @@ void cu_spawn_child_main(const struct cu_spawn_attr *a, int report_w, int releas
         .report_fd = report_w, .step = CU_SPAWN_STEP_EXEC,
     };
     if (a->guard_helper)
-        cu_guard_helper(&job);   /* the report pipe is the lifeline: only the parent reads it */
+        cu_guard_helper(&job, guard);   /* the report pipe is the lifeline: only the parent reads it */
     if (!a->idle_name)
         cu_child_exec_or_fail(&job);
     /* idle_name: when no program can be executed, this process itself stays,

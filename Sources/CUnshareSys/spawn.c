@@ -2,14 +2,15 @@
 /*
  * The parent side of the SwiftUnshare library's spawn (see cu_spawn.h and
  * docs/library.md): pipes, the clone itself, releasing the child, reading its
- * report, waiting and signals. Ordinary code, except cu_spawn_start() from the
- * clone on in the child, which goes straight to cu_spawn_child_main()
- * (child_spawn.c).
+ * report, waiting and signals. Ordinary code, except the clone itself: the
+ * child starts on a stack of its own in cu_spawn_child_main() (child_spawn.c)
+ * and never returns into this file's frames.
  */
 #include "child.h"
 
 #include <pthread.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 
@@ -36,8 +37,41 @@ int cu_spawn_pipe(int *fds, int nonblock_read)
     return 0;
 }
 
+/*
+ * The child's own mapping, allocated before the clone (docs/library.md,
+ * "Sharing the caller's memory"):
+ *
+ *   [guard page][guard's stack + state]  only for a newuidmap/newgidmap guard
+ *   [guard page][the child's stack ............][box: attributes, sh_argv]
+ *
+ * Each stack has an inaccessible page below it, so that an overflow faults
+ * instead of writing the caller's memory. The box holds what the child
+ * reads of the call (a copy of the attributes: the caller's struct may be
+ * gone before a child that waits for its release has exec'd) and the only
+ * caller-visible memory it writes: the /bin/sh retry slots.
+ */
+#define CHILD_STACK 65536   /* a whole number of 4, 16 or 64 KiB pages */
+
+struct spawn_box {
+    struct cu_spawn_attr attr;
+    int report_w, release_r, unshare_flags;
+    struct cu_guard_mem *guard;
+    char *sh_argv[];            /* argc + 2 slots */
+};
+
+static size_t round_up(size_t n, size_t page) { return (n + page - 1) & ~(page - 1); }
+
+/* The clone's entry in the child: on its own stack, never returning. */
+static int spawn_child_entry(void *p)
+{
+    struct spawn_box *b = p;
+    cu_spawn_child_main(&b->attr, b->report_w, b->release_r, b->unshare_flags, b->guard);
+}
+
 int cu_spawn_start(const struct cu_spawn_attr *a, struct cu_spawn_handle *out)
 {
+    out->region = NULL;
+    out->region_len = 0;
     int rep[2], rel[2] = { -1, -1 };
     if (pipe2(rep, O_CLOEXEC) != 0)
         return -1;
@@ -48,54 +82,130 @@ int cu_spawn_start(const struct cu_spawn_attr *a, struct cu_spawn_handle *out)
         return -1;
     }
 
-    /* Every signal blocked across the clone: the child resets the handlers
-     * before it lets any signal in. */
-    sigset_t all, old;
-    sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &old);
+    /* Shared memory for every child but one that never execs nor exits
+     * (idle_name: podman mode's pause loop, which would hold the mapping,
+     * and with CLONE_VFORK the caller, forever): that one is forked. */
+    int share = !a->idle_name;
+    int vfork = share && !a->wait_for_parent;
+    size_t argc = 0;
+    while (a->argv[argc])
+        argc++;
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);   /* 4 KiB, or 16 or 64 KiB on some arm64 kernels */
+    size_t guard_len = a->guard_helper ? page + round_up(sizeof(struct cu_guard_mem), page) : 0;
+    size_t box_len = round_up(sizeof(struct spawn_box) + (argc + 2) * sizeof(char *), page);
+    size_t len = guard_len + page + CHILD_STACK + box_len;
+    char *region = NULL;
+    struct spawn_box *box = NULL;
+    if (share) {
+        region = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+        if (region == MAP_FAILED) {
+            cu_close_pair(rep);
+            cu_close_pair(rel);
+            return -1;
+        }
+        if ((guard_len && mprotect(region, page, PROT_NONE) != 0) ||
+            mprotect(region + guard_len, page, PROT_NONE) != 0) {
+            int e = errno;
+            munmap(region, len);
+            cu_close_pair(rep);
+            cu_close_pair(rel);
+            errno = e;
+            return -1;
+        }
+        box = (struct spawn_box *)(region + guard_len + page + CHILD_STACK);
+        box->attr = *a;
+        box->attr.sh_argv = box->sh_argv;
+        memset(box->sh_argv, 0, (argc + 2) * sizeof(char *));
+        box->report_w = rep[1];
+        box->release_r = rel[0];
+        box->guard = guard_len ? (struct cu_guard_mem *)(region + page) : NULL;
+    }
+    char *stack = share ? region + guard_len + page : NULL;   /* the child's: [stack, stack + CHILD_STACK) */
+
+    /* Every signal blocked in this thread across the clone, glibc's own two
+     * (SIGCANCEL, SIGSETXID) included, as glibc's posix_spawn blocks them:
+     * through the system call, since pthread_sigmask(3) leaves those two
+     * open. No handler of the caller's can then run in the child, which
+     * resets every handler before it lets any signal in. */
+    uint64_t all = ~(uint64_t)0, old = 0;
+    cs_sigmask_swap(all, &old);
 
     int pidfd = -1, unshare_flags = a->unshare_flags;
-    pid_t pid = -1;
+    uint64_t shared = share ? (CLONE_VM | (vfork ? CLONE_VFORK : 0)) : 0;
+    long pid = -ENOSYS;
     int use_clone3 = !a->force_fallback;
     if (use_clone3) {
         struct clone_args_v0 ca;
         memset(&ca, 0, sizeof(ca));
-        ca.flags = a->clone_flags | CLONE_PIDFD;
+        ca.flags = a->clone_flags | CLONE_PIDFD | shared;
         ca.pidfd = (uint64_t)(uintptr_t)&pidfd;
         ca.exit_signal = SIGCHLD;
-        pid = (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
-        if (pid < 0 && errno == ENOSYS)
+        if (share) {
+            box->unshare_flags = unshare_flags;
+            ca.stack = (uint64_t)(uintptr_t)stack;
+            ca.stack_size = CHILD_STACK;
+            pid = cs_clone_run(SYS_clone3, (long)&ca, (long)sizeof(ca), 0, 0, 0, spawn_child_entry, box);
+        } else {
+            pid = syscall(SYS_clone3, &ca, sizeof(ca));
+            if (pid < 0)
+                pid = -errno;
+            else if (pid == 0)
+                cu_spawn_child_main(a, rep[1], rel[0], unshare_flags, NULL);
+        }
+        if (pid == -ENOSYS)
             use_clone3 = 0;
     }
     if (!use_clone3) {
         /* clone(2) keeps the exit signal in the low byte, where CLONE_NEWTIME
          * sits: the time namespace is unshared in the child instead, and exec
          * moves the program into it. */
-        unsigned long flags = (unsigned long)a->clone_flags & ~(unsigned long)CLONE_NEWTIME;
+        unsigned long flags = ((unsigned long)a->clone_flags & ~(unsigned long)CLONE_NEWTIME) | shared;
         if (a->clone_flags & CLONE_NEWTIME)
             unshare_flags |= CLONE_NEWTIME;
-        pid = (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
+        if (share) {
+            box->unshare_flags = unshare_flags;
+            pid = cs_clone_run(SYS_clone, (long)(flags | SIGCHLD), (long)(stack + CHILD_STACK), 0, 0, 0,
+                               spawn_child_entry, box);
+        } else {
+            pid = syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
+            if (pid < 0)
+                pid = -errno;
+            else if (pid == 0)
+                cu_spawn_child_main(a, rep[1], rel[0], unshare_flags, NULL);
+        }
     }
-    if (pid == 0)
-        cu_spawn_child_main(a, rep[1], rel[0], unshare_flags);
 
-    int e = errno;
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    errno = e;
+    cs_sigmask_swap(old, NULL);
     cu_close_quietly(&rep[1]);
     cu_close_quietly(&rel[0]);
     if (pid < 0) {
+        if (region)
+            munmap(region, len);   /* no child: nobody else uses it */
         cu_close_pair(rep);
         cu_close_pair(rel);
+        errno = (int)-pid;
         return -1;
     }
     if (pidfd < 0)
-        pidfd = cu_pidfd_open(pid);   /* the child is unreaped: no reuse */
-    out->pid = pid;
+        pidfd = cu_pidfd_open((pid_t)pid);   /* the child is unreaped: no reuse */
+    out->pid = (pid_t)pid;
     out->pidfd = pidfd;
     out->release_fd = rel[1];
     out->report_fd = rep[0];
+    out->region = region;
+    out->region_len = share ? len : 0;
     return 0;
+}
+
+void cu_spawn_free(struct cu_spawn_handle *h)
+{
+    if (h->region) {
+        int e = errno;
+        munmap(h->region, h->region_len);
+        errno = e;
+    }
+    h->region = NULL;
+    h->region_len = 0;
 }
 
 int cu_spawn_release(struct cu_spawn_handle *h, int go)
@@ -119,14 +229,17 @@ static int finish(struct cu_spawn_handle *h, int max, struct cu_report *report, 
     memset(report, 0, sizeof(*report));
     int rc = cu_read_reports(h->report_fd, max, report, tool);
     cu_close_quietly(&h->report_fd);
+    if (rc >= 0)
+        cu_spawn_free(h);   /* end of file: the child has exec'd or exited */
     return rc;
 }
 
-/* One record or end of file: the child has exec'd once the pipe ends. */
+/* To the end of file: the child has exec'd once the pipe ends, or, after a
+ * record, exited (its mapping is free then). */
 int cu_spawn_finish(struct cu_spawn_handle *h, struct cu_report *report)
 {
     pid_t tool;
-    return finish(h, 1, report, &tool);
+    return finish(h, -1, report, &tool);
 }
 
 /* To the end: the guard holds the pipe until the tool has ended. */

@@ -3,20 +3,26 @@
 // (make bench-library; BENCHMARKS.md). Not a test: a client of the library
 // as a program that depends on it would be, built in release mode.
 //
-//   bench-library MODE THREADS COUNT
+//   bench-library MODE THREADS COUNT [GIB]
 //       COUNT spawns of /bin/true, split over THREADS threads (pthreads, each
 //       spawning and waiting in turn); prints the rate, spawns per second.
+//       GIB: the caller first holds that many GiB of memory in 4 KiB pages
+//       (mmap, MADV_NOHUGEPAGE, every page written), as a long-running
+//       server's heap.
 //       MODE: root   a new user namespace, root inside (self-written single map)
 //             auto   root + the caller's subordinate ranges (newuidmap/newgidmap;
 //                    written by the parent as root)
+//             ranges root + 0:100000:65536 ranges, written by the parent (as root only)
 //             none   no namespace at all
 //             posix_spawn   glibc's posix_spawn(3) and waitpid(2): the reference
 import Glibc
 import SwiftUnshare
 
 let args = CommandLine.arguments
-guard args.count == 4, let threads = Int(args[2]), let count = Int(args[3]), threads > 0, count >= threads else {
-    let text = Array("usage: bench-library root|auto|none|posix_spawn THREADS COUNT\n".utf8)
+guard args.count == 4 || args.count == 5, let threads = Int(args[2]), let count = Int(args[3]), threads > 0,
+    count >= threads, args.count == 4 || Int(args[4]) != nil
+else {
+    let text = Array("usage: bench-library root|auto|ranges|none|posix_spawn THREADS COUNT [GIB]\n".utf8)
     _ = write(2, text, text.count)
     exit(2)
 }
@@ -26,6 +32,12 @@ var command = UnshareCommand("/bin/true")
 switch mode {
 case "root": command.idMapping = .root
 case "auto": command.idMapping = .root + .auto
+case "ranges":
+    command.idMapping =
+        .root
+        + IDMapping(
+            userRanges: [.range(inner: 1, outer: 100000, count: 65536)],
+            groupRanges: [.range(inner: 1, outer: 100000, count: 65536)])
 case "none", "posix_spawn": break
 default:
     let text = Array("bench-library: unknown mode \(mode)\n".utf8)
@@ -100,5 +112,18 @@ nonisolated func measure(_ mode: String, _ command: UnshareCommand, threads: Int
     return Int((Double(count) / seconds).rounded())
 }
 
+/// `gib` GiB in 4 KiB pages, every page written: held until the process exits.
+func hold(gib: Int) {
+    guard gib > 0 else { return }
+    let length = gib << 30
+    guard let p = mmap(nil, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), p != MAP_FAILED else {
+        exit(3)
+    }
+    _ = madvise(p, length, 15)  // MADV_NOHUGEPAGE
+    let bytes = p.assumingMemoryBound(to: UInt8.self)
+    for offset in stride(from: 0, to: length, by: 4096) { bytes[offset] = 1 }
+}
+
+hold(gib: args.count == 5 ? Int(args[4])! : 0)
 guard let rate = measure(mode, command, threads: threads, count: count) else { exit(1) }
 print(rate)

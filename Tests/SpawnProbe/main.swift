@@ -8,9 +8,10 @@
 //       SPEC: root current auto subids all user=N group=N users=I:O:C
 //             groups=I:O:C ns=user,pid,... setgroups=allow|deny fallback
 //             pdeath=SIG stdin-pipe
-//   spawn-probe stress TASKS CHILDREN
+//   spawn-probe stress TASKS CHILDREN [GIB]
 //       TASKS tasks, each spawning CHILDREN children of mixed strategies
-//       that list /proc/self/fd; print "ok" or each problem.
+//       that list /proc/self/fd; print "ok" or each problem. GIB, and
+//       `keeps`: CallerMemory.swift.
 //   spawn-probe pdeath
 //       spawn a child that waits forever with kill on parent death (SIGKILL),
 //       from a thread that then exits; print its pid; wait forever.
@@ -400,13 +401,16 @@ let args = Array(CommandLine.arguments.dropFirst())
 let status: Int32 = await Task {
     switch args.first {
     case "run": return await run(Array(args.dropFirst()))
+    case "stress" where args.count == 4:
+        return await stressHolding(tasks: Int(args[1])!, children: Int(args[2])!, gib: Int(args[3])!)
     case "stress": return await stress(tasks: Int(args[1])!, children: Int(args[2])!)
+    case "keeps": return keeps()
     case "pdeath": pdeath()
     case "signals": return await signals()
     case "collect": return await collect(tasks: Int(args[1])!, commands: Int(args[2])!)
     case "pool": return await pool(waiters: Int(args[1])!)
     default:
-        say("usage: spawn-probe run|stress|pdeath|signals|collect|pool ...")
+        say("usage: spawn-probe run|stress|pdeath|signals|collect|pool|keeps ...")
         return 2
     }
 }.value

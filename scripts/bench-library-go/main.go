@@ -3,9 +3,10 @@
 // BENCHMARKS.md): Go's os/exec spawn rate, built by the script with Debian's
 // golang-go.
 //
-//	bench-library-go MODE THREADS COUNT
+//	bench-library-go MODE THREADS COUNT [GIB]
 //	    COUNT runs of /bin/true (cmd.Run: spawn and wait), split over THREADS
-//	    goroutines; prints the rate, spawns per second.
+//	    goroutines; prints the rate, spawns per second. GIB: the caller first
+//	    holds that many GiB in 4 KiB pages (mmap, MADV_NOHUGEPAGE, written).
 //	    MODE: root  SysProcAttr{Cloneflags: CLONE_NEWUSER, UidMappings and
 //	                GidMappings {0, caller, 1}}: root inside, the maps written
 //	                by the parent while the child waits (Go's own way)
@@ -22,17 +23,39 @@ import (
 	"time"
 )
 
+// The memory held, kept reachable for the whole run.
+var held []byte
+
 func main() {
-	if len(os.Args) != 4 {
-		fmt.Fprintln(os.Stderr, "usage: bench-library-go root|none THREADS COUNT")
+	if len(os.Args) != 4 && len(os.Args) != 5 {
+		fmt.Fprintln(os.Stderr, "usage: bench-library-go root|none THREADS COUNT [GIB]")
 		os.Exit(2)
 	}
 	mode := os.Args[1]
 	threads, err1 := strconv.Atoi(os.Args[2])
 	count, err2 := strconv.Atoi(os.Args[3])
 	if err1 != nil || err2 != nil || threads < 1 || count < threads || (mode != "root" && mode != "none") {
-		fmt.Fprintln(os.Stderr, "usage: bench-library-go root|none THREADS COUNT")
+		fmt.Fprintln(os.Stderr, "usage: bench-library-go root|none THREADS COUNT [GIB]")
 		os.Exit(2)
+	}
+	if len(os.Args) == 5 {
+		gib, err := strconv.Atoi(os.Args[4])
+		if err != nil || gib < 0 {
+			fmt.Fprintln(os.Stderr, "bench-library-go: GIB must be a number")
+			os.Exit(2)
+		}
+		if gib > 0 {
+			mem, err := syscall.Mmap(-1, 0, gib<<30, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_PRIVATE|syscall.MAP_ANON)
+			if err != nil {
+				fmt.Fprintln(os.Stderr, "bench-library-go: mmap:", err)
+				os.Exit(3)
+			}
+			_ = syscall.Madvise(mem, 15) // MADV_NOHUGEPAGE
+			for i := 0; i < len(mem); i += 4096 {
+				mem[i] = 1
+			}
+			held = mem
+		}
 	}
 	one := func() error {
 		cmd := exec.Command("/bin/true")

@@ -89,15 +89,27 @@ struct cu_spawn_handle {
     int pidfd;                  /* -1 on kernels without pidfds */
     int release_fd;             /* parent's end of the release socket pair; -1 when not waiting */
     int report_fd;              /* read end of the report pipe */
+    /* The child's own mapping (its stack, the copy of the attributes it
+       reads, its scratch), shared with the caller until the child execs or
+       exits: unmapped at the report pipe's end of file (cu_spawn_finish,
+       cu_spawn_finish_helper) or by cu_spawn_free once the child is reaped.
+       NULL for a child with memory of its own. */
+    void *_Nullable region;
+    size_t region_len;
 };
 
-/* Clone and start the child. 0, or -1 with errno (nothing was started). */
+/* Clone and start the child: CLONE_VM on a stack of its own (with
+   CLONE_VFORK unless the child waits for the parent), docs/library.md.
+   The buffers the attributes point to must stay valid until the report
+   pipe's end of file (the attributes themselves are copied). 0, or -1 with
+   errno (nothing was started). */
 int cu_spawn_start(const struct cu_spawn_attr *_Nonnull attr,
                    struct cu_spawn_handle *_Nonnull out);
 /* Let a child waiting for its maps go on (go = 1) or give up (go = 0: it exits 1). */
 int cu_spawn_release(struct cu_spawn_handle *_Nonnull h, int go);
-/* Wait for exec: 0 when it happened, 1 with *report filled when a step failed,
-   -1 on a read error. Closes the report pipe. */
+/* Wait for exec: 0 when it happened, 1 with *report filled when a step failed
+   (read to the end of file: the child has exited), -1 on a read error.
+   Closes the report pipe; after its end of file, frees the child's mapping. */
 int cu_spawn_finish(struct cu_spawn_handle *_Nonnull h, struct cu_report *_Nonnull report);
 
 /* cu_spawn_finish for a guard_helper child: reads the report pipe to its
@@ -106,6 +118,10 @@ int cu_spawn_finish(struct cu_spawn_handle *_Nonnull h, struct cu_report *_Nonnu
    none did, -1 on a read error. Closes the report pipe. */
 int cu_spawn_finish_helper(struct cu_spawn_handle *_Nonnull h, struct cu_report *_Nonnull report,
                            pid_t *_Nonnull tool);
+
+/* Unmaps the child's mapping, if any is left: only once the child has
+   exec'd or ended (it is reaped, or the report pipe said end of file). */
+void cu_spawn_free(struct cu_spawn_handle *_Nonnull h);
 
 /* waitid(2) on a pidfd (or the pid, when pidfd < 0), reaping the child.
    1: ended, *exited is 1 for an exit (value: status) or 0 for a signal (value:

@@ -39,3 +39,14 @@ func errnoOfFailedExec(_ call: () -> Int32) -> Errno {
     _ = call()
     return Errno(errno)
 }
+
+/// Runs `body` and puts errno back as it was: for the library's lookups that
+/// fail by design (a PATH search), so that a spawn leaves its caller's errno
+/// as it was, the child's side included (docs/library.md, "Sharing the
+/// caller's memory").
+@inline(__always)
+func keepingErrno<T>(_ body: () -> T) -> T {
+    let saved = errno
+    defer { errno = saved }
+    return body()
+}

@@ -23,6 +23,8 @@ struct IDMapperRun {
         var argv: [ByteString]
         var handle: cu_spawn_handle
         var outputFD: Int32
+        /// What the child reads until it has exec'd or exited (it shares our memory).
+        var arena: CArena
     }
 
     func run() -> SpawnError? {
@@ -53,7 +55,7 @@ struct IDMapperRun {
         }
         let arena = CArena()
         let path = getenv("PATH").map { ByteString(cString: $0) }
-        let candidates = paths != nil ? [argv[0]] : ExecPath.presentCandidates(tool, path: path)
+        let candidates = paths != nil ? [argv[0]] : keepingErrno { ExecPath.presentCandidates(tool, path: path) }
         var attr = cu_spawn_attr(
             clone_flags: 0, unshare_flags: 0, wait_for_parent: 0, writes: nil, write_count: 0, propagation: 0,
             stdio: (-1, pipe[1], pipe[1]), workdir: nil,
@@ -62,14 +64,14 @@ struct IDMapperRun {
             pdeath_signal: 0, parent_pidfd: -1, parent_pid: getpid(), force_fallback: 0,
             new_session: 0, ignored_signals: 0, blocked_signals: 0, keep_fds: 0,
             no_sh_retry: paths != nil ? 1 : 0, idle_name: nil, guard_helper: 1)
-        var handle = cu_spawn_handle(pid: 0, pidfd: -1, release_fd: -1, report_fd: -1)
+        var handle = cu_spawn_handle(pid: 0, pidfd: -1, release_fd: -1, report_fd: -1, region: nil, region_len: 0)
         let started = nothingOrErrno(retryOnInterrupt: false) { cu_spawn_start(&attr, &handle) }
         close(pipe[1])
         if case .failure(let e) = started {
             close(pipe[0])
             return .failure(.system(.idMap, plan.strategy, "fork failed", e))
         }
-        return .success(Started(tool: tool, argv: argv, handle: handle, outputFD: pipe[0]))
+        return .success(Started(tool: tool, argv: argv, handle: handle, outputFD: pipe[0], arena: arena))
     }
 
     private func finish(_ s: Started) -> SpawnError? {
@@ -86,6 +88,8 @@ struct IDMapperRun {
         var value: Int32 = 0
         var dumped: Int32 = 0
         var waited = valueOrErrno { cu_spawn_wait(handle.pidfd, handle.pid, 0, &exited, &value, &dumped) }
+        cu_spawn_free(&handle)  // reaped (and the report pipe ended): the mapping is nobody's now
+        withExtendedLifetime(s.arena) {}
         if handle.pidfd >= 0 { close(handle.pidfd) }
         if tool > 0, case .success = waited {
             let pidfd = cu_pidfd_open(tool)  // our child, unreaped: it cannot be another process

@@ -16,7 +16,9 @@ extension UnshareCommand {
     /// `--fork`: the program itself is the process in the new namespaces.
     public func spawn() throws(SpawnError) -> UnsharedProcess {
         let plan: SpawnPlan
-        switch SpawnPlan.resolve(self, context: LiveSystem()) {
+        // Resolving reads files and looks names up, which may set errno on
+        // the way; the caller's errno is left as it was.
+        switch keepingErrno({ SpawnPlan.resolve(self, context: LiveSystem()) }) {
         case .failure(let f): throw SpawnError(.request, strategy: .none, failure: f)
         case .success(let p): plan = p
         }
@@ -27,7 +29,7 @@ extension UnshareCommand {
 /// One clone request, handed to whichever thread clones.
 final class CloneCall: @unchecked Sendable {
     var attr: cu_spawn_attr
-    var handle = cu_spawn_handle(pid: 0, pidfd: -1, release_fd: -1, report_fd: -1)
+    var handle = cu_spawn_handle(pid: 0, pidfd: -1, release_fd: -1, report_fd: -1, region: nil, region_len: 0)
     var err: Int32 = 0
     init(_ attr: cu_spawn_attr) { self.attr = attr }
 
@@ -48,7 +50,11 @@ struct Spawner {
     let plan: SpawnPlan
 
     func run() throws(SpawnError) -> UnsharedProcess {
+        // The child reads these buffers until it has exec'd or exited (it
+        // shares this process's memory): kept to the end of this call, which
+        // returns only after the report pipe's end of file.
         let arena = CArena()
+        defer { withExtendedLifetime(arena) {} }
         let environment = command.environment ?? Self.callerEnvironment()
         let argv = [command.argv0 ?? command.executable] + command.arguments
         let call = CloneCall(
@@ -109,6 +115,7 @@ struct Spawner {
             var exited: Int32 = 0
             var value: Int32 = 0
             _ = cu_spawn_wait(handle.pidfd, pid, 0, &exited, &value, nil)  // it has ended or is ending
+            cu_spawn_free(&handle)  // reaped: its mapping is nobody's now
             if handle.pidfd >= 0 { close(handle.pidfd) }
             throw failure
         }
