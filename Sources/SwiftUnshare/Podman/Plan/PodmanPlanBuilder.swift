@@ -60,7 +60,7 @@ extension PodmanPlan {
     /// either file has none for the caller, the single mapping with podman's
     /// messages. The user is $USER, else the caller's passwd name, as in podman.
     /// Pure, like `build`, and called only for a namespace to be made.
-    public static func userNamespace(context: SystemContext, firstRun: Bool) -> PodmanUserNamespace {
+    package static func userNamespace(context: SystemContext, firstRun: Bool) -> PodmanUserNamespace {
         var made = rangesOrSingle(context: context)
         made.firstRun = firstRun
         return made
