@@ -19,24 +19,25 @@ package enum PodmanUnshare {
             check(options, command: command, sys)
         case .success(.run(let options)):
             let context = LiveSystem()
-            // Each path podman's rules look at is asked about once (RememberingContext).
-            switch PodmanPlan.build(options, context: RememberingContext(context)) {
-            case .failure(let error):
+            // Each path podman's rules look at is asked about once (RememberingContext);
+            // the plan is taken apart without a Result (run-time metadata, BENCHMARKS.md).
+            let plan: PodmanPlan
+            do {
+                plan = try PodmanPlan.building(options, context: RememberingContext(context))
+            } catch {
                 fail(error, command: command, sys)
-            case .success(let plan) where options.explain:
-                writeOut(PodmanExplain.render(plan, context: context), command: command, sys)
-            case .success(let plan):
-                // setns(2) of a user namespace and unshare(2) need a single thread.
-                if let failure = SingleThread.check() {
-                    fail(failure.asPodman, command: command, sys)
-                }
-                let executor = PodmanExecutor(plan: plan, system: sys) {
-                    PodmanPlan.userNamespace(context: context, firstRun: $0)
-                }
-                switch executor.run() {
-                case .exit(let code): exit(code)
-                case .failure(let error): fail(error, command: "", sys)
-                }
+            }
+            if options.explain { writeOut(PodmanExplain.render(plan, context: context), command: command, sys) }
+            // setns(2) of a user namespace and unshare(2) need a single thread.
+            if let failure = SingleThread.check() {
+                fail(failure.asPodman, command: command, sys)
+            }
+            let executor = PodmanExecutor(plan: plan, system: sys) {
+                PodmanPlan.userNamespace(context: context, firstRun: $0)
+            }
+            switch executor.run() {
+            case .exit(let code): exit(code)
+            case .failure(let error): fail(error, command: "", sys)
             }
         }
     }

@@ -137,17 +137,19 @@ enum BoltDB {
             guard depth < 64, p.bytes.count >= 16 else { return .failure(Invalid()) }
             let leaf = p.flags & 0x02 != 0
             guard leaf || (p.flags & 0x01 != 0 && p.count > 0) else { return .failure(Invalid()) }
-            var chosen: Element?
+            // (a page id, not an optional element: Optional<Element> would be
+            // made at run time on every start in podman mode)
+            var chosen: UInt64 = 0
             for i in 0..<p.count {
                 guard let e = element(p, i) else { return .failure(Invalid()) }
                 if leaf {
                     if e.key.elementsEqual(key) { return .success(e) }
-                } else if chosen == nil || !key.lexicographicallyPrecedes(e.key) {
-                    chosen = e  // the first child, or one whose first key is not above the key
+                } else if i == 0 || !key.lexicographicallyPrecedes(e.key) {
+                    chosen = e.child  // the first child, or one whose first key is not above the key
                 }
             }
-            guard let child = chosen else { return nil }
-            guard let next = page(at: child.child) else { return .failure(Invalid()) }
+            if leaf { return nil }
+            guard let next = page(at: chosen) else { return .failure(Invalid()) }
             return find(key, from: next, depth: depth + 1)
         }
     }

@@ -4,10 +4,16 @@ import Glibc
 extension PodmanPlan {
     /// Decides everything from the options, reading only through `context`.
     package static func build(_ o: PodmanOptions, context: PodmanSystemContext) -> Result<PodmanPlan, Failure> {
+        Result { () throws(Failure) in try building(o, context: context) }
+    }
+
+    /// `build`, throwing its failure: the CLI's form (a `Result` of a plan is
+    /// made through run-time generic metadata on every start).
+    package static func building(_ o: PodmanOptions, context: PodmanSystemContext) throws(Failure) -> PodmanPlan {
         let configured = PodmanStorage.nonEmpty(context.environment("_CONTAINERS_USERNS_CONFIGURED")) != nil
         let nested = context.euid == 0 && configured
         if context.euid == 0 && !nested {
-            return .failure(Failure.podman("please use unshare with rootless"))
+            throw Failure.podman("please use unshare with rootless")
         }
 
         // podman's rootless ids: the caller's, or, nested, the ones the outer call recorded.
@@ -23,14 +29,14 @@ extension PodmanPlan {
         // podman's directories come before the command line's own checks, as podman decides them first.
         let directories: PodmanDirectories
         switch PodmanDirectories.decide(context: context, rootlessUID: rootlessUID, nested: nested) {
-        case .failure(let e): return .failure(e)
+        case .failure(let e): throw e
         case .success(let d): directories = d
         }
 
         var command = o.command
         if command.isEmpty {
             guard let shell = context.environment("SHELL") else {
-                return .failure(Failure.podman("no command specified and no $SHELL specified"))
+                throw Failure.podman("no command specified and no $SHELL specified")
             }
             command = [shell]
         }
@@ -49,10 +55,9 @@ extension PodmanPlan {
             ? RootlessNetnsPlan(
                 runtimeDir: directories.runtimeDir, tmpDir: directories.tmpDir, staticDir: directories.staticDir)
             : nil
-        return .success(
-            PodmanPlan(
-                namespaces: namespaces, rootlessNetns: netns, environment: environment,
-                command: command, directories: directories))
+        return PodmanPlan(
+            namespaces: namespaces, rootlessNetns: netns, environment: environment,
+            command: command, directories: directories)
     }
 
     /// How podman makes its user namespace when no pause process runs: the

@@ -4,27 +4,25 @@
 /// rules look at the same candidates again and again (the runtime directory
 /// is chosen in three places, each with its stat(2)s and access(2)), and
 /// within one decision the answers can only differ by a race podman has too.
-/// Everything else goes to `base` as asked.
-package struct RememberingContext<Base: PodmanSystemContext>: PodmanSystemContext {
-    let base: Base
+/// Everything else goes to `base` as asked. Not generic, and with one list of
+/// one plain type, so that no metadata is made for it at run time.
+package struct RememberingContext: PodmanSystemContext {
+    let base: any PodmanSystemContext
     private let memory = Memory()
 
     /// A short list searched in order: a decision asks about a dozen paths.
     private final class Memory {
-        var facts: [Fact] = []
-        var mayCreate: [Creatable] = []
+        var answers: [Answer] = []
     }
-    private struct Fact {
+    /// stat(2) (`kind` 1), lstat(2) (2) or access(2) for W_OK and X_OK (3) of `path`.
+    private struct Answer {
         var path: ByteString
-        var followLinks: Bool
-        var answer: Result<FileFacts, Errno>
-    }
-    private struct Creatable {
-        var directory: ByteString
-        var answer: Bool
+        var kind: UInt8
+        var facts: Result<FileFacts, Errno>
+        var mayCreate: Bool
     }
 
-    package init(_ base: Base) { self.base = base }
+    package init(_ base: any PodmanSystemContext) { self.base = base }
 
     package var euid: UInt32 { base.euid }
     package var egid: UInt32 { base.egid }
@@ -39,19 +37,23 @@ package struct RememberingContext<Base: PodmanSystemContext>: PodmanSystemContex
     package func readLink(_ path: ByteString) -> Result<ByteString, Errno> { base.readLink(path) }
     package func readDatabase(_ path: ByteString) -> Result<[UInt8], Errno> { base.readDatabase(path) }
 
+    private func known(_ path: ByteString, _ kind: UInt8) -> Answer? {
+        for answer in memory.answers where answer.kind == kind && answer.path == path { return answer }
+        return nil
+    }
+
     package func fileFacts(_ path: ByteString, followLinks: Bool) -> Result<FileFacts, Errno> {
-        if let known = memory.facts.first(where: { $0.path == path && $0.followLinks == followLinks }) {
-            return known.answer
-        }
-        let answer = base.fileFacts(path, followLinks: followLinks)
-        memory.facts.append(Fact(path: path, followLinks: followLinks, answer: answer))
-        return answer
+        let kind: UInt8 = followLinks ? 1 : 2
+        if let answer = known(path, kind) { return answer.facts }
+        let facts = base.fileFacts(path, followLinks: followLinks)
+        memory.answers.append(Answer(path: path, kind: kind, facts: facts, mayCreate: false))
+        return facts
     }
 
     package func mayCreateIn(_ directory: ByteString) -> Bool {
-        if let known = memory.mayCreate.first(where: { $0.directory == directory }) { return known.answer }
-        let answer = base.mayCreateIn(directory)
-        memory.mayCreate.append(Creatable(directory: directory, answer: answer))
-        return answer
+        if let answer = known(directory, 3) { return answer.mayCreate }
+        let may = base.mayCreateIn(directory)
+        memory.answers.append(Answer(path: directory, kind: 3, facts: .failure(Errno(0)), mayCreate: may))
+        return may
     }
 }
