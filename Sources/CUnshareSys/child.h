@@ -121,6 +121,7 @@ CU_PRIVATE void cu_close_pair(int p[2]);
 
 /* The CLI's helper after its fork (child_helpers.c): never returns. */
 enum cu_helper_kind { CU_HELPER_MAP_WRITER, CU_HELPER_IDMAPPER, CU_HELPER_BIND };
+struct cu_guard_mem;
 struct cu_helper_child {
     enum cu_helper_kind kind;
     const void *arg;            /* its struct: cu_map_writer, cu_idmapper or cu_bind_helper */
@@ -128,15 +129,16 @@ struct cu_helper_child {
     int release_r, report_w;    /* its ends of the release and report pipes */
     int stderr_w;               /* stderr becomes this (a pipe the parent reads), or -1 */
     int parent_fds[5];          /* the parent's ends and a sibling's, closed first (-1: none) */
+    struct cu_guard_mem *guard; /* an idmapper's guard's memory (helpers.c's mapping) */
 };
 CU_PRIVATE __attribute__((noreturn)) void cu_helper_child_main(const struct cu_helper_child *c);
 
 /* Where a guard (below) lives once its starter has exited: its stack and
- * its state. A forked starter has its own memory and passes NULL (the
- * guard then uses static storage); the library's child shares its caller's
- * memory and passes one inside its own mapping (spawn.c), which the caller
- * unmaps only after the report pipe's end of file, that is once the guard
- * has exited. */
+ * its state. A starter that shares its caller's memory passes one inside
+ * its own mapping: the library's child (spawn.c, unmapped only after the
+ * report pipe's end of file, once the guard has exited) and the CLI's
+ * helpers (helpers.c, never unmapped). NULL: static storage, for a forked
+ * starter with memory of its own. */
 struct cu_guard_state {
     int lifeline;
     int pidfd;

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * The helper children swift-unshare forks before unshare(2) (helpers.c
- * forks them): from the fork on, in the child. They stay in the original
+ * The helper children swift-unshare starts before unshare(2) (helpers.c
+ * clones them, sharing its memory until they exec or exit): from the clone
+ * on, in the child, which reads only its own mapping and what the Swift side
+ * keeps for the life of the process, and writes only its own stack. They stay in the original
  * namespaces and act on their parent (the "target") from outside once the
  * parent releases them.
  *
@@ -46,7 +48,8 @@ static void run_map_writer(const struct cu_map_writer *h, int report_fd)
  * the check and newuidmap's own open of /proc/<pid>; newuidmap then also
  * checks that the process found there belongs to the calling user.
  */
-__attribute__((noreturn)) static void run_idmapper(const struct cu_idmapper *h, int report_fd)
+__attribute__((noreturn)) static void run_idmapper(const struct cu_idmapper *h, int report_fd,
+                                                   struct cu_guard_mem *guard)
 {
     if (h->target_pidfd >= 0 && cu_child_ended(h->target_pidfd) != 0)
         cs_exit(1);   /* ended (or cannot tell): name no pid */
@@ -56,7 +59,7 @@ __attribute__((noreturn)) static void run_idmapper(const struct cu_idmapper *h, 
         .paths = h->paths, .argv = h->argv, .envp = h->envp, .sh_argv = NULL,
         .report_fd = report_fd, .step = h->step,
     };
-    cu_guard_helper(&job, NULL);
+    cu_guard_helper(&job, guard);
 }
 
 static void run_bind_helper(const struct cu_bind_helper *h, int report_fd)
@@ -83,7 +86,7 @@ void cu_helper_child_main(const struct cu_helper_child *c)
     cu_child_await_release(c->release_r);
     switch (c->kind) {
     case CU_HELPER_MAP_WRITER: run_map_writer(c->arg, c->report_w); break;
-    case CU_HELPER_IDMAPPER: run_idmapper(c->arg, c->report_w); break;
+    case CU_HELPER_IDMAPPER: run_idmapper(c->arg, c->report_w, c->guard); break;
     case CU_HELPER_BIND: run_bind_helper(c->arg, c->report_w); break;
     }
     cs_exit(0);

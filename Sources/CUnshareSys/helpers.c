@@ -1,17 +1,50 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * The helper children swift-unshare forks before unshare(2), from the
- * parent's side: the pipes, the fork, the release byte and the wait.
- * Ordinary code in the parent; from the fork on, the child runs
+ * The helper children swift-unshare starts before unshare(2), from the
+ * parent's side: the pipes, the clone, the release byte and the wait.
+ * Ordinary code in the parent; from the clone on, the child runs
  * cu_helper_child_main() (child_helpers.c).
  */
 #include "child.h"
 
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 
 /*
- * Fork a helper of this kind; the child waits for release and acts on arg.
+ * What a helper reads and writes while it shares this process's memory
+ * (CLONE_VM), in a mapping of its own made before the clone: a guard page,
+ * its stack, then this box: a copy of the structs it reads (the caller's may
+ * be gone by the time it is released), the signal mask to restore, and its
+ * guard's memory (child_guard.c). The mapping is never unmapped: a guard may
+ * outlive this process's exec, and goes on in this memory alone then.
+ */
+#define HELPER_STACK 65536
+struct helper_box {
+    struct cu_helper_child child;
+    union {
+        struct cu_map_writer map_writer;
+        struct cu_idmapper idmapper;
+        struct cu_bind_helper bind;
+    } arg;
+    uint64_t mask;
+    struct cu_guard_mem guard;
+};
+
+/* The clone's entry: the caller's mask back (it blocked everything across
+ * the clone; this process has installed no handler before its helpers), then
+ * the helper itself (child_helpers.c). */
+static int helper_entry(void *p)
+{
+    struct helper_box *box = p;
+    cs_sigmask(box->mask);
+    cu_helper_child_main(&box->child);
+}
+
+/*
+ * Start a helper of this kind; the child waits for release and acts on arg.
+ * It shares this process's memory until it execs or exits, so nothing is
+ * copied (no page tables, no copy-on-write faults after it: BENCHMARKS.md).
  * With hold_stderr, the child's stderr is the write end of a pipe whose read
  * end is out->stderr_fd (else -1). sibling_fds (-1: none) are closed in the
  * child: a sibling helper's release and report ends, so that only the parent
@@ -21,23 +54,44 @@ static int spawn(enum cu_helper_kind kind, const void *arg, pid_t target, int ho
                  int sibling_report, struct cu_helper_handle *out)
 {
     int release[2] = { -1, -1 }, rep[2] = { -1, -1 }, err[2] = { -1, -1 };
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    size_t len = page + HELPER_STACK + ((sizeof(struct helper_box) + page - 1) & ~(page - 1));
+    char *region = MAP_FAILED;
     pid_t pid = -1;
     if (pipe2(release, O_CLOEXEC) == 0 && pipe2(rep, O_CLOEXEC) == 0
         && (!hold_stderr || pipe2(err, O_CLOEXEC) == 0))
-        pid = fork();
+        region = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+    if (region != MAP_FAILED && mprotect(region, page, PROT_NONE) == 0) {
+        struct helper_box *box = (struct helper_box *)(region + page + HELPER_STACK);
+        switch (kind) {
+        case CU_HELPER_MAP_WRITER: box->arg.map_writer = *(const struct cu_map_writer *)arg; break;
+        case CU_HELPER_IDMAPPER: box->arg.idmapper = *(const struct cu_idmapper *)arg; break;
+        case CU_HELPER_BIND: box->arg.bind = *(const struct cu_bind_helper *)arg; break;
+        }
+        box->child = (struct cu_helper_child){
+            .kind = kind, .arg = &box->arg, .target = target,
+            .release_r = release[0], .report_w = rep[1], .stderr_w = err[1],
+            .parent_fds = { release[1], rep[0], err[0], sibling_release, sibling_report },
+            .guard = &box->guard,
+        };
+        cs_sigmask_swap(~(uint64_t)0, &box->mask);
+        uint64_t mask = box->mask;
+        pid = cs_clone(helper_entry, region + page + HELPER_STACK, CLONE_VM | SIGCHLD, box, NULL);
+        cs_sigmask(mask);
+        if (pid < 0) {
+            errno = -pid;
+            pid = -1;
+        }
+    }
     if (pid < 0) {
+        int e = errno;
+        if (region != MAP_FAILED)
+            munmap(region, len);
         cu_close_pair(release);
         cu_close_pair(rep);
         cu_close_pair(err);
+        errno = e;
         return -1;
-    }
-    if (pid == 0) {
-        struct cu_helper_child c = {
-            .kind = kind, .arg = arg, .target = target,
-            .release_r = release[0], .report_w = rep[1], .stderr_w = err[1],
-            .parent_fds = { release[1], rep[0], err[0], sibling_release, sibling_report },
-        };
-        cu_helper_child_main(&c);
     }
     close(release[0]);
     close(rep[1]);
