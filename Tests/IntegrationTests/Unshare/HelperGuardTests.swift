@@ -70,9 +70,17 @@ import Testing
         // The tool runs as a child of the process that is killed, as it would without a guard.
         #expect(Self.parent(of: pids[0]) == tool.pid)
         var watched = ["helper": Watched(pids[0]), "child": Watched(pids[1]), "target": Watched(pids[2])]
-        for pid in Self.processes(marked: "PATH=" + bin) where !pids.contains(pid) && pid != tool.pid {
-            watched["other \(pid)"] = Watched(pid)  // the guard
-        }
+        // The guard is started once the tool's exec has begun, so it may come
+        // a moment after the tool has spoken: look until it shows.
+        let deadline = Date().addingTimeInterval(10)
+        repeat {
+            for pid in Self.processes(marked: "PATH=" + bin)
+            where !pids.contains(pid) && pid != tool.pid && watched["other \(pid)"] == nil {
+                watched["other \(pid)"] = Watched(pid)  // the guard
+            }
+            if watched.count >= 4 { break }
+            usleep(1000)
+        } while Date() < deadline
         #expect(watched.count >= 4, "no guard process found beside \(watched.keys.sorted())")
         kill(tool.pid, SIGKILL)
         _ = tool.wait()
