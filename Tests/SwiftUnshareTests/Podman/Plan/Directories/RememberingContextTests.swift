@@ -3,20 +3,13 @@ import Testing
 
 @testable import SwiftUnshare
 
-/// A fake system that counts what it is asked.
-final class CountingSystem: PodmanSystemContext {
+/// A fake system that counts what it is asked (the rest forwarded: FakeSystem.swift).
+final class CountingSystem: ForwardingContext, PodmanSystemContext {
     let base: PodmanFakeSystem
     var factsAsked: [String] = []
     var createAsked: [String] = []
     init(_ base: PodmanFakeSystem) { self.base = base }
 
-    var euid: UInt32 { base.euid }
-    var egid: UInt32 { base.egid }
-    func user(named name: ByteString) -> PasswdEntry? { base.user(named: name) }
-    func user(id: UInt32) -> PasswdEntry? { base.user(id: id) }
-    func groupID(named name: ByteString) -> UInt32? { base.groupID(named: name) }
-    func readFile(_ path: String) -> Result<[UInt8], Errno> { base.readFile(path) }
-    func environment(_ name: String) -> ByteString? { base.environment(name) }
     func readLink(_ path: ByteString) -> Result<ByteString, Errno> { base.readLink(path) }
     func readDatabase(_ path: ByteString) -> Result<[UInt8], Errno> { base.readDatabase(path) }
     func fileFacts(_ path: ByteString, followLinks: Bool) -> Result<FileFacts, Errno> {
