@@ -214,7 +214,7 @@ void cu_child_exec_or_fail(const struct cu_exec_job *job)
 
 /* ---- The other end, in the parent: ordinary code, -1 and errno ---------- */
 
-int cu_read_reports(int fd, int max, struct cu_report *failure, pid_t *tool)
+int cu_read_reports(int fd, int max, struct cu_report *failure)
 {
     for (int i = 0; max < 0 || i < max; i++) {
         struct cu_report r;
@@ -227,9 +227,7 @@ int cu_read_reports(int fd, int max, struct cu_report *failure, pid_t *tool)
         }
         if (n != (ssize_t)sizeof(r))
             break;   /* end of file */
-        if (r.step == CU_GUARD_PID_STEP)
-            *tool = (pid_t)r.err;
-        else if (failure->step == 0)
+        if (failure->step == 0)
             *failure = r;
     }
     return failure->step != 0;

@@ -27,10 +27,6 @@
 
 /* ---- Records on the report pipe ----------------------------------------- */
 
-/* The step of the record in which a guard names the process that runs the
- * tool (err: its pid); never a failure. */
-#define CU_GUARD_PID_STEP 0x7047
-
 /* Writes {step, err, index} to fd. A lost record is not retried: the parent
  * then sees the child's exit status alone. */
 CU_PRIVATE void cu_child_report(int fd, int step, int err, int index);
@@ -106,10 +102,9 @@ static inline int cu_exec_status(int err) { return err == ENOENT ? 127 : 126; }
 
 /* Reads records from fd until end of file, a short record, nothing waiting
  * (a non-blocking fd) or max records (max < 0: no limit). The first failure
- * goes to *failure (left alone while failure->step is set), a guard's naming
- * of the tool to *tool. 1 when *failure holds one, 0 when not, -1 on a read
- * error. */
-CU_PRIVATE int cu_read_reports(int fd, int max, struct cu_report *failure, pid_t *tool);
+ * goes to *failure (left alone while failure->step is set). 1 when *failure
+ * holds one, 0 when not, -1 on a read error. */
+CU_PRIVATE int cu_read_reports(int fd, int max, struct cu_report *failure);
 /* waitpid(2) for pid, EINTR retried. */
 CU_PRIVATE pid_t cu_wait_retry(pid_t pid, int *status);
 /* Closes *fd when it is open and sets it to -1, leaving errno as it was. */
@@ -133,12 +128,10 @@ struct cu_helper_child {
 };
 CU_PRIVATE __attribute__((noreturn)) void cu_helper_child_main(const struct cu_helper_child *c);
 
-/* Where a guard (below) lives once its starter has exited: its stack and
- * its state. A starter that shares its caller's memory passes one inside
- * its own mapping: the library's child (spawn.c, unmapped only after the
- * report pipe's end of file, once the guard has exited) and the CLI's
- * helpers (helpers.c, never unmapped). NULL: static storage, for a forked
- * starter with memory of its own. */
+/* Where a guard (below) runs: its stack and its state, in memory of its own
+ * that outlives its starter's exec: inside the library child's mapping
+ * (spawn.c, unmapped only after the report pipe's end of file, once the
+ * guard has exited) or a CLI helper's (helpers.c, never unmapped). */
 struct cu_guard_state {
     int lifeline;
     int pidfd;
@@ -151,18 +144,17 @@ struct cu_guard_mem {
 };
 
 /* The library's child after the clone (child_spawn.c): never returns.
- * guard: the memory a newuidmap/newgidmap guard runs in (NULL: static). */
+ * guard: the memory a newuidmap/newgidmap guard runs in (NULL: none). */
 CU_PRIVATE __attribute__((noreturn))
 void cu_spawn_child_main(const struct cu_spawn_attr *a, int report_w, int release_r, int unshare_flags,
                          struct cu_guard_mem *guard);
 
-/* A child about to exec newuidmap or newgidmap runs the job under a guard
- * (child_guard.c): the job runs in a new process that is this one's
- * parent's child; the record {CU_GUARD_PID_STEP, its pid} goes to the job's
- * report pipe, whose read end only the parent holds (the lifeline), and a
- * guard waits: should the parent go away while the tool runs, it kills the
- * tool and every process below it. This process then exits 0. Where that
- * cannot be set up, the job runs here. Never returns. */
-CU_PRIVATE __attribute__((noreturn)) void cu_guard_helper(const struct cu_exec_job *job, struct cu_guard_mem *mem);
+/* A child about to exec newuidmap or newgidmap starts its guard first
+ * (child_guard.c), in mem: a process that watches this one, and the tool it
+ * becomes, through a pidfd, and the lifeline, a report pipe whose read end
+ * only the parent holds. Should the parent go away while the tool runs, the
+ * guard kills the tool and every process below it. 0, or -errno when no
+ * guard could be started (the tool then runs unguarded). */
+CU_PRIVATE int cu_guard_start(int lifeline, struct cu_guard_mem *mem);
 
 #endif

@@ -2,27 +2,27 @@
 /*
  * The guard a newuidmap or newgidmap runs under, on both paths that start
  * one (the CLI's helpers, child_helpers.c, and the library's child,
- * child_spawn.c; declared in child.h). It keeps a helper that hangs from outliving the process that
- * started it, children included (docs/podman-unshare.md, "Beyond podman").
+ * child_spawn.c; declared in child.h). It keeps a helper that hangs from
+ * outliving the process that started it, children included
+ * (docs/podman-unshare.md, "Beyond podman").
  *
  * Why a guard: the process that is killed cannot clean up, and a setuid
  * newuidmap drops PR_SET_PDEATHSIG at exec, so the tool cannot be tied to
  * its parent either. Something that outlives the parent for a moment must
- * act. The helper child the parent forked (call it H) does this:
- *  1. starts the tool with a vfork-like clone (CLONE_VM|CLONE_VFORK: no page
- *     tables copied) and CLONE_PARENT, so that the tool is the parent's own
- *     child: the parent waits for it, and is woken by its end, exactly as
- *     when H exec'd the tool itself (no extra hop on the normal path);
- *  2. tells the parent the tool's pid (one record on the report pipe);
- *  3. starts the guard G (CLONE_VM again: it shares H's memory, so H's exit
- *     frees nothing and costs little) and exits. G, no one's child to wait
- *     for, closes every descriptor but two: the tool's pidfd and the
- *     lifeline, the report pipe, whose read end only the parent holds.
- * G waits for whichever comes first: the tool ends (G exits), or the parent
- * goes away (POLLERR on the lifeline) while the tool still runs. Then G
- * stops the tool and every process below it (SIGSTOP, walked through
- * /proc/<pid>/task/<tid>/children; a stopped process cannot fork), kills
- * them all and exits.
+ * act. The child that is to exec the tool (call it H, the parent's own
+ * child, which the parent waits for as for any helper) does this before its
+ * exec:
+ *  1. opens a pidfd on itself: it names H, and the tool once H has exec'd;
+ *  2. starts the guard G (CLONE_VM: G shares H's memory, and runs on a
+ *     stack of its own in memory the caller gave for it), then goes on to
+ *     exec the tool itself.
+ * G closes every descriptor but two: the pidfd and the lifeline, the report
+ * pipe, whose read end only the parent holds. G waits for whichever comes
+ * first: H ends (G exits), or the parent goes away (POLLERR on the
+ * lifeline) while H still runs. Then G stops H and every process below it
+ * but itself (SIGSTOP, walked through /proc/<pid>/task/<tid>/children; a
+ * stopped process cannot fork), kills them all and exits. G is H's child, so
+ * H's end gives it to the nearest subreaper (or init), which reaps it.
  * All of it is async-signal-safe, through the child-side engine (child.h):
  * system calls only, no allocation.
  */
@@ -30,17 +30,6 @@
 
 #include <string.h>
 
-/* The tool's side of the clone: exec, or report and _exit. */
-static int start_tool(void *job)
-{
-    cu_child_exec_or_fail(job);
-}
-
-/* The guard's memory when H was forked: G shares H's address space, and H
- * exits at once, so this static storage is G's alone. When H shares its
- * caller's memory (the library's child), the caller gives G memory of its
- * own in the spawn's mapping instead (struct cu_guard_mem, child.h). */
-static struct cu_guard_mem static_guard;
 
 /* Decimal text of v into out (no terminator); its length. */
 static int put_number(char *out, long v)
@@ -124,13 +113,16 @@ static int add_children(pid_t pid, pid_t *list, int n, int max)
 }
 
 /* The parent is gone and the tool runs: stop the tool and everything below
- * it, top down (each stopped before its children are listed), then kill them all. */
+ * it but this guard (one of its children), top down (each stopped before its
+ * children are listed), then kill them all. */
 static void kill_tool_and_descendants(const struct cu_guard_state *g)
 {
-    pid_t list[1024];
+    pid_t list[1024], self = cs_getpid();
     int n = 1;
     list[0] = g->tool;
     for (int i = 0; i < n; i++) {
+        if (i > 0 && list[i] == self)
+            continue;
         int sent = i == 0 ? cs_pidfd_kill(g->pidfd, SIGSTOP) : cs_kill(list[i], SIGSTOP);
         if (sent != 0)
             continue;   /* gone, or not ours */
@@ -144,7 +136,8 @@ static void kill_tool_and_descendants(const struct cu_guard_state *g)
     }
     cs_pidfd_kill(g->pidfd, SIGKILL);
     for (int i = 1; i < n; i++)
-        cs_kill(list[i], SIGKILL);
+        if (list[i] != self)
+            cs_kill(list[i], SIGKILL);
 }
 
 static int guard_main(void *p)
@@ -162,7 +155,7 @@ static int guard_main(void *p)
         if (n < 0)
             cs_exit(1);
         if (w[1].revents || cu_child_ended(g->pidfd) == 1)
-            cs_exit(0);   /* the tool ended (the parent reaps it) */
+            cs_exit(0);   /* H ended (the parent reaps it) */
         if (w[0].revents & (POLLERR | POLLHUP | POLLNVAL)) {
             kill_tool_and_descendants(g);
             cs_exit(1);
@@ -170,33 +163,19 @@ static int guard_main(void *p)
     }
 }
 
-void cu_guard_helper(const struct cu_exec_job *job, struct cu_guard_mem *mem)
+int cu_guard_start(int lifeline, struct cu_guard_mem *mem)
 {
-    if (!mem)
-        mem = &static_guard;
-    int lifeline = job->report_fd;
-    char tool_stack[16384] __attribute__((aligned(16)));
-    int pidfd = -1;
-    /* Without CLONE_PIDFD (kernels before 5.2) nothing can watch the tool
-     * safely: it runs here, unguarded, as it always did. */
-    pid_t tool = cs_clone(start_tool, tool_stack + sizeof(tool_stack),
-                          CLONE_VM | CLONE_VFORK | CLONE_PARENT | CLONE_PIDFD | SIGCHLD, (void *)job, &pidfd);
-    if (tool < 0)
-        cu_child_exec_or_fail(job);
-    struct cu_report named = { .step = CU_GUARD_PID_STEP, .err = tool };
-    if (cu_write_all(lifeline, &named, sizeof(named)) != 0) {
-        /* The parent is gone already. */
-        cs_pidfd_kill(pidfd, SIGKILL);
-        cs_exit(1);
-    }
+    /* pidfd_open(2) came in 5.3: before it nothing can watch the tool
+     * safely, and it runs unguarded, as it always did. */
+    pid_t self = cs_getpid();
+    int pidfd = cs_pidfd_open(self);
+    if (pidfd < 0)
+        return pidfd;
     struct cu_guard_state *g = &mem->state;
     g->lifeline = lifeline;
     g->pidfd = pidfd;
-    g->tool = tool;
-    if (cs_clone(guard_main, mem->stack + sizeof(mem->stack), CLONE_VM | SIGCHLD, g, NULL) < 0) {
-        /* No second process: this one guards, outliving its parent. */
-        cs_prctl(PR_SET_PDEATHSIG, 0);
-        guard_main(g);
-    }
-    cs_exit(0);
+    g->tool = self;
+    pid_t guard = cs_clone(guard_main, mem->stack + sizeof(mem->stack), CLONE_VM | SIGCHLD, g, NULL);
+    cs_close(pidfd);   /* G's copy is G's; this one must not reach the tool */
+    return guard < 0 ? guard : 0;
 }

@@ -19,8 +19,9 @@
  *    parent went away, or gave up) makes it _exit(1) without doing anything.
  * An idmapper (newuidmap/newgidmap) also checks the target's pidfd, just
  * before exec, so that it never names a pid that could have been recycled,
- * and runs under a guard (child_guard.c): killed, with whatever it started,
- * when swift-unshare dies before it ends.
+ * and runs under a guard (child_guard.c), started while the parent is still
+ * on its way to the release: killed, with whatever it started, when
+ * swift-unshare dies before it ends.
  */
 #include "child.h"
 
@@ -48,18 +49,20 @@ static void run_map_writer(const struct cu_map_writer *h, int report_fd)
  * the check and newuidmap's own open of /proc/<pid>; newuidmap then also
  * checks that the process found there belongs to the calling user.
  */
-__attribute__((noreturn)) static void run_idmapper(const struct cu_idmapper *h, int report_fd,
-                                                   struct cu_guard_mem *guard)
+__attribute__((noreturn)) static void run_idmapper(const struct cu_idmapper *h, int report_fd, int guarded)
 {
     if (h->target_pidfd >= 0 && cu_child_ended(h->target_pidfd) != 0)
         cs_exit(1);   /* ended (or cannot tell): name no pid */
-    /* The report pipe is the lifeline: its read end is the parent's alone
-     * until cu_wait_helper. */
+    /* Under a guard, the tool no longer dies with the parent by itself (a
+     * setuid newuidmap drops that at exec anyway): the guard ends it, and
+     * whatever it started, which a tool killed first would leave behind. */
+    if (guarded)
+        cs_prctl(PR_SET_PDEATHSIG, 0);
     struct cu_exec_job job = {
         .paths = h->paths, .argv = h->argv, .envp = h->envp, .sh_argv = NULL,
         .report_fd = report_fd, .step = h->step,
     };
-    cu_guard_helper(&job, guard);
+    cu_child_exec_or_fail(&job);
 }
 
 static void run_bind_helper(const struct cu_bind_helper *h, int report_fd)
@@ -83,10 +86,13 @@ void cu_helper_child_main(const struct cu_helper_child *c)
     }
     if (cu_child_tie_to_parent(SIGKILL, -1, c->target) < 0)
         cs_exit(1);
+    /* The guard starts now, off the parent's path (it is still unsharing).
+     * The report pipe is its lifeline: the read end is the parent's alone. */
+    int guarded = c->kind == CU_HELPER_IDMAPPER && cu_guard_start(c->report_w, c->guard) == 0;
     cu_child_await_release(c->release_r);
     switch (c->kind) {
     case CU_HELPER_MAP_WRITER: run_map_writer(c->arg, c->report_w); break;
-    case CU_HELPER_IDMAPPER: run_idmapper(c->arg, c->report_w, c->guard); break;
+    case CU_HELPER_IDMAPPER: run_idmapper(c->arg, c->report_w, guarded); break;
     case CU_HELPER_BIND: run_bind_helper(c->arg, c->report_w); break;
     }
     cs_exit(0);

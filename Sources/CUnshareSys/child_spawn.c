@@ -112,8 +112,8 @@ void cu_spawn_child_main(const struct cu_spawn_attr *a, int report_w, int releas
         .paths = a->paths, .argv = a->argv, .envp = a->envp, .sh_argv = a->no_sh_retry ? NULL : a->sh_argv,
         .report_fd = report_w, .step = CU_SPAWN_STEP_EXEC,
     };
-    if (a->guard_helper)
-        cu_guard_helper(&job, guard);   /* the report pipe is the lifeline: only the parent reads it */
+    if (guard)
+        (void)cu_guard_start(report_w, guard);   /* the report pipe is the lifeline: only the parent reads it */
     if (!a->idle_name)
         cu_child_exec_or_fail(&job);
     /* idle_name: when no program can be executed, this process itself stays,

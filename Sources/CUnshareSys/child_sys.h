@@ -212,6 +212,9 @@ static inline int cs_sigmask_swap(uint64_t mask, uint64_t *old)
 
 static inline int cs_prctl(int option, unsigned long arg) { return (int)CS_SYS(SYS_prctl, option, arg, 0, 0, 0, 0); }
 static inline pid_t cs_getppid(void) { return (pid_t)CS_SYS(SYS_getppid, 0, 0, 0, 0, 0, 0); }
+static inline pid_t cs_getpid(void) { return (pid_t)CS_SYS(SYS_getpid, 0, 0, 0, 0, 0, 0); }
+/* A pidfd on pid, close-on-exec (pidfd_open(2), Linux 5.3), or -errno. */
+static inline int cs_pidfd_open(pid_t pid) { return (int)CS_SYS(SYS_pidfd_open, pid, 0, 0, 0, 0, 0); }
 static inline int cs_setsid(void) { return (int)CS_SYS(SYS_setsid, 0, 0, 0, 0, 0, 0); }
 static inline int cs_setpgid(pid_t pid, pid_t group) { return (int)CS_SYS(SYS_setpgid, pid, group, 0, 0, 0, 0); }
 static inline int cs_unshare(int flags) { return (int)CS_SYS(SYS_unshare, flags, 0, 0, 0, 0, 0); }

@@ -150,22 +150,13 @@ int cu_release_helper(struct cu_helper_handle *h)
 int cu_wait_helper(struct cu_helper_handle *h, int *status, struct cu_report *rep)
 {
     memset(rep, 0, sizeof(*rep));
-    /* A guarded idmapper names the process that runs the tool, a child of
-     * ours (child_guard.c): its end is the helper's. An exec failure of the
-     * tool comes before that record (the tool fails inside the vfork). */
-    pid_t tool = 0;
-    (void)cu_read_reports(h->report_fd, 1, rep, &tool);
-    int helper_status = 0;
-    if (cu_wait_retry(h->pid, &helper_status) < 0)
+    if (cu_wait_retry(h->pid, status) < 0)
         return -1;
-    /* Whatever the helper wrote is there now; a guard may still hold the
-     * pipe open, so read without waiting. */
+    /* Whatever the helper wrote is there now; an idmapper's guard may still
+     * hold the pipe open (child_guard.c), so read without waiting. */
     int flags = fcntl(h->report_fd, F_GETFL);
     if (flags >= 0 && fcntl(h->report_fd, F_SETFL, flags | O_NONBLOCK) == 0)
-        (void)cu_read_reports(h->report_fd, 2, rep, &tool);
-    *status = helper_status;
-    if (tool && cu_wait_retry(tool, status) < 0)
-        return -1;
+        (void)cu_read_reports(h->report_fd, 1, rep);
     cu_close_quietly(&h->report_fd);
     return 0;
 }

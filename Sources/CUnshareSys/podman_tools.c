@@ -43,8 +43,7 @@ static pid_t start_captured(const char *path, char *const *argv, char *const *en
         return -1;
     }
     struct cu_report failure = { 0 };
-    pid_t tool;
-    if (cu_read_reports(errpipe[0], 1, &failure, &tool) == 1)
+    if (cu_read_reports(errpipe[0], 1, &failure) == 1)
         *exec_err = failure.err;
     close(errpipe[0]);
     return pid;

@@ -221,31 +221,18 @@ int cu_spawn_release(struct cu_spawn_handle *h, int go)
     return n == 1 ? 0 : -1;
 }
 
-/* The records of the child's report pipe, at most max (max < 0: to its end),
- * then the pipe closed. */
-static int finish(struct cu_spawn_handle *h, int max, struct cu_report *report, pid_t *tool)
-{
-    *tool = 0;
-    memset(report, 0, sizeof(*report));
-    int rc = cu_read_reports(h->report_fd, max, report, tool);
-    cu_close_quietly(&h->report_fd);
-    if (rc >= 0)
-        cu_spawn_free(h);   /* end of file: the child has exec'd or exited */
-    return rc;
-}
-
-/* To the end of file: the child has exec'd once the pipe ends, or, after a
- * record, exited (its mapping is free then). */
+/* The records of the child's report pipe to its end of file, then the pipe
+ * closed: the child has exec'd once the pipe ends, or, after a record,
+ * exited; a newuidmap/newgidmap guard holds the pipe until it has exited
+ * too. Either way its mapping is free then. */
 int cu_spawn_finish(struct cu_spawn_handle *h, struct cu_report *report)
 {
-    pid_t tool;
-    return finish(h, -1, report, &tool);
-}
-
-/* To the end: the guard holds the pipe until the tool has ended. */
-int cu_spawn_finish_helper(struct cu_spawn_handle *h, struct cu_report *report, pid_t *tool)
-{
-    return finish(h, -1, report, tool);
+    memset(report, 0, sizeof(*report));
+    int rc = cu_read_reports(h->report_fd, -1, report);
+    cu_close_quietly(&h->report_fd);
+    if (rc >= 0)
+        cu_spawn_free(h);
+    return rc;
 }
 
 /* waitid(2) on the pidfd, or the pid without one; EINTR retried. */

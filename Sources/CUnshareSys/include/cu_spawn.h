@@ -77,9 +77,8 @@ struct cu_spawn_attr {
     const char *_Nullable idle_name;
     /* 1: the program is newuidmap or newgidmap, run under a guard
        (child_guard.c): when the caller dies before it ends, it is killed
-       with everything it started. The program then runs in a second child
-       of the caller, named by the child's report (cu_spawn_finish_helper);
-       the child itself exits 0 at once. */
+       with everything it started. The guard holds the report pipe until the
+       program has ended, so cu_spawn_finish returns only then. */
     int guard_helper;
 };
 
@@ -91,8 +90,8 @@ struct cu_spawn_handle {
     int report_fd;              /* read end of the report pipe */
     /* The child's own mapping (its stack, the copy of the attributes it
        reads, its scratch), shared with the caller until the child execs or
-       exits: unmapped at the report pipe's end of file (cu_spawn_finish,
-       cu_spawn_finish_helper) or by cu_spawn_free once the child is reaped.
+       exits: unmapped at the report pipe's end of file (cu_spawn_finish)
+       or by cu_spawn_free once the child is reaped.
        NULL for a child with memory of its own. */
     void *_Nullable region;
     size_t region_len;
@@ -111,13 +110,6 @@ int cu_spawn_release(struct cu_spawn_handle *_Nonnull h, int go);
    (read to the end of file: the child has exited), -1 on a read error.
    Closes the report pipe; after its end of file, frees the child's mapping. */
 int cu_spawn_finish(struct cu_spawn_handle *_Nonnull h, struct cu_report *_Nonnull report);
-
-/* cu_spawn_finish for a guard_helper child: reads the report pipe to its
-   end; *tool is the pid of the process that runs the program (0 when the
-   child ran it itself). 1 with *report filled when a step failed, 0 when
-   none did, -1 on a read error. Closes the report pipe. */
-int cu_spawn_finish_helper(struct cu_spawn_handle *_Nonnull h, struct cu_report *_Nonnull report,
-                           pid_t *_Nonnull tool);
 
 /* Unmaps the child's mapping, if any is left: only once the child has
    exec'd or ended (it is reaped, or the report pipe said end of file). */

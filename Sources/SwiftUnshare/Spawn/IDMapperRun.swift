@@ -7,9 +7,7 @@ import Glibc
 /// output and error captured together, so that their own message becomes the
 /// error's text and the whole run its `IDMapperReport`. Each runs under a
 /// guard (the spawn's `guard_helper`): should this process die while one
-/// hangs, the tool and whatever it started are killed. The tool is then a
-/// second child of ours, named on the report pipe, and waited for after the
-/// spawned child.
+/// hangs, the tool and whatever it started are killed.
 struct IDMapperRun {
     let plan: SpawnPlan
     let target: pid_t
@@ -81,21 +79,14 @@ struct IDMapperRun {
         // has ended, and a tool writing more than a pipe holds would wait for us.
         let output = ByteString((try? Sys.readAll(s.outputFD).get()) ?? [])
         close(s.outputFD)
-        var tool: pid_t = 0
-        let finished = cu_spawn_finish_helper(&handle, &report, &tool)
-        // The spawned child (it exits at once when the tool runs beside it), then the tool.
+        let finished = cu_spawn_finish(&handle, &report)
         var exited: Int32 = 0
         var value: Int32 = 0
         var dumped: Int32 = 0
-        var waited = valueOrErrno { cu_spawn_wait(handle.pidfd, handle.pid, 0, &exited, &value, &dumped) }
+        let waited = valueOrErrno { cu_spawn_wait(handle.pidfd, handle.pid, 0, &exited, &value, &dumped) }
         cu_spawn_free(&handle)  // reaped (and the report pipe ended): the mapping is nobody's now
         withExtendedLifetime(s.arena) {}
         if handle.pidfd >= 0 { close(handle.pidfd) }
-        if tool > 0, case .success = waited {
-            let pidfd = cu_pidfd_open(tool)  // our child, unreaped: it cannot be another process
-            waited = valueOrErrno { cu_spawn_wait(pidfd, tool, 0, &exited, &value, &dumped) }
-            if pidfd >= 0 { close(pidfd) }
-        }
         var helper = IDMapperReport(tool: s.tool, arguments: s.argv, output: output, ending: nil)
         if finished == 1 {
             helper.execError = Errno(report.err)
