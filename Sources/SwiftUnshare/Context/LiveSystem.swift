@@ -10,12 +10,14 @@ package struct LiveSystem: SystemContext {
     package let euid: UInt32 = geteuid()
     package let egid: UInt32 = getegid()
 
-    /// The last passwd entry found by uid: --map-auto asks for the caller's
-    /// entry once for /etc/subuid and again for /etc/subgid.
-    private final class LastEntry {
+    /// What --map-auto asks once for /etc/subuid and again for /etc/subgid:
+    /// the caller's passwd entry (the last one found by uid) and nsswitch.conf
+    /// (where the subordinate ids come from), each read once.
+    private final class Remembered {
         var entry: PasswdEntry?
+        var nsswitch: Result<[UInt8], Errno>?
     }
-    private let last = LastEntry()
+    private let last = Remembered()
 
     package init() {}
 
@@ -85,7 +87,11 @@ package struct LiveSystem: SystemContext {
     }
 
     package func readFile(_ path: String) -> Result<[UInt8], Errno> {
-        Sys.readFile(ByteString(path))
+        guard path == SubordinateIDs.nsswitchFile else { return Sys.readFile(ByteString(path)) }
+        if let text = last.nsswitch { return text }
+        let text = Sys.readFile(ByteString(path))
+        last.nsswitch = text
+        return text
     }
 
     /// Through getsubids(1) in the static binary, libsubid itself otherwise (Getsubids.swift).
