@@ -153,12 +153,18 @@ struct DebianPackageTests {
         .requiresProgram("/usr/bin/lintian", package: "lintian"))
     func lintian() throws {
         let deb = try DebianPackage.built.get()
+        // lintian leaves two Berkeley DB files (mldbm-elf-*) in $TMPDIR at
+        // each run: it gets a folder of this test's, removed afterwards.
+        try Harness.withScratch("lintian-tmp") { tmp in try lintian(deb, extraEnv: ["TMPDIR": tmp]) }
+    }
+
+    private func lintian(_ deb: String, extraEnv: [String: String]) throws {
         // Nothing at all to report (exit 1 for an error or a warning)...
-        let plain = Harness.run(["lintian", "--fail-on", "error,warning", deb], timeout: 300)
+        let plain = Harness.run(["lintian", "--fail-on", "error,warning", deb], extraEnv: extraEnv, timeout: 300)
         #expect(plain.stdout == "" && plain.ending == .exit(0), "\(plain)")
         // ...because the two deliberate tags are overridden, each with its reason
         // (lintian 2.116 ends with 2 when it shows overrides, whatever it found).
-        let r = Harness.run(["lintian", "--show-overrides", deb], timeout: 300)
+        let r = Harness.run(["lintian", "--show-overrides", deb], extraEnv: extraEnv, timeout: 300)
         let lines = r.stdout.split(separator: "\n").map(String.init)
         #expect(lines.filter { $0.hasPrefix("E:") || $0.hasPrefix("W:") } == [], "\(r)")
         #expect(
