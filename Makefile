@@ -6,6 +6,7 @@
 #                         stripped), copied to $(RELEASE_BIN)
 #   make bench            time that binary against util-linux and podman (root; BENCHMARKS.md);
 #                         PIE_COMPARE=1 adds the static PIE beside it
+#   make bench-phases     where each path's time goes beside its floor (root, perf; BENCHMARKS.md)
 #   make bench-library    the library's spawns per second against Go's os/exec and posix_spawn,
 #                         as the test user (root; Debian's golang-go for the Go rows; BENCHMARKS.md)
 #   make release-pie      the release build linked as a static PIE (PIE=1; not the default)
@@ -110,7 +111,7 @@ INSTALLED := \
 # Directories install made (a list kept beside the licence), removed by uninstall when empty.
 CREATED_DIRS := $(DOCDIR)/installed-directories
 
-.PHONY: all build release release-pie install uninstall check test unit lint lint-c format clean version dist deb reproducible bench bench-library startup-order
+.PHONY: all build release release-pie install uninstall check test unit lint lint-c format clean version dist deb reproducible bench bench-phases bench-library startup-order
 
 all: build
 
@@ -240,6 +241,12 @@ bench:
 	@$(MAKE) --no-print-directory release >&2
 	@if [ -n "$(PIE_COMPARE)" ]; then $(MAKE) --no-print-directory release-pie >&2; fi
 	@sh scripts/bench.sh $(RELEASE_BIN) $(if $(PIE_COMPARE),$(PIE_BIN))
+
+# Where each path's time goes beside its floor (perf's scheduler tracepoints);
+# needs root and perf; stdout is the table.
+bench-phases:
+	@$(MAKE) --no-print-directory release >&2
+	@sh scripts/bench-phases.sh $(RELEASE_BIN)
 
 # Needs root (the clients run as the unprivileged test user); stdout is the table.
 bench-library:

@@ -11,6 +11,10 @@
  *   bench-floor SUBUID COUNT SUBGID COUNT PROGRAM... the --map-auto way: newuidmap and
  *                                                    newgidmap forked before unshare,
  *                                                    released after it, run at once
+ *   bench-floor --map-auto PROGRAM...               the same, with the ranges looked up
+ *                                                    as the command must: the caller's
+ *                                                    name (getpwuid), then its first
+ *                                                    line in /etc/subuid and /etc/subgid
  *   bench-floor --join PIDFILE PROGRAM...           podman mode's join: read the pause
  *                                                    process's pid file, open the pid,
  *                                                    setns into its user and mount
@@ -22,6 +26,7 @@
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <pwd.h>
 #include <sched.h>
 #include <sys/syscall.h>
 #include <stdio.h>
@@ -54,6 +59,32 @@ static pid_t held(int release, const char *tool, const char *target, unsigned id
         _exit(127);
     }
     return pid;
+}
+
+/* The first "name:start:count" (or "uid:start:count") line of file for
+   this user, as start and count texts; 0, or 1 when there is none. */
+static int first_range(const char *file, const char *name, unsigned uid, char *start, char *count)
+{
+    char line[256], own[16];
+    snprintf(own, sizeof(own), "%u", uid);
+    FILE *f = fopen(file, "re");
+    if (!f)
+        return 1;
+    int found = 1;
+    while (found && fgets(line, sizeof(line), f)) {
+        char *a = strchr(line, ':'), *b = a ? strchr(a + 1, ':') : NULL;
+        if (!b)
+            continue;
+        *a = *b = 0;
+        b[1 + strcspn(b + 1, "\n")] = 0;
+        if (strcmp(line, name) == 0 || strcmp(line, own) == 0) {
+            snprintf(start, 16, "%s", a + 1);
+            snprintf(count, 16, "%s", b + 1);
+            found = 0;
+        }
+    }
+    fclose(f);
+    return found;
 }
 
 /* podman mode's floor: the pause process's namespaces joined, then execvp
@@ -94,6 +125,21 @@ int main(int argc, char **argv)
         return join(argv[2], argv + 3, 0);
     if (argc >= 4 && strcmp(argv[1], "--join-wait") == 0)
         return join(argv[2], argv + 3, 1);
+    static char ranges[4][16];
+    static char *looked_up[64];
+    if (argc >= 3 && argc < 60 && strcmp(argv[1], "--map-auto") == 0) {
+        struct passwd *pw = getpwuid(uid);
+        if (!pw || first_range("/etc/subuid", pw->pw_name, uid, ranges[0], ranges[1]) != 0
+            || first_range("/etc/subgid", pw->pw_name, uid, ranges[2], ranges[3]) != 0)
+            return 1;
+        looked_up[0] = argv[0];
+        for (int i = 0; i < 4; i++)
+            looked_up[1 + i] = ranges[i];
+        for (int i = 2; i < argc; i++)
+            looked_up[i + 3] = argv[i];
+        argv = looked_up;
+        argc += 3;
+    }
     if (argc >= 6) {
         int release[2];
         char target[16];
