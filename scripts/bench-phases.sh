@@ -3,20 +3,27 @@
 # Where the time of one command goes, beside its floor (scripts/bench-floor.c):
 # the kernel's scheduler tracepoints (exec, fork, exit) and the namespace
 # calls (unshare, setns), recorded system-wide with perf(1) while the
-# unprivileged test user runs each command RUNS times, then the median time
-# of each phase from the command's exec. Prints a Markdown table; the
+# unprivileged test user runs each command RUNS times (in ROUNDS alternating
+# rounds, as make bench times its rows), then the median time of each phase
+# from the command's exec. Prints a Markdown table; the
 # "against its floor" rows of make bench say how far a path is from its
-# floor, this says in which phase. Tracing adds a few microseconds to every
-# event, alike for both programs.
+# floor, this says in which phase. Tracing costs something: while a system
+# call tracepoint is on, every system call of every process takes the
+# kernel's slow path, so a program that makes more calls loses more (ours
+# makes more than the floor): a phase's difference here is at most what it
+# is untraced.
 #
 #   make bench-phases                 (builds the release binary first)
 #   sh scripts/bench-phases.sh [BINARY]   (as root)
 #
-# Environment: RUNS (default 200), BENCH_USER (default unshare-tester).
+# Environment: RUNS (default 200), ROUNDS (default 5), BENCH_USER (default
+# unshare-tester).
 set -eu
 
 bin=${1:-.build/release/swift-unshare}
 runs=${RUNS:-200}
+rounds=${ROUNDS:-5}
+per_round=$(( (runs + rounds - 1) / rounds ))
 user=${BENCH_USER:-unshare-tester}
 
 die() { echo "bench-phases: $*" >&2; exit 1; }
@@ -46,16 +53,16 @@ as_user() {
         HOME="$home" USER="$user" LOGNAME="$user" LANG=C "$@"
 }
 
-# Records RUNS runs of the command (its program named NAME in $dir) into
-# $dir/NAME.txt: one line per event, "comm pid time event details".
+# Records one round's runs of the command (its program named NAME in $dir),
+# added to $dir/NAME.txt: one line per event, "comm pid time event details".
 record() {
     name=$1; shift
     perf record -q -o "$dir/$name.data" -a \
         -e sched:sched_process_exec,sched:sched_process_fork,sched:sched_process_exit \
-        -e syscalls:sys_enter_unshare,syscalls:sys_enter_setns,syscalls:sys_exit_wait4,syscalls:sys_exit_waitid \
+        -e syscalls:sys_enter_unshare,syscalls:sys_enter_setns \
         -- runuser -u "$user" -- env -i PATH=/usr/bin:/bin HOME="$home" USER="$user" LOGNAME="$user" LANG=C \
-        "$dir/loop" "$runs" "$@" 2>/dev/null
-    perf script -i "$dir/$name.data" -F comm,pid,time,event,trace 2>/dev/null >"$dir/$name.txt"
+        "$dir/loop" "$per_round" "$@" 2>/dev/null
+    perf script -i "$dir/$name.data" -F comm,pid,time,event,trace 2>/dev/null >>"$dir/$name.txt"
     rm -f "$dir/$name.data"
 }
 
@@ -64,13 +71,6 @@ count=$(awk -F: -v u="$user" '$1 == u { print $3; exit }' /etc/subuid)
 gstart=$(awk -F: -v u="$user" '$1 == u { print $2; exit }' /etc/subgid)
 gcount=$(awk -F: -v u="$user" '$1 == u { print $3; exit }' /etc/subgid)
 cd "$dir"
-record floor-r ./floor true
-record ours-r ./swift-unshare -r true
-if [ -n "$count" ] && [ -n "$gcount" ]; then
-    record floor-auto ./floor "$start" "$count" "$gstart" "$gcount" true
-    record floor-lookup ./floor --map-auto true
-    record ours-auto ./swift-unshare -r --map-auto true
-fi
 pid_file=
 if command -v podman >/dev/null; then
     as_user podman unshare true >/dev/null 2>&1 || true   # podman's pause process up
@@ -78,11 +78,22 @@ if command -v podman >/dev/null; then
         if [ -s "$d/libpod/tmp/pause.pid" ]; then pid_file=$d/libpod/tmp/pause.pid; break; fi
     done
 fi
-if [ -n "$pid_file" ]; then
-    record floor-join ./floor --join "$pid_file" true
-    record floor-join-wait ./floor --join-wait "$pid_file" true
-    record ours-podman ./podman-unshare true
-fi
+round=0
+while [ "$round" -lt "$rounds" ]; do
+    record floor-r ./floor true
+    record ours-r ./swift-unshare -r true
+    if [ -n "$count" ] && [ -n "$gcount" ]; then
+        record floor-auto ./floor "$start" "$count" "$gstart" "$gcount" true
+        record floor-lookup ./floor --map-auto true
+        record ours-auto ./swift-unshare -r --map-auto true
+    fi
+    if [ -n "$pid_file" ]; then
+        record floor-join ./floor --join "$pid_file" true
+        record floor-join-wait ./floor --join-wait "$pid_file" true
+        record ours-podman ./podman-unshare true
+    fi
+    round=$((round + 1))
+done
 
 python3 - "$dir" <<'EOF'
 import os, re, statistics, sys
@@ -170,9 +181,8 @@ for command, programs in rows:
             cells.append('%.3f' % statistics.median(values) if len(values) > len(marks) // 2 else '')
         print('| %s | %s | %d | %s |' % (command, label, len(all_runs), ' | '.join(cells)))
 print()
-print('Medians in ms from the exec of the command, %s runs each, recorded system-wide with perf: the '
-      'namespace call (unshare or setns, as it is entered), the first process it starts, the last '
-      'newuidmap/newgidmap exec and end, the exec and end of the program (`true`), and the end of '
-      'the command itself (the same as the program\'s when the command becomes it).'
-      % os.environ.get('RUNS', '200'))
+print('Medians in ms from the exec of the command, recorded system-wide with perf in alternating '
+      'rounds: the namespace call (unshare or setns, as it is entered), the first process it starts, '
+      'the last newuidmap/newgidmap exec and end, the exec and end of the program (`true`), and the '
+      'end of the command itself (the same as the program\'s when the command becomes it).')
 EOF
