@@ -36,6 +36,10 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 SWIFT ?= swift
 SWIFT_FLAGS ?=
+# SwiftPM and the driver leave empty TemporaryDirectory.* folders in $TMPDIR
+# at every build and test run: theirs go under .build (make clean removes it).
+SWIFT_TMP := $(CURDIR)/.build/tmp
+IN_SWIFT_TMP = mkdir -p $(SWIFT_TMP) && TMPDIR=$(SWIFT_TMP)
 INSTALL ?= install
 PKG_CONFIG ?= pkg-config
 
@@ -116,13 +120,13 @@ CREATED_DIRS := $(DOCDIR)/installed-directories
 all: build
 
 build:
-	$(SWIFT) build $(SWIFT_FLAGS)
+	$(IN_SWIFT_TMP) $(SWIFT) build $(SWIFT_FLAGS)
 
 # The link is always redone: swift build does not know the binary depends on
 # scripts/startup-order.txt.
 release:
 	rm -f "$$($(SWIFT) build $(RELEASE_FLAGS) $(SWIFT_FLAGS) --show-bin-path)/swift-unshare"
-	$(SWIFT) build $(RELEASE_FLAGS) $(SWIFT_FLAGS)
+	$(IN_SWIFT_TMP) $(SWIFT) build $(RELEASE_FLAGS) $(SWIFT_FLAGS)
 	mkdir -p $(dir $(RELEASE_BIN))
 	cp "$$($(SWIFT) build $(RELEASE_FLAGS) $(SWIFT_FLAGS) --show-bin-path)/swift-unshare" $(RELEASE_BIN)
 
@@ -148,8 +152,8 @@ uninstall:
 check:
 	@$(MAKE) --no-print-directory lint
 	sh scripts/test-setup.sh
-	$(SWIFT) build $(SWIFT_FLAGS)
-	$(SWIFT) test $(SWIFT_FLAGS)
+	$(IN_SWIFT_TMP) $(SWIFT) build $(SWIFT_FLAGS)
+	$(IN_SWIFT_TMP) $(SWIFT) test $(SWIFT_FLAGS)
 
 test: check
 
@@ -187,7 +191,7 @@ reproducible:
 	cmp $(RELEASE_BIN).first $(RELEASE_BIN) && rm -f $(RELEASE_BIN).first && echo "reproducible: same bytes"
 
 unit:
-	$(SWIFT) test $(SWIFT_FLAGS) --filter SwiftUnshareTests
+	$(IN_SWIFT_TMP) $(SWIFT) test $(SWIFT_FLAGS) --filter SwiftUnshareTests
 
 # swift-format ships with the toolchain (`swift format`); .swift-format holds the style.
 FORMAT_PATHS := Sources Tests Package.swift
@@ -262,6 +266,6 @@ ORDER_SCRATCH := .build/startup-order
 ORDER_FLAGS = $(subst -Xlinker -s ,,$(RELEASE_FLAGS)) -Xswiftc -DSWIFT_UNSHARE_TRACE_EXIT_AT_EXEC --product swift-unshare -Xlinker -Map=$(CURDIR)/$(ORDER_SCRATCH)/swift-unshare.map --scratch-path $(ORDER_SCRATCH)
 startup-order:
 	rm -f "$$($(SWIFT) build $(ORDER_FLAGS) --show-bin-path)/swift-unshare"
-	$(SWIFT) build $(ORDER_FLAGS)
+	$(IN_SWIFT_TMP) $(SWIFT) build $(ORDER_FLAGS)
 	sh scripts/startup-order.sh scripts/startup-order.txt \
 		"$$($(SWIFT) build $(ORDER_FLAGS) --show-bin-path)/swift-unshare" $(ORDER_SCRATCH)/swift-unshare.map
