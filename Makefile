@@ -125,10 +125,10 @@ build:
 # The link is always redone: swift build does not know the binary depends on
 # scripts/startup-order.txt.
 release:
-	rm -f "$$($(SWIFT) build $(RELEASE_FLAGS) $(SWIFT_FLAGS) --show-bin-path)/swift-unshare"
+	rm -f "$$($(IN_SWIFT_TMP) $(SWIFT) build $(RELEASE_FLAGS) $(SWIFT_FLAGS) --show-bin-path)/swift-unshare"
 	$(IN_SWIFT_TMP) $(SWIFT) build $(RELEASE_FLAGS) $(SWIFT_FLAGS)
 	mkdir -p $(dir $(RELEASE_BIN))
-	cp "$$($(SWIFT) build $(RELEASE_FLAGS) $(SWIFT_FLAGS) --show-bin-path)/swift-unshare" $(RELEASE_BIN)
+	cp "$$($(IN_SWIFT_TMP) $(SWIFT) build $(RELEASE_FLAGS) $(SWIFT_FLAGS) --show-bin-path)/swift-unshare" $(RELEASE_BIN)
 
 install:
 	@test -x $(RELEASE_BIN) || { echo "make install: no $(RELEASE_BIN): run 'make release' first" >&2; exit 1; }
@@ -183,10 +183,10 @@ deb:
 
 # Two clean release builds in this directory must give the same bytes.
 reproducible:
-	rm -rf "$$($(SWIFT) build $(RELEASE_FLAGS) $(SWIFT_FLAGS) --show-bin-path)" $(RELEASE_BIN)
+	rm -rf "$$($(IN_SWIFT_TMP) $(SWIFT) build $(RELEASE_FLAGS) $(SWIFT_FLAGS) --show-bin-path)" $(RELEASE_BIN)
 	$(MAKE) release
 	cp $(RELEASE_BIN) $(RELEASE_BIN).first
-	rm -rf "$$($(SWIFT) build $(RELEASE_FLAGS) $(SWIFT_FLAGS) --show-bin-path)" $(RELEASE_BIN)
+	rm -rf "$$($(IN_SWIFT_TMP) $(SWIFT) build $(RELEASE_FLAGS) $(SWIFT_FLAGS) --show-bin-path)" $(RELEASE_BIN)
 	$(MAKE) release
 	cmp $(RELEASE_BIN).first $(RELEASE_BIN) && rm -f $(RELEASE_BIN).first && echo "reproducible: same bytes"
 
@@ -265,7 +265,7 @@ release-pie:
 ORDER_SCRATCH := .build/startup-order
 ORDER_FLAGS = $(subst -Xlinker -s ,,$(RELEASE_FLAGS)) -Xswiftc -DSWIFT_UNSHARE_TRACE_EXIT_AT_EXEC --product swift-unshare -Xlinker -Map=$(CURDIR)/$(ORDER_SCRATCH)/swift-unshare.map --scratch-path $(ORDER_SCRATCH)
 startup-order:
-	rm -f "$$($(SWIFT) build $(ORDER_FLAGS) --show-bin-path)/swift-unshare"
+	rm -f "$$($(IN_SWIFT_TMP) $(SWIFT) build $(ORDER_FLAGS) --show-bin-path)/swift-unshare"
 	$(IN_SWIFT_TMP) $(SWIFT) build $(ORDER_FLAGS)
 	sh scripts/startup-order.sh scripts/startup-order.txt \
-		"$$($(SWIFT) build $(ORDER_FLAGS) --show-bin-path)/swift-unshare" $(ORDER_SCRATCH)/swift-unshare.map
+		"$$($(IN_SWIFT_TMP) $(SWIFT) build $(ORDER_FLAGS) --show-bin-path)/swift-unshare" $(ORDER_SCRATCH)/swift-unshare.map

@@ -46,19 +46,24 @@ static int helper_entry(void *p)
  * It shares this process's memory until it execs or exits, so nothing is
  * copied (no page tables, no copy-on-write faults after it: BENCHMARKS.md).
  * With hold_stderr, the child's stderr is the write end of a pipe whose read
- * end is out->stderr_fd (else -1). sibling_fds (-1: none) are closed in the
- * child: a sibling helper's release and report ends, so that only the parent
- * can release it and only the parent holds its lifeline. 0 or -1/errno.
+ * end is out->stderr_fd (else -1). shared_release (NULL: a pipe of its own)
+ * is a release pipe other helpers wait on too; this one leaves it open.
+ * sibling_report (-1: none) is closed in the child: a sibling helper's report
+ * end, so that only the parent holds its lifeline. 0 or -1/errno.
  */
-static int spawn(enum cu_helper_kind kind, const void *arg, pid_t target, int hold_stderr, int sibling_release,
-                 int sibling_report, struct cu_helper_handle *out)
+static int spawn(enum cu_helper_kind kind, const void *arg, pid_t target, int hold_stderr,
+                 const int *shared_release, int sibling_report, struct cu_helper_handle *out)
 {
     int release[2] = { -1, -1 }, rep[2] = { -1, -1 }, err[2] = { -1, -1 };
     size_t page = (size_t)sysconf(_SC_PAGESIZE);
     size_t len = page + HELPER_STACK + ((sizeof(struct helper_box) + page - 1) & ~(page - 1));
     char *region = MAP_FAILED;
     pid_t pid = -1;
-    if (pipe2(release, O_CLOEXEC) == 0 && pipe2(rep, O_CLOEXEC) == 0
+    if (shared_release) {
+        release[0] = shared_release[0];
+        release[1] = shared_release[1];
+    }
+    if ((shared_release || pipe2(release, O_CLOEXEC) == 0) && pipe2(rep, O_CLOEXEC) == 0
         && (!hold_stderr || pipe2(err, O_CLOEXEC) == 0))
         region = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
     if (region != MAP_FAILED && mprotect(region, page, PROT_NONE) == 0) {
@@ -71,7 +76,7 @@ static int spawn(enum cu_helper_kind kind, const void *arg, pid_t target, int ho
         box->child = (struct cu_helper_child){
             .kind = kind, .arg = &box->arg, .target = target,
             .release_r = release[0], .report_w = rep[1], .stderr_w = err[1],
-            .parent_fds = { release[1], rep[0], err[0], sibling_release, sibling_report },
+            .parent_fds = { release[1], rep[0], err[0], sibling_report, -1 },
             .guard = &box->guard,
         };
         cs_sigmask_swap(~(uint64_t)0, &box->mask);
@@ -87,58 +92,77 @@ static int spawn(enum cu_helper_kind kind, const void *arg, pid_t target, int ho
         int e = errno;
         if (region != MAP_FAILED)
             munmap(region, len);
-        cu_close_pair(release);
+        if (!shared_release)
+            cu_close_pair(release);
         cu_close_pair(rep);
         cu_close_pair(err);
         errno = e;
         return -1;
     }
-    close(release[0]);
+    if (!shared_release)
+        close(release[0]);
     close(rep[1]);
     if (err[1] >= 0)
         close(err[1]);
     out->pid = pid;
-    out->release_fd = release[1];
+    out->release_fd = shared_release ? -1 : release[1];
     out->report_fd = rep[0];
     out->stderr_fd = err[0];
+    out->release_count = 1;
     return 0;
 }
 
 int cu_spawn_map_writer(const struct cu_map_writer *h, struct cu_helper_handle *out)
 {
-    return spawn(CU_HELPER_MAP_WRITER, h, h->target, 0, -1, -1, out);
+    return spawn(CU_HELPER_MAP_WRITER, h, h->target, 0, NULL, -1, out);
 }
 
-int cu_spawn_idmapper(const struct cu_idmapper *h, struct cu_helper_handle *out)
-{
-    return spawn(CU_HELPER_IDMAPPER, h, h->target, h->hold_stderr, h->close_fd, -1, out);
-}
-
+/* One release pipe for all: released one at a time, the first tool woken
+ * took the CPU before this process could write the next one's byte, and the
+ * tools ran one after the other instead of side by side (BENCHMARKS.md). */
 int cu_spawn_idmappers(struct cu_idmapper *list, size_t n, struct cu_helper_handle *out)
 {
-    for (size_t i = 0; i < n; i++) {
+    int release[2];
+    if (pipe2(release, O_CLOEXEC) != 0)
+        return -1;
+    size_t started = 0;
+    int rc = 0;
+    for (; started < n; started++) {
         int report_of_first = -1;
-        if (i > 0) {
-            list[i].hold_stderr = 1;
-            list[i].close_fd = out[0].release_fd;
+        if (started > 0) {
+            list[started].hold_stderr = 1;
             report_of_first = out[0].report_fd;
         }
-        if (spawn(CU_HELPER_IDMAPPER, &list[i], list[i].target, list[i].hold_stderr, list[i].close_fd,
-                  report_of_first, &out[i]) != 0)
-            return -1;
+        if (spawn(CU_HELPER_IDMAPPER, &list[started], list[started].target, list[started].hold_stderr, release,
+                  report_of_first, &out[started]) != 0) {
+            rc = -1;
+            break;
+        }
     }
-    return 0;
+    int e = errno;
+    close(release[0]);
+    if (started == 0) {
+        close(release[1]);
+    } else {
+        out[0].release_fd = release[1];
+        out[0].release_count = (int)started;
+    }
+    errno = e;
+    return rc;
 }
 
 int cu_spawn_bind_helper(const struct cu_bind_helper *h, struct cu_helper_handle *out)
 {
-    return spawn(CU_HELPER_BIND, h, h->target, 0, -1, -1, out);
+    return spawn(CU_HELPER_BIND, h, h->target, 0, NULL, -1, out);
 }
 
 int cu_release_helper(struct cu_helper_handle *h)
 {
-    char byte = 1;
-    int rc = cu_write_all(h->release_fd, &byte, 1);
+    if (h->release_fd < 0)
+        return 0;   /* released with another handle's */
+    char bytes[8] = { 1, 1, 1, 1, 1, 1, 1, 1 };
+    size_t n = h->release_count > 1 ? (size_t)h->release_count : 1;
+    int rc = cu_write_all(h->release_fd, bytes, n > sizeof(bytes) ? sizeof(bytes) : n);
     cu_close_quietly(&h->release_fd);
     if (rc < 0) {
         errno = -rc;

@@ -138,7 +138,6 @@ struct cu_idmapper {
     int target_pidfd;           /* pidfd of the target, or -1: checked before exec */
     int step;                   /* CU_STEP_EXEC_NEWUIDMAP or CU_STEP_EXEC_NEWGIDMAP */
     int hold_stderr;            /* 1: stderr into a pipe the parent reads (stderr_fd) */
-    int close_fd;               /* a sibling's release fd to close in the child, or -1 */
     char *_Nullable const *_Nonnull argv;
     /* the execvp candidates: full paths, in PATH order, NULL-terminated */
     char *_Nullable const *_Nonnull paths;
@@ -153,28 +152,32 @@ struct cu_bind_helper {
     const char *_Nonnull const *_Nonnull targets;
 };
 
-/* A forked helper, waiting to be released. */
+/* A started helper, waiting to be released. */
 struct cu_helper_handle {
     pid_t pid;
-    int release_fd;             /* write end: one byte releases the helper */
+    int release_fd;             /* write end: one byte per helper on it releases them;
+                                   -1 when another handle's release_fd releases this one */
     int report_fd;              /* read end of the report pipe */
     int stderr_fd;              /* read end of its held stderr, or -1 */
+    int release_count;          /* the helpers release_fd releases (0 counts as 1) */
 };
 
-/* Fork a helper that waits for release, then acts. 0 or -1/errno. */
+/* Start a helper that waits for release, then acts. 0 or -1/errno. */
 int cu_spawn_map_writer(const struct cu_map_writer *_Nonnull h, struct cu_helper_handle *_Nonnull out);
-int cu_spawn_idmapper(const struct cu_idmapper *_Nonnull h, struct cu_helper_handle *_Nonnull out);
-/* n idmappers forked back to back (n >= 1): every one after the first holds
-   its stderr and closes the first one's release end (hold_stderr and close_fd
-   are set here). 0, or -1/errno at the first failed fork (those before it
-   stay forked and held; out[i] is filled for each of them). */
+/* n idmappers started back to back (n >= 1), all released by one write on
+   out[0].release_fd (the others' are -1), so that the first one woken cannot
+   hold back the release of the next; every one after the first holds its
+   stderr (hold_stderr is set here). 0, or -1/errno at the first failed start
+   (those before it stay started and held; out[i] is filled for each of them,
+   and out[0].release_fd releases or, closed, ends them all). */
 int cu_spawn_idmappers(struct cu_idmapper *_Nonnull list, size_t n, struct cu_helper_handle *_Nonnull out);
 int cu_spawn_bind_helper(const struct cu_bind_helper *_Nonnull h, struct cu_helper_handle *_Nonnull out);
-/* Write the release byte and close the release end. 0 or -1/errno. */
+/* Write the release bytes and close the release end (nothing to do when
+   release_fd is -1). 0 or -1/errno. */
 int cu_release_helper(struct cu_helper_handle *_Nonnull h);
-/* Wait for a released helper (EINTR retried): its wait status (a guarded
-   idmapper's: the tool's), and its failure record (step 0 when none). Closes
-   the report end. 0 or -1/errno. */
+/* Wait for a released helper (EINTR retried): its wait status (an
+   idmapper's is the tool's: it execs the tool itself), and its failure record
+   (step 0 when none). Closes the report end. 0 or -1/errno. */
 int cu_wait_helper(struct cu_helper_handle *_Nonnull h, int *_Nonnull status,
                    struct cu_report *_Nonnull report);
 

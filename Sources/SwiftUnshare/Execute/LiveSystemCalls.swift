@@ -108,13 +108,14 @@ package struct LiveSystemCalls: SystemCalls {
         let arena = CArena(.process)
         var specs = tools.map { tool in
             cu_idmapper(
-                target: target, target_pidfd: targetPidfd, step: tool.step.rawValue, hold_stderr: 0, close_fd: -1,
+                target: target, target_pidfd: targetPidfd, step: tool.step.rawValue, hold_stderr: 0,
                 argv: UnsafePointer(arena.array(tool.argv)),
                 paths: UnsafePointer(arena.array(ExecPath.presentCandidates(tool.argv[0], path: path))),
                 envp: UnsafePointer(environ))
         }
         var out = [cu_helper_handle](
-            repeating: cu_helper_handle(pid: 0, release_fd: -1, report_fd: -1, stderr_fd: -1), count: tools.count)
+            repeating: cu_helper_handle(pid: 0, release_fd: -1, report_fd: -1, stderr_fd: -1, release_count: 0),
+            count: tools.count)
         let forked = specs.withUnsafeMutableBufferPointer { s in
             out.withUnsafeMutableBufferPointer { o in
                 nothingOrErrno(retryOnInterrupt: false) { cu_spawn_idmappers(s.baseAddress!, s.count, o.baseAddress!) }
@@ -122,7 +123,9 @@ package struct LiveSystemCalls: SystemCalls {
         }
         return forked.map {
             out.map {
-                HelperHandle(pid: $0.pid, releaseFD: $0.release_fd, reportFD: $0.report_fd, stderrFD: $0.stderr_fd)
+                HelperHandle(
+                    pid: $0.pid, releaseFD: $0.release_fd, reportFD: $0.report_fd, stderrFD: $0.stderr_fd,
+                    releaseCount: $0.release_count)
             }
         }
     }
@@ -145,9 +148,11 @@ package struct LiveSystemCalls: SystemCalls {
 
     private static func spawn(_ call: (UnsafeMutablePointer<cu_helper_handle>) -> Int32) -> Result<HelperHandle, Errno>
     {
-        var out = cu_helper_handle(pid: 0, release_fd: -1, report_fd: -1, stderr_fd: -1)
+        var out = cu_helper_handle(pid: 0, release_fd: -1, report_fd: -1, stderr_fd: -1, release_count: 0)
         return nothingOrErrno(retryOnInterrupt: false) { call(&out) }.map {
-            HelperHandle(pid: out.pid, releaseFD: out.release_fd, reportFD: out.report_fd, stderrFD: out.stderr_fd)
+            HelperHandle(
+                pid: out.pid, releaseFD: out.release_fd, reportFD: out.report_fd, stderrFD: out.stderr_fd,
+                releaseCount: out.release_count)
         }
     }
 
@@ -170,6 +175,8 @@ package struct LiveSystemCalls: SystemCalls {
     }
 
     private static func cHandle(_ h: HelperHandle) -> cu_helper_handle {
-        cu_helper_handle(pid: h.pid, release_fd: h.releaseFD, report_fd: h.reportFD, stderr_fd: h.stderrFD)
+        cu_helper_handle(
+            pid: h.pid, release_fd: h.releaseFD, report_fd: h.reportFD, stderr_fd: h.stderrFD,
+            release_count: h.releaseCount)
     }
 }

@@ -12,19 +12,24 @@ package struct IDMapperRequest: Equatable, Sendable {
     }
 }
 
-/// A forked helper child, waiting to be released (CUnshareSys's cu_helper_handle).
+/// A helper child, waiting to be released (CUnshareSys's cu_helper_handle).
 package struct HelperHandle: Equatable, Sendable {
     package var pid: Int32
+    /// The release end, or -1 when another helper's releases this one too
+    /// (newuidmap and newgidmap, released by one write).
     package var releaseFD: Int32
     package var reportFD: Int32
     /// The read end of its held stderr, or -1.
     package var stderrFD: Int32
+    /// The helpers `releaseFD` releases.
+    package var releaseCount: Int32
 
-    package init(pid: Int32, releaseFD: Int32, reportFD: Int32, stderrFD: Int32 = -1) {
+    package init(pid: Int32, releaseFD: Int32, reportFD: Int32, stderrFD: Int32 = -1, releaseCount: Int32 = 1) {
         self.pid = pid
         self.releaseFD = releaseFD
         self.reportFD = reportFD
         self.stderrFD = stderrFD
+        self.releaseCount = releaseCount
     }
 }
 

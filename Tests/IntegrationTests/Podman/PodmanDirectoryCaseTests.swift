@@ -106,6 +106,13 @@ func podmanAndOurs(
         defer { world.finish() }
         setup(world)
         let outcome = world.run(launcher + tool + args, env: env, asRoot: asRoot)
+        // A pause process the tool started goes by the tool's name until it
+        // has exec'd catatonit, which on a loaded machine can come after the
+        // tool has ended (seen once, under a parallel build): look, with a
+        // bound, until no process of the world has that name.
+        let name = String(tool[0].split(separator: "/").last ?? "").prefix(15)
+        let deadline = Date().addingTimeInterval(10)
+        while world.processes().contains(where: { $0.name == name }) && Date() < deadline { usleep(1000) }
         return PodmanRunResult(outcome: outcome, tree: world.tree(), processes: world.processes().map(\.name).sorted())
     }
     let extraPaths = results[1].tree.subtracting(results[0].tree)
