@@ -30,7 +30,6 @@
 
 #include <string.h>
 
-
 /* Decimal text of v into out (no terminator); its length. */
 static int put_number(char *out, long v)
 {
