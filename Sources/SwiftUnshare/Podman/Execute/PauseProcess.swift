@@ -20,14 +20,23 @@ enum PauseProcess {
             let pid = goAtoi(text), pid > 0
         else { return nil }
         // The pidfd pins the process: if it is still alive after the ns files
-        // are open, those files are its own, not a recycled pid's.
-        guard case .success(let pidfd) = sys.pidfdOpen(pid) else { return nil }
-        defer { sys.close(pidfd) }
+        // are open, those files are its own, not a recycled pid's. Without
+        // one (a kernel before 5.3, or a seccomp filter that refuses
+        // pidfd_open) the files are opened as podman opens them, unpinned:
+        // a live pause process must not be taken for a stale one, whose pid
+        // file would be removed and whose namespaces left beside a new pair.
+        let pidfd: Int32?
+        switch sys.pidfdOpen(pid) {
+        case .success(let fd): pidfd = fd
+        case .failure(let e) where e.rawValue == ESRCH: return nil
+        case .failure: pidfd = nil
+        }
+        defer { if let pidfd { sys.close(pidfd) } }
         guard case .success(let f) = sys.stat("/proc/\(pid)", followLinks: true), f.uid == sys.euid else {
             return nil
         }
         guard let fds = openNamespaces(of: pid, sys) else { return nil }
-        guard case .success(false) = sys.pidfdEnded(pidfd) else {
+        if let pidfd, sys.pidfdEnded(pidfd) != .success(false) {
             sys.close(fds.user)
             sys.close(fds.mnt)
             return nil

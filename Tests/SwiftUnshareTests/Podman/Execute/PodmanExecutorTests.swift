@@ -104,6 +104,36 @@ import Testing
         #expect(sys.calls.contains("spawn catatonit -P in new user,mount namespaces"))
     }
 
+    /// Where pidfd_open is refused (a kernel before 5.3: ENOSYS; a seccomp
+    /// filter: EPERM), the running pause process is still joined, as podman
+    /// joins it: never taken for a stale one, its pid file removed and a
+    /// second pause process started beside it.
+    @Test(arguments: [ENOSYS, EPERM])
+    func withoutPidfdsTheRunningPauseProcessIsJoined(_ refused: Int32) {
+        let sys = Self.running()
+        sys.failures["pidfd_open 4242"] = Errno(refused)
+        let ending = executePodman(sys)
+        #expect(
+            sys.calls
+                == Self.directories + [
+                    "stat \(Self.pidFile)", "open \(Self.pidFile)", "read \(Self.pidFile)", "close \(Self.pidFile)",
+                    "pidfd_open 4242", "stat /proc/4242", "open /proc/4242/ns/user", "open /proc/4242/ns/mnt",
+                    "setns /proc/4242/ns/user", "setns /proc/4242/ns/mnt", "become root", "chdir /home/tester/work",
+                    "close /proc/4242/ns/user", "close /proc/4242/ns/mnt",
+                ] + Self.command(pid: 5001))
+        #expect(ending == .exit(0))
+    }
+
+    /// ESRCH from pidfd_open: the process is gone, the pid file stale.
+    @Test func aPidfdOpenThatFindsNoProcessMeansAStalePidFile() {
+        let sys = Self.running()
+        sys.failures["pidfd_open 4242"] = Errno(ESRCH)
+        _ = executePodman(sys)
+        #expect(!sys.calls.contains("stat /proc/4242"))
+        #expect(sys.calls.contains("unlink \(Self.pidFile)"))
+        #expect(sys.calls.contains("spawn catatonit -P in new user,mount namespaces"))
+    }
+
     @Test func anotherCallsPauseProcessWinsTheRaceAndOursIsKilled() {
         let sys = RecordingPodmanCalls()
         let rename = "rename \(Self.pidFile).tmp123 to \(Self.pidFile), not replacing"
