@@ -42,19 +42,20 @@ chown "$user" "$dir/out"
 
 # Runs the binary under a valgrind tool as the test user, once per command
 # line of a group: "cli" (the util-linux command lines) or "podman" (podman
-# mode, traced through --explain: its plan, podman's directories,
-# storage.conf and libpod's database, is most of its start, and valgrind
-# cannot join a pause process: it lacks pidfd_open). The traced build ends the
-# process where it would exec the program (make startup-order builds it with
-# SWIFT_UNSHARE_TRACE_EXIT_AT_EXEC), so the tool writes its report (one per
-# process) for the path of a successful run.
+# mode: --explain, its plan, podman's directories, storage.conf and libpod's
+# database; then a real run, which joins podman's pause process, started
+# first with `podman unshare true` where podman is installed: valgrind has no
+# pidfd_open, and podman mode then opens the namespaces as podman does). The
+# traced build ends the process where it would exec the program (make
+# startup-order builds it with SWIFT_UNSHARE_TRACE_EXIT_AT_EXEC), so the tool
+# writes its report (one per process) for the path of a successful run.
 home=$(getent passwd "$user" | cut -d: -f6)
 trace() {
     group=$1
     shift
     case $group in
     cli) lines='-r|-r --map-auto|-rfp --mount-proc|-U|-c' ;;
-    *) lines='--podman --explain' ;;
+    *) lines='--podman --explain|--podman' ;;
     esac
     old_ifs=$IFS
     IFS='|'
@@ -67,6 +68,9 @@ trace() {
     IFS=$old_ifs
 }
 
+if command -v podman >/dev/null; then
+    runuser -u "$user" -- env -i PATH=/usr/bin:/bin HOME="$home" USER="$user" podman unshare true >/dev/null 2>&1 || true
+fi
 nm -n -S --defined-only "$dir/swift-unshare" | awk 'NF == 4 && $3 ~ /^[dDbBrRvV]$/ { print $1, "S", $2, $4 }' \
     >"$dir/symbols"
 for group in cli podman; do
