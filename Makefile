@@ -263,7 +263,7 @@ release-pie:
 # The release flags without -s, in a scratch path of its own: the traced
 # binary needs its symbol table, and the layout is the release binary's.
 ORDER_SCRATCH := .build/startup-order
-ORDER_FLAGS = $(subst -Xlinker -s ,,$(RELEASE_FLAGS)) -Xswiftc -DSWIFT_UNSHARE_TRACE_EXIT_AT_EXEC --product swift-unshare -Xlinker -Map=$(CURDIR)/$(ORDER_SCRATCH)/swift-unshare.map --scratch-path $(ORDER_SCRATCH)
+ORDER_FLAGS = $(subst -Xlinker -s ,,$(RELEASE_FLAGS)) -Xswiftc -DSWIFT_UNSHARE_TRACE_EXIT_AT_EXEC -Xcc -DCU_TRACE_FORKED_HELPERS --product swift-unshare -Xlinker -Map=$(CURDIR)/$(ORDER_SCRATCH)/swift-unshare.map --scratch-path $(ORDER_SCRATCH)
 startup-order:
 	rm -f "$$($(IN_SWIFT_TMP) $(SWIFT) build $(ORDER_FLAGS) --show-bin-path)/swift-unshare"
 	$(IN_SWIFT_TMP) $(SWIFT) build $(ORDER_FLAGS)

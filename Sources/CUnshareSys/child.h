@@ -25,6 +25,17 @@
 
 #define CU_PRIVATE __attribute__((visibility("hidden")))
 
+/* How the CLI's helpers and the newuidmap/newgidmap guard are started: in
+ * this process's memory (CLONE_VM). valgrind runs no CLONE_VM process that is
+ * not a thread, so the build `make startup-order` traces under it
+ * (-DCU_TRACE_FORKED_HELPERS) forks them instead: the same code, in a copy,
+ * and their path gets into the start-up order (scripts/startup-order.sh). */
+#ifdef CU_TRACE_FORKED_HELPERS
+#define CU_SHARED_CLONE SIGCHLD
+#else
+#define CU_SHARED_CLONE (CLONE_VM | SIGCHLD)
+#endif
+
 /* ---- Records on the report pipe ----------------------------------------- */
 
 /* Writes {step, err, index} to fd. A lost record is not retried: the parent

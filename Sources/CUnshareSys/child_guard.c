@@ -174,7 +174,7 @@ int cu_guard_start(int lifeline, struct cu_guard_mem *mem)
     g->lifeline = lifeline;
     g->pidfd = pidfd;
     g->tool = self;
-    pid_t guard = cs_clone(guard_main, mem->stack + sizeof(mem->stack), CLONE_VM | SIGCHLD, g, NULL);
+    pid_t guard = cs_clone(guard_main, mem->stack + sizeof(mem->stack), CU_SHARED_CLONE, g, NULL);
     cs_close(pidfd);   /* G's copy is G's; this one must not reach the tool */
     return guard < 0 ? guard : 0;
 }

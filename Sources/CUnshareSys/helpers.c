@@ -81,7 +81,7 @@ static int spawn(enum cu_helper_kind kind, const void *arg, pid_t target, int ho
         };
         cs_sigmask_swap(~(uint64_t)0, &box->mask);
         uint64_t mask = box->mask;
-        pid = cs_clone(helper_entry, region + page + HELPER_STACK, CLONE_VM | SIGCHLD, box, NULL);
+        pid = cs_clone(helper_entry, region + page + HELPER_STACK, CU_SHARED_CLONE, box, NULL);
         cs_sigmask(mask);
         if (pid < 0) {
             errno = -pid;
