@@ -51,8 +51,9 @@ package enum Sys {
     /// sync pipe of slirp4netns).
     package static func readAll(_ fd: Int32, limit: Int = Int.max) -> Result<[UInt8], Errno> {
         // Read straight into the array's own storage, which doubles when
-        // full (left uninitialised until read into, and copied with memcpy):
-        // libpod's 32 KiB database takes five reads, and no byte is touched twice.
+        // full (left uninitialised until read into, and copied with memcpy
+        // when it grows). Files here are a page or two; libpod's database,
+        // which can be large, is read page by page (DatabaseFile).
         var data: [UInt8] = []
         var capacity = min(4096, limit)
         while true {

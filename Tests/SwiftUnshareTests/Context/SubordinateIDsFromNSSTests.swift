@@ -20,7 +20,7 @@ final class NSSFakeSystem: PodmanSystemContext, ForwardingContext {
     }
     func readLink(_ path: ByteString) -> Result<ByteString, Errno> { base.readLink(path) }
     func mayCreateIn(_ directory: ByteString) -> Bool { base.mayCreateIn(directory) }
-    func readDatabase(_ path: ByteString) -> Result<[UInt8], Errno> { base.readDatabase(path) }
+    func openDatabase(_ path: ByteString) -> Result<DatabaseFile, Errno> { base.openDatabase(path) }
     func libsubidRanges(owner: ByteString, users: Bool) -> SubordinateIDs.LibsubidAnswer {
         let key = "\(owner) \(users ? "uid" : "gid")"
         asked.append(key)

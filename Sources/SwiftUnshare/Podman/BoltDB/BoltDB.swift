@@ -2,7 +2,8 @@
 /// Just enough of a bbolt (go.etcd.io/bbolt) database file to read keys of
 /// one top-level bucket, for libpod's `bolt_state.db`, whose bucket
 /// `runtime-config` records the directories of the run that made it
-/// (docs/podman-unshare.md, step 7). Read only; pure (bytes in, values out).
+/// (docs/podman-unshare.md, step 7). Read only: the pages it walks, from a
+/// DatabaseFile.
 ///
 /// The format (little-endian, as bbolt writes it on x86-64 and arm64): the
 /// file is pages of the size in the meta page. Each page starts with a
@@ -18,30 +19,45 @@ enum BoltDB {
     /// bbolt's "invalid database" (no valid meta page, or a page out of bounds).
     struct Invalid: Error, Equatable {}
 
+    /// Why a lookup failed: the file is no bbolt database, or a read of it failed.
+    enum Failure: Error, Equatable {
+        case invalid
+        case unreadable(Errno)
+    }
+
     /// The values of `keys` in the top-level bucket `name`, each nil when the
     /// bucket has no such plain key; nil when there is no such bucket. Only
     /// the pages on the way to each key are read, as bbolt's cursor reads
     /// them, and nothing is collected.
-    static func values(of keys: [[UInt8]], inBucket name: [UInt8], in file: [UInt8]) -> Result<[[UInt8]?]?, Invalid> {
-        guard let meta = validMeta(file) else { return .failure(Invalid()) }
-        let db = File(bytes: file, pageSize: meta.pageSize)
-        guard let root = db.page(at: meta.root) else { return .failure(Invalid()) }
-        switch db.find(name, from: root, depth: 0) {
-        case .none: return .success(nil)
-        case .some(.failure): return .failure(Invalid())
-        case .some(.success(let element)):
-            guard element.flags & 0x01 != 0 else { return .success(nil) }
-            guard let bucket = db.bucketRoot(element.value) else { return .failure(Invalid()) }
-            var found: [[UInt8]?] = []
-            for key in keys {
-                switch db.find(key, from: bucket, depth: 0) {
-                case .none: found.append(nil)
-                case .some(.failure): return .failure(Invalid())
-                case .some(.success(let e)): found.append(e.flags & 0x01 == 0 ? Array(e.value) : nil)
-                }
-            }
-            return .success(found)
+    static func values(of keys: [[UInt8]], inBucket name: [UInt8], in file: DatabaseFile) -> Result<[[UInt8]?]?, Failure> {
+        do throws(Failure) {
+            return .success(try lookUp(keys, inBucket: name, in: file))
+        } catch {
+            return .failure(error)
         }
+    }
+
+    /// The same, in a database held in memory.
+    static func values(of keys: [[UInt8]], inBucket name: [UInt8], in bytes: [UInt8]) -> Result<[[UInt8]?]?, Invalid> {
+        switch values(of: keys, inBucket: name, in: DatabaseFile(bytes: bytes)) {
+        case .success(let found): return .success(found)
+        case .failure: return .failure(Invalid())  // (bytes in memory are never unreadable)
+        }
+    }
+
+    private static func lookUp(_ keys: [[UInt8]], inBucket name: [UInt8], in file: DatabaseFile) throws(Failure) -> [[UInt8]?]? {
+        guard let meta = try validMeta(file) else { throw .invalid }
+        let db = File(file: file, pageSize: meta.pageSize)
+        let root = try db.page(at: meta.root)
+        guard let element = try db.find(name, from: root, depth: 0) else { return nil }
+        guard element.flags & 0x01 != 0 else { return nil }
+        let bucket = try db.bucketRoot(element.value)
+        var found: [[UInt8]?] = []
+        for key in keys {
+            let e = try db.find(key, from: bucket, depth: 0)
+            found.append(e.flatMap { $0.flags & 0x01 == 0 ? Array($0.value) : nil })
+        }
+        return found
     }
 
     struct Meta {
@@ -52,20 +68,20 @@ enum BoltDB {
 
     /// The meta page bbolt would use: page 0 or 1, valid (magic, version 2,
     /// FNV-1a checksum), the higher transaction id first.
-    static func validMeta(_ file: [UInt8]) -> Meta? {
-        func meta(at offset: Int) -> Meta? {
-            guard offset + 80 <= file.count else { return nil }
-            let m = offset + 16
-            guard le32(file, m) == 0xED0C_DAED, le32(file, m + 4) == 2 else { return nil }
+    static func validMeta(_ file: DatabaseFile) throws(Failure) -> Meta? {
+        func meta(at offset: Int) throws(Failure) -> Meta? {
+            guard offset + 80 <= file.size else { return nil }
+            let bytes = try read(file, at: offset + 16, count: 64)
+            guard bytes.count == 64, le32(bytes, 0) == 0xED0C_DAED, le32(bytes, 4) == 2 else { return nil }
             var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-            for b in file[m..<(m + 56)] { hash = (hash ^ UInt64(b)) &* 0x100_0000_01b3 }
-            guard hash == le64(file, m + 56) else { return nil }
-            let size = Int(le32(file, m + 8))
+            for b in bytes[0..<56] { hash = (hash ^ UInt64(b)) &* 0x100_0000_01b3 }
+            guard hash == le64(bytes, 56) else { return nil }
+            let size = Int(le32(bytes, 8))
             guard size >= 1024, size <= 1 << 20 else { return nil }
-            return Meta(pageSize: size, root: le64(file, m + 16), txid: le64(file, m + 48))
+            return Meta(pageSize: size, root: le64(bytes, 16), txid: le64(bytes, 48))
         }
-        let first = meta(at: 0)
-        let second = meta(at: first?.pageSize ?? 4096)
+        let first = try meta(at: 0)
+        let second = try meta(at: first?.pageSize ?? 4096)
         switch (first, second) {
         case (let a?, let b?): return b.txid > a.txid ? b : a
         case (let a?, nil): return a
@@ -74,7 +90,14 @@ enum BoltDB {
         }
     }
 
-    /// A page: its bytes from its header on, within the file or a bucket's inline value.
+    static func read(_ file: DatabaseFile, at offset: Int, count: Int) throws(Failure) -> [UInt8] {
+        switch file.read(at: offset, count: count) {
+        case .success(let bytes): return bytes
+        case .failure(let e): throw .unreadable(e)
+        }
+    }
+
+    /// A page: its bytes from its header on, read from the file or within a bucket's inline value.
     struct Page {
         var bytes: ArraySlice<UInt8>
         var flags: UInt16 { UInt16(bytes[bytes.startIndex + 8]) | UInt16(bytes[bytes.startIndex + 9]) << 8 }
@@ -89,24 +112,27 @@ enum BoltDB {
     }
 
     struct File {
-        var bytes: [UInt8]
+        var file: DatabaseFile
         var pageSize: Int
 
-        func page(at id: UInt64) -> Page? {
-            guard id < UInt64(bytes.count / pageSize) else { return nil }
+        /// Page `id` with its overflow pages, cut short where the file ends;
+        /// a page that does not start within the file is an invalid database.
+        func page(at id: UInt64) throws(Failure) -> Page {
+            guard id < UInt64(file.size / pageSize) else { throw .invalid }
             let start = Int(id) * pageSize
-            guard start + 16 <= bytes.count else { return nil }
-            let overflow = Int(BoltDB.le32(bytes, start + 12))
-            let end = min(bytes.count, start + (overflow + 1) * pageSize)
-            return Page(bytes: bytes[start..<end])
+            guard start + 16 <= file.size else { throw .invalid }
+            var bytes = try BoltDB.read(file, at: start, count: pageSize)
+            let overflow = Int(BoltDB.le32(bytes, 12))
+            if overflow > 0 { bytes = try BoltDB.read(file, at: start, count: (overflow + 1) * pageSize) }
+            return Page(bytes: bytes[...])
         }
 
         /// The bucket header's root page, or its inline page.
-        func bucketRoot(_ value: ArraySlice<UInt8>) -> Page? {
-            guard value.count >= 16 else { return nil }
+        func bucketRoot(_ value: ArraySlice<UInt8>) throws(Failure) -> Page {
+            guard value.count >= 16 else { throw .invalid }
             let root = BoltDB.le64(value, value.startIndex)
-            if root != 0 { return page(at: root) }
-            guard value.count >= 32 else { return nil }
+            if root != 0 { return try page(at: root) }
+            guard value.count >= 32 else { throw .invalid }
             return Page(bytes: value.dropFirst(16))
         }
 
@@ -131,26 +157,24 @@ enum BoltDB {
                 child: 0)
         }
 
-        /// The leaf element with exactly this key, searched as bbolt's cursor
-        /// does: in a branch, the last child whose first key is not above the key.
-        func find(_ key: [UInt8], from p: Page, depth: Int) -> Result<Element, Invalid>? {
-            guard depth < 64, p.bytes.count >= 16 else { return .failure(Invalid()) }
+        /// The leaf element with exactly this key (nil: none), searched as
+        /// bbolt's cursor does: in a branch, the last child whose first key is
+        /// not above the key.
+        func find(_ key: [UInt8], from p: Page, depth: Int) throws(Failure) -> Element? {
+            guard depth < 64, p.bytes.count >= 16 else { throw .invalid }
             let leaf = p.flags & 0x02 != 0
-            guard leaf || (p.flags & 0x01 != 0 && p.count > 0) else { return .failure(Invalid()) }
-            // (a page id, not an optional element: Optional<Element> would be
-            // made at run time on every start in podman mode)
+            guard leaf || (p.flags & 0x01 != 0 && p.count > 0) else { throw .invalid }
             var chosen: UInt64 = 0
             for i in 0..<p.count {
-                guard let e = element(p, i) else { return .failure(Invalid()) }
+                guard let e = element(p, i) else { throw .invalid }
                 if leaf {
-                    if e.key.elementsEqual(key) { return .success(e) }
+                    if e.key.elementsEqual(key) { return e }
                 } else if i == 0 || !key.lexicographicallyPrecedes(e.key) {
                     chosen = e.child  // the first child, or one whose first key is not above the key
                 }
             }
             if leaf { return nil }
-            guard let next = page(at: chosen) else { return .failure(Invalid()) }
-            return find(key, from: next, depth: depth + 1)
+            return try find(key, from: try page(at: chosen), depth: depth + 1)
         }
     }
 

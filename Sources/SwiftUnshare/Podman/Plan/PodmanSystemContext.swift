@@ -25,8 +25,9 @@ package protocol PodmanSystemContext: SystemContext {
     func readLink(_ path: ByteString) -> Result<ByteString, Errno>
     /// access(2) for W_OK and X_OK: this process may make an entry in the directory.
     func mayCreateIn(_ directory: ByteString) -> Bool
-    /// A bbolt database's bytes, read under a shared flock(2), as bbolt's readers take it.
-    func readDatabase(_ path: ByteString) -> Result<[UInt8], Errno>
+    /// A bbolt database open for reading, under a shared flock(2), as bbolt's
+    /// readers take it: BoltDB reads the pages it walks.
+    func openDatabase(_ path: ByteString) -> Result<DatabaseFile, Errno>
 }
 
 extension LiveSystem: PodmanSystemContext {
@@ -40,10 +41,15 @@ extension LiveSystem: PodmanSystemContext {
         directory.withCString { access($0, W_OK | X_OK) } == 0
     }
 
-    package func readDatabase(_ path: ByteString) -> Result<[UInt8], Errno> {
+    package func openDatabase(_ path: ByteString) -> Result<DatabaseFile, Errno> {
         Sys.open(path, O_RDONLY | O_CLOEXEC).flatMap { fd in
-            defer { Sys.close(fd) }
-            return nothingOrErrno { cu_flock_shared(fd) }.flatMap { Sys.readAll(fd) }
+            var st = Glibc.stat()
+            let opened = nothingOrErrno { cu_flock_shared(fd) }.flatMap { nothingOrErrno { fstat(fd, &st) } }
+            if case .failure(let e) = opened {
+                Sys.close(fd)
+                return .failure(e)
+            }
+            return .success(DatabaseFile(fd: fd, size: Int(st.st_size)))
         }
     }
 }

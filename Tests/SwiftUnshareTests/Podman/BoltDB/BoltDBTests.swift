@@ -133,3 +133,43 @@ enum BoltWriter {
         #expect(bucket(config, in: bad) == .failure(BoltDB.Invalid()))
     }
 }
+
+/// DatabaseFile: the live reader opens libpod's database and reads only the pages a lookup walks.
+@Suite struct DatabaseFileTests {
+    let keys = ["static-dir", "tmp-dir", "run-root", "graph-root"].map { Array($0.utf8) }
+    let config = Array("runtime-config".utf8)
+
+    /// A temporary file holding `bytes`, then `padding` zero bytes (a hole), removed after `body`.
+    func withFile<T>(_ bytes: [UInt8], padding: Int = 0, _ body: (ByteString) throws -> T) throws -> T {
+        var template = Array("/tmp/swift-unshare-bolt-XXXXXX".utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        try #require(fd >= 0)
+        let path = String(cString: template)
+        defer {
+            close(fd)
+            unlink(path)
+        }
+        try #require(bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) } == bytes.count)
+        try #require(ftruncate(fd, off_t(bytes.count + padding)) == 0)
+        return try body(ByteString(path))
+    }
+
+    @Test func aLargeDatabaseIsReadByItsPages() throws {
+        let db = BoltWriter.libpod(tmpDir: "/run/t", runRoot: "/run/r", staticDir: "/g/libpod", graphRoot: "/g")
+        try withFile(db, padding: 64 << 20) { path in
+            let file = try LiveSystem().openDatabase(path).get()
+            #expect(file.size == db.count + (64 << 20))
+            let found = try BoltDB.values(of: keys, inBucket: config, in: file).get()
+            #expect(found?.map { $0.map { String(decoding: $0, as: UTF8.self) } } == ["/g/libpod", "/run/t", "/run/r", "/g"])
+            // Two meta pages' 64 bytes each, and the root leaf that holds the bucket inline.
+            #expect(file.bytesRead == 64 + 64 + BoltWriter.pageSize)
+        }
+    }
+
+    @Test func aFileThatCannotBeReadIsItsErrno() throws {
+        // A directory opens, locks and has a size, but read(2) refuses it.
+        let file = try LiveSystem().openDatabase("/").get()
+        #expect(BoltDB.values(of: keys, inBucket: config, in: file) == .failure(.unreadable(Errno(EISDIR))))
+        #expect(LiveSystem().openDatabase("/no/such/bolt_state.db").map { _ in 0 } == .failure(Errno(ENOENT)))
+    }
+}

@@ -61,8 +61,8 @@ struct PodmanFakeSystem: PodmanSystemContext {
         guard let n = nodes[directory], n.isDirectory else { return false }
         return (n.uid == euid && n.mode & 0o300 == 0o300) || n.mode & 0o003 == 0o003
     }
-    func readDatabase(_ path: ByteString) -> Result<[UInt8], Errno> {
-        databases[path].map { .success($0) } ?? .failure(Errno(ENOENT))
+    func openDatabase(_ path: ByteString) -> Result<DatabaseFile, Errno> {
+        databases[path].map { .success(DatabaseFile(bytes: $0)) } ?? .failure(Errno(ENOENT))
     }
 }
 

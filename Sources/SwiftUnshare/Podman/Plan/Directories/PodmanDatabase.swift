@@ -12,23 +12,28 @@ extension PodmanDirectories {
         guard case .success(let d) = context.fileFacts(directory, followLinks: true), d.isDirectory else {
             return .success(nil)  // podman makes the directory (and the database) itself
         }
-        let bytes: [UInt8]
-        switch context.readDatabase(path) {
+        let file: DatabaseFile
+        switch context.openDatabase(path) {
         case .failure(let e) where e.rawValue == ENOENT: return .success(nil)
-        case .failure(let e):
-            return .failure(Failure.podman("opening database \(path): open \(path): \(GoText.errnoText(e.rawValue))"))
-        case .success(let b): bytes = b
+        case .failure(let e): return .failure(unreadable(path, e))
+        case .success(let f): file = f
         }
-        if bytes.isEmpty { return .success(nil) }  // bbolt makes a new database in an empty file
+        if file.size == 0 { return .success(nil) }  // bbolt makes a new database in an empty file
         let keys = ["static-dir", "tmp-dir", "run-root", "graph-root"].map { Array($0.utf8) }
-        switch BoltDB.values(of: keys, inBucket: Array("runtime-config".utf8), in: bytes) {
-        case .failure: return .failure(Failure.podman("opening database \(path): invalid database"))
+        switch BoltDB.values(of: keys, inBucket: Array("runtime-config".utf8), in: file) {
+        case .failure(.unreadable(let e)): return .failure(unreadable(path, e))
+        case .failure(.invalid): return .failure(Failure.podman("opening database \(path): invalid database"))
         case .success(nil): return .success(nil)
         case .success(let v?):
             let value = { (i: Int) -> ByteString? in v[i].flatMap { $0.isEmpty ? nil : ByteString($0) } }
             return .success(
                 RecordedDirectories(staticDir: value(0), tmpDir: value(1), runroot: value(2), graphroot: value(3)))
         }
+    }
+
+    /// Podman's words for a database it cannot open or read.
+    private static func unreadable(_ path: ByteString, _ e: Errno) -> Failure {
+        Failure.podman("opening database \(path): open \(path): \(GoText.errnoText(e.rawValue))")
     }
 }
 

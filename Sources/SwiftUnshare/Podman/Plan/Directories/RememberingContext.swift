@@ -35,7 +35,7 @@ package struct RememberingContext: PodmanSystemContext {
         base.libsubidRanges(owner: owner, users: users)
     }
     package func readLink(_ path: ByteString) -> Result<ByteString, Errno> { base.readLink(path) }
-    package func readDatabase(_ path: ByteString) -> Result<[UInt8], Errno> { base.readDatabase(path) }
+    package func openDatabase(_ path: ByteString) -> Result<DatabaseFile, Errno> { base.openDatabase(path) }
 
     private func known(_ path: ByteString, _ kind: UInt8) -> Answer? {
         for answer in memory.answers where answer.kind == kind && answer.path == path { return answer }

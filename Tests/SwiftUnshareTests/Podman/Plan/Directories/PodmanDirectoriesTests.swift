@@ -14,7 +14,7 @@ struct Failing: PodmanSystemContext, ForwardingContext {
     }
     func readLink(_ path: ByteString) -> Result<ByteString, Errno> { base.readLink(path) }
     func mayCreateIn(_ directory: ByteString) -> Bool { base.mayCreateIn(directory) }
-    func readDatabase(_ path: ByteString) -> Result<[UInt8], Errno> { base.readDatabase(path) }
+    func openDatabase(_ path: ByteString) -> Result<DatabaseFile, Errno> { base.openDatabase(path) }
 }
 
 /// Steps 1 to 8 of docs/podman-unshare.md ("Where the contract is silent"), on plain values.

@@ -11,7 +11,7 @@ final class CountingSystem: ForwardingContext, PodmanSystemContext {
     init(_ base: PodmanFakeSystem) { self.base = base }
 
     func readLink(_ path: ByteString) -> Result<ByteString, Errno> { base.readLink(path) }
-    func readDatabase(_ path: ByteString) -> Result<[UInt8], Errno> { base.readDatabase(path) }
+    func openDatabase(_ path: ByteString) -> Result<DatabaseFile, Errno> { base.openDatabase(path) }
     func fileFacts(_ path: ByteString, followLinks: Bool) -> Result<FileFacts, Errno> {
         factsAsked.append("\(path) \(followLinks)")
         return base.fileFacts(path, followLinks: followLinks)
