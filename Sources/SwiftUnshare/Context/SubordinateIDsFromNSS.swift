@@ -20,19 +20,26 @@ extension SubordinateIDs {
     /// libsubid reads it: the first line that starts with `subid:` (any case) and
     /// has a word after it; nil for `files`, a name over 50 bytes, or no such line.
     package static func nssModule(nsswitch text: [UInt8]) -> ByteString? {
-        let blanks: Set<UInt8> = [0x20, 0x09, 0x0a]
-        var lines = text.split(separator: 0x0a, omittingEmptySubsequences: false)
-        if text.last == 0x0a { lines.removeLast() }
-        for (index, line) in lines.enumerated() {
+        // One pass over the text, line by line, with nothing made per line
+        // (it is read on every --map-auto start).
+        func isBlank(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0a }
+        let subid = Array("subid:".utf8)
+        var start = 0
+        while start < text.count {
+            var end = start
+            while end < text.count && text[end] != 0x0a { end += 1 }
+            defer { start = end + 1 }
             // libsubid counts the newline in its 8-byte minimum; the last line may have none.
-            let length = line.count + (index < lines.count - 1 || text.last == 0x0a ? 1 : 0)
-            guard let first = line.first, first != UInt8(ascii: "#"), length >= 8 else { continue }
-            let prefix = Array(line.prefix(6)).map { $0 | 0x20 }
-            guard prefix == Array("subid:".utf8) else { continue }
-            let word = line.dropFirst(6).drop(while: { blanks.contains($0) }).prefix(while: { !blanks.contains($0) })
-            if word.isEmpty { continue }
-            let name = ByteString(Array(word))
-            return name == "files" || word.count > 50 ? nil : name
+            let length = end - start + (end < text.count ? 1 : 0)
+            guard length >= 8, text[start] != UInt8(ascii: "#") else { continue }
+            guard (0..<6).allSatisfy({ text[start + $0] | 0x20 == subid[$0] }) else { continue }
+            var from = start + 6
+            while from < end && isBlank(text[from]) { from += 1 }
+            var to = from
+            while to < end && !isBlank(text[to]) { to += 1 }
+            if to == from { continue }
+            let word = text[from..<to]
+            return word.elementsEqual("files".utf8) || word.count > 50 ? nil : ByteString(Array(word))
         }
         return nil
     }
