@@ -25,11 +25,13 @@ enum BoltDB {
         case unreadable(Errno)
     }
 
-    /// The values of `keys` in the top-level bucket `name`, each nil when the
-    /// bucket has no such plain key; nil when there is no such bucket. Only
-    /// the pages on the way to each key are read, as bbolt's cursor reads
-    /// them, and nothing is collected.
-    static func values(of keys: [[UInt8]], inBucket name: [UInt8], in file: DatabaseFile) -> Result<[[UInt8]?]?, Failure> {
+    /// The values of `keys` in the top-level bucket `name`, each empty when
+    /// the bucket has no such plain key (or its value is empty: libpod's
+    /// reader takes both as unrecorded); nil when there is no such bucket.
+    /// Only the pages on the way to each key are read, as bbolt's cursor
+    /// reads them, and nothing is collected. (No optional element or value
+    /// anywhere here: each would be a type the runtime makes at every start.)
+    static func values(of keys: [[UInt8]], inBucket name: [UInt8], in file: DatabaseFile) -> Result<[[UInt8]]?, Failure> {
         do throws(Failure) {
             return .success(try lookUp(keys, inBucket: name, in: file))
         } catch {
@@ -38,24 +40,25 @@ enum BoltDB {
     }
 
     /// The same, in a database held in memory.
-    static func values(of keys: [[UInt8]], inBucket name: [UInt8], in bytes: [UInt8]) -> Result<[[UInt8]?]?, Invalid> {
+    static func values(of keys: [[UInt8]], inBucket name: [UInt8], in bytes: [UInt8]) -> Result<[[UInt8]]?, Invalid> {
         switch values(of: keys, inBucket: name, in: DatabaseFile(bytes: bytes)) {
         case .success(let found): return .success(found)
         case .failure: return .failure(Invalid())  // (bytes in memory are never unreadable)
         }
     }
 
-    private static func lookUp(_ keys: [[UInt8]], inBucket name: [UInt8], in file: DatabaseFile) throws(Failure) -> [[UInt8]?]? {
+    private static func lookUp(_ keys: [[UInt8]], inBucket name: [UInt8], in file: DatabaseFile) throws(Failure) -> [[UInt8]]? {
         guard let meta = try validMeta(file) else { throw .invalid }
         let db = File(file: file, pageSize: meta.pageSize)
         let root = try db.page(at: meta.root)
-        guard let element = try db.find(name, from: root, depth: 0) else { return nil }
-        guard element.flags & 0x01 != 0 else { return nil }
+        var element = Element()
+        guard try db.find(name, from: root, depth: 0, into: &element), element.flags & 0x01 != 0 else { return nil }
         let bucket = try db.bucketRoot(element.value)
-        var found: [[UInt8]?] = []
+        var found: [[UInt8]] = []
+        found.reserveCapacity(keys.count)
         for key in keys {
-            let e = try db.find(key, from: bucket, depth: 0)
-            found.append(e.flatMap { $0.flags & 0x01 == 0 ? Array($0.value) : nil })
+            let hit = try db.find(key, from: bucket, depth: 0, into: &element)
+            found.append(hit && element.flags & 0x01 == 0 ? Array(element.value) : [])
         }
         return found
     }
@@ -105,10 +108,10 @@ enum BoltDB {
     }
 
     struct Element {
-        var flags: UInt32
-        var key: ArraySlice<UInt8>
-        var value: ArraySlice<UInt8>
-        var child: UInt64
+        var flags: UInt32 = 0
+        var key: ArraySlice<UInt8> = []
+        var value: ArraySlice<UInt8> = []
+        var child: UInt64 = 0
     }
 
     struct File {
@@ -136,45 +139,48 @@ enum BoltDB {
             return Page(bytes: value.dropFirst(16))
         }
 
-        /// Element `i` of a leaf or branch page, bounds checked (sizes are
-        /// unsigned 32-bit, so no sum below can overflow an Int).
-        func element(_ p: Page, _ i: Int) -> Element? {
+        /// Element `i` of a leaf or branch page into `e`, bounds checked
+        /// (sizes are unsigned 32-bit, so no sum below can overflow an Int);
+        /// false when it runs past its page.
+        func element(_ p: Page, _ i: Int, into e: inout Element) -> Bool {
             let b = p.bytes
             let at = b.startIndex + 16 + i * 16
-            guard at + 16 <= b.endIndex else { return nil }
+            guard at + 16 <= b.endIndex else { return false }
             if p.flags & 0x01 != 0 {  // branch
                 let k = at + Int(BoltDB.le32(b, at))
                 let ksize = Int(BoltDB.le32(b, at + 4))
-                guard k + ksize <= b.endIndex else { return nil }
-                return Element(flags: 0, key: b[k..<(k + ksize)], value: [], child: BoltDB.le64(b, at + 8))
+                guard k + ksize <= b.endIndex else { return false }
+                e = Element(flags: 0, key: b[k..<(k + ksize)], value: [], child: BoltDB.le64(b, at + 8))
+                return true
             }
             let k = at + Int(BoltDB.le32(b, at + 4))
             let ksize = Int(BoltDB.le32(b, at + 8))
             let vsize = Int(BoltDB.le32(b, at + 12))
-            guard k + ksize + vsize <= b.endIndex else { return nil }
-            return Element(
+            guard k + ksize + vsize <= b.endIndex else { return false }
+            e = Element(
                 flags: BoltDB.le32(b, at), key: b[k..<(k + ksize)], value: b[(k + ksize)..<(k + ksize + vsize)],
                 child: 0)
+            return true
         }
 
-        /// The leaf element with exactly this key (nil: none), searched as
-        /// bbolt's cursor does: in a branch, the last child whose first key is
-        /// not above the key.
-        func find(_ key: [UInt8], from p: Page, depth: Int) throws(Failure) -> Element? {
+        /// Whether a leaf holds exactly this key (its element then in
+        /// `found`), searched as bbolt's cursor does: in a branch, the last
+        /// child whose first key is not above the key.
+        func find(_ key: [UInt8], from p: Page, depth: Int, into found: inout Element) throws(Failure) -> Bool {
             guard depth < 64, p.bytes.count >= 16 else { throw .invalid }
             let leaf = p.flags & 0x02 != 0
             guard leaf || (p.flags & 0x01 != 0 && p.count > 0) else { throw .invalid }
             var chosen: UInt64 = 0
             for i in 0..<p.count {
-                guard let e = element(p, i) else { throw .invalid }
+                guard element(p, i, into: &found) else { throw .invalid }
                 if leaf {
-                    if e.key.elementsEqual(key) { return e }
-                } else if i == 0 || !key.lexicographicallyPrecedes(e.key) {
-                    chosen = e.child  // the first child, or one whose first key is not above the key
+                    if found.key.elementsEqual(key) { return true }
+                } else if i == 0 || !key.lexicographicallyPrecedes(found.key) {
+                    chosen = found.child  // the first child, or one whose first key is not above the key
                 }
             }
-            if leaf { return nil }
-            return try find(key, from: try page(at: chosen), depth: depth + 1)
+            if leaf { return false }
+            return try find(key, from: try page(at: chosen), depth: depth + 1, into: &found)
         }
     }
 

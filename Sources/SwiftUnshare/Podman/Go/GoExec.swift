@@ -33,11 +33,19 @@ package enum GoExec {
 
     /// An environment (`NAME=value` each) without the given variables, then those variables.
     package static func environment(_ base: [ByteString], adding variables: [PodmanEnvVar]) -> [ByteString] {
-        let names = Set(variables.map { $0.name.bytes + [UInt8(ascii: "=")] })
-        let kept = base.filter { item in
-            !names.contains(Array(item.bytes.prefix(while: { $0 != UInt8(ascii: "=") }) + [UInt8(ascii: "=")]))
+        // Each name compared in place: no set and no copy of each entry's name.
+        var out: [ByteString] = []
+        out.reserveCapacity(base.count + variables.count)
+        for item in base {
+            let bytes = item.bytes
+            let nameEnd = bytes.firstIndex(of: UInt8(ascii: "=")) ?? bytes.count
+            let replaced = variables.contains { v in
+                v.name.bytes.count == nameEnd && bytes[..<nameEnd].elementsEqual(v.name.bytes)
+            }
+            if !replaced { out.append(item) }
         }
-        return kept + variables.map { $0.name + "=" + $0.value }
+        for v in variables { out.append(v.name + "=" + v.value) }
+        return out
     }
 
     /// The error podman prints when the command could not be started, and its exit status.

@@ -136,26 +136,47 @@ package enum GoText {
 
     /// filepath.Clean's lexical processing, element by element.
     static func cleaned(_ path: ByteString) -> ByteString {
+        // Go's own algorithm: one pass that reads the path at r and writes the
+        // result at its end, backing up over an element for each "..", down to
+        // `floor` (after the root's slash, or after a leading run of ".."s).
+        let p = path.bytes
         let slash = UInt8(ascii: "/")
-        let rooted = path.bytes.first == slash
-        var parts: [[UInt8]] = []
-        for piece in path.bytes.split(separator: slash, omittingEmptySubsequences: true) {
-            let name = Array(piece)
-            if name == [UInt8(ascii: ".")] { continue }
-            if name == [UInt8(ascii: "."), UInt8(ascii: ".")] {
-                if let last = parts.last, last != name {
-                    parts.removeLast()
-                } else if !rooted {
-                    parts.append(name)
-                }
-                continue
-            }
-            parts.append(name)
+        let dot = UInt8(ascii: ".")
+        if p.isEmpty { return "." }
+        let rooted = p[0] == slash
+        var out: [UInt8] = []
+        out.reserveCapacity(p.count)
+        var r = 0
+        var floor = 0
+        if rooted {
+            out.append(slash)
+            r = 1
+            floor = 1
         }
-        var out: [UInt8] = rooted ? [slash] : []
-        for (i, part) in parts.enumerated() {
-            if i > 0 { out.append(slash) }
-            out += part
+        let n = p.count
+        while r < n {
+            if p[r] == slash {
+                r += 1  // an empty element
+            } else if p[r] == dot && (r + 1 == n || p[r + 1] == slash) {
+                r += 1  // "."
+            } else if p[r] == dot && p[r + 1] == dot && (r + 2 == n || p[r + 2] == slash) {
+                r += 2  // "..": back to the previous slash, or kept where nothing is left to undo
+                if out.count > floor {
+                    var w = out.count - 1  // the new end: the slash before the element, or the floor
+                    while w > floor && out[w] != slash { w -= 1 }
+                    out.removeSubrange(w...)
+                } else if !rooted {
+                    if !out.isEmpty { out.append(slash) }
+                    out += [dot, dot]
+                    floor = out.count
+                }
+            } else {
+                if (rooted && out.count != 1) || (!rooted && !out.isEmpty) { out.append(slash) }
+                while r < n && p[r] != slash {
+                    out.append(p[r])
+                    r += 1
+                }
+            }
         }
         if out.isEmpty { return "." }
         return ByteString(out)

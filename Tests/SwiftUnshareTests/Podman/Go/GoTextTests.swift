@@ -41,6 +41,40 @@ import Testing
         }
     }
 
+    /// filepath.Clean's rules applied element by element, the way its
+    /// documentation states them: the one-pass clean must agree on every path
+    /// of up to seven bytes of "/", "." and "a".
+    @Test func theOnePassCleanFollowsTheRules() {
+        func byRules(_ p: [UInt8]) -> [UInt8] {
+            let rooted = p.first == UInt8(ascii: "/")
+            var parts: [[UInt8]] = []
+            for piece in p.split(separator: UInt8(ascii: "/")) {
+                let name = Array(piece)
+                if name == Array(".".utf8) { continue }
+                if name == Array("..".utf8) {
+                    if let last = parts.last, last != name {
+                        parts.removeLast()
+                    } else if !rooted {
+                        parts.append(name)
+                    }
+                    continue
+                }
+                parts.append(name)
+            }
+            let out = (rooted ? [UInt8(ascii: "/")] : []) + Array(parts.joined(separator: [UInt8(ascii: "/")]))
+            return out.isEmpty ? Array(".".utf8) : out
+        }
+        var paths: [[UInt8]] = [[]]
+        var level: [[UInt8]] = [[]]
+        for _ in 0..<7 {
+            level = level.flatMap { p in [p + [UInt8(ascii: "/")], p + [UInt8(ascii: ".")], p + [UInt8(ascii: "a")]] }
+            paths += level
+        }
+        for p in paths {
+            #expect(GoText.cleaned(ByteString(p)).bytes == byRules(p), "\(ByteString(p))")
+        }
+    }
+
     @Test func cleanPath() {
         #expect(GoText.cleanPath("/usr//bin/./id") == "/usr/bin/id")
         #expect(GoText.cleanPath("./x") == "x")

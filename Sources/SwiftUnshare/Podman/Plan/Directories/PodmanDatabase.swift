@@ -25,7 +25,7 @@ extension PodmanDirectories {
         case .failure(.invalid): return .failure(Failure.podman("opening database \(path): invalid database"))
         case .success(nil): return .success(nil)
         case .success(let v?):
-            let value = { (i: Int) -> ByteString? in v[i].flatMap { $0.isEmpty ? nil : ByteString($0) } }
+            let value = { (i: Int) -> ByteString? in v[i].isEmpty ? nil : ByteString(v[i]) }
             return .success(
                 RecordedDirectories(staticDir: value(0), tmpDir: value(1), runroot: value(2), graphroot: value(3)))
         }
