@@ -15,28 +15,44 @@ package enum SubordinateIDs {
         -> Result<[Entry], Failure>
     {
         var found: [Entry] = []
-        for rawLine in text.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true) {
-            let fields = rawLine.split(separator: UInt8(ascii: ":"), maxSplits: 2, omittingEmptySubsequences: false)
-            guard fields.count == 3 else { continue }
-            let owner = ByteString(Array(fields[0]))
-            guard owner == user.name || isNumber(owner, equalTo: user.uid) else { continue }
-            var values: [UInt32] = []
-            for field in fields[1...2] {
-                let text = ByteString(Array(field))
-                switch NumberParsing.unsigned32(text) {
-                case .success(let v): values.append(v)
-                case .failure(let e): return .failure(Options.numberFailure("failed to parse subid map", text, e))
-                }
-            }
-            found.append(Entry(start: values[0], count: values[1]))
-            if firstOnly { break }
-        }
+        if let failure = scan(text, user: user, { found.append($0); return !firstOnly }) { return .failure(failure) }
         return .success(found)
     }
 
-    private static func isNumber(_ text: ByteString, equalTo uid: UInt32) -> Bool {
-        guard !text.isEmpty, text.bytes.allSatisfy({ (0x30...0x39).contains($0) }),
-            case .success(let v) = NumberParsing.unsigned32(text)
+    /// Calls `each` with every range of `user`, in file order, while it
+    /// returns true; the failure of a malformed number, or nil. Lines and
+    /// fields are read in place, with nothing made for them (the first range
+    /// is looked up on every --map-auto start).
+    static func scan(_ text: [UInt8], user: PasswdEntry, _ each: (Entry) -> Bool) -> Failure? {
+        let newline = UInt8(ascii: "\n")
+        let colon = UInt8(ascii: ":")
+        var start = 0
+        while start < text.count {
+            var end = start
+            while end < text.count && text[end] != newline { end += 1 }
+            defer { start = end + 1 }
+            // name:start:count, the last field running to the end of the line
+            guard let first = text[start..<end].firstIndex(of: colon),
+                let second = text[(first + 1)..<end].firstIndex(of: colon)
+            else { continue }
+            let owner = text[start..<first]
+            guard owner.elementsEqual(user.name.bytes) || isNumber(owner, equalTo: user.uid) else { continue }
+            var entry = Entry(start: 0, count: 0)
+            for field in 0..<2 {
+                let number = ByteString(Array(field == 0 ? text[(first + 1)..<second] : text[(second + 1)..<end]))
+                switch NumberParsing.unsigned32(number) {
+                case .success(let v): if field == 0 { entry.start = v } else { entry.count = v }
+                case .failure(let e): return Options.numberFailure("failed to parse subid map", number, e)
+                }
+            }
+            if !each(entry) { return nil }
+        }
+        return nil
+    }
+
+    private static func isNumber(_ text: ArraySlice<UInt8>, equalTo uid: UInt32) -> Bool {
+        guard !text.isEmpty, text.allSatisfy({ (0x30...0x39).contains($0) }),
+            case .success(let v) = NumberParsing.unsigned32(ByteString(Array(text)))
         else { return false }
         return v == uid
     }
@@ -55,14 +71,17 @@ package enum SubordinateIDs {
         case .success(let t): text = t
         case .failure(let e): return .failure(.system("could not open '\(file)'", e))
         }
-        switch ranges(in: text, file: file, user: user, firstOnly: true) {
-        case .failure(let f): return .failure(f)
-        case .success(let list):
-            guard let first = list.first else {
-                return .failure(Failure(.noSubordinateRange(user: user.name, file: ByteString(file))))
-            }
-            return .success(first)
+        var first = Entry(start: 0, count: 0)
+        var found = false
+        if let failure = scan(text, user: user, { entry in
+            first = entry
+            found = true
+            return false
+        }) {
+            return .failure(failure)
         }
+        guard found else { return .failure(Failure(.noSubordinateRange(user: user.name, file: ByteString(file)))) }
+        return .success(first)
     }
 
     /// Every range of the caller's own map file (/proc/self/uid_map), mapped to itself.

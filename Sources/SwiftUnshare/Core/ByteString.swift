@@ -62,7 +62,16 @@ public struct ByteString: Hashable, Sendable, ExpressibleByStringLiteral,
     /// Splits at every occurrence of `separator`, keeping empty pieces (no
     /// unshare(1) option).
     public func split(_ separator: UInt8) -> [ByteString] {
-        bytes.split(separator: separator, omittingEmptySubsequences: false).map { ByteString(Array($0)) }
+        // Scanned by hand: the standard library's split makes an array of
+        // slices, a type the runtime would build at start-up for this alone.
+        var parts: [ByteString] = []
+        var start = 0
+        for i in bytes.indices where bytes[i] == separator {
+            parts.append(ByteString(Array(bytes[start..<i])))
+            start = i + 1
+        }
+        parts.append(ByteString(Array(bytes[start...])))
+        return parts
     }
 
     /// Calls `body` with a NUL-terminated copy; rethrows what `body` throws,

@@ -106,26 +106,28 @@ package struct LiveSystemCalls: SystemCalls {
     > {
         let path = getenv("PATH").map { ByteString(cString: $0) }
         let arena = CArena(.process)
-        var specs = tools.map { tool in
-            cu_idmapper(
+        // Plain C memory for the C structs, as for the bind helper: an array
+        // of each would be two more types the runtime makes on this path.
+        let n = tools.count
+        let specs = UnsafeMutablePointer<cu_idmapper>.allocate(capacity: max(n, 1))
+        let out = UnsafeMutablePointer<cu_helper_handle>.allocate(capacity: max(n, 1))
+        defer {
+            specs.deallocate()
+            out.deallocate()
+        }
+        for (i, tool) in tools.enumerated() {
+            specs[i] = cu_idmapper(
                 target: target, target_pidfd: targetPidfd, step: tool.step.rawValue, hold_stderr: 0,
                 argv: UnsafePointer(arena.array(tool.argv)),
                 paths: UnsafePointer(arena.array(ExecPath.presentCandidates(tool.argv[0], path: path))),
                 envp: UnsafePointer(environ))
+            out[i] = cu_helper_handle(pid: 0, release_fd: -1, report_fd: -1, stderr_fd: -1, release_count: 0)
         }
-        var out = [cu_helper_handle](
-            repeating: cu_helper_handle(pid: 0, release_fd: -1, report_fd: -1, stderr_fd: -1, release_count: 0),
-            count: tools.count)
-        let forked = specs.withUnsafeMutableBufferPointer { s in
-            out.withUnsafeMutableBufferPointer { o in
-                nothingOrErrno(retryOnInterrupt: false) { cu_spawn_idmappers(s.baseAddress!, s.count, o.baseAddress!) }
-            }
-        }
-        return forked.map {
-            out.map {
+        return nothingOrErrno(retryOnInterrupt: false) { cu_spawn_idmappers(specs, n, out) }.map {
+            (0..<n).map { i in
                 HelperHandle(
-                    pid: $0.pid, releaseFD: $0.release_fd, reportFD: $0.report_fd, stderrFD: $0.stderr_fd,
-                    releaseCount: $0.release_count)
+                    pid: out[i].pid, releaseFD: out[i].release_fd, reportFD: out[i].report_fd,
+                    stderrFD: out[i].stderr_fd, releaseCount: out[i].release_count)
             }
         }
     }
