@@ -46,12 +46,11 @@ package enum IDMapHelpers {
             // -1 on kernels without pidfds: the helpers' ppid check remains.
             let pidfd = (try? sys.pidfdOpen(pid).get()) ?? -1
             defer { if pidfd >= 0 { sys.close(pidfd) } }
-            let tools: [(ByteString, [IDRange]?, HelperStep)] = [
-                ("newuidmap", uid, .executeNewuidmap), ("newgidmap", gid, .executeNewgidmap),
-            ]
-            let requests = tools.compactMap { tool, lines, step in
-                lines.map { IDMapperRequest(step, argv: idmapperArguments(tool, pid: pid, $0)) }
-            }
+            // (Appended one by one: a list of the two tools' tuples would be
+            // types the runtime makes at every --map-auto start.)
+            var requests: [IDMapperRequest] = []
+            if let uid { requests.append(IDMapperRequest(.executeNewuidmap, argv: idmapperArguments("newuidmap", pid: pid, uid))) }
+            if let gid { requests.append(IDMapperRequest(.executeNewgidmap, argv: idmapperArguments("newgidmap", pid: pid, gid))) }
             guard !requests.isEmpty else { return .success([]) }
             return sys.spawnIDMappers(requests, target: pid, targetPidfd: pidfd)
                 .map { handles in

@@ -96,7 +96,6 @@ package enum IDMapMerge {
         let outerOffset = min(outer > outerStart ? outer - outerStart : 0, count)
         let innerOffset = min(inner > innerStart ? inner - innerStart : 0, count)
 
-        var pieces: [(inner: UInt64, outer: UInt64, count: UInt64)] = []
         let lo = (inner: innerStart, outer: outerStart, count: min(innerOffset, outerOffset))
         var mid = (
             inner: lo.inner + lo.count, outer: lo.outer + lo.count,
@@ -110,11 +109,19 @@ package enum IDMapMerge {
         )
         if hi.outer == outer { hi.outer += 1 }
         if hi.inner == inner { hi.inner += 1 }
-        pieces = [lo, mid, hi]
-        return pieces.filter { $0.count > 0 }.map {
-            IDRange(
-                inner: UInt32(truncatingIfNeeded: $0.inner), outer: UInt32(truncatingIfNeeded: $0.outer),
-                count: UInt32(truncatingIfNeeded: $0.count))
+        // The three pieces appended one by one (an array of the tuples would
+        // be one more type the runtime makes at every --map-auto start).
+        var pieces: [IDRange] = []
+        func add(_ p: (inner: UInt64, outer: UInt64, count: UInt64)) {
+            guard p.count > 0 else { return }
+            pieces.append(
+                IDRange(
+                    inner: UInt32(truncatingIfNeeded: p.inner), outer: UInt32(truncatingIfNeeded: p.outer),
+                    count: UInt32(truncatingIfNeeded: p.count)))
         }
+        add(lo)
+        add(mid)
+        add(hi)
+        return pieces
     }
 }
