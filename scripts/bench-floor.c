@@ -13,7 +13,7 @@
  *                                                    released after it, run at once
  *   bench-floor --map-auto PROGRAM...               the same, with the ranges looked up
  *                                                    as the command must: the caller's
- *                                                    name (getpwuid), then its first
+ *                                                    name (/etc/passwd), then its first
  *                                                    line in /etc/subuid and /etc/subgid
  *   bench-floor --join PIDFILE PROGRAM...           podman mode's join: read the pause
  *                                                    process's pid file, open the pid,
@@ -26,7 +26,6 @@
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
-#include <pwd.h>
 #include <sched.h>
 #include <sys/syscall.h>
 #include <stdio.h>
@@ -87,6 +86,32 @@ static int first_range(const char *file, const char *name, unsigned uid, char *s
     return found;
 }
 
+/* The caller's name from /etc/passwd (the line whose third field is uid):
+   the files, read directly, as a files-only system serves them. glibc's
+   getpwuid would first ask for nscd over a socket, which swift-unshare's
+   static build never does; 0, or 1 when there is no such line. */
+static int passwd_name(unsigned uid, char *name, size_t size)
+{
+    char line[512], own[16];
+    snprintf(own, sizeof(own), "%u", uid);
+    FILE *f = fopen("/etc/passwd", "re");
+    if (!f)
+        return 1;
+    int found = 1;
+    while (found && fgets(line, sizeof(line), f)) {
+        char *a = strchr(line, ':'), *b = a ? strchr(a + 1, ':') : NULL, *c = b ? strchr(b + 1, ':') : NULL;
+        if (!c)
+            continue;
+        *a = *c = 0;
+        if (strcmp(b + 1, own) == 0) {
+            snprintf(name, size, "%s", line);
+            found = 0;
+        }
+    }
+    fclose(f);
+    return found;
+}
+
 /* podman mode's floor: the pause process's namespaces joined, then execvp
    (or, with `wait`, a vfork child execvp's and this process waits for it). */
 static int join(const char *pid_file, char **program, int wait)
@@ -128,9 +153,10 @@ int main(int argc, char **argv)
     static char ranges[4][16];
     static char *looked_up[64];
     if (argc >= 3 && argc < 60 && strcmp(argv[1], "--map-auto") == 0) {
-        struct passwd *pw = getpwuid(uid);
-        if (!pw || first_range("/etc/subuid", pw->pw_name, uid, ranges[0], ranges[1]) != 0
-            || first_range("/etc/subgid", pw->pw_name, uid, ranges[2], ranges[3]) != 0)
+        char name[512];
+        if (passwd_name(uid, name, sizeof(name)) != 0
+            || first_range("/etc/subuid", name, uid, ranges[0], ranges[1]) != 0
+            || first_range("/etc/subgid", name, uid, ranges[2], ranges[3]) != 0)
             return 1;
         looked_up[0] = argv[0];
         for (int i = 0; i < 4; i++)

@@ -215,6 +215,10 @@ if $have_floor; then
         row '`-r --map-auto true` against its floor' "$dir/floor $start $count $gstart $gcount true" \
             "$ours -r --map-auto true" "$runs" 1.05 -
     fi
+    # The floor that also looks the ranges up (passwd, subuid, subgid), as
+    # every implementation of --map-auto must: the one above is given them.
+    row '`-r --map-auto true` against the floor that looks its ranges up (`--map-auto`)' \
+        "$dir/floor --map-auto true" "$ours -r --map-auto true" "$runs" 1.05 -
     # podman's pause pid file, where podman 4.3.1 keeps it for this login-like
     # environment (no XDG_RUNTIME_DIR): /run/user/UID when usable, else $TMPDIR's.
     pid_file=
