@@ -15,7 +15,11 @@ package enum SubordinateIDs {
         -> Result<[Entry], Failure>
     {
         var found: [Entry] = []
-        if let failure = scan(text, user: user, { found.append($0); return !firstOnly }) { return .failure(failure) }
+        let failure = scan(text, user: user) { entry in
+            found.append(entry)
+            return !firstOnly
+        }
+        if let failure { return .failure(failure) }
         return .success(found)
     }
 
@@ -73,13 +77,12 @@ package enum SubordinateIDs {
         }
         var first = Entry(start: 0, count: 0)
         var found = false
-        if let failure = scan(text, user: user, { entry in
+        let failure = scan(text, user: user) { entry in
             first = entry
             found = true
             return false
-        }) {
-            return .failure(failure)
         }
+        if let failure { return .failure(failure) }
         guard found else { return .failure(Failure(.noSubordinateRange(user: user.name, file: ByteString(file)))) }
         return .success(first)
     }

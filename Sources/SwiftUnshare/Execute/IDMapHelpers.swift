@@ -49,8 +49,12 @@ package enum IDMapHelpers {
             // (Appended one by one: a list of the two tools' tuples would be
             // types the runtime makes at every --map-auto start.)
             var requests: [IDMapperRequest] = []
-            if let uid { requests.append(IDMapperRequest(.executeNewuidmap, argv: idmapperArguments("newuidmap", pid: pid, uid))) }
-            if let gid { requests.append(IDMapperRequest(.executeNewgidmap, argv: idmapperArguments("newgidmap", pid: pid, gid))) }
+            if let uid {
+                requests.append(IDMapperRequest(.executeNewuidmap, argv: idmapperArguments("newuidmap", pid: pid, uid)))
+            }
+            if let gid {
+                requests.append(IDMapperRequest(.executeNewgidmap, argv: idmapperArguments("newgidmap", pid: pid, gid)))
+            }
             guard !requests.isEmpty else { return .success([]) }
             return sys.spawnIDMappers(requests, target: pid, targetPidfd: pidfd)
                 .map { handles in

@@ -31,7 +31,8 @@ enum BoltDB {
     /// Only the pages on the way to each key are read, as bbolt's cursor
     /// reads them, and nothing is collected. (No optional element or value
     /// anywhere here: each would be a type the runtime makes at every start.)
-    static func values(of keys: [[UInt8]], inBucket name: [UInt8], in file: DatabaseFile) -> Result<[[UInt8]]?, Failure> {
+    static func values(of keys: [[UInt8]], inBucket name: [UInt8], in file: DatabaseFile) -> Result<[[UInt8]]?, Failure>
+    {
         do throws(Failure) {
             return .success(try lookUp(keys, inBucket: name, in: file))
         } catch {
@@ -47,7 +48,9 @@ enum BoltDB {
         }
     }
 
-    private static func lookUp(_ keys: [[UInt8]], inBucket name: [UInt8], in file: DatabaseFile) throws(Failure) -> [[UInt8]]? {
+    private static func lookUp(_ keys: [[UInt8]], inBucket name: [UInt8], in file: DatabaseFile) throws(Failure)
+        -> [[UInt8]]?
+    {
         guard let meta = try validMeta(file) else { throw .invalid }
         let db = File(file: file, pageSize: meta.pageSize)
         let root = try db.page(at: meta.root)
