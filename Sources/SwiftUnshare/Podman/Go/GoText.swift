@@ -134,7 +134,7 @@ package enum GoText {
         isClean(path.bytes) ? path : cleaned(path)
     }
 
-    /// filepath.Clean's lexical processing, element by element.
+    /// filepath.Clean's lexical processing.
     static func cleaned(_ path: ByteString) -> ByteString {
         // Go's own algorithm: one pass that reads the path at r and writes the
         // result at its end, backing up over an element for each "..", down to
