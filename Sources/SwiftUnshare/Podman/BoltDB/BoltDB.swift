@@ -16,10 +16,8 @@
 /// and, when the root is 0, the bucket's own page inline after them. A branch
 /// page has 16-byte elements (pos, key size: 4 each; child page id: 8).
 enum BoltDB {
-    /// bbolt's "invalid database" (no valid meta page, or a page out of bounds).
-    struct Invalid: Error, Equatable {}
-
-    /// Why a lookup failed: the file is no bbolt database, or a read of it failed.
+    /// Why a lookup failed: bbolt's "invalid database" (no valid meta page,
+    /// or a page out of bounds), or a read of the file failed.
     enum Failure: Error, Equatable {
         case invalid
         case unreadable(Errno)
@@ -37,14 +35,6 @@ enum BoltDB {
             return .success(try lookUp(keys, inBucket: name, in: file))
         } catch {
             return .failure(error)
-        }
-    }
-
-    /// The same, in a database held in memory.
-    static func values(of keys: [[UInt8]], inBucket name: [UInt8], in bytes: [UInt8]) -> Result<[[UInt8]]?, Invalid> {
-        switch values(of: keys, inBucket: name, in: DatabaseFile(bytes: bytes)) {
-        case .success(let found): return .success(found)
-        case .failure: return .failure(Invalid())  // (bytes in memory are never unreadable)
         }
     }
 

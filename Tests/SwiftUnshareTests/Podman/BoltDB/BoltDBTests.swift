@@ -78,8 +78,9 @@ enum BoltWriter {
 
     /// What BoltDB.values finds of libpod's keys (and one it never has) in bucket `name`, as text
     /// (a key it has not, or has empty, is left out).
-    func bucket(_ name: [UInt8], in file: [UInt8]) -> Result<[String: String]?, BoltDB.Invalid> {
-        BoltDB.values(of: Self.keys.map { Array($0.utf8) }, inBucket: name, in: file).map { found in
+    func bucket(_ name: [UInt8], in file: [UInt8]) -> Result<[String: String]?, BoltDB.Failure> {
+        BoltDB.values(of: Self.keys.map { Array($0.utf8) }, inBucket: name, in: DatabaseFile(bytes: file)).map {
+            found in
             found.map { values in
                 var out: [String: String] = [:]
                 for (key, value) in zip(Self.keys, values) where !value.isEmpty {
@@ -122,16 +123,16 @@ enum BoltWriter {
     }
 
     @Test func garbageIsAnInvalidDatabase() {
-        #expect(bucket(config, in: [UInt8](repeating: 7, count: 9000)) == .failure(BoltDB.Invalid()))
-        #expect(bucket(config, in: Array("not a database".utf8)) == .failure(BoltDB.Invalid()))
+        #expect(bucket(config, in: [UInt8](repeating: 7, count: 9000)) == .failure(.invalid))
+        #expect(bucket(config, in: Array("not a database".utf8)) == .failure(.invalid))
         // A root page past the end of the file.
         let file = BoltWriter.file([BoltWriter.meta(id: 0, root: 9, txid: 1), BoltWriter.meta(id: 1, root: 9, txid: 0)])
-        #expect(bucket(config, in: file) == .failure(BoltDB.Invalid()))
+        #expect(bucket(config, in: file) == .failure(.invalid))
         // An element whose key runs past its page.
         var bad = BoltWriter.libpod(tmpDir: "/t", runRoot: "/r", staticDir: "/s", graphRoot: "/g")
         bad.replaceSubrange(
             (3 * BoltWriter.pageSize + 16 + 8)..<(3 * BoltWriter.pageSize + 16 + 11), with: [0xff, 0xff, 0xff])
-        #expect(bucket(config, in: bad) == .failure(BoltDB.Invalid()))
+        #expect(bucket(config, in: bad) == .failure(.invalid))
     }
 }
 
