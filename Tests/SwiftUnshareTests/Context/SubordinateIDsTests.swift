@@ -44,6 +44,26 @@ import Testing
         #expect(ranges("other:abc:10\ntester:1:2\n") == .success([.init(start: 1, count: 2)]))
     }
 
+    /// --map-auto's lookup: the caller's first line only (a bad line after it
+    /// is never read), util-linux's words when there is none.
+    @Test func theFirstRangeOfTheCaller() {
+        var system = FakeSystem()
+        system.files["/etc/subuid"] = "other:1:2\n1001:300000:10\ntester:100000:65536\ntester:abc:1\n"
+        #expect(
+            SubordinateIDs.firstRange(file: "/etc/subuid", context: system) == .success(.init(start: 300000, count: 10))
+        )
+        system.files["/etc/subuid"] = "tester:abc:1\ntester:1:2\n"
+        #expect(
+            SubordinateIDs.firstRange(file: "/etc/subuid", context: system)
+                == .failure(Failure("failed to parse subid map: 'abc'")))
+        system.files["/etc/subuid"] = "other:1:2\n"
+        guard case .failure(let none) = SubordinateIDs.firstRange(file: "/etc/subuid", context: system) else {
+            Issue.record("a range for a user with no line")
+            return
+        }
+        #expect(none.message == #"no line matching user "tester" in /etc/subuid"#)
+    }
+
     @Test func kernelMapLines() {
         var system = FakeSystem()
         system.files["/proc/self/uid_map"] = "         0       1001          1\n         1     100000      65536\n"
